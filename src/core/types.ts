@@ -1,0 +1,284 @@
+// The data the decision core reads and returns. Plain types only: src/core imports nothing outside
+// src/core, so the policy schema (src/policy) produces values of these types, and the adapters
+// translate vendor shapes into them.
+//
+// Units: bandwidth in whole Mbit/s, rates in bit/s, times in epoch milliseconds, durations in seconds.
+
+export type InstanceChargeType = 'PrePaid' | 'PostPaid';
+export type InternetChargeType = 'PayByBandwidth' | 'PayByTraffic';
+export type NetworkType = 'vpc' | 'classic';
+
+/** What ECS says about one instance (DescribeInstances, translated by the ECS adapter). */
+export interface InstanceFacts {
+  instanceId: string;
+  regionId: string;
+  instanceChargeType: InstanceChargeType;
+  internetChargeType: InternetChargeType;
+  networkType: NetworkType;
+  /** Pending | Starting | Running | Stopping | Stopped (ECS instance states). */
+  status: string;
+  bandwidthOut: number;
+  bandwidthIn: number;
+  hasPublicIp: boolean;
+  eipBound: boolean;
+  tags: Record<string, string>;
+  /** Subscription expiry (epoch ms), when ECS reports one. */
+  expiredAt?: number;
+  /** OperationLocks.LockReason values, e.g. "security", "financial". */
+  operationLocks: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy: what src/policy parses a YAML document into (defaults applied, durations in seconds).
+
+export type Adjustment =
+  | { type: 'add'; mbps: number }
+  | { type: 'multiply'; factor: number }
+  | { type: 'set'; mbps: number };
+
+export interface StepRule {
+  /** The rule applies when utilisation % is >= `from` (inclusive) and < `to` (exclusive). */
+  from: number;
+  to: number;
+  adjust: Adjustment;
+}
+
+export interface ScheduleWindow {
+  name: string;
+  /** 5-field cron (minute hour day-of-month month day-of-week) for the window's start. */
+  cron: string;
+  /** IANA time zone the cron is read in. */
+  timezone: string;
+  durationSeconds: number;
+  floor?: number;
+  ceiling?: number;
+  exact?: number;
+  /** Subscription instances: serve the window as a temporary upgrade (StartTime/EndTime). */
+  temporaryUpgrade: boolean;
+}
+
+/** A schedule window that is active at `now`, resolved outside the core (cron + time zone). */
+export interface ActiveWindow {
+  name: string;
+  start: number;
+  end: number;
+  floor?: number;
+  ceiling?: number;
+  exact?: number;
+  temporaryUpgrade: boolean;
+}
+
+export interface Behavior {
+  scaleUpCooldownSeconds: number;
+  scaleDownCooldownSeconds: number;
+  /** Act on the highest recommendation within this window before going down (HPA-style). */
+  scaleDownStabilizationSeconds: number;
+  /** Largest change in one step; absolute Mbps and/or percent of current. Undefined = unlimited. */
+  maxStepUpMbps?: number;
+  maxStepUpPercent?: number;
+  maxStepDownMbps?: number;
+  maxStepDownPercent?: number;
+  /** Ignore metrics for this long after a change (CloudMonitor lags). */
+  warmupSeconds: number;
+  /** Minimum time at the current bandwidth before a downgrade. */
+  minHoldBeforeDowngradeSeconds: number;
+  /** Refuse a downgrade if the projected utilisation at the new bandwidth would trip scale-up. */
+  projectedCheck: boolean;
+}
+
+export interface DowngradeBudget {
+  /** Subscription downgrades allowed per instance (API doc: 3). */
+  quota: number;
+  /** Downgrades kept back for emergencies; ordinary scale-down stops at quota - reserve. */
+  reserve: number;
+  /** Reset the count on the 1st of each month (UTC), as the current console guide describes. */
+  monthlyReset: boolean;
+}
+
+export interface SpendGuard {
+  /** CNY per GB of outbound traffic. */
+  pricePerGb: number;
+  budgetCnyPerHour?: number;
+  budgetCnyPerDay?: number;
+}
+
+export interface ManualOverride {
+  bandwidth: number;
+  until: number;
+  reason: string;
+}
+
+export interface Policy {
+  name: string;
+  selector: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> };
+  mode: 'observe' | 'enforce';
+  paused: boolean;
+  bounds: { minOut: number; maxOut: number; minIn?: number; maxIn?: number };
+  targetTracking?: { targetUtilization: number; tolerance: number };
+  stepRules: StepRule[];
+  /** At or above this utilisation the served rate is censored (demand unknown): step up decisively. */
+  saturation: { thresholdPercent: number; adjust: Adjustment };
+  schedules: ScheduleWindow[];
+  behavior: Behavior;
+  downgradeBudget: DowngradeBudget;
+  spendGuard?: SpendGuard;
+  override?: ManualOverride;
+  autoPay: boolean;
+  /** Allow a VPC instance to go to 0 Mbps (which releases its public IP). */
+  allowZero: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Persisted per-instance state (Tablestore row, compare-and-set on `version`).
+
+export interface Recommendation {
+  at: number;
+  mbps: number;
+}
+
+export interface DowngradeRecord {
+  at: number;
+  from: number;
+  to: number;
+  orderId?: string;
+}
+
+/** An intent: written before ModifyInstanceNetworkSpec, cleared by the commit or the reconciler. */
+export interface PendingChange {
+  decisionId: string;
+  clientToken: string;
+  action: 'set' | 'temporaryUpgrade';
+  from: number;
+  target: number;
+  startedAt: number;
+  isDowngrade: boolean;
+  startTime?: string;
+  endTime?: string;
+  attempts: number;
+}
+
+/** A provider condition that needs a human (unpaid order, arrears, security lock, ...). */
+export interface BlockedCondition {
+  code: string;
+  since: number;
+  message: string;
+}
+
+export interface ScalingState {
+  instanceId: string;
+  /** Compare-and-set version; 0 means "never written". */
+  version: number;
+  lastChangeAt?: number;
+  lastScaleUpAt?: number;
+  lastScaleDownAt?: number;
+  /** Bandwidth the last change set (to detect out-of-band changes). */
+  lastTarget?: number;
+  recommendations: Recommendation[];
+  downgrades: DowngradeRecord[];
+  /** When the provider answered InstanceDowngrade.QuotaExceed: the quota is spent whatever we counted. */
+  quotaExhaustedAt?: number;
+  pending?: PendingChange;
+  blocked?: BlockedCondition;
+  temporaryUpgrade?: { until: number; base: number; target: number };
+  /** PayByTraffic spend tracking for the spend guard. */
+  spend?: { hourStart: number; hourCny: number; dayStart: number; dayCny: number; lastSampleAt: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals and the decision.
+
+/** Served outbound traffic as CloudMonitor reports it (never demand: it is clipped at the bandwidth). */
+export interface MetricSample {
+  at: number;
+  outBps: number;
+}
+
+export type Signal =
+  | {
+      kind: 'alarm';
+      /** CloudMonitor alertState. */
+      alertState: 'ALERT' | 'OK' | 'INSUFFICIENT_DATA';
+      metricName: string;
+      /** The alarm's value translated to served bit/s. */
+      sample: MetricSample;
+      eventId: string;
+    }
+  | { kind: 'tick'; sample?: MetricSample };
+
+export type ReasonCode =
+  // acting
+  | 'SCALE_UP'
+  | 'SCALE_DOWN'
+  | 'SATURATED_STEP_UP'
+  | 'SCHEDULE_FLOOR'
+  | 'SCHEDULE_CEILING'
+  | 'SCHEDULE_EXACT'
+  | 'OVERRIDE'
+  | 'SPEND_GUARD'
+  | 'SPEND_RESTORE'
+  | 'BOUNDS'
+  // holding
+  | 'AT_TARGET'
+  | 'WITHIN_TOLERANCE'
+  | 'NO_METRIC'
+  | 'WARMUP'
+  | 'PAUSED'
+  | 'OBSERVE_ONLY'
+  | 'PENDING_CHANGE'
+  | 'PROVIDER_LOCK'
+  | 'COOLDOWN'
+  | 'STABILIZATION'
+  | 'MIN_HOLD'
+  | 'DOWNGRADE_BUDGET'
+  | 'PROJECTED_FLAP'
+  | 'MAX_STEP'
+  | 'PROVIDER_RANGE'
+  | 'ZERO_PROTECTED'
+  | 'NEEDS_HUMAN'
+  | 'UNPAID_ORDER'
+  | 'ACCOUNT_ARREARS'
+  | 'SECURITY_LOCK'
+  | 'INSTANCE_EXPIRED'
+  | 'STATUS_UNSUPPORTED'
+  | 'EIP_BOUND'
+  | 'CLASSIC_NOT_STOPPED'
+  | 'TEMPORARY_UPGRADE_ACTIVE';
+
+export interface GuardHit {
+  guard: string;
+  reason: ReasonCode;
+  message: string;
+  from: number;
+  to: number;
+}
+
+export interface DecideInput {
+  now: number;
+  policy: Policy;
+  instance: InstanceFacts;
+  state: ScalingState;
+  signal: Signal;
+  /** Schedule windows of `policy` active at `now` (src/schedule resolves cron and time zone). */
+  activeWindows: ActiveWindow[];
+}
+
+export interface Decision {
+  instanceId: string;
+  action: 'none' | 'set' | 'temporaryUpgrade';
+  current: number;
+  /** The bandwidth to set (equals `current` when action is none). */
+  target: number;
+  /** What the rules asked for before the guards narrowed it. */
+  proposed: number;
+  reason: ReasonCode;
+  message: string;
+  guards: GuardHit[];
+  isDowngrade: boolean;
+  /** Only for temporaryUpgrade: ModifyInstanceNetworkSpec StartTime (minute) / EndTime (hour), UTC. */
+  startTime?: string;
+  endTime?: string;
+  /** A pay-as-you-go instance leaving 0 Mbps needs AllocatePublicIp=true. */
+  allocatePublicIp: boolean;
+  /** Recommendations to persist (the stabilisation window, trimmed). */
+  recommendations: Recommendation[];
+}

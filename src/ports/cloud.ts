@@ -1,0 +1,25 @@
+import type { InstanceFacts, MetricSample, NetworkType } from '../core/types';
+
+export interface ModifyBandwidthRequest {
+  regionId: string;
+  instanceId: string;
+  bandwidthOut: number;
+  clientToken: string;
+  autoPay: boolean;
+  allocatePublicIp?: boolean;
+  /** Temporary upgrade: UTC `yyyy-MM-ddTHH:mmZ` and `yyyy-MM-ddTHHZ`. */
+  startTime?: string;
+  endTime?: string;
+}
+
+/** The ECS operations bwscaler needs. Errors are CloudApiError (src/errors.ts). */
+export interface InstanceApi {
+  /** Instances by id (batched by 100) or by tags, all pages. */
+  describeInstances(query: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> }): Promise<InstanceFacts[]>;
+  modifyBandwidth(req: ModifyBandwidthRequest): Promise<{ orderId: string }>;
+}
+
+/** The CloudMonitor reads bwscaler needs: the latest served outbound rate of many instances. */
+export interface MetricApi {
+  latestOutRates(regionId: string, instances: Array<{ instanceId: string; networkType: NetworkType }>): Promise<Map<string, MetricSample>>;
+}
