@@ -1,0 +1,70 @@
+// The local CloudMonitor: metric reads and threshold alert rules over the ECS emulator's world.
+// The ECS emulator's server mounts `handlers` (signature already verified) and calls
+// `alarms.evaluate(now)` from the clock's onAdvance hook.
+import type { Clock, LocalInstance, RpcHandler } from '../model';
+import { type AlarmEngine, createAlarmService } from './alarms';
+import type { Delivery } from './callback';
+import { queryMetric } from './query';
+
+export type { AlarmEngine, AlarmRule, Escalation, ResourceState, TriggerLevel, AlarmLevel } from './alarms';
+export { EVENTBRIDGE_URL_PARAM } from './alarms';
+export type { Delivery, CallbackFields } from './callback';
+export { ECS_NAMESPACE, METRICS } from './metrics';
+export { bandwidthAt, demandMbps, servedMbps } from './traffic';
+
+export interface Cms {
+  handlers: Record<string, RpcHandler>;
+  alarms: AlarmEngine;
+  readonly reportingLagSeconds: number;
+  setReportingLag(seconds: number): void;
+  /** Every callback attempt so far, oldest first. */
+  deliveries(): Delivery[];
+}
+
+export interface CmsOptions {
+  /** Seconds after a period ends before its datapoint is visible (default 60; see metrics.isVisible). */
+  reportingLagSeconds?: number;
+  fetch?: typeof fetch;
+  /** Per callback attempt (default 5000, CloudMonitor's documented timeout). */
+  callbackTimeoutMs?: number;
+  /** Pause between callback tries (default 1000; CloudMonitor documents none). */
+  retryDelayMs?: number;
+}
+
+/**
+ * The account id CloudMonitor reports as `userId` when the world does not name one. Sixteen digits,
+ * the shape of an Alibaba Cloud UID (samples: `123456789876****`).
+ */
+const DEFAULT_USER_ID = '1234567890123456';
+
+export function createCms(world: { clock: Clock; instances: Map<string, LocalInstance>; userId?: string }, options: CmsOptions = {}): Cms {
+  let lagSeconds = checkedLag(options.reportingLagSeconds ?? 60);
+  const userId = world.userId ?? DEFAULT_USER_ID;
+  const source = { instances: world.instances, userId, get lagSeconds() { return lagSeconds; } };
+  const alarms = createAlarmService(
+    { instances: world.instances, userId, lagSeconds: () => lagSeconds },
+    { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
+  );
+  return {
+    handlers: {
+      DescribeMetricLast: (params, ctx) => queryMetric(source, 'last', params, ctx.now),
+      DescribeMetricList: (params, ctx) => queryMetric(source, 'list', params, ctx.now),
+      PutResourceMetricRule: (params, ctx) => alarms.handlers.PutResourceMetricRule(params, ctx.now),
+      DescribeMetricRuleList: (params) => alarms.handlers.DescribeMetricRuleList(params),
+      DeleteMetricRules: (params) => alarms.handlers.DeleteMetricRules(params),
+    },
+    alarms: alarms.engine,
+    get reportingLagSeconds() {
+      return lagSeconds;
+    },
+    setReportingLag(seconds) {
+      lagSeconds = checkedLag(seconds);
+    },
+    deliveries: alarms.deliveries,
+  };
+}
+
+function checkedLag(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`reportingLagSeconds must be a finite number >= 0, got ${seconds}`);
+  return seconds;
+}
