@@ -55,6 +55,8 @@ export interface LocalInstance {
   /** Every bandwidth the instance had, in time order (the first entry is its initial value). */
   bandwidthLog: Array<{ at: number; out: number }>;
   downgradesUsed: number;
+  /** Subscription downgrades allowed (default 3, the API doc's figure); a fixture may set `DowngradeQuota`. */
+  downgradeQuota?: number;
 }
 
 export interface RpcContext {

@@ -1,0 +1,251 @@
+// The local cloud's fixture: the account, its access keys and its ECS fleet, in DescribeInstances'
+// own field names so a fixture can be pasted from a real response. Parsed strictly: an unknown key
+// is a typo, and the error names the path.
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ValidationError } from '../errors';
+import type { DemandSpec, LocalInstance } from './model';
+
+export const DEFAULT_REGION = 'cn-hangzhou';
+export const DEFAULT_OTS_INSTANCE = 'bwscaler';
+/** The API doc's subscription downgrade quota (ADE/ecs ModifyInstanceNetworkSpec: "a maximum of three times"). */
+export const DEFAULT_DOWNGRADE_QUOTA = 3;
+
+/** The key the local cloud accepts when a fixture names none. Not a secret: it only opens 127.0.0.1. */
+export const DEMO_ACCESS_KEY = { id: 'LTAI5tLocalCloudDemoKey', secret: 'local-cloud-demo-secret' } as const;
+
+const timeSchema = z.union([z.number().finite(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))]);
+
+const demandSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), mbps: z.number().nonnegative() }),
+  z.strictObject({
+    kind: z.literal('series'),
+    start: timeSchema,
+    stepSeconds: z.number().positive(),
+    mbps: z.array(z.number().nonnegative().nullable()).min(1),
+  }),
+  z.strictObject({
+    kind: z.literal('diurnal'),
+    baseMbps: z.number().nonnegative(),
+    peakMbps: z.number().nonnegative(),
+    peakHourUtc: z.number().min(0).max(24),
+    weekendFactor: z.number().nonnegative().optional(),
+    noise: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
+    flashCrowds: z
+      .array(z.strictObject({ start: timeSchema, durationSeconds: z.number().positive(), extraMbps: z.number() }))
+      .optional(),
+  }),
+]);
+
+/** ECS writes ExpiredTime as `yyyy-MM-ddTHH:mmZ` (DescribeInstances). */
+const expiredTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/, 'expected yyyy-MM-ddTHH:mmZ');
+
+const tagSchema = z.strictObject({ TagKey: z.string().min(1), TagValue: z.string() });
+const lockSchema = z.union([z.string(), z.strictObject({ LockReason: z.string(), LockMsg: z.string().optional() })]);
+
+const instanceSchema = z.strictObject({
+  InstanceId: z.string().regex(/^[A-Za-z0-9-_.]+$/, 'expected an instance id such as i-bp1example'),
+  InstanceName: z.string().optional(),
+  RegionId: z.string().optional(),
+  ZoneId: z.string().optional(),
+  InstanceChargeType: z.enum(['PrePaid', 'PostPaid']).default('PostPaid'),
+  InternetChargeType: z.enum(['PayByBandwidth', 'PayByTraffic']).default('PayByBandwidth'),
+  InstanceNetworkType: z.enum(['vpc', 'classic']).default('vpc'),
+  Status: z.enum(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped']).default('Running'),
+  InternetMaxBandwidthOut: z.number().int().min(0),
+  InternetMaxBandwidthIn: z.number().int().min(0).optional(),
+  // Both the DescribeInstances shape ({IpAddress:[…]}) and a bare list are accepted.
+  PublicIpAddress: z.union([z.array(z.ipv4()), z.strictObject({ IpAddress: z.array(z.ipv4()) })]).optional(),
+  EipAddress: z
+    .strictObject({
+      AllocationId: z.string(),
+      IpAddress: z.string(),
+      Bandwidth: z.number().int().nonnegative(),
+      InternetChargeType: z.string(),
+    })
+    .optional(),
+  Tags: z.union([z.array(tagSchema), z.strictObject({ Tag: z.array(tagSchema) })]).optional(),
+  ExpiredTime: expiredTimeSchema.optional(),
+  OperationLocks: z.union([z.array(lockSchema), z.strictObject({ LockReason: z.array(lockSchema) })]).optional(),
+  /** Outbound demand over time (what the users would send through an unlimited pipe). */
+  Demand: demandSchema.optional(),
+  DowngradeQuota: z.number().int().nonnegative().optional(),
+  DowngradesUsed: z.number().int().nonnegative().optional(),
+});
+
+const fixtureSchema = z.strictObject({
+  regionId: z.string().optional(),
+  otsInstance: z.string().optional(),
+  accessKeys: z
+    .array(z.strictObject({ id: z.string().min(1), secret: z.string().min(1), securityToken: z.string().min(1).optional() }))
+    .min(1)
+    .optional(),
+  account: z.strictObject({ balance: z.number().finite(), arrears: z.boolean().optional() }).optional(),
+  instances: z.array(instanceSchema).optional(),
+});
+
+/** A fixture as written (JSON); every field but the instances' id and bandwidth has a default. */
+export type Fixture = z.input<typeof fixtureSchema>;
+export type FixtureInstance = z.input<typeof instanceSchema>;
+
+export interface AccessKey {
+  id: string;
+  secret: string;
+  /** Present for an STS key: requests signed with it must carry this SecurityToken. */
+  securityToken?: string;
+}
+
+/** A fixture with the defaults applied, ready to build a world from. */
+export interface ResolvedFixture {
+  regionId: string;
+  otsInstance: string;
+  accessKeys: AccessKey[];
+  account: { balance: number; arrears: boolean };
+  instances: LocalInstance[];
+}
+
+/** Parses a fixture object; `source` names where it came from in error messages. */
+export function parseFixture(input: unknown, start: number, source = 'fixture'): ResolvedFixture {
+  const result = fixtureSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => `${source}: ${formatPath(issue.path)}: ${issue.message}`);
+    throw new ValidationError(`invalid local cloud fixture\n  ${issues.join('\n  ')}`, issues);
+  }
+  const fixture = result.data;
+  const regionId = fixture.regionId ?? DEFAULT_REGION;
+  const ids = new Set<string>();
+  const instances = (fixture.instances ?? demoFleet()).map((raw, index) => {
+    if (ids.has(raw.InstanceId)) {
+      const issue = `${source}: instances[${index}].InstanceId: duplicate instance id ${raw.InstanceId}`;
+      throw new ValidationError(issue, [issue]);
+    }
+    ids.add(raw.InstanceId);
+    return toLocalInstance(instanceSchema.parse(raw), index, regionId, start);
+  });
+  return {
+    regionId,
+    otsInstance: fixture.otsInstance ?? DEFAULT_OTS_INSTANCE,
+    accessKeys: fixture.accessKeys ?? [{ ...DEMO_ACCESS_KEY }],
+    account: {
+      // The demo account can pay for a year of its subscription instance's upgrades (10 Mbps more
+      // for a year costs ~9,700 CNY in the money model of ecs.ts); a fixture's account defaults to
+      // the 1,000 CNY of the issue's example.
+      balance: fixture.account?.balance ?? (fixture.instances === undefined ? 100_000 : 1000),
+      arrears: fixture.account?.arrears ?? false,
+    },
+    instances,
+  };
+}
+
+/** Reads and parses a JSON fixture file. */
+export async function loadFixtureFile(path: string, start: number): Promise<ResolvedFixture> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ValidationError(`cannot read fixture ${path}: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError(`fixture ${path} is not JSON: ${(error as Error).message}`, undefined, { cause: error });
+  }
+  return parseFixture(json, start, path);
+}
+
+function formatPath(path: PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+}
+
+function toLocalInstance(raw: z.output<typeof instanceSchema>, index: number, regionId: string, start: number): LocalInstance {
+  const out = raw.InternetMaxBandwidthOut;
+  const publicIps = Array.isArray(raw.PublicIpAddress) ? raw.PublicIpAddress : raw.PublicIpAddress?.IpAddress;
+  const tags = Array.isArray(raw.Tags) ? raw.Tags : (raw.Tags?.Tag ?? []);
+  const locks = Array.isArray(raw.OperationLocks) ? raw.OperationLocks : (raw.OperationLocks?.LockReason ?? []);
+  return {
+    InstanceId: raw.InstanceId,
+    InstanceName: raw.InstanceName ?? raw.InstanceId,
+    RegionId: raw.RegionId ?? regionId,
+    ZoneId: raw.ZoneId ?? `${raw.RegionId ?? regionId}-h`,
+    InstanceChargeType: raw.InstanceChargeType,
+    InternetChargeType: raw.InternetChargeType,
+    InstanceNetworkType: raw.InstanceNetworkType,
+    Status: raw.Status,
+    InternetMaxBandwidthOut: out,
+    // The legacy limits page: inbound is 100 while outbound is below 100, else equal to outbound.
+    InternetMaxBandwidthIn: raw.InternetMaxBandwidthIn ?? Math.max(100, out),
+    // An instance with bandwidth and no EIP has a public IP unless the fixture says otherwise.
+    PublicIpAddress: publicIps ?? (out > 0 && !raw.EipAddress ? [demoIp(index)] : []),
+    ...(raw.EipAddress ? { EipAddress: raw.EipAddress } : {}),
+    Tags: tags,
+    ...(raw.ExpiredTime !== undefined
+      ? { ExpiredTime: raw.ExpiredTime }
+      : raw.InstanceChargeType === 'PrePaid'
+        ? { ExpiredTime: formatExpiredTime(start + 365 * 86_400_000) }
+        : {}),
+    OperationLocks: locks.map((lock) => (typeof lock === 'string' ? lock : lock.LockReason)),
+    demand: (raw.Demand as DemandSpec | undefined) ?? { kind: 'constant', mbps: out / 2 },
+    bandwidthLog: [{ at: start, out }],
+    downgradesUsed: raw.DowngradesUsed ?? 0,
+    downgradeQuota: raw.DowngradeQuota ?? DEFAULT_DOWNGRADE_QUOTA,
+  };
+}
+
+/** `yyyy-MM-ddTHH:mmZ`, ECS's ExpiredTime format. */
+export function formatExpiredTime(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 16)}Z`;
+}
+
+function demoIp(index: number): string {
+  return `47.96.${Math.floor(index / 250)}.${(index % 250) + 1}`;
+}
+
+/**
+ * The fleet served without a fixture (region cn-hangzhou), shaped for examples/policy.yaml: three
+ * pay-as-you-go pay-by-bandwidth VPC web servers peaking at different hours, one subscription shop
+ * server with an evening peak, and one pay-by-traffic API server.
+ */
+export function demoFleet(): FixtureInstance[] {
+  const web = (n: number, peakMbps: number, peakHourUtc: number): FixtureInstance => ({
+    InstanceId: `i-demo-web-${n}`,
+    InstanceName: `demo-web-${n}`,
+    InstanceChargeType: 'PostPaid',
+    InternetChargeType: 'PayByBandwidth',
+    InstanceNetworkType: 'vpc',
+    Status: 'Running',
+    InternetMaxBandwidthOut: 10,
+    Tags: [{ TagKey: 'app', TagValue: 'web' }],
+    Demand: { kind: 'diurnal', baseMbps: 4, peakMbps, peakHourUtc, weekendFactor: 0.7, noise: 0.1, seed: n },
+  });
+  return [
+    // Peaks at 10:00, 14:00 and 21:00 Beijing time (UTC+8).
+    web(1, 20, 2),
+    web(2, 40, 6),
+    web(3, 60, 13),
+    {
+      InstanceId: 'i-demo-sub-1',
+      InstanceName: 'demo-shop-1',
+      InstanceChargeType: 'PrePaid',
+      InternetChargeType: 'PayByBandwidth',
+      InstanceNetworkType: 'vpc',
+      Status: 'Running',
+      InternetMaxBandwidthOut: 20,
+      Tags: [{ TagKey: 'app', TagValue: 'shop' }],
+      // Evening shopping peak, 20:30 Beijing time.
+      Demand: { kind: 'diurnal', baseMbps: 6, peakMbps: 45, peakHourUtc: 12.5, weekendFactor: 1.3, noise: 0.1, seed: 4 },
+    },
+    {
+      InstanceId: 'i-demo-traffic-1',
+      InstanceName: 'demo-api-1',
+      InstanceChargeType: 'PostPaid',
+      InternetChargeType: 'PayByTraffic',
+      InstanceNetworkType: 'vpc',
+      Status: 'Running',
+      InternetMaxBandwidthOut: 50,
+      Tags: [{ TagKey: 'app', TagValue: 'api' }],
+      Demand: { kind: 'diurnal', baseMbps: 10, peakMbps: 70, peakHourUtc: 7, weekendFactor: 0.5, noise: 0.15, seed: 5 },
+    },
+  ];
+}
