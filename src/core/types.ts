@@ -114,6 +114,10 @@ export interface Policy {
   mode: 'observe' | 'enforce';
   paused: boolean;
   bounds: { minOut: number; maxOut: number; minIn?: number; maxIn?: number };
+  /**
+   * Both in percent: targetUtilization e.g. 70, tolerance in percentage points (10 = nothing moves while
+   * utilisation is within 60-80 %), as the policy file states them.
+   */
   targetTracking?: { targetUtilization: number; tolerance: number };
   stepRules: StepRule[];
   /** At or above this utilisation the served rate is censored (demand unknown): step up decisively. */
@@ -155,6 +159,12 @@ export interface PendingChange {
   startTime?: string;
   endTime?: string;
   attempts: number;
+  /**
+   * The rest of the ModifyInstanceNetworkSpec request, kept so that a re-send under the same
+   * ClientToken is the identical request (additive, written by src/cycle/apply.ts).
+   */
+  allocatePublicIp?: boolean;
+  autoPay?: boolean;
 }
 
 /** A provider condition that needs a human (unpaid order, arrears, security lock, ...). */
@@ -162,6 +172,8 @@ export interface BlockedCondition {
   code: string;
   since: number;
   message: string;
+  /** When the cycle last let a change through to test whether the condition cleared (additive, src/cycle). */
+  lastProbeAt?: number;
 }
 
 export interface ScalingState {
@@ -266,7 +278,10 @@ export interface Decision {
   instanceId: string;
   action: 'none' | 'set' | 'temporaryUpgrade';
   current: number;
-  /** The bandwidth to set (equals `current` when action is none). */
+  /**
+   * The bandwidth to set (equals `current` when action is none, except under OBSERVE_ONLY, where it
+   * says what would have been set).
+   */
   target: number;
   /** What the rules asked for before the guards narrowed it. */
   proposed: number;

@@ -1,0 +1,69 @@
+// A CloudMonitor alert for one instance (functions/alarm): the fast path for scale-up.
+//
+// Order of work, cheapest refusal first:
+// 1. DescribeInstances for the named instance (the callback carries no region: each region the
+//    policies cover is asked until one knows it; normally there is one) → NOT_FOUND;
+// 2. selectPolicy → NOT_MANAGED. Nothing is written for an unmanaged instance, not even the event
+//    key: an alarm that changes nothing needs no dedupe, and a foreign alarm rule pointed at the
+//    endpoint must not fill the table;
+// 3. the alarm value as a sample (a non-outbound metric is a configuration error: ValidationError);
+// 4. markEventHandled(alarmEventKey) → DUPLICATE. CloudMonitor retries a callback 3 times (facts
+//    §4.3) and the same alert may also come through EventBridge. The key is marked BEFORE the cycle:
+//    a crash after marking drops this alarm's urgency, but the next tick (a minute away) evaluates
+//    the same instance anyway, and the intent protocol reconciles any half-done change. Marking after
+//    the cycle instead would let CloudMonitor's retries, which arrive exactly when a cycle is slow,
+//    run concurrent cycles (still one order, thanks to the conditional intent, but wasted calls);
+// 5. the instance cycle with the alarm signal. ALERT drives scale-up. OK and INSUFFICIENT_DATA are
+//    recorded the same way and can never lower the bandwidth: the cycle refuses downgrades from an
+//    alarm (ALARM_NO_SCALE_DOWN in instance.ts) and decide() holds on INSUFFICIENT_DATA (NO_METRIC).
+import type { InstanceFacts, Signal } from '../core/types';
+import { alarmEventKey, toMetricSample, type AlarmCallback } from '../events/alarm';
+import { type PolicyDocument, selectPolicy } from '../policy/load';
+import type { RetryOptions } from './apply';
+import type { CycleDeps } from './deps';
+import { runInstanceCycle, type InstanceOutcome } from './instance';
+import type { ReconcileOptions } from './reconcile';
+
+/** Far longer than CloudMonitor's retries take (3 × 5 s); the rows expire on their own. */
+export const ALARM_EVENT_TTL_SECONDS = 86_400;
+
+export interface AlarmInput {
+  doc: PolicyDocument;
+  callback: AlarmCallback;
+  retry?: Partial<RetryOptions>;
+  reconcile?: Partial<ReconcileOptions>;
+}
+
+export type AlarmResult =
+  | { outcome: 'NOT_FOUND' | 'NOT_MANAGED'; instanceId: string }
+  | { outcome: 'DUPLICATE'; instanceId: string; eventKey: string }
+  | { outcome: 'HANDLED'; instanceId: string; eventKey: string; cycle: InstanceOutcome };
+
+export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<AlarmResult> {
+  const { doc, callback } = input;
+  const { instanceId } = callback;
+  const regions = [...new Set(doc.policies.map((policy) => policy.selector.regionId))];
+  let instance: InstanceFacts | undefined;
+  for (const regionId of regions) {
+    [instance] = await deps.ecs.describeInstances({ regionId, instanceIds: [instanceId] });
+    if (instance) break;
+  }
+  if (!instance) return settle(deps, { outcome: 'NOT_FOUND', instanceId });
+  const policy = selectPolicy(doc, instance);
+  if (!policy) return settle(deps, { outcome: 'NOT_MANAGED', instanceId });
+
+  const sample = toMetricSample(callback, instance.bandwidthOut);
+  const eventKey = alarmEventKey(callback);
+  if (!(await deps.store.markEventHandled(eventKey, ALARM_EVENT_TTL_SECONDS))) return settle(deps, { outcome: 'DUPLICATE', instanceId, eventKey });
+
+  const signal: Signal = { kind: 'alarm', alertState: callback.alertState, metricName: callback.metricName, sample, eventId: eventKey };
+  const state = await deps.store.getState(instanceId);
+  const cycle = await runInstanceCycle(deps, { policy, instance, state, signal, source: `alarm:${eventKey}`, retry: input.retry, reconcile: input.reconcile });
+  if (cycle.history.length > 0) await deps.store.appendHistory(cycle.history);
+  return settle(deps, { outcome: 'HANDLED', instanceId, eventKey, cycle });
+}
+
+function settle(deps: CycleDeps, result: AlarmResult): AlarmResult {
+  if (result.outcome !== 'HANDLED') deps.log({ level: 'info', msg: 'alarm', outcome: result.outcome, instanceId: result.instanceId });
+  return result;
+}

@@ -1,0 +1,307 @@
+// Applying one acting decision: intent → ModifyInstanceNetworkSpec → commit.
+//
+// Timeline of one change, and what each crash point leaves behind:
+//
+//   t0  decisionId = hash(instanceId, state.version, action, target); ClientToken derived from it.
+//   t1  putState(state + pending, expectedVersion = state.version)          ← the intent
+//         ConflictError: another invocation (alarm vs tick, or an FC retry) wrote first and owns this
+//         instance now: stop with CONCURRENT_UPDATE, no ECS call. This conditional write is the only
+//         lock; there is no in-memory one (STYLE §7).
+//   t2  modifyBandwidth(ClientToken) with bounded retries, the SAME token every time.
+//         crash here → the intent stays; the next invocation's reconciler (reconcile.ts) reads
+//         DescribeInstances and either confirms the change or re-sends the SAME token, which the
+//         provider answers with the original OrderId: never a second order.
+//   t3  commit(next state without pending, expectedVersion = intent.version) + history, one round trip.
+//         crash here → as for t2: the order exists, the reconciler confirms it from DescribeInstances.
+//
+// Store round trips per acting decision: exactly two (t1, t3).
+import { CloudApiError, ConflictError, type CloudErrorCategory } from '../errors';
+import type { ModifyBandwidthRequest } from '../ports/cloud';
+import type { HistoryRecord } from '../ports/state-store';
+import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
+import { downgradesLeft } from '../core';
+import { sendNotice, type CycleDeps } from './deps';
+import { clientTokenOf, decisionIdOf, historyRecord, summarize, type DecisionSummary, type Outcome } from './history';
+
+export interface RetryOptions {
+  /** Calls per invocation, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** No new attempt starts once this much time has passed since the first. */
+  maxElapsedMs: number;
+}
+
+// Bounded well inside a Function Compute timeout of a minute. Throttling answers "try again after 5
+// minutes" (facts §1.3): waiting that long inside one invocation would be billed idle time, so a
+// refusal that outlasts these attempts ends the invocation and the next tick decides afresh.
+export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, maxElapsedMs: 20_000 };
+
+/** Ordinary downgrades left at or below which an applied downgrade also sends 'quota-low'. */
+const QUOTA_LOW = 1;
+
+export interface ApplyContext {
+  policy: Policy;
+  instance: InstanceFacts;
+  /** The state the decision was made on; its version is the compare-and-set base of the intent. */
+  state: ScalingState;
+  /** An acting decision (action set or temporaryUpgrade). */
+  decision: Decision;
+  /** Alarm event id or tick id, for the history. */
+  source: string;
+  retry?: Partial<RetryOptions>;
+}
+
+export interface ApplyResult {
+  outcome: Extract<Outcome, 'applied' | 'reconciled' | 'conflict' | 'blocked' | 'failed' | 'uncertain'>;
+  decisionId: string;
+  /** The latest state this invocation knows to be stored. */
+  state: ScalingState;
+  orderId?: string;
+  errorCode?: string;
+  /** History not written yet (an uncertain call): the caller appends it with its batch. */
+  unwritten: HistoryRecord[];
+}
+
+export async function applyDecision(deps: CycleDeps, ctx: ApplyContext): Promise<ApplyResult> {
+  const { policy, instance, state, decision, source } = ctx;
+  if (decision.action === 'none') throw new RangeError(`applyDecision: decision for ${instance.instanceId} does not act`);
+  const decisionId = decisionIdOf(instance.instanceId, state.version, decision.action, decision.target);
+  const pending: PendingChange = {
+    decisionId,
+    clientToken: clientTokenOf(decisionId),
+    action: decision.action,
+    from: decision.current,
+    target: decision.target,
+    startedAt: deps.now(),
+    isDowngrade: decision.isDowngrade,
+    attempts: 1,
+    allocatePublicIp: decision.allocatePublicIp,
+    autoPay: policy.autoPay,
+  };
+  if (decision.startTime !== undefined) pending.startTime = decision.startTime;
+  if (decision.endTime !== undefined) pending.endTime = decision.endTime;
+  const summary = summarize(decision);
+
+  let intent: ScalingState;
+  try {
+    // A change starts a new stabilisation phase: the window restarts empty (see instance.ts).
+    intent = await deps.store.putState({ ...state, recommendations: [], pending }, state.version);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    // No history row: the winner writes the history of this instance, and a row of ours under the
+    // same decision id (same version, same target) could overwrite it.
+    deps.log({ level: 'info', msg: 'intent lost', instanceId: instance.instanceId, decisionId, reason: 'CONCURRENT_UPDATE' });
+    return { outcome: 'conflict', decisionId, state, errorCode: 'CONCURRENT_UPDATE', unwritten: [] };
+  }
+
+  const call = await sendOrder(deps, orderRequest(instance, pending), { ...DEFAULT_RETRY, ...ctx.retry });
+  return settleOrder(deps, { policy, instance, intent, pending, call, source, summary, successOutcome: 'applied' });
+}
+
+/** The request an intent stands for; identical on every send of the same ClientToken. */
+export function orderRequest(instance: InstanceFacts, pending: PendingChange): ModifyBandwidthRequest {
+  const request: ModifyBandwidthRequest = {
+    regionId: instance.regionId,
+    instanceId: instance.instanceId,
+    bandwidthOut: pending.target,
+    clientToken: pending.clientToken,
+    // An intent written before these fields existed (additive contract) falls back to the API default.
+    autoPay: pending.autoPay ?? true,
+  };
+  if (pending.allocatePublicIp) request.allocatePublicIp = true;
+  if (pending.startTime !== undefined) request.startTime = pending.startTime;
+  if (pending.endTime !== undefined) request.endTime = pending.endTime;
+  return request;
+}
+
+export type OrderCall =
+  | { kind: 'ok'; orderId: string; attempts: number }
+  | {
+      kind: 'error';
+      code: string;
+      /** 'unknown': not a CloudApiError, i.e. nothing an adapter understood. */
+      category: CloudErrorCategory | 'unknown';
+      message: string;
+      /** True when some attempt may have reached the provider and placed the order. */
+      uncertain: boolean;
+      attempts: number;
+    };
+
+// Retryable codes with which the provider refuses the request before placing anything (facts §1.3:
+// throttling, "the previous order/request is still processing", "too frequent"), and a connection
+// that was never opened. Every other retryable failure (InternalError, a 5xx, a timeout, a reset)
+// may have placed the order, so it leaves the intent for the reconciler.
+const REFUSED_BEFORE_ORDER = new Set(['LastOrderProcessing', 'LastRequestProcessing', 'TaskConflict', 'ECONNREFUSED']);
+
+function refusedBeforeOrder(code: string): boolean {
+  return code.startsWith('Throttling') || REFUSED_BEFORE_ORDER.has(code);
+}
+
+/**
+ * Sends one order, retrying category 'retryable' with capped exponential backoff and full jitter
+ * (random in [0, min(cap, base·2^n))), always with the request's ClientToken.
+ */
+export async function sendOrder(deps: CycleDeps, request: ModifyBandwidthRequest, retry: RetryOptions): Promise<OrderCall> {
+  const random = deps.random ?? Math.random;
+  const started = deps.now();
+  let uncertain = false;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const { orderId } = await deps.ecs.modifyBandwidth(request);
+      return { kind: 'ok', orderId, attempts: attempt };
+    } catch (error) {
+      if (!(error instanceof CloudApiError)) {
+        // A bug or an untranslated failure: the request may have gone out, so the intent stays.
+        const message = error instanceof Error ? error.message : String(error);
+        return { kind: 'error', code: error instanceof Error ? error.name : 'UnknownError', category: 'unknown', message, uncertain: true, attempts: attempt };
+      }
+      // Uncertainty is sticky: once an attempt may have placed the order, no later answer to the
+      // same token proves it did not. LastOrderProcessing may be our own order still processing, and
+      // an UnPaidOrder may be the very order an AutoPay=false attempt created. The provider should
+      // answer a repeated token with the original order, but only DescribeInstances (the
+      // reconciler) is evidence, so the intent stays.
+      if (error.category === 'retryable') uncertain ||= !refusedBeforeOrder(error.code);
+      const failure = { kind: 'error' as const, code: error.code, category: error.category, message: error.message, attempts: attempt, uncertain };
+      if (error.category !== 'retryable') return failure;
+      const delay = Math.floor(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      if (attempt >= retry.maxAttempts || deps.now() + delay - started > retry.maxElapsedMs) return failure;
+      deps.log({ level: 'info', msg: 'order retry', instanceId: request.instanceId, code: error.code, attempt, delayMs: delay });
+      await deps.sleep(delay);
+    }
+  }
+}
+
+/** Subscription bandwidth downgrades are refunds, and refunds are the quota (facts §0.2). */
+export function countsAgainstQuota(instance: InstanceFacts, pending: PendingChange): boolean {
+  return pending.isDowngrade && instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
+}
+
+/** EndTime is `yyyy-MM-ddTHHZ` (hour precision, facts §1.1), which Date.parse does not read. */
+export function parseEndTime(endTime: string): number {
+  const at = Date.parse(`${endTime.slice(0, -1)}:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}Z$/.test(endTime) || Number.isNaN(at)) {
+    throw new RangeError(`pending.endTime: expected yyyy-MM-ddTHHZ, got ${JSON.stringify(endTime)}`);
+  }
+  return at;
+}
+
+/** Drops the intent (and any block, which a success disproves) from a state. */
+function withoutPending(state: ScalingState): ScalingState {
+  const { pending: _pending, ...rest } = state;
+  return rest;
+}
+
+/** The state after a change took effect at `at`: what an applied and a reconciled change share. */
+export function stateAfterChange(state: ScalingState, instance: InstanceFacts, pending: PendingChange, at: number, orderId?: string): ScalingState {
+  const { pending: _pending, blocked: _blocked, temporaryUpgrade, ...rest } = state;
+  const next: ScalingState = { ...rest, lastChangeAt: at, lastTarget: pending.target };
+  if (pending.isDowngrade) next.lastScaleDownAt = at;
+  else next.lastScaleUpAt = at;
+  if (countsAgainstQuota(instance, pending)) {
+    const record = { at, from: pending.from, to: pending.target, ...(orderId === undefined ? {} : { orderId }) };
+    next.downgrades = [...state.downgrades, record];
+  }
+  if (pending.action === 'temporaryUpgrade' && pending.endTime !== undefined) {
+    next.temporaryUpgrade = { until: parseEndTime(pending.endTime), base: pending.from, target: pending.target };
+  } else if (temporaryUpgrade && temporaryUpgrade.until > at) {
+    next.temporaryUpgrade = temporaryUpgrade;
+  }
+  return next;
+}
+
+export interface SettleContext {
+  policy: Policy;
+  instance: InstanceFacts;
+  /** The stored state carrying `pending`; its version is the commit's compare-and-set base. */
+  intent: ScalingState;
+  pending: PendingChange;
+  call: OrderCall;
+  source: string;
+  summary: DecisionSummary;
+  successOutcome: 'applied' | 'reconciled';
+}
+
+/** Step t3: turns the answer to an order into the committed state, one history row and a notice. */
+export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<ApplyResult> {
+  const { policy, instance, intent, pending, call, source, summary } = ctx;
+  const { instanceId } = instance;
+  const at = deps.now();
+  const decisionId = pending.decisionId;
+  const row = (outcome: Outcome, extra: { orderId?: string; errorCode?: string }) =>
+    historyRecord({ instanceId, at, decisionId, source, decision: summary, outcome, ...extra });
+  if (call.kind === 'ok') {
+    const next = stateAfterChange(intent, instance, pending, at, call.orderId);
+    const written = await commitOrConflict(deps, next, intent, [row(ctx.successOutcome, { orderId: call.orderId })]);
+    if (!written) return lostCommit(deps, ctx, call.orderId);
+    await sendNotice(deps, { type: 'applied', instanceId, from: pending.from, to: pending.target, reason: summary.reason, orderId: call.orderId, message: summary.message });
+    if (countsAgainstQuota(instance, pending)) {
+      const remaining = downgradesLeft(written, policy, at, false);
+      if (remaining <= QUOTA_LOW) await sendNotice(deps, { type: 'quota-low', instanceId, remaining, quota: policy.downgradeBudget.quota });
+    }
+    return { outcome: ctx.successOutcome, decisionId, state: written, orderId: call.orderId, unwritten: [] };
+  }
+
+  const errorCode = call.code;
+  if (call.uncertain) {
+    // Keep the intent: the order may exist, and only the reconciler, reading DescribeInstances, may
+    // decide between "it happened" and "re-send the same token". Clearing it here would let the next
+    // tick derive a new token for the same change and place a second order.
+    deps.log({ level: 'warn', msg: 'order uncertain', instanceId, decisionId, errorCode, attempts: call.attempts });
+    return { outcome: 'uncertain', decisionId, state: intent, errorCode, unwritten: [row('uncertain', { errorCode })] };
+  }
+
+  let next: ScalingState;
+  let outcome: Outcome;
+  switch (call.category) {
+    case 'quota':
+      // The provider's word beats our ledger (facts §0.2: the quota is shared with other refunds).
+      next = { ...withoutPending(intent), quotaExhaustedAt: at };
+      outcome = 'blocked';
+      break;
+    case 'needsHuman': {
+      const since = intent.blocked?.code === errorCode ? intent.blocked.since : at;
+      next = { ...withoutPending(intent), blocked: { code: errorCode, since, message: call.message, lastProbeAt: at } };
+      outcome = 'blocked';
+      break;
+    }
+    default:
+      // rejected, notFound, auth, or retryable refusals that outlasted the attempts: nothing was
+      // ordered, so the intent goes and the next cycle decides afresh (with a new token).
+      next = withoutPending(intent);
+      outcome = 'failed';
+  }
+  const written = await commitOrConflict(deps, next, intent, [row(outcome, { errorCode })]);
+  if (!written) return lostCommit(deps, ctx);
+  if (call.category === 'quota') {
+    await sendNotice(deps, { type: 'blocked', instanceId, reason: 'DOWNGRADE_BUDGET', message: `the provider refused a downgrade with ${errorCode}: no further downgrades until the quota resets` });
+  } else if (call.category === 'needsHuman') {
+    await sendNotice(deps, { type: 'needs-a-human', instanceId, code: errorCode, message: `${call.message}; bandwidth changes stop until this is resolved` });
+  } else {
+    deps.log({ level: 'warn', msg: 'order failed', instanceId, decisionId, errorCode, category: call.category, attempts: call.attempts });
+  }
+  return { outcome, decisionId, state: written, errorCode, unwritten: [] };
+}
+
+async function commitOrConflict(deps: CycleDeps, next: ScalingState, intent: ScalingState, history: HistoryRecord[]): Promise<ScalingState | undefined> {
+  try {
+    return await deps.store.commit(next, intent.version, history);
+  } catch (error) {
+    if (error instanceof ConflictError) return undefined;
+    // StoreUnavailableError and the like: the intent stays and the next invocation reconciles it.
+    throw error;
+  }
+}
+
+/**
+ * The intent was settled by someone else between t1 and t3: only a reconciler in another invocation
+ * writes over a pending intent, and it settles the same ClientToken, so the provider holds one order
+ * either way. The other invocation wrote the history; this one reports the conflict and logs it.
+ */
+function lostCommit(deps: CycleDeps, ctx: SettleContext, orderId?: string): ApplyResult {
+  const { instance, pending, intent } = ctx;
+  deps.log({ level: 'info', msg: 'commit lost', instanceId: instance.instanceId, decisionId: pending.decisionId, reason: 'CONCURRENT_UPDATE', orderId });
+  const result: ApplyResult = { outcome: 'conflict', decisionId: pending.decisionId, state: intent, errorCode: 'CONCURRENT_UPDATE', unwritten: [] };
+  if (orderId !== undefined) result.orderId = orderId;
+  return result;
+}

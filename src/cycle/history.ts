@@ -1,0 +1,89 @@
+// The decision history row and the identity of a decision. Every path of the cycle (applied, held,
+// observed, reconciled, deferred) writes the same shape, so an operator greps one format.
+import { createHash } from 'node:crypto';
+import type { Decision, PendingChange, ReasonCode } from '../core/types';
+import type { HistoryRecord } from '../ports/state-store';
+
+/** What became of a decision; the values HistoryRecord.outcome takes. */
+export type Outcome =
+  | 'applied'
+  | 'observed'
+  | 'none'
+  | 'failed'
+  | 'conflict'
+  | 'reconciled'
+  | 'blocked'
+  | 'unblocked'
+  | 'deferred'
+  | 'uncertain'
+  | 'skipped';
+
+export type DecisionSummary = HistoryRecord['decision'];
+
+/**
+ * The decision id: a hash of (instanceId, the state version it was decided on, action, target).
+ * Function Compute retries an async invocation that failed (facts §5.5: at-least-once), and such a
+ * retry reads the same state version and decides the same thing, so it derives the SAME id and thus
+ * the same ClientToken: the provider answers a repeated token with the original order instead of
+ * placing a second one. A different target or a newer state is a different decision.
+ */
+export function decisionIdOf(instanceId: string, stateVersion: number, action: Decision['action'], target: number): string {
+  const digest = createHash('sha256').update(`${instanceId}\n${stateVersion}\n${action}\n${target}`).digest('hex');
+  return `d-${digest.slice(0, 32)}`;
+}
+
+/** ModifyInstanceNetworkSpec ClientToken: at most 64 ASCII characters (facts §1.1); this is 43. */
+export function clientTokenOf(decisionId: string): string {
+  return `bwscaler-${decisionId}`;
+}
+
+export function summarize(decision: Decision): DecisionSummary {
+  return {
+    action: decision.action,
+    current: decision.current,
+    target: decision.target,
+    proposed: decision.proposed,
+    reason: decision.reason,
+    message: decision.message,
+    isDowngrade: decision.isDowngrade,
+    guards: decision.guards.map((hit) => hit.reason),
+  };
+}
+
+/** The summary of an intent settled without its original Decision at hand (the reconciler). */
+export function summarizePending(pending: PendingChange, reason: ReasonCode, message: string): DecisionSummary {
+  return {
+    action: pending.action,
+    current: pending.from,
+    target: pending.target,
+    proposed: pending.target,
+    reason,
+    message,
+    isDowngrade: pending.isDowngrade,
+    guards: [],
+  };
+}
+
+export function historyRecord(fields: {
+  instanceId: string;
+  at: number;
+  decisionId: string;
+  source: string;
+  decision: DecisionSummary;
+  outcome: Outcome;
+  orderId?: string;
+  errorCode?: string;
+}): HistoryRecord {
+  const record: HistoryRecord = {
+    instanceId: fields.instanceId,
+    at: fields.at,
+    decisionId: fields.decisionId,
+    source: fields.source,
+    decision: fields.decision,
+    outcome: fields.outcome,
+  };
+  // Absent rather than undefined: the Tablestore row then has no such column at all.
+  if (fields.orderId !== undefined) record.orderId = fields.orderId;
+  if (fields.errorCode !== undefined) record.errorCode = fields.errorCode;
+  return record;
+}

@@ -1,0 +1,260 @@
+// One instance, one cycle: settle what an earlier invocation left (reconcile.ts) → decide (the pure
+// core) → act (apply.ts) or record. Split in two steps, plan and finish, so the tick can plan the whole
+// shard first and then spend its ECS write budget on the most urgent changes.
+import { decide } from '../core';
+import type { ActiveWindow, Decision, InstanceFacts, Policy, Recommendation, ScalingState, Signal } from '../core/types';
+import { ConflictError } from '../errors';
+import type { HistoryRecord } from '../ports/state-store';
+import { activeWindows } from '../schedule/windows';
+import { applyDecision, type RetryOptions } from './apply';
+import type { CycleDeps } from './deps';
+import { decisionIdOf, historyRecord, summarize, type Outcome } from './history';
+import { blockView, reconcilePending, type BlockView, type ReconcileOptions, type ReconcileResult } from './reconcile';
+
+export interface InstanceCycleInput {
+  policy: Policy;
+  instance: InstanceFacts;
+  /** The stored state (from listStates or getState); version 0 when none was written. */
+  state: ScalingState;
+  signal: Signal;
+  /** Alarm event key or tick id, for the history. */
+  source: string;
+  /** The policy's windows active now; the tick resolves them once per policy. */
+  windows?: ActiveWindow[];
+  retry?: Partial<RetryOptions>;
+  reconcile?: Partial<ReconcileOptions>;
+}
+
+export interface InstancePlan {
+  input: InstanceCycleInput;
+  now: number;
+  /** The facts the decision saw (the bandwidth updated when the reconciler confirmed a change). */
+  instance: InstanceFacts;
+  /** The stored state after reconciliation: the compare-and-set base of any write that follows. */
+  state: ScalingState;
+  decision: Decision;
+  decisionId: string;
+  /** The decision should go to ECS. */
+  acts: boolean;
+  /** Why an acting decision is not sent, when it is not. */
+  heldBy?: 'ALARM_NO_SCALE_DOWN';
+  block: BlockView;
+  reconciled: ReconcileResult;
+}
+
+export interface InstanceOutcome {
+  instanceId: string;
+  policy: string;
+  decision: Decision;
+  decisionId: string;
+  outcome: Outcome;
+  /** The decision's reason code, or CONCURRENT_UPDATE when another invocation won the write. */
+  reason: string;
+  state: ScalingState;
+  orderId?: string;
+  errorCode?: string;
+  /** What became of an intent an earlier invocation left, when there was one. */
+  reconciled?: Outcome;
+  /** History rows not written yet: the caller appends them, batched with others. */
+  history: HistoryRecord[];
+}
+
+/** Settles leftovers and decides; writes only what reconciliation needs. */
+export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): Promise<InstancePlan> {
+  const { policy, signal, source } = input;
+  const reconciled = await reconcilePending(deps, { policy, instance: input.instance, state: input.state, source, retry: input.retry, options: input.reconcile });
+  const state = reconciled.state;
+  // A reconciled intent is in effect now, whatever the facts read before it said.
+  const target = input.state.pending?.target;
+  const instance = reconciled.outcome === 'reconciled' && target !== undefined ? { ...input.instance, bandwidthOut: target } : input.instance;
+  const now = deps.now();
+  const block = blockView(state, instance, now, input.reconcile);
+  const decision = decide({
+    now,
+    policy,
+    instance,
+    state: decisionView(state, block, policy, instance, now),
+    signal,
+    activeWindows: input.windows ?? activeWindows(policy.schedules, now),
+  });
+  const plan: InstancePlan = {
+    input,
+    now,
+    instance,
+    state,
+    decision,
+    decisionId: decisionIdOf(instance.instanceId, state.version, decision.action, decision.target),
+    // Observe mode is action 'none' from the core already; the mode check keeps "observe makes zero
+    // ECS writes" a promise of this file too, not only of a guard elsewhere.
+    acts: decision.action !== 'none' && policy.mode === 'enforce',
+    block,
+    reconciled,
+  };
+  // An alarm reports one sample at a state change; a downgrade needs the stabilisation window that
+  // only the tick's steady readings feed, so an alarm may raise bandwidth but never lower it.
+  if (plan.acts && signal.kind === 'alarm' && decision.isDowngrade) {
+    plan.acts = false;
+    plan.heldBy = 'ALARM_NO_SCALE_DOWN';
+  }
+  return plan;
+}
+
+/**
+ * The state as decide() should see it:
+ * - a block that is gone (lock lifted) or due for a probe is left out, so the decision can act;
+ * - the stabilisation window is seeded with the current bandwidth when it is empty.
+ *
+ * Why the seed: persisting every tick's recommendation would cost one Tablestore write per instance
+ * per tick, the budget's largest item by far. So the window is stored only while it holds a
+ * scale-down back (see recommendationsToStore), and an empty window means "the recommendation was at
+ * or above the current bandwidth until now". Seeding it with {now, current} then gives what HPA's
+ * window would hold (HPA itself seeds a new workload's history this way: recordInitialRecommendation
+ * in kubernetes pkg/controller/podautoscaler/horizontal.go). The cost: a scale-down waits the full
+ * window from the first low reading this process stored, at most one tick later than HPA would.
+ */
+function decisionView(state: ScalingState, block: BlockView, policy: Policy, instance: InstanceFacts, now: number): ScalingState {
+  let view = state;
+  if (block.kind !== 'unchanged') {
+    const { blocked: _blocked, ...rest } = state;
+    view = rest;
+  }
+  if (view.recommendations.length === 0 && policy.behavior.scaleDownStabilizationSeconds > 0) {
+    view = { ...view, recommendations: [{ at: now, mbps: instance.bandwidthOut }] };
+  }
+  return view;
+}
+
+/**
+ * Which recommendations to store after a decision that did not act, or undefined to leave the row
+ * alone (no write). The window matters only while it holds a scale-down back:
+ * - no reading this time (NO_METRIC, WARMUP, a hard stop): nothing learnt, no write;
+ * - the reading is at or above the current bandwidth: the low phase is over; clear a stored window
+ *   (one write), so the next low reading seeds a fresh one;
+ * - stabilisation narrowed the decision: store the window, it decides the next ticks;
+ * - a low reading held by another guard (bounds, budget, min hold, cooldown): no write. The stored
+ *   window then ages out and the scale-down goes ahead once that guard lets it, which is what a
+ *   window full of low readings would also allow.
+ */
+export function recommendationsToStore(stored: Recommendation[], decision: Decision, now: number): Recommendation[] | undefined {
+  // decide() appends this tick's reading last, dated now. A seed (also dated now, at the current
+  // bandwidth) only exists when nothing is stored, and then falls in the "no write" branches either way.
+  const reading = decision.recommendations.at(-1);
+  if (reading === undefined || reading.at !== now) return undefined;
+  if (reading.mbps >= decision.current) return stored.length > 0 ? [] : undefined;
+  if (decision.guards.some((hit) => hit.reason === 'STABILIZATION')) return decision.recommendations;
+  return undefined;
+}
+
+/** Sends an acting plan to ECS through the intent protocol. */
+export async function actOnPlan(deps: CycleDeps, plan: InstancePlan): Promise<InstanceOutcome> {
+  const { input, instance, state, decision } = plan;
+  const result = await applyDecision(deps, { policy: input.policy, instance, state, decision, source: input.source, retry: input.retry });
+  const outcome = baseOutcome(plan, result.outcome, result.state, [...plan.reconciled.unwritten, ...result.unwritten]);
+  outcome.decisionId = result.decisionId;
+  if (result.orderId !== undefined) outcome.orderId = result.orderId;
+  if (result.errorCode !== undefined) outcome.errorCode = result.errorCode;
+  if (result.outcome === 'conflict') outcome.reason = 'CONCURRENT_UPDATE';
+  logDecision(deps, outcome);
+  return outcome;
+}
+
+/**
+ * Records a plan that does not go to ECS: a holding decision, observe mode, an alarm's downgrade, or
+ * (from the tick) a change deferred past the ECS write budget. At most one putState, and only when
+ * the stored window or block changes; the history row is returned for the caller's batch.
+ */
+export async function finishWithoutAction(deps: CycleDeps, plan: InstancePlan, deferred?: { errorCode: string }): Promise<InstanceOutcome> {
+  const { input, state, decision, now } = plan;
+  let outcome: Outcome = input.policy.mode === 'observe' ? 'observed' : 'none';
+  let errorCode: string | undefined;
+  if (deferred) {
+    outcome = 'deferred';
+    errorCode = deferred.errorCode;
+  } else if (plan.heldBy) {
+    outcome = 'skipped';
+    errorCode = plan.heldBy;
+  }
+
+  let written = state;
+  const next = stateToStore(plan);
+  if (next) {
+    try {
+      written = await deps.store.putState(next, state.version);
+    } catch (error) {
+      // Someone else wrote this instance meanwhile; their state is newer than this plan's view.
+      if (!(error instanceof ConflictError)) throw error;
+      deps.log({ level: 'info', msg: 'state update lost', instanceId: state.instanceId, reason: 'CONCURRENT_UPDATE' });
+    }
+  }
+  const row = historyRecord({
+    instanceId: state.instanceId,
+    at: now,
+    decisionId: plan.decisionId,
+    source: input.source,
+    decision: summarize(decision),
+    outcome,
+    ...(errorCode === undefined ? {} : { errorCode }),
+  });
+  const result = baseOutcome(plan, outcome, written, [...plan.reconciled.unwritten, row]);
+  if (errorCode !== undefined) result.errorCode = errorCode;
+  logDecision(deps, result);
+  return result;
+}
+
+/** The state a non-acting plan should store, or undefined when the stored one is still right. */
+function stateToStore(plan: InstancePlan): ScalingState | undefined {
+  const { state, decision, block, now } = plan;
+  // An in-flight intent belongs to the invocation sending it; do not write over it.
+  if (state.pending) return undefined;
+  let next: ScalingState | undefined;
+  if (block.kind === 'lifted') {
+    const { blocked: _blocked, ...rest } = state;
+    next = rest;
+  }
+  const recommendations = recommendationsToStore(state.recommendations, decision, now);
+  if (recommendations) next = { ...(next ?? state), recommendations };
+  return next;
+}
+
+function baseOutcome(plan: InstancePlan, outcome: Outcome, state: ScalingState, history: HistoryRecord[]): InstanceOutcome {
+  const result: InstanceOutcome = {
+    instanceId: plan.instance.instanceId,
+    policy: plan.input.policy.name,
+    decision: plan.decision,
+    decisionId: plan.decisionId,
+    outcome,
+    reason: plan.decision.reason,
+    state,
+    history,
+  };
+  if (plan.reconciled.outcome !== undefined) result.reconciled = plan.reconciled.outcome;
+  return result;
+}
+
+/** One structured line per decision, stable keys (STYLE §10). */
+function logDecision(deps: CycleDeps, outcome: InstanceOutcome): void {
+  const { decision } = outcome;
+  deps.log({
+    level: outcome.outcome === 'failed' || outcome.outcome === 'uncertain' ? 'warn' : 'info',
+    msg: 'decision',
+    instanceId: outcome.instanceId,
+    policy: outcome.policy,
+    decisionId: outcome.decisionId,
+    action: decision.action,
+    current: decision.current,
+    target: decision.target,
+    proposed: decision.proposed,
+    reason: outcome.reason,
+    guards: decision.guards.map((hit) => hit.reason),
+    outcome: outcome.outcome,
+    orderId: outcome.orderId,
+    errorCode: outcome.errorCode,
+    reconciled: outcome.reconciled,
+  });
+}
+
+/** The whole cycle for one instance: plan, then act or record. */
+export async function runInstanceCycle(deps: CycleDeps, input: InstanceCycleInput): Promise<InstanceOutcome> {
+  const plan = await planInstance(deps, input);
+  return plan.acts ? actOnPlan(deps, plan) : finishWithoutAction(deps, plan);
+}

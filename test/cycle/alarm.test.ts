@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { handleAlarm } from '../../src/cycle/alarm';
+import type { AlarmCallback } from '../../src/events/alarm';
+import type { PolicyDocument } from '../../src/policy/load';
+import type { Policy } from '../../src/core/types';
+import { fakeWorld, T0 } from '../fakes/cycle-deps';
+import { instanceFacts } from '../fakes/instance-api';
+import { policy } from './fixtures';
+
+const ID = 'i-alarm';
+
+function callback(overrides: Partial<AlarmCallback> = {}): AlarmCallback {
+  return {
+    alertName: 'bandwidth high',
+    alertState: 'ALERT',
+    metricName: 'VPC_PublicIP_InternetOutRate_Percent',
+    namespace: 'acs_ecs_dashboard',
+    curValue: 97,
+    instanceId: ID,
+    userId: '12345',
+    ruleId: 'rule-1',
+    timestamp: T0 - 30_000,
+    expression: '$Average>=95',
+    triggerLevel: 'CRITICAL',
+    ...overrides,
+  };
+}
+
+function doc(overrides: Partial<Policy> = {}): PolicyDocument {
+  return { source: 'test', policies: [policy({ selector: { regionId: 'cn-hangzhou', tags: { team: 'web' } }, ...overrides })] };
+}
+
+describe('handleAlarm', () => {
+  interface Row {
+    name: string;
+    tags: Record<string, string>;
+    policy?: Partial<Policy>;
+    callback?: Partial<AlarmCallback>;
+    outcome: string;
+    cycleOutcome?: string;
+    reason?: string;
+    modifyCalls: number;
+    /** Store round trips of every kind. */
+    storeCalls: number;
+  }
+
+  const web = { team: 'web' };
+  const rows: Row[] = [
+    // markEventHandled, getState, intent, commit.
+    { name: 'scales a managed instance up on an ALERT at >= 95 %', tags: web, outcome: 'HANDLED', cycleOutcome: 'applied', reason: 'SATURATED_STEP_UP', modifyCalls: 1, storeCalls: 4 },
+    { name: 'changes and writes nothing for an instance no policy selects', tags: {}, outcome: 'NOT_MANAGED', modifyCalls: 0, storeCalls: 0 },
+    { name: 'changes and writes nothing for an unknown instance', tags: web, callback: { instanceId: 'i-gone' }, outcome: 'NOT_FOUND', modifyCalls: 0, storeCalls: 0 },
+    // markEventHandled, getState, appendHistory.
+    { name: 'makes zero ECS writes in observe mode and records the decision', tags: web, policy: { mode: 'observe' }, outcome: 'HANDLED', cycleOutcome: 'observed', reason: 'OBSERVE_ONLY', modifyCalls: 0, storeCalls: 3 },
+    {
+      name: 'never scales down from an alarm alone',
+      tags: web,
+      callback: { alertState: 'OK', curValue: 5 },
+      outcome: 'HANDLED',
+      cycleOutcome: 'skipped',
+      reason: 'SCALE_DOWN',
+      modifyCalls: 0,
+      storeCalls: 3,
+    },
+    {
+      name: 'holds on INSUFFICIENT_DATA',
+      tags: web,
+      callback: { alertState: 'INSUFFICIENT_DATA', curValue: 0 },
+      outcome: 'HANDLED',
+      cycleOutcome: 'none',
+      reason: 'NO_METRIC',
+      modifyCalls: 0,
+      storeCalls: 3,
+    },
+  ];
+
+  it.each(rows)('$name', async (row) => {
+    // Prepare
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: row.tags })]);
+
+    // Act
+    const result = await handleAlarm(world.deps, { doc: doc(row.policy), callback: callback(row.callback) });
+
+    // Assess
+    expect(result.outcome).toBe(row.outcome);
+    if (result.outcome === 'HANDLED') {
+      expect(result.cycle.outcome).toBe(row.cycleOutcome);
+      expect(result.cycle.reason).toBe(row.reason);
+    }
+    expect(world.ecs.modifyCalls).toHaveLength(row.modifyCalls);
+    expect(world.store.total()).toBe(row.storeCalls);
+  });
+
+  it('recognises CloudMonitor re-deliveries of one alert and orders once', async () => {
+    // Prepare: the callback is retried up to 3 times (facts §4.3).
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
+
+    // Act
+    const results = [];
+    for (let delivery = 0; delivery < 4; delivery++) results.push(await handleAlarm(world.deps, { doc: doc(), callback: callback() }));
+
+    // Assess
+    expect(results.map((r) => r.outcome)).toEqual(['HANDLED', 'DUPLICATE', 'DUPLICATE', 'DUPLICATE']);
+    expect(world.ecs.orders).toHaveLength(1);
+  });
+
+  it('orders once when two deliveries race and the event key did not stop the second', async () => {
+    // Prepare: distinct keys (as from two channels with different timestamps), same decision.
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
+
+    // Act
+    const results = await Promise.all([
+      handleAlarm(world.deps, { doc: doc(), callback: callback() }),
+      handleAlarm(world.deps, { doc: doc(), callback: callback({ timestamp: T0 - 29_000 }) }),
+    ]);
+
+    // Assess
+    expect(results.map((r) => (r.outcome === 'HANDLED' ? r.cycle.outcome : r.outcome)).sort()).toEqual(['applied', 'conflict']);
+    expect(world.ecs.orders).toHaveLength(1);
+  });
+
+  it('finds the instance in the second region the policies cover', async () => {
+    // Prepare
+    const world = fakeWorld([instanceFacts({ instanceId: ID, regionId: 'cn-shanghai', tags: { team: 'web' } })]);
+    const policies: PolicyDocument = {
+      source: 'test',
+      policies: [policy({ name: 'hz', selector: { regionId: 'cn-hangzhou', tags: { team: 'web' } } }), policy({ name: 'sh', selector: { regionId: 'cn-shanghai', tags: { team: 'web' } } })],
+    };
+
+    // Act
+    const result = await handleAlarm(world.deps, { doc: policies, callback: callback() });
+
+    // Assess
+    expect(result.outcome === 'HANDLED' && result.cycle.policy).toBe('sh');
+  });
+
+  it('refuses an alarm on a metric that is not outbound bandwidth, before marking it handled', async () => {
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
+    await expect(handleAlarm(world.deps, { doc: doc(), callback: callback({ metricName: 'cpu_total' }) })).rejects.toThrow(/not an outbound bandwidth metric/);
+    expect(world.store.total()).toBe(0);
+  });
+});

@@ -1,0 +1,277 @@
+import { describe, expect, it } from 'vitest';
+import { applyDecision } from '../../src/cycle/apply';
+import { blockView, reconcilePending } from '../../src/cycle/reconcile';
+import { StoreUnavailableError } from '../../src/errors';
+import { emptyState } from '../../src/ports/state-store';
+import type { BlockedCondition, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
+import { fakeWorld, T0, type FakeWorld } from '../fakes/cycle-deps';
+import { faults, instanceFacts, type ModifyFault } from '../fakes/instance-api';
+import { policy, setDecision } from './fixtures';
+
+const ID = 'i-reconcile';
+const MINUTE = 60_000;
+
+function pendingChange(overrides: Partial<PendingChange> = {}): PendingChange {
+  return {
+    decisionId: 'd-test',
+    clientToken: 'bwscaler-d-test',
+    action: 'set',
+    from: 10,
+    target: 5,
+    startedAt: T0,
+    isDowngrade: true,
+    attempts: 1,
+    autoPay: true,
+    allocatePublicIp: false,
+    ...overrides,
+  };
+}
+
+/** A world whose store holds an intent written at T0 that never got its commit. */
+async function worldWithIntent(instance: Partial<InstanceFacts>, pending: PendingChange, ageMs: number): Promise<{ world: FakeWorld; state: ScalingState }> {
+  const world = fakeWorld([instanceFacts({ instanceId: ID, ...instance })]);
+  const state = await world.store.putState({ ...emptyState(ID), pending }, 0);
+  world.clock.now = T0 + ageMs;
+  world.store.calls.putState = 0;
+  return { world, state };
+}
+
+describe('reconcilePending', () => {
+  interface Row {
+    name: string;
+    instance: Partial<InstanceFacts>;
+    pending?: Partial<PendingChange>;
+    ageMs: number;
+    policy?: Partial<Policy>;
+    faults?: ModifyFault[];
+    inFlight: boolean;
+    outcome?: string;
+    errorCode?: string;
+    resends: number;
+    keepsIntent: boolean;
+    ledger: number;
+    lastChangeAt?: number;
+  }
+
+  const rows: Row[] = [
+    {
+      name: 'confirms an intent already in effect without a second call, dated when it was written',
+      instance: { instanceChargeType: 'PrePaid', bandwidthOut: 5 },
+      ageMs: 10 * MINUTE,
+      inFlight: false,
+      outcome: 'reconciled',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 1,
+      lastChangeAt: T0,
+    },
+    {
+      name: 'confirms a young intent already in effect (its own invocation will lose its commit)',
+      instance: { bandwidthOut: 5 },
+      ageMs: 1000,
+      inFlight: false,
+      outcome: 'reconciled',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+      lastChangeAt: T0,
+    },
+    {
+      name: 'leaves a young unconfirmed intent to the invocation that may still be sending it',
+      instance: { bandwidthOut: 10 },
+      ageMs: 30_000,
+      inFlight: true,
+      resends: 0,
+      keepsIntent: true,
+      ledger: 0,
+    },
+    {
+      name: 're-sends an unconfirmed intent with the same ClientToken',
+      instance: { bandwidthOut: 10 },
+      ageMs: 5 * MINUTE,
+      inFlight: false,
+      outcome: 'reconciled',
+      resends: 1,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
+      name: 'keeps the intent when the re-send is uncertain again',
+      instance: { bandwidthOut: 10 },
+      ageMs: 5 * MINUTE,
+      faults: [faults.timeoutBeforeOrder, faults.timeoutBeforeOrder, faults.timeoutBeforeOrder, faults.timeoutBeforeOrder],
+      inFlight: true,
+      outcome: 'uncertain',
+      errorCode: 'RequestTimeout',
+      resends: 4,
+      keepsIntent: true,
+      ledger: 0,
+    },
+    {
+      name: 'drops an intent past the re-send age and counts a subscription downgrade conservatively',
+      instance: { instanceChargeType: 'PrePaid', bandwidthOut: 10 },
+      ageMs: 20 * MINUTE,
+      inFlight: false,
+      outcome: 'failed',
+      errorCode: 'INTENT_EXPIRED',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 1,
+    },
+    {
+      name: 'drops an intent whose re-sends are used up',
+      instance: { bandwidthOut: 10 },
+      pending: { attempts: 3 },
+      ageMs: 5 * MINUTE,
+      inFlight: false,
+      outcome: 'failed',
+      errorCode: 'SENDS_EXHAUSTED',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
+      name: 'drops an intent when someone else changed the bandwidth meanwhile',
+      instance: { bandwidthOut: 30 },
+      ageMs: 5 * MINUTE,
+      inFlight: false,
+      outcome: 'failed',
+      errorCode: 'OUT_OF_BAND_CHANGE',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
+      name: 'never re-sends in observe mode',
+      instance: { bandwidthOut: 10 },
+      ageMs: 5 * MINUTE,
+      policy: { mode: 'observe' },
+      inFlight: false,
+      outcome: 'failed',
+      errorCode: 'NOT_ENFORCED',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+    },
+  ];
+
+  it.each(rows)('$name', async (row) => {
+    // Prepare
+    const pending = pendingChange(row.pending);
+    const { world, state } = await worldWithIntent(row.instance, pending, row.ageMs);
+    world.ecs.failNextModify(...(row.faults ?? []));
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+
+    // Act
+    const result = await reconcilePending(world.deps, { policy: policy(row.policy), instance, state, source: 'tick:test' });
+
+    // Assess
+    expect(result.inFlight).toBe(row.inFlight);
+    expect(result.outcome).toBe(row.outcome);
+    expect(result.errorCode).toBe(row.errorCode);
+    expect(world.ecs.modifyCalls).toHaveLength(row.resends);
+    for (const call of world.ecs.modifyCalls) expect(call).toMatchObject({ clientToken: pending.clientToken, bandwidthOut: pending.target, autoPay: true });
+    const stored = await world.store.getState(ID);
+    expect(stored.pending !== undefined).toBe(row.keepsIntent);
+    expect(stored.downgrades).toHaveLength(row.ledger);
+    if (row.lastChangeAt !== undefined) expect(stored.lastChangeAt).toBe(row.lastChangeAt);
+    const history = await world.store.queryHistory(ID, 0, Number.MAX_SAFE_INTEGER);
+    expect(history.map((h) => h.outcome)).toEqual(row.outcome && !row.keepsIntent ? [row.outcome] : []);
+  });
+
+  it('returns the state untouched when there is no intent', async () => {
+    const world = fakeWorld([instanceFacts({ instanceId: ID })]);
+    const result = await reconcilePending(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), source: 't' });
+    expect(result).toEqual({ state: emptyState(ID), inFlight: false, unwritten: [] });
+    expect(world.store.total()).toBe(0);
+  });
+
+  it('lets only one of two racing reconcilers re-send', async () => {
+    // Prepare
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+    const ctx = { policy: policy(), instance: structuredClone(instance), state, source: 't' };
+
+    // Act
+    const results = await Promise.all([reconcilePending(world.deps, ctx), reconcilePending(world.deps, ctx)]);
+
+    // Assess
+    expect(results.map((r) => r.outcome ?? r.errorCode).sort()).toEqual(['CONCURRENT_UPDATE', 'reconciled']);
+    expect(world.ecs.modifyCalls).toHaveLength(1);
+  });
+
+  it('settles a crash between the order and the commit with exactly one order', async () => {
+    // Prepare: an invocation orders, then dies before its commit.
+    const world = fakeWorld([instanceFacts({ instanceId: ID, instanceChargeType: 'PrePaid' })]);
+    world.store.failNext('commit', new StoreUnavailableError('crash'));
+    const decide = () => setDecision(ID, 10, 5);
+    await expect(
+      applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID, instanceChargeType: 'PrePaid' }), state: emptyState(ID), decision: decide(), source: 'alarm' }),
+    ).rejects.toThrow('crash');
+    world.clock.now += 2 * MINUTE;
+
+    // Act: the next invocation reads the intent and the provider's view.
+    const state = await world.store.getState(ID);
+    const result = await reconcilePending(world.deps, { policy: policy(), instance: world.ecs.instances.get(ID) as InstanceFacts, state, source: 'tick' });
+
+    // Assess
+    expect(result.outcome).toBe('reconciled');
+    expect(world.ecs.orders).toHaveLength(1);
+    expect(world.ecs.modifyCalls).toHaveLength(1);
+    expect((await world.store.getState(ID)).downgrades).toEqual([{ at: T0, from: 10, to: 5 }]);
+  });
+});
+
+describe('blockView', () => {
+  const HOUR = 60 * MINUTE;
+  const rows: Array<{ name: string; blocked?: BlockedCondition; locks: string[]; now: number; kind: string }> = [
+    { name: 'sees nothing to do without a block', locks: [], now: T0, kind: 'unchanged' },
+    {
+      name: 'keeps a security block while OperationLocks still has "security"',
+      blocked: { code: 'InstanceLockedForSecurity', since: T0, message: '' },
+      locks: ['security'],
+      now: T0 + 5 * HOUR,
+      kind: 'unchanged',
+    },
+    {
+      name: 'lifts a security block once the lock is gone',
+      blocked: { code: 'InstanceLockedForSecurity', since: T0, message: '' },
+      locks: [],
+      now: T0 + MINUTE,
+      kind: 'lifted',
+    },
+    {
+      name: 'lifts an expiry/arrears block once the "financial" lock is gone',
+      blocked: { code: 'InstanceExpiredOrInArrears', since: T0, message: '' },
+      locks: [],
+      now: T0 + MINUTE,
+      kind: 'lifted',
+    },
+    {
+      name: 'holds an unpaid-order block within the probe interval',
+      blocked: { code: 'InvalidInstance.UnPaidOrder', since: T0, message: '' },
+      locks: [],
+      now: T0 + 29 * MINUTE,
+      kind: 'unchanged',
+    },
+    {
+      name: 'lets one probe through after the interval since the block began',
+      blocked: { code: 'InvalidInstance.UnPaidOrder', since: T0, message: '' },
+      locks: [],
+      now: T0 + 30 * MINUTE,
+      kind: 'probe',
+    },
+    {
+      name: 'measures the interval from the last probe',
+      blocked: { code: 'Account.Arrearage', since: T0 - 5 * HOUR, message: '', lastProbeAt: T0 },
+      locks: [],
+      now: T0 + 10 * MINUTE,
+      kind: 'unchanged',
+    },
+  ];
+
+  it.each(rows)('$name', ({ blocked, locks, now, kind }) => {
+    const state: ScalingState = { ...emptyState(ID), ...(blocked ? { blocked } : {}) };
+    expect(blockView(state, instanceFacts({ instanceId: ID, operationLocks: locks }), now).kind).toBe(kind);
+  });
+});
