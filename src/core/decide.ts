@@ -1,0 +1,287 @@
+// The decision: one pure function of the policy, the instance's facts, its persisted state, the signal
+// and `now`. It runs unchanged in the live handler, the backtest and the simulator.
+import {
+  applyCooldown,
+  applyDowngradeBudget,
+  applySpendGuard,
+  capAtScheduleCeiling,
+  clampToBounds,
+  clampToProviderRange,
+  type DecideContext,
+  type Guard,
+  type HardStop,
+  holdBeforeDowngrade,
+  holdDuringTemporaryUpgrade,
+  limitStep,
+  pickWindow,
+  preventFlap,
+  type Proposal,
+  protectZero,
+  raiseToScheduleFloor,
+  requireStoppedForClassic,
+  respectProviderLock,
+  stabilizeScaleDown,
+  stopWhenBlocked,
+  stopWhenEipBound,
+  stopWhenExpired,
+  stopWhenLocked,
+  stopWhenPaused,
+  stopWhenPending,
+  stopWhenStatusUnsupported,
+} from './guards';
+import { formatMbps, formatSeconds } from './format';
+import { type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
+import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
+import type { DecideInput, Decision, GuardHit, MetricSample, ReasonCode, Recommendation } from './types';
+
+/** Nothing may change: the first that applies ends the decision. */
+const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
+  ['paused', stopWhenPaused],
+  ['blocked', stopWhenBlocked],
+  ['pendingChange', stopWhenPending],
+  ['status', stopWhenStatusUnsupported],
+  ['operationLocks', stopWhenLocked],
+  ['expiry', stopWhenExpired],
+  ['eipBound', stopWhenEipBound],
+];
+
+/** Applied in this order to the proposal; each may narrow it and records a GuardHit when it does. */
+const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
+  ['stabilization', stabilizeScaleDown],
+  ['maxStep', limitStep],
+  ['minHold', holdBeforeDowngrade],
+  ['projectedFlap', preventFlap],
+  ['cooldown', applyCooldown],
+  ['scheduleCeiling', capAtScheduleCeiling],
+  ['scheduleFloor', raiseToScheduleFloor],
+  ['spendGuard', applySpendGuard],
+  ['bounds', clampToBounds],
+  ['providerRange', clampToProviderRange],
+  ['zeroProtection', protectZero],
+  ['temporaryUpgrade', holdDuringTemporaryUpgrade],
+  ['downgradeBudget', applyDowngradeBudget],
+  ['classicStopped', requireStoppedForClassic],
+  ['providerLock', respectProviderLock],
+];
+
+/**
+ * Decides what to do with one instance's outbound bandwidth. The order, once:
+ *
+ * 1. Hard stops (the first ends the decision, target = current): PAUSED; a blocked condition that needs
+ *    a human (UNPAID_ORDER, ACCOUNT_ARREARS, SECURITY_LOCK, INSTANCE_EXPIRED, NEEDS_HUMAN); PENDING_CHANGE
+ *    (the cycle reconciles first); STATUS_UNSUPPORTED (not Running/Stopped); OperationLocks (security →
+ *    SECURITY_LOCK, financial → INSTANCE_EXPIRED or ACCOUNT_ARREARS); an expired subscription; EIP_BOUND.
+ * 2. Proposal, first that applies: an active manual OVERRIDE; a schedule window's exact value
+ *    (SCHEDULE_EXACT, the highest when windows overlap); the metric rules (see `recommendFromMetric`:
+ *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
+ *    NO_METRIC when there is no usable sample (never downgrade on missing data) and with WARMUP within
+ *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth).
+ * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
+ *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
+ *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
+ * 4. Limits: SCHEDULE_CEILING then SCHEDULE_FLOOR (metric-driven only; the floor wins a conflict),
+ *    SPEND_GUARD (pay-by-traffic; not for an override), policy BOUNDS (every driver), the API's
+ *    PROVIDER_RANGE per charge type, ZERO_PROTECTED (a VPC instance keeps ≥ 1 Mbps unless allowZero).
+ * 5. Provider rules on the change: TEMPORARY_UPGRADE_ACTIVE (no downgrade while one runs; it reverts
+ *    by itself), DOWNGRADE_BUDGET (subscription pay-by-bandwidth; the reserve is an override's only),
+ *    CLASSIC_NOT_STOPPED (classic 0→N only while Stopped), PROVIDER_LOCK (5 min after any change,
+ *    every driver). These come last so the lock is reported only when something would have changed.
+ * 6. The action: `set`, or `temporaryUpgrade` for a subscription pay-by-bandwidth upgrade while a
+ *    window with temporaryUpgrade is active (not for an override); allocatePublicIp for a pay-as-you-go
+ *    instance leaving 0 Mbps without an IP.
+ * 7. Observe mode: action none, reason OBSERVE_ONLY, `target` still says what would have been set.
+ */
+export function decide(input: DecideInput): Decision {
+  const { now, policy, instance, state, activeWindows } = input;
+  const current = instance.bandwidthOut;
+  const kept = trimRecommendations(state.recommendations, now, policy.behavior.scaleDownStabilizationSeconds);
+  const base: DecideContext = {
+    now,
+    policy,
+    instance,
+    state,
+    windows: activeWindows,
+    current,
+    recommendations: kept,
+  };
+
+  for (const [guard, stop] of HARD_STOPS) {
+    const verdict = stop(base);
+    if (verdict) {
+      const hit: GuardHit = { guard, ...verdict, from: current, to: current };
+      return { ...settled(base, current, [hit], kept), reason: verdict.reason, message: verdict.message };
+    }
+  }
+
+  const reading = readMetric(input);
+  const recommendations = reading.recorded ? [...kept, reading.recorded] : kept;
+  const ctx: DecideContext = { ...base, sample: reading.sample, recommendations };
+  const proposed = propose(ctx, reading.recommendation);
+
+  let proposal = proposed;
+  const hits: GuardHit[] = [];
+  for (const [guard, narrow] of GUARDS) {
+    const narrowing = narrow(ctx, proposal);
+    if (!narrowing || narrowing.to === proposal.target) continue;
+    hits.push({ guard, reason: narrowing.reason, message: narrowing.message, from: proposal.target, to: narrowing.to });
+    proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
+  }
+
+  return conclude(ctx, proposed.target, proposal, hits);
+}
+
+interface MetricReading {
+  recommendation: MetricRecommendation;
+  sample?: MetricSample;
+  /** What the rules asked for, kept for the stabilisation window; absent on NO_METRIC and WARMUP. */
+  recorded?: Recommendation;
+}
+
+function readMetric({ now, policy, instance, state, signal }: DecideInput): MetricReading {
+  const current = instance.bandwidthOut;
+  const hold = (reason: ReasonCode, message: string): MetricReading => ({
+    recommendation: { mbps: current, reason, message },
+  });
+  if (signal.kind === 'alarm' && signal.alertState === 'INSUFFICIENT_DATA') {
+    return hold('NO_METRIC', `alarm on ${signal.metricName} reports INSUFFICIENT_DATA: holding, never downgrading blind`);
+  }
+  const sample = signal.sample;
+  if (!sample) return hold('NO_METRIC', 'no traffic sample: holding, never downgrading blind');
+  if (!Number.isFinite(sample.outBps) || sample.outBps < 0) {
+    return hold('NO_METRIC', `traffic sample ${sample.outBps} bit/s is not a rate: holding`);
+  }
+  const { lastChangeAt } = state;
+  if (lastChangeAt !== undefined) {
+    const warmup = policy.behavior.warmupSeconds;
+    const since = (now - lastChangeAt) / 1000;
+    if (since < warmup) {
+      return hold('WARMUP', `changed ${formatSeconds(since)} ago; metrics are ignored for ${formatSeconds(warmup)} after a change (CloudMonitor lags)`);
+    }
+    if (sample.at < lastChangeAt) {
+      return hold('WARMUP', `the sample at ${new Date(sample.at).toISOString()} predates the change at ${new Date(lastChangeAt).toISOString()}`);
+    }
+  }
+  const recommendation = recommendFromMetric(policy, sample.outBps, current);
+  if (recommendation.reason === 'NO_METRIC') return { recommendation };
+  return { recommendation, sample, recorded: { at: now, mbps: recommendation.mbps } };
+}
+
+/** Override > schedule exact > metric rules. */
+function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
+  const override = ctx.policy.override;
+  if (override && override.until > ctx.now) {
+    return {
+      target: override.bandwidth,
+      reason: 'OVERRIDE',
+      message: `manual override to ${formatMbps(override.bandwidth)} until ${new Date(override.until).toISOString()}: ${override.reason}`,
+      driver: 'override',
+    };
+  }
+  // Overlapping windows with exact values: the highest, so a planned peak is never under-served.
+  const exact = pickWindow(ctx.windows, 'exact', (a, b) => a > b);
+  if (exact) {
+    return {
+      target: exact.value,
+      reason: 'SCHEDULE_EXACT',
+      message: `window '${exact.name}' sets exactly ${formatMbps(exact.value)}`,
+      driver: 'schedule',
+    };
+  }
+  return { target: metric.mbps, reason: metric.reason, message: metric.message, driver: 'metric' };
+}
+
+/** Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. */
+const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_DOWN', 'SATURATED_STEP_UP', 'SCHEDULE_EXACT', 'OVERRIDE']);
+
+function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[]): Decision {
+  const { current, instance, policy } = ctx;
+  const { target } = proposal;
+
+  if (target === current) {
+    const arrived = hits.length === 0 && MOVING.has(proposal.reason);
+    return {
+      ...settled(ctx, proposed, hits, ctx.recommendations),
+      reason: arrived ? 'AT_TARGET' : proposal.reason,
+      message: arrived ? `${proposal.message}; already at ${formatMbps(current)}` : proposal.message,
+    };
+  }
+
+  const temporary = temporaryUpgradeFor(ctx, proposal);
+  const message = `${proposal.message}${temporary?.note ?? ''}`;
+  const change = {
+    instanceId: instance.instanceId,
+    current,
+    target,
+    proposed,
+    isDowngrade: isDowngrade(current, target),
+    recommendations: ctx.recommendations,
+  };
+
+  if (policy.mode === 'observe') {
+    const verb = temporary?.times ? 'temporarily upgrade' : 'set';
+    const observed = `observe mode: would ${verb} ${formatMbps(current)} → ${formatMbps(target)} (${proposal.reason}: ${message})`;
+    return {
+      ...change,
+      action: 'none',
+      reason: 'OBSERVE_ONLY',
+      message: observed,
+      guards: [...hits, { guard: 'observe', reason: 'OBSERVE_ONLY', message: observed, from: target, to: current }],
+      allocatePublicIp: false,
+    };
+  }
+
+  const decision: Decision = {
+    ...change,
+    action: temporary?.times ? 'temporaryUpgrade' : 'set',
+    reason: proposal.reason,
+    message,
+    guards: hits,
+    allocatePublicIp: needsPublicIpAllocation(instance, current, target),
+  };
+  if (temporary?.times) {
+    decision.startTime = temporary.times.startTime;
+    decision.endTime = temporary.times.endTime;
+  }
+  return decision;
+}
+
+/**
+ * A subscription pay-by-bandwidth upgrade while a window asking for temporary upgrades is active is
+ * served as one, whether a schedule or the metric rules asked: it reverts by itself at the window's
+ * end and never needs a quota-spending downgrade. An override is a standing intent and is not.
+ */
+function temporaryUpgradeFor(
+  { now, instance, windows, current }: DecideContext,
+  proposal: Proposal,
+): { times?: TemporaryUpgradeTimes; note: string } | undefined {
+  const window = temporaryUpgradeWindow(windows);
+  if (!window || proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) {
+    return undefined;
+  }
+  const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
+  if (times) return { times, note: `; temporary until ${times.endTime} (window '${window.name}'), reverting by itself` };
+  // Chosen: a plain upgrade rather than none. The subscription ends before the shortest temporary
+  // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
+  return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
+}
+
+/** A decision that changes nothing (its reason and message are the caller's). */
+function settled(
+  ctx: DecideContext,
+  proposed: number,
+  guards: GuardHit[],
+  recommendations: Recommendation[],
+): Omit<Decision, 'reason' | 'message'> {
+  return {
+    instanceId: ctx.instance.instanceId,
+    action: 'none',
+    current: ctx.current,
+    target: ctx.current,
+    proposed,
+    guards,
+    isDowngrade: false,
+    allocatePublicIp: false,
+    recommendations,
+  };
+}

@@ -1,0 +1,381 @@
+// The guards `decide` applies, each a small function of the context and the current proposal. A hard
+// stop ends the decision; a guard may only narrow the proposal (towards the current bandwidth, or into
+// the allowed range) and says why. The ORDER lives in decide.ts, next to its one written-down list.
+import { downgradesInPeriod, downgradesLeft, quotaExhausted } from './budget';
+import { formatMbps, formatPercent, formatSeconds } from './format';
+import { bpsToMbps, highestRecommendation, utilization, wouldScaleUp } from './metric';
+import {
+  apiRange,
+  blockedReason,
+  downgradeBudgetApplies,
+  lockReason,
+  MODIFIABLE_STATUSES,
+  PROVIDER_LOCK_SECONDS,
+} from './provider';
+import { spendCap } from './spend';
+import { activeTemporaryUpgrade, formatEndTime } from './temporary-upgrade';
+import type { ActiveWindow, InstanceFacts, MetricSample, Policy, ReasonCode, Recommendation, ScalingState } from './types';
+
+export interface DecideContext {
+  now: number;
+  policy: Policy;
+  instance: InstanceFacts;
+  state: ScalingState;
+  windows: ActiveWindow[];
+  /** instance.bandwidthOut: what every guard narrows towards. */
+  current: number;
+  /** The sample the metric rules read, when one passed the NO_METRIC and WARMUP checks. */
+  sample?: MetricSample;
+  /** Recommendations inside the stabilisation window, this decision's own included. */
+  recommendations: Recommendation[];
+}
+
+/**
+ * Who asked for the change. Cooldowns and the scale-down shaping apply to `metric` only (schedules and
+ * overrides bypass them, as ESS and AAS do); the downgrade reserve is for `override` only.
+ */
+export type Driver = 'metric' | 'schedule' | 'override';
+
+export interface Proposal {
+  target: number;
+  reason: ReasonCode;
+  message: string;
+  driver: Driver;
+}
+
+export interface Verdict {
+  reason: ReasonCode;
+  message: string;
+}
+
+export interface Narrowing extends Verdict {
+  to: number;
+}
+
+export type HardStop = (ctx: DecideContext) => Verdict | undefined;
+export type Guard = (ctx: DecideContext, proposal: Proposal) => Narrowing | undefined;
+
+function iso(at: number): string {
+  return new Date(at).toISOString();
+}
+
+function secondsSince(ctx: DecideContext, at: number): number {
+  return (ctx.now - at) / 1000;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hard stops: nothing may change, whatever the rules say.
+
+export const stopWhenPaused: HardStop = ({ policy }) =>
+  policy.paused ? { reason: 'PAUSED', message: `policy '${policy.name}' is paused` } : undefined;
+
+/** A condition the cycle recorded from a provider error; it stays until the cycle clears it. */
+export const stopWhenBlocked: HardStop = ({ state }) => {
+  const blocked = state.blocked;
+  if (!blocked) return undefined;
+  return {
+    reason: blockedReason(blocked.code),
+    message: `blocked since ${iso(blocked.since)} by ${blocked.code}: ${blocked.message}`,
+  };
+};
+
+/** An intent written before ModifyInstanceNetworkSpec and not yet settled: the cycle reconciles it first. */
+export const stopWhenPending: HardStop = ({ state }) => {
+  const pending = state.pending;
+  if (!pending) return undefined;
+  return {
+    reason: 'PENDING_CHANGE',
+    message: `change ${formatMbps(pending.from)} → ${formatMbps(pending.target)} (decision ${pending.decisionId}, attempt ${pending.attempts}) is not settled yet`,
+  };
+};
+
+export const stopWhenStatusUnsupported: HardStop = ({ instance }) =>
+  MODIFIABLE_STATUSES.includes(instance.status)
+    ? undefined
+    : {
+        reason: 'STATUS_UNSUPPORTED',
+        message: `instance is ${instance.status}; ModifyInstanceNetworkSpec needs ${MODIFIABLE_STATUSES.join(' or ')}`,
+      };
+
+/** The first OperationLocks entry decides; "security" and "financial" have their own codes. */
+export const stopWhenLocked: HardStop = ({ instance }) => {
+  const lock = instance.operationLocks[0];
+  if (lock === undefined) return undefined;
+  return {
+    reason: lockReason(lock, instance),
+    message: `OperationLocks holds "${instance.operationLocks.join('", "')}": the provider refuses changes until it is lifted`,
+  };
+};
+
+/** ECS may report the expiry before it sets the financial lock; the API refuses either way (InstanceExpiredOrInArrears). */
+export const stopWhenExpired: HardStop = ({ instance, now }) =>
+  instance.instanceChargeType === 'PrePaid' && instance.expiredAt !== undefined && instance.expiredAt <= now
+    ? { reason: 'INSTANCE_EXPIRED', message: `subscription expired at ${iso(instance.expiredAt)}` }
+    : undefined;
+
+/** With an EIP the bandwidth belongs to the EIP, and the API refuses the instance (InvalidInstance.EipNotSupport). */
+export const stopWhenEipBound: HardStop = ({ instance }) =>
+  instance.eipBound
+    ? { reason: 'EIP_BOUND', message: 'an EIP is bound: its bandwidth is the EIP\'s, not the instance\'s' }
+    : undefined;
+
+// ---------------------------------------------------------------------------------------------
+// Scale-down and step shaping: metric-driven proposals only.
+
+/** HPA-style: go down only as far as the highest recommendation within the window. */
+export const stabilizeScaleDown: Guard = (ctx, p) => {
+  if (p.driver !== 'metric' || p.target >= ctx.current) return undefined;
+  const highest = highestRecommendation(ctx.recommendations);
+  if (highest === undefined || highest <= p.target) return undefined;
+  const to = Math.min(highest, ctx.current);
+  const window = formatSeconds(ctx.policy.behavior.scaleDownStabilizationSeconds);
+  return {
+    to,
+    reason: 'STABILIZATION',
+    message: `highest recommendation in the last ${window} is ${formatMbps(highest)}: ${
+      to === ctx.current ? 'no scale-down yet' : `scaling down only to ${formatMbps(to)}`
+    }`,
+  };
+};
+
+/**
+ * The largest step up or down. With both an absolute and a percentage limit the larger step is allowed
+ * (HPA's default selectPolicy: Max); the step is at least 1 Mbps, or a percentage of a small bandwidth
+ * would round to a standstill.
+ */
+export const limitStep: Guard = (ctx, p) => {
+  if (p.driver !== 'metric' || p.target === ctx.current) return undefined;
+  const b = ctx.policy.behavior;
+  const up = p.target > ctx.current;
+  const allowed = up
+    ? stepAllowance(ctx.current, b.maxStepUpMbps, b.maxStepUpPercent)
+    : stepAllowance(ctx.current, b.maxStepDownMbps, b.maxStepDownPercent);
+  if (allowed === undefined || Math.abs(p.target - ctx.current) <= allowed) return undefined;
+  const to = up ? ctx.current + allowed : ctx.current - allowed;
+  return {
+    to,
+    reason: 'MAX_STEP',
+    message: `a step ${up ? 'up' : 'down'} is at most ${formatMbps(allowed)}: ${formatMbps(to)} instead of ${formatMbps(p.target)}`,
+  };
+};
+
+function stepAllowance(current: number, mbps: number | undefined, percent: number | undefined): number | undefined {
+  const limits: number[] = [];
+  if (mbps !== undefined) limits.push(mbps);
+  if (percent !== undefined) limits.push(Math.floor((current * percent) / 100 + 1e-9));
+  if (limits.length === 0) return undefined;
+  return Math.max(1, ...limits);
+}
+
+/** A billing-aware hold (spanner-autoscaler's scale-down interval): no downgrade soon after a change. */
+export const holdBeforeDowngrade: Guard = (ctx, p) => {
+  const { lastChangeAt } = ctx.state;
+  const hold = ctx.policy.behavior.minHoldBeforeDowngradeSeconds;
+  if (p.driver !== 'metric' || p.target >= ctx.current || lastChangeAt === undefined) return undefined;
+  const held = secondsSince(ctx, lastChangeAt);
+  if (held >= hold) return undefined;
+  return {
+    to: ctx.current,
+    reason: 'MIN_HOLD',
+    message: `at ${formatMbps(ctx.current)} for ${formatSeconds(held)}; a downgrade needs ${formatSeconds(hold)} there first`,
+  };
+};
+
+/**
+ * Azure's flapping check: refuse a downgrade the rules would undo at the next sample. The smallest
+ * bandwidth between the proposal and the current one that would not trip scale-up is kept.
+ */
+export const preventFlap: Guard = (ctx, p) => {
+  const { sample, policy, current } = ctx;
+  if (p.driver !== 'metric' || !policy.behavior.projectedCheck || !sample || p.target >= current) return undefined;
+  let safe = p.target;
+  while (safe < current && wouldScaleUp(policy, sample.outBps, safe)) safe += 1;
+  if (safe === p.target) return undefined;
+  const projected = utilization(Math.min(sample.outBps, p.target * 1_000_000), p.target);
+  return {
+    to: safe,
+    reason: 'PROJECTED_FLAP',
+    message: `served ${formatMbps(bpsToMbps(sample.outBps))} at ${formatMbps(p.target)} would be ${formatPercent(
+      projected ?? 100,
+    )} and trip scale-up: ${safe === current ? 'no scale-down' : `scaling down only to ${formatMbps(safe)}`}`,
+  };
+};
+
+/**
+ * Cooldowns per direction, for metric-driven changes only. A scale-up waits out the last scale-up; a
+ * scale-down waits out the last change of either kind, because dropping right after an upgrade is the
+ * flap the cooldown exists for, while climbing right after a downgrade is answering demand (AAS: "scale
+ * out during a scale-in cooldown happens at once").
+ */
+export const applyCooldown: Guard = (ctx, p) => {
+  if (p.driver !== 'metric' || p.target === ctx.current) return undefined;
+  const { state, policy } = ctx;
+  const up = p.target > ctx.current;
+  const cooldown = up ? policy.behavior.scaleUpCooldownSeconds : policy.behavior.scaleDownCooldownSeconds;
+  const since = up
+    ? state.lastScaleUpAt
+    : latest([state.lastChangeAt, state.lastScaleUpAt, state.lastScaleDownAt]);
+  if (since === undefined) return undefined;
+  const elapsed = secondsSince(ctx, since);
+  if (elapsed >= cooldown) return undefined;
+  return {
+    to: ctx.current,
+    reason: 'COOLDOWN',
+    message: `last ${up ? 'scale-up' : 'change'} ${formatSeconds(elapsed)} ago; the scale-${up ? 'up' : 'down'} cooldown is ${formatSeconds(cooldown)}`,
+  };
+};
+
+function latest(times: Array<number | undefined>): number | undefined {
+  const known = times.filter((t): t is number => t !== undefined);
+  return known.length === 0 ? undefined : Math.max(...known);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Limits: schedules' floor and ceiling, the spend guard, the policy bounds, the provider's range.
+
+/** The lowest ceiling of the active windows: a schedule may LOWER what the metric rules ask for. */
+export const capAtScheduleCeiling: Guard = (ctx, p) => {
+  if (p.driver !== 'metric') return undefined;
+  const binding = pickWindow(ctx.windows, 'ceiling', (a, b) => a < b);
+  if (!binding || p.target <= binding.value) return undefined;
+  return {
+    to: binding.value,
+    reason: 'SCHEDULE_CEILING',
+    message: `window '${binding.name}' caps bandwidth at ${formatMbps(binding.value)}`,
+  };
+};
+
+/**
+ * The highest floor of the active windows. Applied after the ceiling, so when overlapping windows
+ * disagree the floor wins: a floor is a capacity someone planned for, a ceiling only a saving.
+ */
+export const raiseToScheduleFloor: Guard = (ctx, p) => {
+  if (p.driver !== 'metric') return undefined;
+  const binding = pickWindow(ctx.windows, 'floor', (a, b) => a > b);
+  if (!binding || p.target >= binding.value) return undefined;
+  return {
+    to: binding.value,
+    reason: 'SCHEDULE_FLOOR',
+    message: `window '${binding.name}' keeps bandwidth at ${formatMbps(binding.value)} or more`,
+  };
+};
+
+/** The window whose `key` wins under `better`; exported for the exact value, which decide reads too. */
+export function pickWindow(
+  windows: readonly ActiveWindow[],
+  key: 'floor' | 'ceiling' | 'exact',
+  better: (a: number, b: number) => boolean,
+): { name: string; value: number } | undefined {
+  let best: { name: string; value: number } | undefined;
+  for (const w of windows) {
+    const value = w[key];
+    if (value !== undefined && (!best || better(value, best.value))) best = { name: w.name, value };
+  }
+  return best;
+}
+
+/** Pay-by-traffic only: the bandwidth cap is the lever on a bill counted in GB. An override is a human's call and passes. */
+export const applySpendGuard: Guard = (ctx, p) => {
+  const guard = ctx.policy.spendGuard;
+  if (!guard || ctx.instance.internetChargeType !== 'PayByTraffic' || p.driver === 'override') return undefined;
+  const cap = spendCap(guard, ctx.state.spend, ctx.now);
+  if (!cap || p.target <= cap.mbps) return undefined;
+  return {
+    to: cap.mbps,
+    reason: 'SPEND_GUARD',
+    message: `${cap.remainingCny.toFixed(2)} of the ${cap.budgetCny} CNY budget per ${cap.period} is left: at most ${formatMbps(cap.mbps)} until the ${cap.period} ends`,
+  };
+};
+
+/** The policy's bounds hold for every driver, an override included: they are the operator's own limits. */
+export const clampToBounds: Guard = (ctx, p) => {
+  const { minOut, maxOut } = ctx.policy.bounds;
+  if (p.target < minOut) {
+    return { to: minOut, reason: 'BOUNDS', message: `${formatMbps(p.target)} is below the policy minimum ${formatMbps(minOut)}` };
+  }
+  if (p.target > maxOut) {
+    return { to: maxOut, reason: 'BOUNDS', message: `${formatMbps(p.target)} is above the policy maximum ${formatMbps(maxOut)}` };
+  }
+  return undefined;
+};
+
+export const clampToProviderRange: Guard = (ctx, p) => {
+  const { max } = apiRange(ctx.instance);
+  if (p.target <= max) return undefined;
+  return {
+    to: max,
+    reason: 'PROVIDER_RANGE',
+    message: `the API allows at most ${formatMbps(max)} for a ${ctx.instance.instanceChargeType} ${ctx.instance.internetChargeType} instance`,
+  };
+};
+
+/** Downgrading a VPC instance to 0 Mbps releases its public IP (a classic instance keeps it). */
+export const protectZero: Guard = (ctx, p) => {
+  const { instance, policy, current } = ctx;
+  if (p.target !== 0 || current === 0 || instance.networkType !== 'vpc' || policy.allowZero) return undefined;
+  return {
+    to: 1,
+    reason: 'ZERO_PROTECTED',
+    message: `0 Mbps would release this VPC instance's public IP and allowZero is off: 1 Mbps instead`,
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Provider rules on the change itself.
+
+/**
+ * While a temporary upgrade runs, a downgrade would cancel it (and its refund path is undocumented);
+ * it reverts to its base by itself at EndTime, spending no quota. Every driver waits.
+ */
+export const holdDuringTemporaryUpgrade: Guard = (ctx, p) => {
+  if (p.target >= ctx.current) return undefined;
+  const temporary = activeTemporaryUpgrade(ctx.state, ctx.now);
+  if (!temporary) return undefined;
+  return {
+    to: ctx.current,
+    reason: 'TEMPORARY_UPGRADE_ACTIVE',
+    message: `a temporary upgrade to ${formatMbps(temporary.target)} reverts to ${formatMbps(temporary.base)} by itself at ${formatEndTime(temporary.until)}`,
+  };
+};
+
+export const applyDowngradeBudget: Guard = (ctx, p) => {
+  const { instance, state, policy, now } = ctx;
+  if (p.target >= ctx.current || !downgradeBudgetApplies(instance)) return undefined;
+  const spendReserve = p.driver === 'override';
+  if (downgradesLeft(state, policy, now, spendReserve) > 0) return undefined;
+  const { quota, reserve, monthlyReset } = policy.downgradeBudget;
+  const period = monthlyReset ? 'this month' : 'on this subscription';
+  const message =
+    quotaExhausted(state, policy, now) && state.quotaExhaustedAt !== undefined
+      ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}`
+      : `${downgradesInPeriod(state, policy, now)} of ${quota} downgrades used ${period}${
+          spendReserve || reserve === 0 ? '' : ` (${reserve} kept in reserve for a manual override)`
+        }`;
+  return { to: ctx.current, reason: 'DOWNGRADE_BUDGET', message };
+};
+
+/** "Classic-network instance 0→N: it must be Stopped" (InvalidInstanceStatus.NotStopped). */
+export const requireStoppedForClassic: Guard = (ctx, p) => {
+  const { instance, current } = ctx;
+  if (instance.networkType !== 'classic' || current !== 0 || p.target === 0 || instance.status === 'Stopped') {
+    return undefined;
+  }
+  return {
+    to: current,
+    reason: 'CLASSIC_NOT_STOPPED',
+    message: `a classic-network instance leaves 0 Mbps only while Stopped; it is ${instance.status}`,
+  };
+};
+
+/** The 5-minute lock after every successful change: hard, for every driver. */
+export const respectProviderLock: Guard = (ctx, p) => {
+  const { lastChangeAt } = ctx.state;
+  if (p.target === ctx.current || lastChangeAt === undefined) return undefined;
+  const elapsed = secondsSince(ctx, lastChangeAt);
+  if (elapsed >= PROVIDER_LOCK_SECONDS) return undefined;
+  return {
+    to: ctx.current,
+    reason: 'PROVIDER_LOCK',
+    message: `last change ${formatSeconds(elapsed)} ago; the provider allows none within ${formatSeconds(PROVIDER_LOCK_SECONDS)}`,
+  };
+};

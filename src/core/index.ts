@@ -1,0 +1,37 @@
+// The decision core's public surface. Everything here is pure: no SDK, no environment, no clock, no I/O.
+export { downgradesInPeriod, downgradesLeft, quotaExhausted, startOfUtcMonth } from './budget';
+export { decide } from './decide';
+export type { Driver } from './guards';
+export {
+  applyAdjustment,
+  bpsToMbps,
+  ceilMbps,
+  highestRecommendation,
+  type MetricRecommendation,
+  recommendFromMetric,
+  trimRecommendations,
+  utilization,
+  wouldScaleUp,
+} from './metric';
+export {
+  apiRange,
+  blockedReason,
+  downgradeBudgetApplies,
+  isDowngrade,
+  lockReason,
+  MODIFIABLE_STATUSES,
+  needsPublicIpAllocation,
+  PROVIDER_LOCK_SECONDS,
+} from './provider';
+export { REASONS } from './reasons';
+export { type SpendCap, spendCap, spendPeriods, trafficCostCny } from './spend';
+export {
+  activeTemporaryUpgrade,
+  formatEndTime,
+  formatStartTime,
+  TEMPORARY_UPGRADE_MIN_SECONDS,
+  type TemporaryUpgradeTimes,
+  temporaryUpgradeTimes,
+  temporaryUpgradeWindow,
+} from './temporary-upgrade';
+export type * from './types';

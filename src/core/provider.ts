@@ -1,0 +1,90 @@
+// The provider's rules for ModifyInstanceNetworkSpec, as data and small predicates. Sources are the
+// ECS API reference (2025 page and the 2020-21 AlibabaCloudDocs text), cited per rule; see
+// /work/shared/reference/alibaba-cloud-facts.md §1 and §2.5.
+import type { InstanceFacts, ReasonCode } from './types';
+
+/**
+ * "Each time a modification of bandwidth configurations succeeds, you cannot modify the bandwidth of
+ * the instance again within five minutes" (ECS API doc 2020-21, user guide §2.5). The 2025 page no
+ * longer states it and no error code is documented for it, so it is enforced here, for every driver.
+ */
+export const PROVIDER_LOCK_SECONDS = 300;
+
+/**
+ * The InternetMaxBandwidthOut range the API accepts (2025 doc): subscription pay-by-bandwidth 0-200,
+ * every other combination 0-100. The instance type's own baseline can be lower still; that surfaces
+ * as InvalidParameter.BandwidthBiggerThanBaseBandwidth and is the adapter's to translate.
+ */
+export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>): {
+  min: number;
+  max: number;
+} {
+  const subscriptionByBandwidth =
+    instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
+  return { min: 0, max: subscriptionByBandwidth ? 200 : 100 };
+}
+
+/**
+ * Only subscription pay-by-bandwidth downgrades are refunded, and refunds are what the quota counts
+ * ("up to 3 refunds per subscription instance", §2.5). A subscription pay-by-traffic instance changes
+ * only its cap, which carries no refund.
+ */
+export function downgradeBudgetApplies(
+  instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>,
+): boolean {
+  return instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
+}
+
+export function isDowngrade(current: number, target: number): boolean {
+  return target < current;
+}
+
+/**
+ * A pay-as-you-go instance leaving 0 Mbps gets no public IP unless AllocatePublicIp=true (a
+ * subscription instance gets one automatically). An instance that still has its IP, as a classic
+ * instance keeps it at 0 Mbps, needs none: asking for a second one is refused (AllocatedAlready).
+ */
+export function needsPublicIpAllocation(
+  instance: Pick<InstanceFacts, 'instanceChargeType' | 'hasPublicIp'>,
+  current: number,
+  target: number,
+): boolean {
+  return instance.instanceChargeType === 'PostPaid' && current === 0 && target > 0 && !instance.hasPublicIp;
+}
+
+/** ECS reports only Running and Stopped as states ModifyInstanceNetworkSpec accepts ("expect status is Running or Stopped"). */
+export const MODIFIABLE_STATUSES: readonly string[] = ['Running', 'Stopped'];
+
+/**
+ * What an OperationLocks.LockReason means for us. "financial" is an expired subscription or, for a
+ * pay-as-you-go instance, arrears (InstanceExpiredOrInArrears); "dedicatedhostfinancial" is the same
+ * for the host. Any other lock (recycling, refunded, ...) is not documented for this API: a human looks.
+ */
+export function lockReason(lock: string, instance: Pick<InstanceFacts, 'instanceChargeType'>): ReasonCode {
+  const normalized = lock.toLowerCase();
+  if (normalized === 'security') return 'SECURITY_LOCK';
+  if (normalized.endsWith('financial')) {
+    return instance.instanceChargeType === 'PrePaid' ? 'INSTANCE_EXPIRED' : 'ACCOUNT_ARREARS';
+  }
+  return 'NEEDS_HUMAN';
+}
+
+// What a BlockedCondition.code means. The cycle may store our reason code or the provider's error
+// code (§1.3, "needs a human"); both are understood.
+const BLOCKING_CODES: ReadonlyMap<string, ReasonCode> = new Map<string, ReasonCode>([
+  ['UNPAID_ORDER', 'UNPAID_ORDER'],
+  ['ACCOUNT_ARREARS', 'ACCOUNT_ARREARS'],
+  ['SECURITY_LOCK', 'SECURITY_LOCK'],
+  ['INSTANCE_EXPIRED', 'INSTANCE_EXPIRED'],
+  ['InvalidInstance.UnPaidOrder', 'UNPAID_ORDER'],
+  ['OperationDenied.UnpaidOrder', 'UNPAID_ORDER'],
+  ['Account.Arrearage', 'ACCOUNT_ARREARS'],
+  ['InvalidAccountStatus.NotEnoughBalance', 'ACCOUNT_ARREARS'],
+  ['InstanceExpiredOrInArrears', 'INSTANCE_EXPIRED'],
+  ['InstanceLockedForSecurity', 'SECURITY_LOCK'],
+]);
+
+/** The reason code for a BlockedCondition the cycle recorded; an unknown code still blocks, as NEEDS_HUMAN. */
+export function blockedReason(code: string): ReasonCode {
+  return BLOCKING_CODES.get(code) ?? 'NEEDS_HUMAN';
+}

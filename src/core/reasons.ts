@@ -1,0 +1,45 @@
+// Every reason code, one line each: what it means and what clears it. The README's reason table is
+// generated from this, and the Record type makes a code missing here a compile error.
+import type { ReasonCode } from './types';
+
+export const REASONS: Readonly<Record<ReasonCode, string>> = {
+  // acting
+  SCALE_UP: 'The metric rules (a step band or target tracking) ask for more bandwidth.',
+  SCALE_DOWN: 'The metric rules ask for less bandwidth and every scale-down guard allows it.',
+  SATURATED_STEP_UP:
+    'Served traffic is at or above the saturation threshold, so real demand is unknown: step up by the configured adjustment (at least 1 Mbps).',
+  SCHEDULE_FLOOR: 'An active schedule window keeps the bandwidth at or above its floor.',
+  SCHEDULE_CEILING: 'An active schedule window keeps the bandwidth at or below its ceiling.',
+  SCHEDULE_EXACT: 'An active schedule window sets an exact bandwidth (no tolerance, no cooldown).',
+  OVERRIDE: 'A manual override sets the bandwidth until it expires (no tolerance, no cooldown, no schedule).',
+  SPEND_GUARD: 'Pay-by-traffic: the remaining hourly or daily budget caps the bandwidth until the period ends.',
+  SPEND_RESTORE: 'Pay-by-traffic: the spend guard no longer binds. Reserved: decide() lets the metric rules restore bandwidth instead.',
+  BOUNDS: 'The target was outside the policy bounds (minOut..maxOut) and was clamped to them.',
+  // holding
+  AT_TARGET: 'Already at the bandwidth the rules, schedule or override ask for.',
+  WITHIN_TOLERANCE: 'Utilisation is within target ± tolerance (percentage points): nothing moves.',
+  NO_METRIC: 'No usable traffic sample (none, INSUFFICIENT_DATA, or the instance is at 0 Mbps): hold, never downgrade blind.',
+  WARMUP: 'The last change was too recent (warmupSeconds) or the sample predates it: metrics are ignored.',
+  PAUSED: 'The policy is paused: nothing changes.',
+  OBSERVE_ONLY: 'Observe mode: the decision is computed and logged, nothing is applied; target says what would have been set.',
+  PENDING_CHANGE: 'A change is in flight (written before ModifyInstanceNetworkSpec): the cycle reconciles it first.',
+  PROVIDER_LOCK: 'Less than 5 minutes since the last successful change: the provider refuses another.',
+  COOLDOWN: 'A metric-driven change within the per-direction cooldown: held (schedules and overrides bypass it).',
+  STABILIZATION: 'A scale-down goes no lower than the highest recommendation within the stabilisation window.',
+  MIN_HOLD: 'A metric-driven downgrade must wait until the bandwidth has been held for minHoldBeforeDowngradeSeconds.',
+  DOWNGRADE_BUDGET:
+    'Subscription pay-by-bandwidth: the downgrade quota for the period (minus the reserve, kept for overrides) is used up, or the provider reported it exhausted.',
+  PROJECTED_FLAP: 'At the lower bandwidth the served traffic would trip scale-up again: the downgrade is refused or made smaller.',
+  MAX_STEP: 'The change was larger than the policy allows in one step and was limited.',
+  PROVIDER_RANGE: 'The target was above what the API accepts for this charge type (subscription by bandwidth 200, otherwise 100 Mbps).',
+  ZERO_PROTECTED: 'A VPC instance at 0 Mbps loses its public IP; allowZero is off, so it keeps 1 Mbps.',
+  NEEDS_HUMAN: 'A provider condition the autoscaler cannot resolve blocks changes; an operator must look.',
+  UNPAID_ORDER: 'An unpaid order exists for the instance or account: pay or cancel it in the expense center.',
+  ACCOUNT_ARREARS: 'The account is in arrears or lacks balance: top it up.',
+  SECURITY_LOCK: 'The instance is locked for security reasons: resolve it with Alibaba Cloud.',
+  INSTANCE_EXPIRED: 'The subscription has expired (or the instance is in arrears): renew it.',
+  STATUS_UNSUPPORTED: 'The instance is neither Running nor Stopped: the API refuses the change until it is.',
+  EIP_BOUND: 'An EIP is bound: its bandwidth belongs to the EIP, which this autoscaler does not manage.',
+  CLASSIC_NOT_STOPPED: 'A classic-network instance can leave 0 Mbps only while Stopped.',
+  TEMPORARY_UPGRADE_ACTIVE: 'A temporary upgrade is running and reverts by itself at its EndTime: no downgrade, no quota spent.',
+};
