@@ -1,0 +1,715 @@
+// The policy file as users write it: YAML (or JSON) with friendly units, checked by zod.
+//
+// Every object is a `z.strictObject`: an unknown key is an error, because a misspelt guard
+// (`scaleDwon:`) would otherwise be silently dropped and the guard would not apply. Defaults are
+// written with `prefault` in the same friendly syntax a user would type ("5m", "x2"), so they pass
+// through the same checks and appear in the JSON Schema editors read (schema/policy.schema.json).
+//
+// Every message starts with "expected …"; the loader (./load) prefixes the path and appends
+// ", got <input>". Checks that span fields sit on the smallest object holding those fields, so an
+// error in one part of the file does not hide the errors in another.
+import { Cron } from 'croner';
+import { z } from 'zod';
+import type { Adjustment } from '../core/types';
+
+/** "Each time a modification of bandwidth configurations succeeds, you cannot modify the bandwidth
+ * of the instance again within five minutes" (ModifyInstanceNetworkSpec, facts §0.3). A cooldown
+ * shorter than this could never be honoured. */
+export const PROVIDER_LOCK_SECONDS = 300;
+/** The largest InternetMaxBandwidthOut the API accepts at all (subscription PayByBandwidth, facts
+ * §1.1). The 100 Mbit/s limit of the other charge types depends on the instance, so the decision
+ * core checks it, not the policy. */
+export const API_MAX_MBPS = 200;
+/** ModifyInstanceNetworkSpec: EndTime - StartTime >= 3 h for a temporary upgrade (facts §1.1). */
+export const TEMPORARY_UPGRADE_MIN_SECONDS = 3 * 3600;
+/** Example outbound-traffic price, Hangzhou (facts §8: "examples only"). */
+const DEFAULT_PRICE_CNY_PER_GB = 0.8;
+
+// ---------------------------------------------------------------------------------------------
+// Durations: "30s", "5m", "2h", "1d", combinations in that order ("1h30m"), or plain seconds.
+
+const DURATION_PATTERN = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const DURATION_SHAPE = 'like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds';
+
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION_PATTERN.exec(text);
+  if (!match) return undefined;
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0));
+  return (((days ?? 0) * 24 + (hours ?? 0)) * 60 + (minutes ?? 0)) * 60 + (seconds ?? 0);
+}
+
+/** The inverse of parseDuration for messages: 300 → "5m", 5400 → "1h30m". */
+export function formatDuration(totalSeconds: number): string {
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  let rest = totalSeconds;
+  let text = '';
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    if (count > 0) text += `${count}${unit}`;
+    rest -= count * size;
+  }
+  return text || '0s';
+}
+
+function duration(minSeconds: number, description: string) {
+  const shapeError = `expected a duration ${DURATION_SHAPE}`;
+  return z
+    .union([z.string().regex(DURATION_PATTERN, { error: shapeError }), z.int().nonnegative({ error: shapeError })], {
+      error: shapeError,
+    })
+    .transform((value, ctx) => {
+      const seconds = typeof value === 'number' ? value : parseDuration(value);
+      if (seconds === undefined || seconds < minSeconds) {
+        const message = seconds === undefined ? shapeError : `expected a duration of at least ${formatDuration(minSeconds)}`;
+        ctx.addIssue({ code: 'custom', message, input: value });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .meta({ description });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bandwidth and percentages.
+
+function mbps(min: number, max: number, description: string) {
+  return z
+    .int({ error: `expected a whole number of Mbps from ${min} to ${max}` })
+    .min(min, { error: `expected a whole number of Mbps from ${min} to ${max}` })
+    .max(max, { error: `expected a whole number of Mbps from ${min} to ${max}` })
+    .meta({ description });
+}
+
+const outboundMbps = (description: string) => mbps(0, API_MAX_MBPS, description);
+
+/** ModifyInstanceNetworkSpec InternetMaxBandwidthIn: 1–200 (SDK model validation, facts §1). */
+const inboundMbps = (description: string) => mbps(1, API_MAX_MBPS, description);
+
+function percent(description: string) {
+  const error = 'expected a percentage greater than 0 and at most 100';
+  return z.number({ error }).gt(0, { error }).max(100, { error }).meta({ description });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adjustments: "+10" / "-10" (Mbps), "x2" / "x0.5" (factor), "=50" (set to 50 Mbps).
+// Strings rather than objects: one short token reads well in a table of bands, and the JSON
+// Schema pattern lets an editor flag a typo as it is typed.
+
+const ADJUSTMENT_PATTERN = /^(?:[+-]\d+|x\d+(?:\.\d+)?|=\d+)$/;
+const ADJUSTMENT_SHAPE = 'an adjustment "+N" or "-N" (Mbps), "xF" (factor) or "=N" (set to N Mbps)';
+
+export function parseAdjustment(text: string): Adjustment | undefined {
+  if (!ADJUSTMENT_PATTERN.test(text)) return undefined;
+  const amount = Number(text.slice(1));
+  if (text.startsWith('x')) return { type: 'multiply', factor: amount };
+  if (text.startsWith('=')) return { type: 'set', mbps: amount };
+  return { type: 'add', mbps: text.startsWith('-') ? -amount : amount };
+}
+
+/** Why an adjustment cannot be used, or undefined. `upOnly`: it must raise the bandwidth. */
+function adjustmentProblem(adjust: Adjustment, upOnly: boolean): string | undefined {
+  switch (adjust.type) {
+    case 'add':
+      if (adjust.mbps === 0) return 'expected a non-zero change';
+      if (upOnly && adjust.mbps < 0) return 'expected an increase ("+N" or "xF" with F > 1)';
+      return Math.abs(adjust.mbps) > API_MAX_MBPS ? `expected a change of at most ${API_MAX_MBPS} Mbps` : undefined;
+    case 'multiply':
+      if (adjust.factor === 0) return 'expected a factor greater than 0 (to go to 0 write "=0")';
+      if (adjust.factor === 1) return 'expected a factor other than 1';
+      return upOnly && adjust.factor < 1 ? 'expected an increase ("+N" or "xF" with F > 1)' : undefined;
+    case 'set':
+      if (upOnly) return 'expected an increase ("+N" or "xF" with F > 1)';
+      return adjust.mbps > API_MAX_MBPS ? `expected a bandwidth of at most ${API_MAX_MBPS} Mbps` : undefined;
+  }
+}
+
+function adjustment(description: string, { upOnly = false }: { upOnly?: boolean } = {}) {
+  return z
+    .string({
+      // YAML reads an unquoted +10 as the number 10 and -10 as -10: say so, or the message is a riddle.
+      error: (issue) =>
+        typeof issue.input === 'number'
+          ? `expected ${ADJUSTMENT_SHAPE} as a quoted string (YAML reads unquoted +10 as the number 10)`
+          : `expected ${ADJUSTMENT_SHAPE}`,
+    })
+    .regex(ADJUSTMENT_PATTERN, { error: `expected ${ADJUSTMENT_SHAPE}` })
+    .transform((text, ctx) => {
+      const adjust = parseAdjustment(text);
+      const problem = adjust === undefined ? `expected ${ADJUSTMENT_SHAPE}` : adjustmentProblem(adjust, upOnly);
+      if (adjust === undefined || problem !== undefined) {
+        ctx.addIssue({ code: 'custom', message: problem ?? `expected ${ADJUSTMENT_SHAPE}`, input: text });
+        return z.NEVER;
+      }
+      return adjust;
+    })
+    .meta({ description });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Max step: a number of Mbps or a percentage of the current bandwidth ("50%").
+
+const MAX_STEP_SHAPE = 'a maximum step in Mbps (a whole number) or a percentage of the current bandwidth like "50%"';
+
+/** `maxPercent`: a decrease cannot exceed 100 %; an increase has no natural limit. */
+function maxStep(description: string, maxPercent = Number.POSITIVE_INFINITY) {
+  const error = `expected ${MAX_STEP_SHAPE}`;
+  return z
+    .union([z.int({ error }).positive({ error }), z.string({ error }).regex(/^\d+(?:\.\d+)?%$/, { error })], { error })
+    .transform((value, ctx): { mbps?: number; percent?: number } => {
+      if (typeof value === 'number') return { mbps: value };
+      const share = Number(value.slice(0, -1));
+      if (share <= 0 || share > maxPercent) {
+        const limit = Number.isFinite(maxPercent) ? ` and at most ${maxPercent}%` : '';
+        ctx.addIssue({ code: 'custom', message: `expected a percentage above 0%${limit}`, input: value });
+        return z.NEVER;
+      }
+      return { percent: share };
+    })
+    .meta({ description });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules: cron (croner, 5 fields) read in an IANA time zone, plus a duration.
+
+const timeZoneValidity = new Map<string, boolean>();
+
+/** Whether Intl knows the zone. Memoised: building a formatter costs about half a millisecond. */
+export function isValidTimeZone(timeZone: string): boolean {
+  let valid = timeZoneValidity.get(timeZone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    timeZoneValidity.set(timeZone, valid);
+  }
+  return valid;
+}
+
+const CRON_SHAPE = 'a 5-field cron expression (minute hour day-of-month month day-of-week)';
+
+const CRON_PROBE_FROM = new Date(Date.UTC(2025, 0, 1));
+
+/** What is wrong with a cron pattern, or undefined if croner reads it as a 5-field cron. */
+export function cronProblem(pattern: string): string | undefined {
+  const fields = pattern.trim().split(/\s+/).filter(Boolean).length;
+  // croner's own message for a wrong count lists the 6- and 7-field forms too, which we refuse.
+  if (fields !== 5 && !pattern.trim().startsWith('@')) return `it has ${fields} fields`;
+  try {
+    const cron = new Cron(pattern, { mode: '5-part', paused: true });
+    // A pattern such as "0 0 30 2 *" parses but never fires; the window would silently never open.
+    return cron.nextRun(CRON_PROBE_FROM) === null ? 'it never fires' : undefined;
+  } catch (error) {
+    return String(error instanceof Error ? error.message : error)
+      .replace(/^CronPattern: /, '')
+      .replace(/\.$/, '');
+  }
+}
+
+const cronSchema = z
+  .string({ error: `expected ${CRON_SHAPE}` })
+  .superRefine((pattern, ctx) => {
+    const problem = cronProblem(pattern);
+    if (problem) ctx.addIssue({ code: 'custom', message: `expected ${CRON_SHAPE}; ${problem}`, input: pattern });
+  })
+  .meta({ description: 'When the window starts: 5-field cron read in `timezone`, e.g. "0 19 * * *".' });
+
+const timeZoneSchema = z
+  .string({ error: 'expected an IANA time zone such as "Asia/Shanghai" or "UTC"' })
+  .refine(isValidTimeZone, { error: 'expected an IANA time zone such as "Asia/Shanghai" or "UTC"' })
+  .meta({ description: 'IANA time zone the cron is read in. Required: FC timers default to UTC, a classic trap.' });
+
+const offsetsByZone = new Map<string, Set<number>>();
+
+/**
+ * UTC offsets (in seconds) a zone used on the 1st of each month of a sample year. Memoised per zone:
+ * building the Intl formatter and formatting 12 dates costs milliseconds, and zone rules do not
+ * change while the process runs.
+ */
+function sampledUtcOffsetsSeconds(timeZone: string): Set<number> {
+  const known = offsetsByZone.get(timeZone);
+  if (known) return known;
+  const format = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+  const offsets = new Set<number>();
+  for (let month = 0; month < 12; month += 1) {
+    const name = format.formatToParts(Date.UTC(2025, month, 1)).find((part) => part.type === 'timeZoneName')?.value;
+    const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name ?? '');
+    const sign = match?.[1] === '-' ? -1 : 1;
+    offsets.add(match ? sign * (Number(match[2]) * 3600 + Number(match[3]) * 60) : 0);
+  }
+  offsetsByZone.set(timeZone, offsets);
+  return offsets;
+}
+
+/**
+ * A temporary upgrade's EndTime has hour precision in UTC (`yyyy-MM-ddTHHZ`, facts §1.1), so a window
+ * served that way must end on a UTC hour, or the upgrade would end early or late. Checked for a
+ * minute field with one value (a window that starts "every 5 minutes" cannot end on the hour), and
+ * against the zone's offsets over a sample year: "30 19 * * *" in Asia/Kolkata (+05:30) ends on the
+ * hour, the same cron in Asia/Shanghai does not. Not covered: on a DST-gap day croner moves a start
+ * that falls in the gap (02:30 → 03:00), so a decision made then must still round EndTime.
+ */
+function temporaryUpgradeEndProblem(
+  cron: string,
+  timeZone: string,
+  durationSeconds: number,
+): { field: 'cron' | 'duration'; message: string } | undefined {
+  const minuteField = cron.trim().split(/\s+/)[0] ?? '';
+  if (!/^\d{1,2}$/.test(minuteField)) {
+    return {
+      field: 'cron',
+      message: 'expected a single start minute for a temporaryUpgrade window (its EndTime has hour precision)',
+    };
+  }
+  for (const offset of sampledUtcOffsetsSeconds(timeZone)) {
+    const endSecondOfHour = (((Number(minuteField) * 60 + durationSeconds - offset) % 3600) + 3600) % 3600;
+    if (endSecondOfHour !== 0) {
+      const endMinute = String(Math.floor(endSecondOfHour / 60)).padStart(2, '0');
+      return {
+        field: 'duration',
+        message: `expected a temporaryUpgrade window to end on a UTC hour (its EndTime has hour precision); this one ends at :${endMinute} UTC`,
+      };
+    }
+  }
+  return undefined;
+}
+
+const scheduleSchema = z
+  .strictObject({
+    name: z
+      .string({ error: 'expected a window name' })
+      .min(1, { error: 'expected a window name' })
+      .meta({ description: 'Names the window in decisions and logs.' }),
+    cron: cronSchema,
+    timezone: timeZoneSchema,
+    duration: duration(60, 'How long each window lasts (elapsed time, so a DST switch does not stretch it).'),
+    floor: outboundMbps('While active: never below this (Mbps).').optional(),
+    ceiling: outboundMbps('While active: never above this (Mbps).').optional(),
+    exact: outboundMbps('While active: exactly this (Mbps), whatever the metrics say.').optional(),
+    temporaryUpgrade: z
+      .boolean({ error: 'expected true or false' })
+      .prefault(false)
+      .meta({
+        description:
+          'Subscription instances: serve the window as a temporary upgrade (StartTime/EndTime): it reverts by ' +
+          'itself and spends no downgrade quota. Needs floor or exact, >= 3h, and an end on a UTC hour.',
+      }),
+  })
+  .superRefine((window, ctx) => {
+    const { floor, ceiling, exact } = window;
+    if (floor === undefined && ceiling === undefined && exact === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected at least one of floor, ceiling or exact', input: window });
+    }
+    if (exact !== undefined && (floor !== undefined || ceiling !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exact'],
+        message: 'expected exact alone (it already fixes the bandwidth), not with floor or ceiling',
+        input: exact,
+      });
+    }
+    if (floor !== undefined && ceiling !== undefined && floor > ceiling) {
+      ctx.addIssue({ code: 'custom', path: ['floor'], message: `expected at most ceiling (${ceiling})`, input: floor });
+    }
+    if (!window.temporaryUpgrade) return;
+    if (floor === undefined && exact === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['temporaryUpgrade'],
+        message: 'expected floor or exact with temporaryUpgrade (the upgrade needs a target)',
+        input: true,
+      });
+    }
+    if (window.duration < TEMPORARY_UPGRADE_MIN_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['duration'],
+        message: `expected a duration of at least ${formatDuration(TEMPORARY_UPGRADE_MIN_SECONDS)} for a temporaryUpgrade window (EndTime - StartTime >= 3 h)`,
+        input: formatDuration(window.duration),
+      });
+      return;
+    }
+    // A bad cron or zone is reported by its own field; the end can only be judged with both valid.
+    if (cronProblem(window.cron) || !isValidTimeZone(window.timezone)) return;
+    const endProblem = temporaryUpgradeEndProblem(window.cron, window.timezone, window.duration);
+    if (endProblem) {
+      const input = endProblem.field === 'cron' ? window.cron : formatDuration(window.duration);
+      ctx.addIssue({ code: 'custom', path: [endProblem.field], message: endProblem.message, input });
+    }
+  });
+
+// ---------------------------------------------------------------------------------------------
+// Policy parts.
+
+const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
+const INSTANCE_ID_PATTERN = /^i-[A-Za-z0-9-]+$/;
+
+const instancesSchema = z
+  .strictObject({
+    region: z
+      .string({ error: 'expected a region id such as "cn-hangzhou"' })
+      .regex(REGION_PATTERN, { error: 'expected a region id such as "cn-hangzhou"' })
+      .meta({ description: 'Region of the instances, e.g. cn-hangzhou.' }),
+    ids: z
+      .array(
+        z
+          .string({ error: 'expected an instance id such as "i-bp1example"' })
+          .regex(INSTANCE_ID_PATTERN, { error: 'expected an instance id such as "i-bp1example"' }),
+        { error: 'expected a list of instance ids' },
+      )
+      .min(1, { error: 'expected at least one instance id' })
+      .optional()
+      .meta({ description: 'Instances managed by id.' }),
+    tags: z
+      .record(z.string().min(1, { error: 'expected a non-empty tag key' }), z.string({ error: 'expected a tag value' }), {
+        error: 'expected a mapping of tag key to value',
+      })
+      .optional()
+      .meta({ description: 'Instances managed by tag: an instance matches when it carries ALL of these tags.' }),
+  })
+  .superRefine((instances, ctx) => {
+    if (instances.ids === undefined && instances.tags === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected ids or tags (or both) to select instances', input: instances });
+    }
+    if (instances.tags !== undefined && Object.keys(instances.tags).length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['tags'], message: 'expected at least one tag', input: instances.tags });
+    }
+    const seen = new Set<string>();
+    instances.ids?.forEach((id, index) => {
+      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['ids', index], message: 'expected each id once', input: id });
+      seen.add(id);
+    });
+  });
+
+const boundsSchema = z
+  .strictObject({
+    minOut: outboundMbps('Lowest outbound bandwidth (Mbps). 0 only takes effect with allowZero on VPC instances.'),
+    maxOut: mbps(1, API_MAX_MBPS, 'Highest outbound bandwidth (Mbps); the charge-type limit (100) is checked per instance.'),
+    minIn: inboundMbps('Lowest inbound bandwidth (Mbps); unset leaves inbound alone.').optional(),
+    maxIn: inboundMbps('Highest inbound bandwidth (Mbps).').optional(),
+  })
+  .superRefine((bounds, ctx) => {
+    if (bounds.minOut > bounds.maxOut) {
+      ctx.addIssue({ code: 'custom', path: ['minOut'], message: `expected at most maxOut (${bounds.maxOut})`, input: bounds.minOut });
+    }
+    if (bounds.minIn !== undefined && bounds.maxIn !== undefined && bounds.minIn > bounds.maxIn) {
+      ctx.addIssue({ code: 'custom', path: ['minIn'], message: `expected at most maxIn (${bounds.maxIn})`, input: bounds.minIn });
+    }
+  });
+
+const targetTrackingSchema = z
+  .strictObject({
+    target: percent('Utilisation to aim for: served outbound rate / bandwidth, in %. Default 70.').prefault(70),
+    tolerance: z
+      .number({ error: 'expected a number of percentage points from 0 to 50' })
+      .min(0, { error: 'expected a number of percentage points from 0 to 50' })
+      .max(50, { error: 'expected a number of percentage points from 0 to 50' })
+      .prefault(10)
+      .meta({
+        description:
+          'Dead band in percentage points: no action while utilisation is within target ± tolerance. Default 10.',
+      }),
+  })
+  .superRefine((tracking, ctx) => {
+    if (tracking.target - tracking.tolerance <= 0 || tracking.target + tracking.tolerance >= 100) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tolerance'],
+        message: `expected target ± tolerance to stay within 0–100 % (target ${tracking.target})`,
+        input: tracking.tolerance,
+      });
+    }
+  });
+
+const stepSchema = z
+  .strictObject({
+    from: z
+      .number({ error: 'expected a utilisation percentage >= 0' })
+      .min(0, { error: 'expected a utilisation percentage >= 0' })
+      .prefault(0)
+      .meta({ description: 'Band start, utilisation % (inclusive). Default 0.' }),
+    // Served traffic can read slightly above the bandwidth, so an open-ended top band is allowed:
+    // an omitted `to` means "and above".
+    to: z
+      .number({ error: 'expected a utilisation percentage' })
+      .gt(0, { error: 'expected a utilisation percentage above 0' })
+      .optional()
+      .meta({ description: 'Band end, utilisation % (exclusive). Omit for "and above".' }),
+    adjust: adjustment('What to do in this band: "+N"/"-N" Mbps, "xF" factor, "=N" set.'),
+  })
+  .superRefine((step, ctx) => {
+    if (step.to !== undefined && step.to <= step.from) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `expected more than from (${step.from})`, input: step.to });
+    }
+  });
+
+const stepsSchema = z
+  .array(stepSchema, { error: 'expected a list of step bands' })
+  .superRefine((steps, ctx) => {
+    const order = steps.map((step, index) => ({ ...step, index, to: step.to ?? Number.POSITIVE_INFINITY }));
+    order.sort((a, b) => a.from - b.from);
+    for (let i = 1; i < order.length; i += 1) {
+      const [previous, current] = [order[i - 1], order[i]];
+      if (previous && current && current.from < previous.to) {
+        const band = `${previous.from}–${Number.isFinite(previous.to) ? previous.to : '∞'}`;
+        ctx.addIssue({
+          code: 'custom',
+          path: [current.index, 'from'],
+          message: `expected a band that does not overlap steps[${previous.index}] (${band})`,
+          input: current.from,
+        });
+      }
+    }
+  })
+  .meta({ description: 'Utilisation bands and what to do in each. Bands must not overlap.' });
+
+const saturationSchema = z.strictObject({
+  threshold: percent('At or above this utilisation the served rate hides the real demand. Default 95.').prefault(95),
+  adjust: adjustment('How to step up when saturated ("+N" or "xF"). Default "x2".', { upOnly: true }).prefault('x2'),
+});
+
+const scaleUpSchema = z.strictObject({
+  cooldown: duration(PROVIDER_LOCK_SECONDS, 'Minimum time between metric-driven scale-ups. At least 5m. Default 5m.').prefault('5m'),
+  maxStep: maxStep('Largest increase in one step: Mbps or "N%". Default unlimited.').optional(),
+});
+
+const scaleDownSchema = z.strictObject({
+  cooldown: duration(PROVIDER_LOCK_SECONDS, 'Minimum time between metric-driven scale-downs. At least 5m. Default 15m.').prefault('15m'),
+  stabilization: duration(0, 'Scale down to the highest recommendation seen in this window. Default 30m.').prefault('30m'),
+  maxStep: maxStep('Largest decrease in one step: Mbps or "N%" (at most 100%). Default unlimited.', 100).optional(),
+  minHold: duration(0, 'Minimum time at the current bandwidth before a downgrade. Default 1h.').prefault('1h'),
+  projectedCheck: z
+    .boolean({ error: 'expected true or false' })
+    .prefault(true)
+    .meta({ description: 'Refuse a downgrade whose projected utilisation would trigger a scale-up. Default true.' }),
+});
+
+const downgradeBudgetSchema = z
+  .strictObject({
+    quota: z
+      .int({ error: 'expected a whole number of downgrades >= 1' })
+      .min(1, { error: 'expected a whole number of downgrades >= 1' })
+      .prefault(3)
+      .meta({ description: 'Subscription downgrades allowed per instance (the API doc says 3). Default 3.' }),
+    reserve: z
+      .int({ error: 'expected a whole number of downgrades >= 0' })
+      .min(0, { error: 'expected a whole number of downgrades >= 0' })
+      .prefault(1)
+      .meta({ description: 'Downgrades kept back for emergencies. Default 1.' }),
+    // Off by default: the API doc states a lifetime limit of 3, the console guide a monthly quota.
+    // Assuming a reset that does not happen would spend the last downgrade; the opposite mistake
+    // only makes scale-down more careful.
+    monthlyReset: z
+      .boolean({ error: 'expected true or false' })
+      .prefault(false)
+      .meta({ description: 'Reset the count on the 1st of each month (UTC). Default false.' }),
+  })
+  .superRefine((budget, ctx) => {
+    // A quota below 1 is already reported; comparing against it would only add noise.
+    if (budget.quota >= 1 && budget.reserve >= budget.quota) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['reserve'],
+        message: `expected fewer than quota (${budget.quota}), so that ordinary scale-down keeps at least one downgrade`,
+        input: budget.reserve,
+      });
+    }
+  });
+
+const spendGuardSchema = z
+  .strictObject({
+    pricePerGb: z
+      .number({ error: 'expected a price in CNY per GB above 0' })
+      .positive({ error: 'expected a price in CNY per GB above 0' })
+      .prefault(DEFAULT_PRICE_CNY_PER_GB)
+      .meta({ description: 'CNY per GB of outbound traffic. Default 0.8 (the docs\' Hangzhou example price).' }),
+    budgetCnyPerHour: z
+      .number({ error: 'expected CNY above 0' })
+      .positive({ error: 'expected CNY above 0' })
+      .optional()
+      .meta({ description: 'Lower the cap while this hour\'s spend runs ahead of this budget.' }),
+    budgetCnyPerDay: z
+      .number({ error: 'expected CNY above 0' })
+      .positive({ error: 'expected CNY above 0' })
+      .optional()
+      .meta({ description: 'Lower the cap while today\'s spend runs ahead of this budget.' }),
+  })
+  .superRefine((guard, ctx) => {
+    if (guard.budgetCnyPerHour === undefined && guard.budgetCnyPerDay === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'expected budgetCnyPerHour or budgetCnyPerDay (or both)', input: guard });
+    }
+  });
+
+const OVERRIDE_UNTIL_SHAPE = 'an ISO 8601 time with seconds and a zone, e.g. "2025-06-01T20:00:00+08:00"';
+
+const overrideSchema = z.strictObject({
+  // Within bounds (checked on the policy): the decision core holds the bounds for every driver, an
+  // override included, so an override outside them would be clamped without the operator noticing.
+  bandwidth: outboundMbps('Pin the outbound bandwidth to this (Mbps), bypassing the rules; within bounds.'),
+  until: z
+    .iso.datetime({ offset: true, error: `expected ${OVERRIDE_UNTIL_SHAPE}` })
+    .transform((text) => Date.parse(text))
+    .meta({ description: 'When the override ends. An expired override is ignored.' }),
+  reason: z
+    .string({ error: 'expected a reason (who asked and why)' })
+    .refine((text) => text.trim() !== '', { error: 'expected a reason (who asked and why)' })
+    .transform((text) => text.trim())
+    .meta({ description: 'Why; shown in every decision the override makes.' }),
+});
+
+const POLICY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const policySchema = z
+  .strictObject({
+    name: z
+      .string({ error: 'expected a policy name (letters, digits, ".", "_", "-"; up to 64)' })
+      .regex(POLICY_NAME_PATTERN, { error: 'expected a policy name (letters, digits, ".", "_", "-"; up to 64)' })
+      .meta({ description: 'Unique name; appears in every decision.' }),
+    instances: instancesSchema,
+    mode: z
+      .enum(['observe', 'enforce'], { error: 'expected "observe" or "enforce"' })
+      .prefault('enforce')
+      .meta({ description: 'observe: decide and log, never call ECS. Default enforce.' }),
+    paused: z
+      .boolean({ error: 'expected true or false' })
+      .prefault(false)
+      .meta({ description: 'Stop deciding for these instances. Default false.' }),
+    bounds: boundsSchema,
+    // Absent means off: a policy does what it says. `targetTracking: {}` turns it on with the defaults.
+    targetTracking: targetTrackingSchema.optional(),
+    steps: stepsSchema.prefault([]),
+    saturation: saturationSchema.prefault({}),
+    schedules: z
+      .array(scheduleSchema, { error: 'expected a list of schedule windows' })
+      .prefault([])
+      .meta({ description: 'Level-triggered windows that set a floor, a ceiling or an exact value.' }),
+    scaleUp: scaleUpSchema.prefault({}),
+    scaleDown: scaleDownSchema.prefault({}),
+    warmup: duration(0, 'Ignore metrics this long after a change (CloudMonitor lags). Default 5m.').prefault('5m'),
+    downgradeBudget: downgradeBudgetSchema.prefault({}),
+    spendGuard: spendGuardSchema.optional().meta({ description: 'PayByTraffic instances: cap spending.' }),
+    override: overrideSchema.optional(),
+    autoPay: z
+      .boolean({ error: 'expected true or false' })
+      .prefault(true)
+      .meta({ description: 'ModifyInstanceNetworkSpec AutoPay: pay upgrade orders at once. Default true.' }),
+    allowZero: z
+      .boolean({ error: 'expected true or false' })
+      .prefault(false)
+      .meta({ description: 'Allow a VPC instance to go to 0 Mbps, which releases its public IP. Default false.' }),
+  })
+  .superRefine(
+    (policy, ctx) => {
+      // Runs even when other parts of the policy failed (`when`), so the fields it reads may still
+      // be raw input: every read is guarded.
+      if (typeof policy !== 'object' || policy === null) return;
+      const bounds = policy.bounds as { minOut?: unknown; maxOut?: unknown } | undefined;
+      const [minOut, maxOut] = [bounds?.minOut, bounds?.maxOut];
+      if (typeof minOut !== 'number' || typeof maxOut !== 'number' || minOut > maxOut) return;
+      // Bounds are the hard envelope and schedules and overrides move inside it (the core clamps
+      // every driver to the bounds), so a value outside them would be silently cut. A peak above
+      // maxOut means maxOut is too low.
+      const schedules: unknown[] = Array.isArray(policy.schedules) ? policy.schedules : [];
+      schedules.forEach((window, index) => {
+        for (const key of ['floor', 'ceiling', 'exact'] as const) {
+          const value = (window as Record<string, unknown> | null)?.[key];
+          if (typeof value === 'number' && (value < minOut || value > maxOut)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['schedules', index, key],
+              message: `expected a value within bounds (${minOut}–${maxOut} Mbps)`,
+              input: value,
+            });
+          }
+        }
+      });
+      const override = (policy.override as { bandwidth?: unknown } | undefined)?.bandwidth;
+      if (typeof override === 'number' && (override < minOut || override > maxOut)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['override', 'bandwidth'],
+          message: `expected a value within bounds (${minOut}–${maxOut} Mbps), which hold for overrides too`,
+          input: override,
+        });
+      }
+      const threshold = (policy.saturation as { threshold?: unknown } | undefined)?.threshold;
+      const target = (policy.targetTracking as { target?: unknown; tolerance?: unknown } | undefined)?.target;
+      const tolerance = (policy.targetTracking as { tolerance?: unknown } | undefined)?.tolerance;
+      if (typeof threshold === 'number' && typeof target === 'number' && typeof tolerance === 'number') {
+        if (threshold <= target + tolerance) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['saturation', 'threshold'],
+            message: `expected a threshold above targetTracking's band (${target} + ${tolerance})`,
+            input: threshold,
+          });
+        }
+      }
+    },
+    { when: () => true },
+  );
+
+export const policyDocumentSchema = z
+  .strictObject({
+    version: z.literal(1, { error: 'expected version: 1' }),
+    policies: z
+      .array(policySchema, { error: 'expected a list of policies' })
+      .min(1, { error: 'expected at least one policy' }),
+  })
+  .superRefine(
+    (doc, ctx) => {
+      // Across policies, so it runs even when one policy has errors (`when`); reads are guarded.
+      const policies: unknown[] = Array.isArray(doc?.policies) ? doc.policies : [];
+      const names = new Map<string, number>();
+      const owners = new Map<string, number>();
+      policies.forEach((raw, index) => {
+        const policy = raw as { name?: unknown; instances?: { ids?: unknown } } | null;
+        if (typeof policy?.name === 'string') {
+          const first = names.get(policy.name);
+          if (first !== undefined) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['policies', index, 'name'],
+              message: `expected a unique name (policies[${first}] has it)`,
+              input: policy.name,
+            });
+          } else names.set(policy.name, index);
+        }
+        const ids = policy?.instances?.ids;
+        if (!Array.isArray(ids)) return;
+        ids.forEach((id: unknown, idIndex) => {
+          if (typeof id !== 'string') return;
+          const owner = owners.get(id);
+          if (owner !== undefined && owner !== index) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['policies', index, 'instances', 'ids', idIndex],
+              message: `expected an instance managed by one policy only (policies[${owner}] lists it)`,
+              input: id,
+            });
+          } else owners.set(id, index);
+        });
+      });
+    },
+    { when: () => true },
+  )
+  .meta({
+    title: 'bwscaler policy file',
+    description: 'Policies for scaling the public bandwidth of Alibaba Cloud ECS instances.',
+  });
+
+/** A policy file as parsed: user field names, defaults applied, durations in seconds. */
+export type ParsedPolicyDocument = z.output<typeof policyDocumentSchema>;
+export type ParsedPolicy = ParsedPolicyDocument['policies'][number];
+
+/** The JSON Schema editors use (committed as schema/policy.schema.json; a test keeps it in sync). */
+export function policyJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(policyDocumentSchema, { io: 'input', target: 'draft-2020-12' });
+}
