@@ -52,6 +52,12 @@ export interface LocalCloudOptions {
   /** Seed of the fault-injection dice. */
   seed?: number;
   onCall?: (call: CallRecord) => void;
+  /**
+   * The time clients stamp their requests with (RPC Timestamp, Tablestore x-ots-date); the wall clock
+   * by default. A simulation whose functions run on the simulated clock (src/fc-local) passes the
+   * cloud's own clock here, so the freshness checks compare like with like.
+   */
+  wallNow?: () => number;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -62,7 +68,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const world = createWorld(fixture, clock, options.seed);
     const ecs = createEcs(world);
     const cms = createCms(world);
-    const ots = createOts({ clock, accessKeys: world.accessKeys, instanceName: world.otsInstance });
+    const ots = createOts({ clock, accessKeys: world.accessKeys, instanceName: world.otsInstance, ...(options.wallNow ? { wallNow: options.wallNow } : {}) });
 
     // Order matters: ECS reverts temporary upgrades before CloudMonitor evaluates alarms, so an
     // alarm at EndTime sees the reverted bandwidth.
@@ -73,7 +79,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       { name: 'ecs', version: ECS_VERSION, hostId: 'ecs.aliyuncs.com', handlers: ecs.handlers },
       { name: 'cms', version: CMS_VERSION, hostId: `metrics.${world.regionId}.aliyuncs.com`, handlers: cms.handlers },
     ];
-    const rpc = createRpcEndpoint(world, services, options.onCall ? { onCall: options.onCall } : {});
+    const rpc = createRpcEndpoint(world, services, {
+      ...(options.onCall ? { onCall: options.onCall } : {}),
+      ...(options.wallNow ? { wallNow: options.wallNow } : {}),
+    });
     const admin = createAdmin({ world, clock, ecs, cms, ots });
     const server = await startServer({ rpc, admin, ots: (req, body) => ots.handle(req, body) }, options.port ?? 0);
 
