@@ -1,0 +1,108 @@
+// The whole system on the local cloud: the BUILT function bundles run by the local Function Compute
+// runner (simulated time), the real SDKs over HTTP, the ECS / CloudMonitor / Tablestore emulators.
+// Used by `npm start`, the full-stack backtest, the chaos run, the benchmarks and the e2e tests.
+import { readFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud';
+import { ensureTables } from '../state/tables';
+// @ts-expect-error: plain ESM build script without type declarations
+import { buildFunctions } from '../../scripts/build.mjs';
+import { type FcRunner, type FcRunnerOptions, startFcRunner } from './runner';
+import { readTemplate } from './template';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+/** The local deployment's webhook token (the template parameter WebhookToken). */
+export const WEBHOOK_TOKEN = 'local-webhook-token-0123456789abcdef';
+
+let built: Promise<string> | undefined;
+
+/** Builds the bundles once per process, into a temporary dist (never the working tree's dist/). */
+export function buildOnce(): Promise<string> {
+  built ??= (async () => {
+    const outdir = await mkdtemp(join(tmpdir(), 'bwscaler-dist-'));
+    await buildFunctions({ quiet: true, outdir });
+    return outdir;
+  })();
+  return built;
+}
+
+export interface System {
+  cloud: LocalCloud;
+  runner: FcRunner;
+  close(): Promise<void>;
+}
+
+export interface SystemOptions {
+  cloud?: LocalCloudOptions;
+  /** Policy document text; examples/policy.yaml by default. */
+  policyText?: string;
+  /** Extra environment for the functions. */
+  env?: Record<string, string>;
+  /** Template parameter overrides (e.g. ScheduleCron). */
+  params?: Record<string, string>;
+  /** A prebuilt dist directory; built once per process otherwise. */
+  distDir?: string;
+  bundleFor?: FcRunnerOptions['bundleFor'];
+}
+
+export async function startSystem(options: SystemOptions = {}): Promise<System> {
+  const distDir = options.distDir ?? (await buildOnce());
+  // The harness's own set-up calls (ensureTables) are stamped with real time; the bundles run on the
+  // simulated clock. The freshness checks follow whichever side is talking.
+  let cloudRef: LocalCloud | undefined;
+  let clientsOnSimulatedTime = false;
+  const cloud = await startLocalCloud({ ...options.cloud, wallNow: () => (clientsOnSimulatedTime && cloudRef ? cloudRef.clock.now() : Date.now()) });
+  cloudRef = cloud;
+  const e = cloud.endpoints;
+  await ensureTables({ endpoint: e.ots, instanceName: e.otsInstance, accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret });
+  const policyText = options.policyText ?? (await readFile(join(ROOT, 'examples/policy.yaml'), 'utf8'));
+  const template = await readTemplate(join(ROOT, 'template.yml'), {
+    Policy: policyText,
+    WebhookToken: WEBHOOK_TOKEN,
+    OtsInstanceName: e.otsInstance,
+    'ALIYUN::Region': e.region,
+    ...options.params,
+  });
+  const runner = await startFcRunner({
+    template,
+    distDir,
+    ...(options.bundleFor ? { bundleFor: options.bundleFor } : {}),
+    env: { BWSCALER_ECS_ENDPOINT: e.ecs, BWSCALER_CMS_ENDPOINT: e.cms, BWSCALER_OTS_ENDPOINT: e.ots, ...options.env },
+    credentials: { accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret, ...(e.securityToken ? { securityToken: e.securityToken } : {}) },
+    now: () => cloud.clock.now(),
+    region: e.region,
+  });
+  clientsOnSimulatedTime = true;
+  return {
+    cloud,
+    runner,
+    async close() {
+      await runner.close();
+      await cloud.close();
+    },
+  };
+}
+
+/** A CloudMonitor threshold-alert callback body, form-encoded as documented (facts §4.3). */
+export function alarmCallback(fields: { instanceId: string; curValue: number; timestamp: number; metricName?: string; alertState?: string }): string {
+  const metricName = fields.metricName ?? 'VPC_PublicIP_InternetOutRate_Percent';
+  return new URLSearchParams({
+    alertName: 'bwscaler-web-fleet',
+    alertState: fields.alertState ?? 'ALERT',
+    curValue: String(fields.curValue),
+    dimensions: `{userId=1234567890123456, instanceId=${fields.instanceId}}`,
+    expression: '$Average>=95',
+    instanceName: fields.instanceId,
+    metricName,
+    metricProject: 'acs_ecs_dashboard',
+    namespace: 'acs_ecs_dashboard',
+    preTriggerLevel: 'OK',
+    ruleId: 'bwscaler-web-fleet',
+    signature: 'opaque',
+    timestamp: String(Math.floor(fields.timestamp / 1000)),
+    triggerLevel: 'CRITICAL',
+    userId: '1234567890123456',
+  }).toString();
+}

@@ -1,0 +1,110 @@
+// Everything a function needs, built ONCE per Function Compute container (at the first invocation)
+// and reused by warm invocations: configuration, the parsed policy, the logger, the SDK clients.
+//
+// Credentials: Function Compute passes the role's STS credentials in every invocation's context and
+// rotates them, while clients live as long as the container. The RPC clients read the latest ones
+// before each request; the Tablestore client is rebuilt when they change.
+import { createRpcClient, type Credentials } from '../adapters/pop';
+import { createEcsApi } from '../adapters/ecs';
+import { createMetricApi } from '../adapters/cms';
+import { loadConfig, type Config } from '../config';
+import type { CycleDeps } from '../cycle/deps';
+import { ConfigError } from '../errors';
+import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
+import { createNotifier } from '../notify/notifier';
+import { parsePolicyDocument, type PolicyDocument } from '../policy/load';
+import type { StateStore } from '../ports/state-store';
+import { createTablestoreStore } from '../state/tablestore';
+
+const ECS_API_VERSION = '2014-05-26';
+const CMS_API_VERSION = '2019-01-01';
+
+export interface Runtime {
+  config: Config;
+  doc: PolicyDocument;
+  logger: Logger;
+  deps: CycleDeps;
+  /** Takes the invocation's context.credentials (absent outside Function Compute). */
+  useCredentials(credentials: Credentials | undefined): void;
+}
+
+let runtime: Runtime | undefined;
+
+/** The container's runtime; built on first use from the environment (the deploy template's contract). */
+export function getRuntime(env: Record<string, string | undefined> = process.env): Runtime {
+  runtime ??= createRuntime(env);
+  return runtime;
+}
+
+export function createRuntime(env: Record<string, string | undefined>, write?: (line: string) => void): Runtime {
+  const config = loadConfig(env);
+  const logger = createLogger(write);
+  const secret = (value: string | undefined) => {
+    if (value && value.length >= MIN_SECRET_LENGTH) logger.addSecret(value);
+  };
+  secret(config.webhookToken);
+  secret(config.notify?.secret);
+  secret(config.credentials?.accessKeySecret);
+  secret(config.credentials?.securityToken);
+  const doc = parsePolicyDocument(config.policy.text, config.policy.source);
+
+  let current: Credentials | undefined = config.credentials;
+  const credentials = (): Credentials => {
+    if (!current) throw new ConfigError('no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET outside Function Compute');
+    return current;
+  };
+  const ecs = createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials }));
+  const metrics = createMetricApi(createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials }));
+
+  let store: { key: string; store: StateStore } | undefined;
+  const currentStore = (): StateStore => {
+    const c = credentials();
+    const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+    if (store?.key !== key) {
+      store = {
+        key,
+        store: createTablestoreStore({
+          endpoint: config.otsEndpoint,
+          instanceName: config.otsInstance,
+          accessKeyId: c.accessKeyId,
+          accessKeySecret: c.accessKeySecret,
+          securityToken: c.securityToken,
+        }),
+      };
+    }
+    return store.store;
+  };
+  // A StateStore whose every call goes to the client built for the current credentials.
+  const rotatingStore: StateStore = {
+    getState: (...a) => currentStore().getState(...a),
+    listStates: (...a) => currentStore().listStates(...a),
+    putState: (...a) => currentStore().putState(...a),
+    commit: (...a) => currentStore().commit(...a),
+    appendHistory: (...a) => currentStore().appendHistory(...a),
+    queryHistory: (...a) => currentStore().queryHistory(...a),
+    markEventHandled: (...a) => currentStore().markEventHandled(...a),
+  };
+
+  const notifier = config.notify ? createNotifier({ ...config.notify, logger }) : undefined;
+  const deps: CycleDeps = {
+    ecs,
+    metrics,
+    store: rotatingStore,
+    now: Date.now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: ({ level, msg, ...fields }) => logger[level](msg, fields),
+    notify: notifier ? (event) => notifier.notify(event) : undefined,
+  };
+  return {
+    config,
+    doc,
+    logger,
+    deps,
+    useCredentials(given) {
+      if (!given?.accessKeyId) return;
+      secret(given.accessKeySecret);
+      secret(given.securityToken);
+      current = given;
+    },
+  };
+}

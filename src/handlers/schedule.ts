@@ -1,0 +1,14 @@
+// functions/schedule: one timer tick evaluates schedules and target tracking for every managed
+// instance of its shard (the payload may assign one: {"shard": i, "of": n}).
+import { runTick, type TickSummary } from '../cycle/tick';
+import { decodeTimerEvent } from '../events';
+import type { FcContext } from './middleware';
+
+export async function scheduleHandler(event: Buffer, context: FcContext): Promise<TickSummary> {
+  const rt = context.runtime;
+  if (!rt) throw new Error('scheduleHandler: the runtime middleware did not run');
+  const timer = decodeTimerEvent(event);
+  const summary = await runTick(rt.deps, { doc: rt.doc, shard: timer.shard.shard, of: timer.shard.of, triggerTime: timer.triggerTime });
+  rt.logger.info('tick done', { requestId: context.requestId, trigger: timer.triggerName, ...summary, errors: summary.errors.length });
+  return summary;
+}
