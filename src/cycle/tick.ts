@@ -26,10 +26,12 @@ export interface TickBudget {
   concurrency: number;
 }
 
-// 50 orders a tick stays well under a typical per-account ECS write rate limit (facts §3.5: the
-// limits are per API and account, shared with the console); 16 in flight keeps a 5,000-instance tick
-// with 20 ms per call within seconds without bursting the limit.
-export const DEFAULT_TICK_BUDGET: TickBudget = { maxEcsWrites: 50, concurrency: 16 };
+// ECS rate limits are per API and account, shared with the console, and not published (facts §3.5).
+// 500 orders a tick lets a scheduled peak reach a few hundred instances in one tick (a schedule must
+// land when its window opens) while 16 in flight keeps the request rate modest; a larger fleet's
+// remainder converges on the next tick, with DEFERRED recorded. Throttling answers are retried with
+// backoff and the same ClientToken.
+export const DEFAULT_TICK_BUDGET: TickBudget = { maxEcsWrites: 500, concurrency: 16 };
 
 export interface TickInput {
   doc: PolicyDocument;

@@ -18,6 +18,7 @@ export const WEBHOOK_TOKEN = 'local-webhook-token-0123456789abcdef';
 
 let built: Promise<string> | undefined;
 
+
 /** Builds the bundles once per process, into a temporary dist (never the working tree's dist/). */
 export function buildOnce(): Promise<string> {
   built ??= (async () => {
