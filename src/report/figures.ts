@@ -1,0 +1,86 @@
+// The per-instance figures both views show (report.html header, terminal table), computed once so the
+// two never disagree, and how each figure reads.
+import type { ReportInstance } from './types';
+
+export interface InstanceFigures {
+  /** Days covered by the series (points × step). */
+  days: number;
+  /** Percent of the static-peak cost saved; negative when autoscaling cost more; undefined when the static peak cost nothing. */
+  savingPercent?: number;
+  /** Percent above (positive) the hindsight-optimal cost; undefined without an oracle or when it cost nothing. */
+  overOraclePercent?: number;
+  droppedPercent: number;
+  changesPerDay?: number;
+  /** Blocked decision counts, largest first, ties by reason code. */
+  blocked: Array<{ reason: string; count: number }>;
+}
+
+export function instanceFigures(instance: ReportInstance): InstanceFigures {
+  const { summary } = instance;
+  const days = (instance.demandMbps.length * instance.stepSeconds) / 86_400;
+  const blocked = Object.entries(summary.blocked)
+    .map(([reason, count]) => ({ reason, count }))
+    .filter((entry) => entry.count > 0)
+    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  return {
+    days,
+    savingPercent: summary.staticPeakCost > 0 ? ((summary.staticPeakCost - summary.cost) / summary.staticPeakCost) * 100 : undefined,
+    overOraclePercent:
+      summary.oracleCost !== undefined && summary.oracleCost > 0 ? ((summary.cost - summary.oracleCost) / summary.oracleCost) * 100 : undefined,
+    droppedPercent: summary.droppedFraction * 100,
+    changesPerDay: days > 0 ? summary.changes / days : undefined,
+    blocked,
+  };
+}
+
+const MONEY = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const ONE_DECIMAL = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const TWO_DECIMALS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+/** `1,234.50` (the currency code is written once per table or card, not per figure). */
+export function formatMoney(amount: number): string {
+  return MONEY.format(amount);
+}
+
+/** `14,772`. */
+export function formatCount(count: number): string {
+  return COUNT.format(count);
+}
+
+/** `58.9%`, or an em dash when the figure does not exist. */
+export function formatPercentFigure(percent: number | undefined): string {
+  return percent === undefined ? '—' : `${ONE_DECIMAL.format(percent)}%`;
+}
+
+/** `+12.3%` / `-4.0%`: a difference, so the sign always shows. */
+export function formatSignedPercent(percent: number | undefined): string {
+  if (percent === undefined) return '—';
+  return `${percent > 0 ? '+' : ''}${ONE_DECIMAL.format(percent)}%`;
+}
+
+/**
+ * Dropped traffic is usually a small fraction, where one decimal would read 0.0% for a real loss:
+ * two decimals, and `<0.01%` rather than `0.00%` when anything at all was dropped.
+ */
+export function formatDroppedPercent(percent: number): string {
+  if (percent > 0 && percent < 0.005) return '<0.01%';
+  return `${TWO_DECIMALS.format(percent)}%`;
+}
+
+/** `2.3`, one decimal: a rate, not a count. */
+export function formatRate(rate: number | undefined): string {
+  return rate === undefined ? '—' : ONE_DECIMAL.format(rate);
+}
+
+/** `30 min`, `6.5 h`, `51.3 days`: the span a run covers, in the unit that reads best. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 3600) return `${COUNT.format(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${ONE_DECIMAL.format(seconds / 3600)} h`;
+  return `${ONE_DECIMAL.format(seconds / 86_400)} days`;
+}
+
+/** `2024-03-05 14:05` UTC. */
+export function formatUtcMinute(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
+}

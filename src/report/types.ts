@@ -1,0 +1,53 @@
+// The data the report renders: one backtest or simulation run, per instance. The simulator produces it;
+// src/report turns it into report.html (renderReport) and the terminal table (formatSummaryTable).
+
+export interface ReportDecision {
+  at: number;
+  action: 'none' | 'set' | 'temporaryUpgrade';
+  from: number;
+  to: number;
+  reason: string;
+  message: string;
+  outcome?: string;
+  /**
+   * Addition to the agreed shape: what the rules asked for before the guards narrowed it (Decision.proposed).
+   * When present, a held decision counts as blocked exactly when proposed ≠ from, the rule the
+   * simulator uses for summary.blocked, so the table and the counts agree decision by decision.
+   */
+  proposed?: number;
+}
+
+export interface ReportInstance {
+  instanceId: string;
+  label?: string; // e.g. "pay-as-you-go web server"
+  billing: 'postpaid-bandwidth' | 'prepaid-bandwidth' | 'traffic';
+  policy: string;
+  start: number; // epoch ms of series[0]
+  stepSeconds: number;
+  demandMbps: number[];
+  servedMbps: number[];
+  bandwidthMbps: number[];
+  oracleMbps?: number[]; // hindsight-optimal plan, when computed
+  cumulativeCost: number[]; // currency, running total per step
+  staticPeakCumulativeCost?: number[];
+  summary: {
+    cost: number;
+    staticPeakCost: number;
+    oracleCost?: number;
+    droppedFraction: number;
+    saturatedMinutes: number;
+    changes: number;
+    downgrades: number;
+    blocked: Record<string, number>;
+  };
+  decisions: ReportDecision[]; // may be thousands: show acting ones and blocked ones; collapse the rest into counts
+}
+
+export interface ReportData {
+  title: string;
+  subtitle?: string;
+  generatedAt: string;
+  currency: string;
+  notes?: string[];
+  instances: ReportInstance[];
+}

@@ -1,0 +1,70 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run } from '../../src/report/cli';
+import { makeInstance, makeReport } from './report-data';
+
+describe('bwscaler report', () => {
+  let directory: string;
+  const output = { log: [] as string[], error: [] as string[] };
+
+  beforeAll(() => {
+    directory = mkdtempSync(join(tmpdir(), 'bwscaler-report-cli-'));
+    vi.spyOn(console, 'log').mockImplementation((line: string) => void output.log.push(line));
+    vi.spyOn(console, 'error').mockImplementation((line: string) => void output.error.push(line));
+  });
+  afterEach(() => {
+    output.log.length = 0;
+    output.error.length = 0;
+  });
+  afterAll(() => {
+    vi.restoreAllMocks();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  function dataFile(name: string, content: string): string {
+    const file = join(directory, name);
+    writeFileSync(file, content);
+    return file;
+  }
+
+  it('writes the HTML report and prints the summary table', async () => {
+    // Prepare
+    const file = dataFile('run.json', JSON.stringify(makeReport([makeInstance({ instanceId: 'i-cli' })])));
+    const out = join(directory, 'out.html');
+
+    // Act
+    const code = await run([file, '--out', out]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('data-chart="bandwidth"');
+    expect(output.log.join('\n')).toMatch(/^instance\s+billing/);
+    expect(output.log.join('\n')).toContain('i-cli');
+  });
+
+  it.each([
+    { name: 'no file', args: () => [], code: 2, message: /usage: bwscaler report/ },
+    { name: 'an unknown option', args: () => ['x.json', '--bogus'], code: 2, message: /usage: bwscaler report/ },
+    { name: 'a missing file', args: () => [join(directory, 'absent.json')], code: 2, message: /absent\.json: cannot read/ },
+    { name: 'a file that is not JSON', args: () => [dataFile('bad.json', '{ nope')], code: 1, message: /bad\.json: not JSON/ },
+    {
+      name: 'data of the wrong shape, with the path of each problem',
+      args: () => [dataFile('shape.json', JSON.stringify(makeReport([makeInstance({ servedMbps: [1] })])))],
+      code: 1,
+      message: /shape\.json: instances\[0\]\.servedMbps: has 1 points, expected 6/,
+    },
+  ])('exits $code on $name', async ({ args, code, message }) => {
+    // Prepare
+    const out = join(directory, 'never.html');
+
+    // Act
+    const exit = await run([...args(), '--out', out]);
+
+    // Assess
+    expect(exit).toBe(code);
+    expect(output.error.join('\n')).toMatch(message);
+    expect(existsSync(out)).toBe(false);
+  });
+});
