@@ -1,0 +1,228 @@
+// `bwscaler fetch-history`: an instance's served outbound rate from CloudMonitor (DescribeMetricList)
+// as a trace CSV, so a backtest can replay the account's own traffic:
+//
+//   timestamp,value
+//   2026-11-02T00:01:00Z,4000000
+//
+// One row per period, the timestamp being the period's start (CloudMonitor stamps a datapoint with
+// the start of its period), the value its Average in bit/s: read it with `backtest --unit bps`.
+// It is the SERVED rate, clipped at the bandwidth the instance had then; the backtest treats it as
+// demand, so saturated stretches understate the real demand.
+import { writeFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { ECS_NAMESPACE, OUT_RATE_METRIC } from '../adapters/cms';
+import { createEcsApi } from '../adapters/ecs';
+import { callRpc, parseResponse, type RpcClient, type RpcParams } from '../adapters/pop';
+import { BwscalerError, CloudApiError } from '../errors';
+import {
+  type CommandIo,
+  type Env,
+  EXIT_FAILURE,
+  EXIT_OK,
+  integerFlag,
+  isoSeconds,
+  processIo,
+  readFlags,
+  requiredFlag,
+  runCommand,
+  UsageError,
+} from './command';
+import { openClients, readCloudAccess } from './cloud-access';
+
+/** The rate metrics of acs_ecs_dashboard, all in bit/s (facts §4.1); the `_Percent` ones are not. */
+export const RATE_METRICS = ['VPC_PublicIP_InternetOutRate', 'InternetOutRate', 'VPC_PublicIP_InternetInRate', 'InternetInRate'] as const;
+/** DescribeMetricList takes 60, 300 or 900 (facts §4.2); 900 is too coarse to replay a scaler on. */
+export const PERIODS = [60, 300] as const;
+/** The longest range one DescribeMetricLast/List query may cover, and how long CloudMonitor keeps the points. */
+export const MAX_DAYS = 31;
+const DEFAULT_DAYS = 7;
+const DAY_MS = 86_400_000;
+/**
+ * One query per day of the range: far inside the 31-day limit on a query's range, and a failure
+ * costs one day's pages rather than the whole month's. A day at 60 s is 1,440 points, two pages.
+ */
+const CHUNK_MS = DAY_MS;
+/** DescribeMetricList `Length`: "Default value: 1000" (facts §4.2). */
+const PAGE_LENGTH = 1000;
+/** A NextToken chain longer than this is a vendor fault, not a reason to loop. */
+const MAX_PAGES = 100;
+
+const USAGE = `usage: bwscaler fetch-history --instance ID [--days N] [--metric NAME] [--period 60|300] [--out FILE]
+
+Downloads an instance's outbound rate from CloudMonitor (DescribeMetricList) as a CSV
+"timestamp,value": ISO-8601 UTC period starts, the period's Average in bit/s. Replay it with
+"bwscaler backtest --unit bps". The values are the SERVED rate, clipped at the bandwidth of the time.
+
+  --instance ID    the ECS instance
+  --days N         how far back from now, 1 to ${MAX_DAYS} (default ${DEFAULT_DAYS}; CloudMonitor keeps ${MAX_DAYS} days)
+  --metric NAME    one of ${RATE_METRICS.join(', ')}
+                   (default: VPC_PublicIP_InternetOutRate for a VPC instance, InternetOutRate for classic)
+  --period S       seconds per point: 60 or 300 (default 60)
+  --out FILE       write the CSV here instead of to stdout
+
+environment: BWSCALER_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
+             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]`;
+
+export interface HistoryQuery {
+  regionId: string;
+  instanceId: string;
+  metricName: string;
+  periodSeconds: number;
+  /** Exclusive, epoch ms (DescribeMetricList "excludes the time specified by StartTime"). */
+  from: number;
+  /** Inclusive, epoch ms. */
+  to: number;
+}
+
+export interface RatePoint {
+  at: number;
+  bps: number;
+}
+
+const pointSchema = z.object({ timestamp: z.coerce.number(), instanceId: z.string().optional(), Average: z.coerce.number().optional() });
+
+const pageSchema = z.object({
+  Success: z.boolean().optional(),
+  Code: z.union([z.string(), z.number()]).optional(),
+  Message: z.string().optional(),
+  NextToken: z.string().optional(),
+  // Typed String (a JSON-encoded array) in the parameter table, an array in the sample (facts §4.2).
+  Datapoints: z.union([z.string(), z.array(z.unknown())]).optional(),
+});
+
+/**
+ * Every point of one instance's metric in (from, to], oldest first, walking the range a day at a
+ * time and each day's pages by NextToken. Two series of one instance at one time (a second `ip`
+ * dimension) keep the larger value, as the metrics adapter does: the cap applies to the busiest.
+ */
+export async function fetchRateHistory(cms: RpcClient, query: HistoryQuery, options: { pageLength?: number } = {}): Promise<RatePoint[]> {
+  const byTime = new Map<number, number>();
+  for (let start = query.from; start < query.to; start += CHUNK_MS) {
+    const params: RpcParams = {
+      RegionId: query.regionId,
+      Namespace: ECS_NAMESPACE,
+      MetricName: query.metricName,
+      Period: String(query.periodSeconds),
+      // Milliseconds: the zone-less 'YYYY-MM-DD hh:mm:ss' form is read in the endpoint's local time.
+      StartTime: String(start),
+      EndTime: String(Math.min(start + CHUNK_MS, query.to)),
+      Dimensions: JSON.stringify([{ instanceId: query.instanceId }]),
+      Length: String(options.pageLength ?? PAGE_LENGTH),
+    };
+    const seenTokens = new Set<string>();
+    let nextToken: string | undefined;
+    do {
+      const body = await callRpc(cms, 'DescribeMetricList', nextToken ? { ...params, NextToken: nextToken } : params, { method: 'GET' });
+      const page = parseResponse(pageSchema, body, 'DescribeMetricList');
+      if (page.Success === false) {
+        const code = String(page.Code ?? 'Unsuccessful');
+        throw new CloudApiError(`DescribeMetricList failed: ${code}: ${page.Message ?? ''}`, code, 'retryable');
+      }
+      for (const point of datapoints(page.Datapoints)) {
+        if (point.instanceId !== undefined && point.instanceId !== query.instanceId) continue;
+        if (point.Average === undefined || !Number.isFinite(point.Average)) continue;
+        byTime.set(point.timestamp, Math.max(point.Average, byTime.get(point.timestamp) ?? Number.NEGATIVE_INFINITY));
+      }
+      nextToken = page.NextToken || undefined;
+      if (nextToken !== undefined) {
+        if (seenTokens.has(nextToken) || seenTokens.size >= MAX_PAGES) {
+          throw new CloudApiError(`DescribeMetricList returned NextToken ${nextToken} again: paging does not progress`, 'InvalidResponse.Paging', 'retryable');
+        }
+        seenTokens.add(nextToken);
+      }
+    } while (nextToken !== undefined);
+  }
+  return [...byTime].map(([at, bps]) => ({ at, bps })).sort((a, b) => a.at - b.at);
+}
+
+function datapoints(raw: string | unknown[] | undefined): Array<z.infer<typeof pointSchema>> {
+  if (raw === undefined || raw === '') return [];
+  let list: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      list = JSON.parse(raw);
+    } catch {
+      throw new CloudApiError('DescribeMetricList: Datapoints is a string but not JSON', 'InvalidResponse', 'rejected');
+    }
+  }
+  return parseResponse(z.array(pointSchema), list, 'DescribeMetricList.Datapoints');
+}
+
+/** The trace CSV src/sim/trace.ts reads. */
+export function traceCsv(points: readonly RatePoint[]): string {
+  const rows = points.map((point) => `${isoSeconds(point.at)},${point.bps}\n`);
+  return `timestamp,value\n${rows.join('')}`;
+}
+
+export async function run(args: string[], env: Env = process.env, io: CommandIo = processIo): Promise<number> {
+  return runCommand('fetch-history', USAGE, io, async (out) => {
+    const flags = readFlags(args, {
+      instance: { type: 'string' },
+      days: { type: 'string' },
+      metric: { type: 'string' },
+      period: { type: 'string' },
+      out: { type: 'string' },
+    });
+    if (flags.help) {
+      out.print(USAGE);
+      return EXIT_OK;
+    }
+    const instanceId = requiredFlag('instance', flags.instance);
+    const days = flags.days === undefined ? DEFAULT_DAYS : integerFlag('days', flags.days, 1, MAX_DAYS);
+    const periodSeconds = flags.period === undefined ? PERIODS[0] : periodFlag(flags.period);
+    const metricFlag = flags.metric === undefined ? undefined : metricNameFlag(flags.metric);
+    const file = flags.out === undefined ? undefined : requiredFlag('out', flags.out);
+
+    const access = readCloudAccess(env, { policyFromEnv: false });
+    for (const secret of access.secrets) out.addSecret(secret);
+    const clients = openClients(access);
+    try {
+      const metricName = metricFlag ?? (await defaultMetric(clients.ecs, access.region, instanceId));
+      const to = io.now();
+      const from = to - days * DAY_MS;
+      const points = await fetchRateHistory(clients.cms, { regionId: access.region, instanceId, metricName, periodSeconds, from, to });
+      if (points.length === 0) {
+        out.warn(`no ${metricName} datapoints for ${instanceId} between ${isoSeconds(from)} and ${isoSeconds(to)} (no public IP, or the wrong --metric?)`);
+        return EXIT_FAILURE;
+      }
+      const csv = traceCsv(points);
+      if (file === undefined) io.stdout.write(csv);
+      else {
+        try {
+          await writeFile(file, csv);
+        } catch (error) {
+          throw new BwscalerError(`cannot write ${file}: ${(error as Error).message}`, { cause: error });
+        }
+      }
+      const first = points[0] as RatePoint;
+      const last = points[points.length - 1] as RatePoint;
+      out.warn(
+        `${points.length} points of ${metricName} for ${instanceId}, ${isoSeconds(first.at)} to ${isoSeconds(last.at)}${file ? ` written to ${file}` : ''}`,
+      );
+      return EXIT_OK;
+    } finally {
+      clients.close();
+    }
+  });
+}
+
+/** The outbound rate metric for the instance's network type, as the metrics adapter reads it. */
+async function defaultMetric(ecs: RpcClient, regionId: string, instanceId: string): Promise<string> {
+  const [instance] = await createEcsApi(ecs).describeInstances({ regionId, instanceIds: [instanceId] });
+  if (!instance) throw new BwscalerError(`--instance ${instanceId}: DescribeInstances in ${regionId} does not return it`);
+  return OUT_RATE_METRIC[instance.networkType];
+}
+
+function periodFlag(value: string): number {
+  const period = Number(value.trim());
+  if (!(PERIODS as readonly number[]).includes(period)) throw new UsageError(`--period: expected ${PERIODS.join(' or ')} (seconds), got "${value}"`);
+  return period;
+}
+
+function metricNameFlag(value: string): string {
+  const name = value.trim();
+  if (!(RATE_METRICS as readonly string[]).includes(name)) {
+    throw new UsageError(`--metric: expected one of ${RATE_METRICS.join(', ')} (the bit/s metrics), got "${value}"`);
+  }
+  return name;
+}

@@ -1,0 +1,49 @@
+// The instances a policy document manages, as the functions see them: listed ids and tag selectors
+// resolved with DescribeInstances, each instance governed by the first policy that selects it
+// (selectPolicy). The tick resolves its shard the same way (src/cycle/tick.ts describeManaged, which
+// is private and shard-bound); the commands also need the ids a policy lists that ECS does not know.
+import type { InstanceFacts, Policy } from '../core/types';
+import { type PolicyDocument, selectPolicy } from '../policy/load';
+import type { InstanceApi } from '../ports/cloud';
+
+export interface ManagedInstance {
+  instance: InstanceFacts;
+  policy: Policy;
+}
+
+export interface Fleet {
+  /** In policy file order, then by instance id: output reads in the order the file is written. */
+  managed: ManagedInstance[];
+  /** Ids a policy lists that DescribeInstances does not return (deleted, or a typo). */
+  missing: Array<{ policy: string; instanceId: string }>;
+}
+
+export async function describeFleet(ecs: InstanceApi, doc: PolicyDocument): Promise<Fleet> {
+  const found = new Map<string, InstanceFacts>();
+  const missing: Fleet['missing'] = [];
+  // Ids and tags are separate queries: a selector matches an instance listed in `ids` OR carrying
+  // the tags, while DescribeInstances ANDs its filters.
+  for (const { name, selector } of doc.policies) {
+    if (selector.instanceIds && selector.instanceIds.length > 0) {
+      const facts = await ecs.describeInstances({ regionId: selector.regionId, instanceIds: selector.instanceIds });
+      for (const instance of facts) found.set(instance.instanceId, instance);
+      const returned = new Set(facts.map((instance) => instance.instanceId));
+      for (const id of selector.instanceIds) if (!returned.has(id)) missing.push({ policy: name, instanceId: id });
+    }
+    if (selector.tags) {
+      for (const instance of await ecs.describeInstances({ regionId: selector.regionId, tags: selector.tags })) found.set(instance.instanceId, instance);
+    }
+  }
+  const managed: ManagedInstance[] = [];
+  for (const instance of found.values()) {
+    const policy = selectPolicy(doc, instance);
+    if (policy) managed.push({ instance, policy });
+  }
+  const order = new Map(doc.policies.map((policy, index) => [policy, index]));
+  managed.sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0) || compareText(a.instance.instanceId, b.instance.instanceId));
+  return { managed, missing };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,202 @@
+// `bwscaler plan`: what the policy would do RIGHT NOW to the account, without doing it. The same
+// steps as the tick (describe the managed instances, read their latest served rate and their stored
+// state, then src/cycle's planInstance and the core's decide), with every policy forced to observe
+// mode and every write refused:
+// - observe mode makes decide() return action none (OBSERVE_ONLY) with the would-be target, and
+//   makes planInstance mark the plan as not acting;
+// - the ports handed to the cycle refuse writes (ModifyInstanceNetworkSpec, every store write), so
+//   "zero writes" holds whatever the cycle's internals do;
+// - an instance with an unsettled intent is reported, not reconciled: settling it is a write (and
+//   possibly an ECS re-send), which belongs to the next real cycle.
+import { createMetricApi } from '../adapters/cms';
+import { createEcsApi } from '../adapters/ecs';
+import type { MetricSample, PendingChange, Policy, Signal } from '../core/types';
+import { planInstance } from '../cycle/instance';
+import { BwscalerError } from '../errors';
+import type { InstanceApi, MetricApi } from '../ports/cloud';
+import { emptyState, type StateStore } from '../ports/state-store';
+import { activeWindows } from '../schedule/windows';
+import { createMemoryStore, createStoreFromEnv } from '../state/index';
+import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
+import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { describeFleet, type ManagedInstance } from './fleet';
+
+const USAGE = `usage: bwscaler plan [--policy FILE] [--json]
+
+Shows what each policy would do now to the instances it manages: it describes them, reads their
+latest outbound rate and their stored state, and runs the decision in observe mode. It changes
+nothing: no bandwidth change, no state write.
+
+  --policy FILE  the policy file (default: BWSCALER_POLICY)
+  --json         JSON instead of a table
+
+environment: BWSCALER_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
+             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]
+             BWSCALER_OTS_ENDPOINT and BWSCALER_OTS_INSTANCE: read the stored state (cooldowns,
+             downgrades, stabilisation); without them every instance is planned from a fresh state`;
+
+export interface PlanRow {
+  instanceId: string;
+  policy: string;
+  /** The policy's own mode: whether the functions would apply `target`. */
+  policyMode: Policy['mode'];
+  current: number;
+  target: number;
+  /** What would happen to the bandwidth. */
+  change: 'raise' | 'lower' | 'hold';
+  reason: string;
+  message: string;
+  /** Guard reasons in the order they narrowed the decision. */
+  guards: string[];
+  sample?: { at: string; outBps: number };
+}
+
+/** Every write the cycle could attempt fails with this; it is a bug if plan ever shows it. */
+function refused(what: string): never {
+  throw new BwscalerError(`plan is read-only: ${what} refused`);
+}
+
+export function readOnlyInstances(ecs: InstanceApi): InstanceApi {
+  return { describeInstances: (query) => ecs.describeInstances(query), modifyBandwidth: () => refused('ModifyInstanceNetworkSpec') };
+}
+
+export function readOnlyStore(store: StateStore): StateStore {
+  return {
+    getState: (instanceId) => store.getState(instanceId),
+    listStates: (shard, shards) => store.listStates(shard, shards),
+    queryHistory: (instanceId, from, to) => store.queryHistory(instanceId, from, to),
+    putState: () => refused('state write'),
+    commit: () => refused('state commit'),
+    appendHistory: () => refused('history write'),
+    markEventHandled: () => refused('event write'),
+  };
+}
+
+export interface PlanDeps {
+  ecs: InstanceApi;
+  metrics: MetricApi;
+  /** Absent: every instance is planned from a fresh state. */
+  store?: StateStore;
+  now(): number;
+}
+
+export interface FleetPlan {
+  at: number;
+  rows: PlanRow[];
+  missing: Array<{ policy: string; instanceId: string }>;
+}
+
+export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeFleet>[1]): Promise<FleetPlan> {
+  const ecs = readOnlyInstances(deps.ecs);
+  const store = readOnlyStore(deps.store ?? createMemoryStore());
+  const fleet = await describeFleet(ecs, doc);
+  const samples = await latestSamples(deps.metrics, fleet.managed);
+  // One range read of every stored state (the tick reads its shard the same way).
+  const states = new Map((await store.listStates(0, 1)).map((state) => [state.instanceId, state]));
+  const now = deps.now();
+  const cycleDeps = { ecs, metrics: deps.metrics, store, now: () => now, sleep: async () => undefined, log: () => undefined };
+
+  const rows: PlanRow[] = [];
+  for (const { instance, policy } of fleet.managed) {
+    const state = states.get(instance.instanceId) ?? emptyState(instance.instanceId);
+    const sample = samples.get(instance.instanceId);
+    const base = {
+      instanceId: instance.instanceId,
+      policy: policy.name,
+      policyMode: policy.mode,
+      current: instance.bandwidthOut,
+      ...(sample && { sample: { at: isoSeconds(sample.at), outBps: sample.outBps } }),
+    };
+    if (state.pending) {
+      rows.push({ ...base, ...pendingView(state.pending), guards: [] });
+      continue;
+    }
+    const signal: Signal = sample ? { kind: 'tick', sample } : { kind: 'tick' };
+    const observed: Policy = { ...policy, mode: 'observe' };
+    const { decision } = await planInstance(cycleDeps, {
+      policy: observed,
+      instance,
+      state,
+      signal,
+      source: `plan:${isoSeconds(now)}`,
+      windows: activeWindows(policy.schedules, now),
+    });
+    rows.push({
+      ...base,
+      target: decision.target,
+      change: decision.target > decision.current ? 'raise' : decision.target < decision.current ? 'lower' : 'hold',
+      reason: decision.reason,
+      message: decision.message,
+      guards: decision.guards.map((hit) => hit.reason),
+    });
+  }
+  return { at: now, rows, missing: fleet.missing };
+}
+
+function pendingView(pending: PendingChange): Pick<PlanRow, 'target' | 'change' | 'reason' | 'message'> {
+  return {
+    target: pending.target,
+    change: 'hold',
+    reason: 'PENDING_CHANGE',
+    message: `an unconfirmed change ${pending.from} → ${pending.target} Mbps (decision ${pending.decisionId}, ${isoSeconds(pending.startedAt)}) awaits the next cycle, which settles it first`,
+  };
+}
+
+async function latestSamples(metrics: MetricApi, managed: ManagedInstance[]): Promise<Map<string, MetricSample>> {
+  const byRegion = new Map<string, Array<{ instanceId: string; networkType: ManagedInstance['instance']['networkType'] }>>();
+  for (const { instance } of managed) {
+    const list = byRegion.get(instance.regionId) ?? [];
+    list.push({ instanceId: instance.instanceId, networkType: instance.networkType });
+    byRegion.set(instance.regionId, list);
+  }
+  const samples = new Map<string, MetricSample>();
+  for (const [regionId, instances] of byRegion) {
+    for (const [instanceId, sample] of await metrics.latestOutRates(regionId, instances)) samples.set(instanceId, sample);
+  }
+  return samples;
+}
+
+export async function run(args: string[], env: Env = process.env, io: CommandIo = processIo): Promise<number> {
+  return runCommand('plan', USAGE, io, async (out) => {
+    const flags = readFlags(args, { policy: { type: 'string' }, json: { type: 'boolean' } });
+    if (flags.help) {
+      out.print(USAGE);
+      return EXIT_OK;
+    }
+    const access = readCloudAccess(env, { policyFromEnv: flags.policy === undefined });
+    for (const secret of access.secrets) out.addSecret(secret);
+    const doc = await loadPolicies(flags.policy, access);
+    const hasStore = (env.BWSCALER_OTS_ENDPOINT?.trim() ?? '') !== '';
+    const store = hasStore ? createStoreFromEnv(env) : undefined;
+
+    const clients = openClients(access);
+    try {
+      const plan = await planFleet({ ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), now: io.now }, doc);
+      if (flags.json) {
+        out.print(
+          JSON.stringify({ at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing }, null, 2),
+        );
+      } else {
+        out.print(
+          formatTable(
+            ['INSTANCE', 'POLICY', 'CURRENT', 'TARGET', 'ACTION', 'REASON', 'MESSAGE'],
+            plan.rows.map((row) => [
+              row.instanceId,
+              row.policy + (row.policyMode === 'observe' ? ' (observe)' : ''),
+              `${row.current} Mbps`,
+              `${row.target} Mbps`,
+              row.change === 'hold' ? 'hold' : `would ${row.change}`,
+              row.reason,
+              row.message,
+            ]),
+          ),
+        );
+      }
+      if (!hasStore) out.warn('BWSCALER_OTS_ENDPOINT is not set: planned from a fresh state (no cooldowns, downgrades or stabilisation history)');
+      for (const { policy, instanceId } of plan.missing) out.warn(`policy ${policy} lists ${instanceId}, which DescribeInstances does not return`);
+      return EXIT_OK;
+    } finally {
+      clients.close();
+    }
+  });
+}
