@@ -1,7 +1,7 @@
 // CloudMonitor (API 2019-01-01) behind the MetricApi port: the latest served outbound rate of many
 // instances with as few DescribeMetricLast calls as possible (one per metric name and batch; the
 // API is limited to 50 calls/s per account and its free quota counts calls).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MetricSample, NetworkType } from '../core/types';
 import { CloudApiError } from '../errors';
 import type { MetricApi } from '../ports/cloud';

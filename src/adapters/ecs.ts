@@ -1,6 +1,6 @@
 // ECS (API 2014-05-26) behind the InstanceApi port: DescribeInstances translated to InstanceFacts,
 // ModifyInstanceNetworkSpec for the one knob we turn.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InstanceFacts } from '../core/types';
 import { CloudApiError, ValidationError } from '../errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../ports/cloud';

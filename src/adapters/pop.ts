@@ -11,7 +11,11 @@
 // - integers above 2^53 arrive as bignumber.js BigNumber objects;
 // - `opts.headers` REPLACES its x-acs-action/x-acs-version headers (shallow assign): never pass it;
 // - with no credentials it silently sends an UNSIGNED request.
-import RPCClient from '@alicloud/pop-core';
+//
+// The import names lib/rpc, not the package: its index.js also requires lib/roa (the ROA client,
+// never used here) and with it xml2js, xmlbuilder and sax, ~100 KB of every function bundle and
+// ~10 ms of cold start. lib/rpc is the same class the index exports as default and as RPCClient.
+import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import type { z } from 'zod';
 import { CloudApiError, type CloudErrorCategory } from '../errors';
 import { redact } from '../log';

@@ -1,6 +1,6 @@
 // CloudMonitor threshold alerts, as the HTTP alert callback (facts §4.3) or through EventBridge
 // (facts §4.4, peers §1.1), decoded into one AlarmCallback.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MetricSample } from '../core/types';
 import { ValidationError } from '../errors';
 import { parseJson, validate } from './validate';

@@ -3,7 +3,7 @@
 // in the file is reported at once, each as `path: expected X, got Y`.
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument, visit } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { InstanceFacts, Policy } from '../core/types';
 import { ConfigError, ValidationError } from '../errors';
 import { type ParsedPolicy, policyDocumentSchema } from './schema';

@@ -9,7 +9,7 @@
 // ", got <input>". Checks that span fields sit on the smallest object holding those fields, so an
 // error in one part of the file does not hide the errors in another.
 import { Cron } from 'croner';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Adjustment } from '../core/types';
 
 /** "Each time a modification of bandwidth configurations succeeds, you cannot modify the bandwidth

@@ -1,0 +1,139 @@
+// `npm run bench:quality`: the scaling-quality benchmark. Replays every trace of ../shared/traces
+// (rescaled to an 80 Mbps peak, PostPaid PayByBandwidth, examples/policy.yaml) through the fast
+// backtest and prints cost vs. the hindsight oracle, dropped demand and changes per day, next to static
+// peak provisioning and a naive reactive rule computed in the same run. Then the spiky-traffic preset
+// (examples/spiky-policy.yaml) on the EC2 traces, against static provisioning OF THE SAME COST.
+//
+// The last line of stdout is one JSON object. Exit 1 when the ISP trace misses its targets or the
+// preset drops more than equal-cost static provisioning; 2 when ../shared/traces is absent.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BacktestSummary, runBacktest } from '../src/sim/backtest';
+import { BENCH_PEAK_MBPS, equalCostStatic, ISP_TARGETS, ISP_TRACE, missedTargets, SHARED_TRACES, sharedTracesDir } from '../src/sim/quality';
+import { loadTrace } from '../src/sim/trace';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const POLICY = join(ROOT, 'examples/policy.yaml');
+const SPIKY_POLICY = join(ROOT, 'examples/spiky-policy.yaml');
+
+const percent = (fraction: number) => `${(fraction * 100).toFixed(4)} %`;
+const ratio = (value: number) => `${value.toFixed(3)}×`;
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<number> {
+  const dir = sharedTracesDir(ROOT);
+  if (!existsSync(dir)) {
+    console.error(`bench:quality: no traces at ${dir} (the shared real traces live outside the repository); nothing to measure`);
+    return 2;
+  }
+  const policyText = await readFile(POLICY, 'utf8');
+  const spikyText = await readFile(SPIKY_POLICY, 'utf8');
+  const failures: string[] = [];
+  const results: Array<{ summary: BacktestSummary }> = [];
+  const spiky: Array<{
+    trace: string;
+    cost: number;
+    droppedFraction: number;
+    changesPerDay: number;
+    equalCostStaticMbps: number;
+    equalCostStaticDropped: number;
+  }> = [];
+
+  for (const { file, options, spiky: isSpiky } of SHARED_TRACES) {
+    const path = join(dir, file);
+    if (!existsSync(path)) {
+      console.error(`bench:quality: ${file} is missing from ${dir}; skipped`);
+      continue;
+    }
+    const trace = await loadTrace(path, { ...options, peakMbps: BENCH_PEAK_MBPS });
+    const result = await runBacktest({ trace, billing: 'postpaid-bandwidth', policyText, policySource: POLICY });
+    results.push(result);
+    if (result.summary.errors > 0) failures.push(`${file}: ${result.summary.errors} error(s) in the replay: ${result.run.errors[0]}`);
+    if (file === ISP_TRACE) for (const miss of missedTargets(result.summary, ISP_TARGETS)) failures.push(`${file}: ${miss}`);
+
+    if (isSpiky) {
+      const preset = await runBacktest({ trace, billing: 'postpaid-bandwidth', policyText: spikyText, policySource: SPIKY_POLICY });
+      const grid = preset.scenario.grid;
+      const equal = equalCostStatic(grid.mbps, grid.stepSeconds, 'postpaid-bandwidth', preset.summary.cost);
+      if (!equal) throw new Error('equal-cost static provisioning is undefined for this billing');
+      spiky.push({
+        trace: file,
+        cost: preset.summary.cost,
+        droppedFraction: preset.summary.droppedFraction,
+        changesPerDay: preset.summary.changesPerDay,
+        equalCostStaticMbps: equal.mbps,
+        equalCostStaticDropped: equal.outcome.droppedFraction,
+      });
+      if (!(preset.summary.droppedFraction < equal.outcome.droppedFraction)) {
+        failures.push(
+          `${file}: the spiky preset drops ${percent(preset.summary.droppedFraction)}, static provisioning of the same cost ${percent(equal.outcome.droppedFraction)}`,
+        );
+      }
+    }
+  }
+
+  console.log(`example policy, postpaid-bandwidth, peak ${BENCH_PEAK_MBPS} Mbps (cost relative to the hindsight oracle)\n`);
+  console.log(
+    table(
+      ['trace', 'policy cost', 'dropped', 'changes/day', 'static cost', 'dropped', 'naive cost', 'dropped', 'changes/day'],
+      results.map(({ summary: s }) => [
+        s.trace,
+        ratio(s.costVsOracle),
+        percent(s.droppedFraction),
+        s.changesPerDay.toFixed(1),
+        ratio(s.staticPeakVsOracle),
+        percent(0),
+        ratio(s.naiveVsOracle),
+        percent(s.naiveDroppedFraction),
+        s.naiveChangesPerDay.toFixed(1),
+      ]),
+    ),
+  );
+  console.log(
+    `\nISP targets: <= ${ISP_TARGETS.maxCostVsOracle}× the oracle, <= ${percent(ISP_TARGETS.maxDroppedFraction)} dropped, <= ${ISP_TARGETS.maxChangesPerDay} changes/day`,
+  );
+  if (spiky.length > 0) {
+    console.log('\nspiky preset (examples/spiky-policy.yaml) vs static provisioning of the same cost\n');
+    console.log(
+      table(
+        ['trace', 'preset cost CNY', 'dropped', 'changes/day', 'equal-cost static', 'dropped'],
+        spiky.map((s) => [
+          s.trace,
+          s.cost.toFixed(2),
+          percent(s.droppedFraction),
+          s.changesPerDay.toFixed(1),
+          `${s.equalCostStaticMbps.toFixed(2)} Mbps`,
+          percent(s.equalCostStaticDropped),
+        ]),
+      ),
+    );
+  }
+  console.log(failures.length === 0 ? '\nall targets met' : `\nMISSED:\n  ${failures.join('\n  ')}`);
+  console.log(
+    JSON.stringify({
+      ok: failures.length === 0,
+      failures,
+      traces: results.map(({ summary: s }) => ({
+        trace: s.trace,
+        costVsOracle: s.costVsOracle,
+        droppedFraction: s.droppedFraction,
+        changesPerDay: s.changesPerDay,
+        staticPeakVsOracle: s.staticPeakVsOracle,
+        naiveVsOracle: s.naiveVsOracle,
+        naiveDroppedFraction: s.naiveDroppedFraction,
+        naiveChangesPerDay: s.naiveChangesPerDay,
+      })),
+      spiky,
+    }),
+  );
+  return failures.length === 0 ? 0 : 1;
+}
+
+process.exitCode = await main();
