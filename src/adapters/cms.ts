@@ -26,6 +26,13 @@ export const OUT_RATE_METRIC: Record<NetworkType, string> = {
  * limits (an instance id costs ~60 encoded bytes) while one call still covers a typical fleet.
  */
 export const INSTANCES_PER_CALL = 50;
+/**
+ * Above this many instances of one network type, the adapter reads the region's whole metric
+ * without a Dimensions filter, 1000 points a page, and keeps the instances it was asked about:
+ * 5,000 instances then cost ~5 calls instead of 100. The trade-off: an account with many more
+ * instances than bwscaler manages pays for reading theirs too (still 1 call per 1000 instances).
+ */
+export const WHOLE_REGION_ABOVE = 250;
 /** Each (instance, ip) series gives one point in DescribeMetricLast; a page of 1000 holds a batch. */
 const PAGE_LENGTH = 1000;
 const CALL_CONCURRENCY = 4;
@@ -49,13 +56,14 @@ const pageSchema = z.object({
 export function createMetricApi(client: RpcClient, options: { userId?: string } = {}): MetricApi {
   return {
     async latestOutRates(regionId, instances) {
-      const calls: Array<{ metricName: string; instanceIds: string[] }> = [];
+      const calls: Array<{ metricName: string; instanceIds: string[]; wholeRegion: boolean }> = [];
       for (const networkType of ['vpc', 'classic'] as const) {
         const ids = [...new Set(instances.filter((i) => i.networkType === networkType).map((i) => i.instanceId))];
-        for (const batch of chunk(ids, INSTANCES_PER_CALL)) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: batch });
+        if (ids.length > WHOLE_REGION_ABOVE) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: ids, wholeRegion: true });
+        else for (const batch of chunk(ids, INSTANCES_PER_CALL)) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: batch, wholeRegion: false });
       }
       const results = await mapWithConcurrency(calls, CALL_CONCURRENCY, (call) =>
-        latestPoints(client, regionId, call.metricName, call.instanceIds, options.userId),
+        latestPoints(client, regionId, call.metricName, call.instanceIds, options.userId, call.wholeRegion),
       );
       const samples = new Map<string, MetricSample>();
       for (const batch of results) for (const [instanceId, sample] of batch) samples.set(instanceId, sample);
@@ -70,6 +78,7 @@ async function latestPoints(
   metricName: string,
   instanceIds: string[],
   userId: string | undefined,
+  wholeRegion = false,
 ): Promise<Map<string, MetricSample>> {
   const wanted = new Set(instanceIds);
   const dimensions = instanceIds.map((instanceId) => (userId ? { userId, instanceId } : { instanceId }));
@@ -78,7 +87,7 @@ async function latestPoints(
     Namespace: ECS_NAMESPACE,
     MetricName: metricName,
     Period: '60',
-    Dimensions: JSON.stringify(dimensions),
+    ...(wholeRegion ? (userId ? { Dimensions: JSON.stringify([{ userId }]) } : {}) : { Dimensions: JSON.stringify(dimensions) }),
     Length: String(PAGE_LENGTH),
   };
   const newest = new Map<string, MetricSample>();

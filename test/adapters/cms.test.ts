@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMetricApi, INSTANCES_PER_CALL } from '../../src/adapters/cms';
+import { createMetricApi, INSTANCES_PER_CALL, WHOLE_REGION_ABOVE } from '../../src/adapters/cms';
 import { createRpcClient, type RpcClient } from '../../src/adapters/pop';
 import type { NetworkType } from '../../src/core/types';
 import { CloudApiError } from '../../src/errors';
@@ -18,8 +18,10 @@ const T = Date.UTC(2027, 0, 1, 12, 0);
 function metricLast(pointsByMetric: Record<string, Point[]>, options: { pageLength?: number; datapointsAs?: 'string' | 'array' } = {}) {
   return (request: RecordedRequest): CannedAnswer => {
     const { params } = request;
-    const wanted = new Set((JSON.parse(params.Dimensions ?? '[]') as Array<{ instanceId: string }>).map((d) => d.instanceId));
-    const points = (pointsByMetric[params.MetricName ?? ''] ?? []).filter((p) => wanted.has(p.instanceId));
+    // Without an instanceId dimension CloudMonitor answers every instance's series.
+    const ids = (JSON.parse(params.Dimensions ?? '[]') as Array<{ instanceId?: string }>).flatMap((d) => (d.instanceId ? [d.instanceId] : []));
+    const wanted = new Set(ids);
+    const points = (pointsByMetric[params.MetricName ?? ''] ?? []).filter((p) => ids.length === 0 || wanted.has(p.instanceId));
     const start = Number(params.NextToken ?? 0);
     const length = options.pageLength ?? Number(params.Length ?? 1000);
     const page = points.slice(start, start + length).map((p) => ({ userId: '1234', Maximum: p.Average, Minimum: p.Average, ...p }));
@@ -91,6 +93,19 @@ describe('createMetricApi', () => {
     expect(server.requests).toHaveLength(3);
     const sizes = server.requests.map((r) => (JSON.parse(r.params.Dimensions as string) as unknown[]).length).sort((a, b) => a - b);
     expect(sizes).toEqual([20, 50, 50]);
+  });
+
+  it(`reads the whole region, 1000 points a page, for more than ${WHOLE_REGION_ABOVE} instances`, async () => {
+    const fleet = Array.from({ length: 1200 }, (_, i) => ({ instanceId: `i-${i}`, networkType: 'vpc' as NetworkType }));
+    const unmanaged = Array.from({ length: 300 }, (_, i) => ({ instanceId: `i-other-${i}`, timestamp: T, Average: 1 }));
+    answer = metricLast({ VPC_PublicIP_InternetOutRate: [...fleet.map((f, i) => ({ instanceId: f.instanceId, timestamp: T, Average: i })), ...unmanaged] });
+
+    const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', fleet);
+
+    expect(rates.size).toBe(1200);
+    expect(rates.get('i-1199')).toEqual({ at: T, outBps: 1199 });
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests.every((r) => r.params.Dimensions === undefined)).toBe(true);
   });
 
   it('follows NextToken and keeps the newest point of each instance', async () => {
