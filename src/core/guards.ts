@@ -327,8 +327,11 @@ export const protectZero: Guard = (ctx, p) => {
  * While a temporary upgrade runs, a downgrade would cancel it (and its refund path is undocumented);
  * it reverts to its base by itself at EndTime, spending no quota. Every driver waits.
  */
+// While a temporary upgrade runs the provider refuses every other change to the instance
+// (InvalidAction.WithActiveElasticUpgrade, facts §1.3), upgrades included: asking again would only
+// spend a call on a refusal. It reverts by itself, and no downgrade quota is spent.
 export const holdDuringTemporaryUpgrade: Guard = (ctx, p) => {
-  if (p.target >= ctx.current) return undefined;
+  if (p.target === ctx.current) return undefined;
   const temporary = activeTemporaryUpgrade(ctx.state, ctx.now);
   if (!temporary) return undefined;
   return {

@@ -41,5 +41,6 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   STATUS_UNSUPPORTED: 'The instance is neither Running nor Stopped: the API refuses the change until it is.',
   EIP_BOUND: 'An EIP is bound: its bandwidth belongs to the EIP, which this autoscaler does not manage.',
   CLASSIC_NOT_STOPPED: 'A classic-network instance can leave 0 Mbps only while Stopped.',
-  TEMPORARY_UPGRADE_ACTIVE: 'A temporary upgrade is running and reverts by itself at its EndTime: no downgrade, no quota spent.',
+  TEMPORARY_UPGRADE_ACTIVE:
+    'A temporary upgrade is running and reverts by itself at its EndTime; the provider refuses other changes until then (no quota spent).',
 };

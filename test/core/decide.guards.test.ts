@@ -293,6 +293,15 @@ const providerRows: Row[] = [
     expected: none(50, 'TEMPORARY_UPGRADE_ACTIVE', ['temporaryUpgrade']),
   },
   {
+    name: 'a running temporary upgrade is not upgraded again: the provider refuses any change until it ends',
+    input: {
+      instance: makeSubscription({ bandwidthOut: 50 }),
+      state: makeState({ temporaryUpgrade: { until: T0 + HOUR, base: 10, target: 50 } }),
+      signal: tickOf(49.5),
+    },
+    expected: none(50, 'TEMPORARY_UPGRADE_ACTIVE', ['temporaryUpgrade']),
+  },
+  {
     name: 'a temporary upgrade past its end no longer holds',
     input: {
       instance: makeSubscription({ bandwidthOut: 50 }),

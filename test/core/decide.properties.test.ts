@@ -155,10 +155,10 @@ describe('decide: properties', () => {
         const exact = input.activeWindows.at(-1)?.exact ?? Number.NaN;
         const current = instance.bandwidthOut;
         // What the provider itself forbids is not a schedule's to override.
+        // (A running temporary upgrade blocks every change until it reverts; the budget, downgrades.)
         const downgradeForbidden =
-          exact < current &&
-          (activeTemporaryUpgrade(state, now) !== undefined ||
-            (downgradeBudgetApplies(instance) && downgradesLeft(state, policy, now, false) === 0));
+          (exact !== current && activeTemporaryUpgrade(state, now) !== undefined) ||
+          (exact < current && downgradeBudgetApplies(instance) && downgradesLeft(state, policy, now, false) === 0);
         const classicFromZero = instance.networkType === 'classic' && current === 0 && instance.status !== 'Stopped';
         fc.pre(!downgradeForbidden && !classicFromZero);
 
