@@ -245,6 +245,7 @@ function logDecision(deps: CycleDeps, outcome: InstanceOutcome): void {
     target: decision.target,
     proposed: decision.proposed,
     reason: outcome.reason,
+    message: decision.message,
     guards: decision.guards.map((hit) => hit.reason),
     outcome: outcome.outcome,
     orderId: outcome.orderId,

@@ -46,6 +46,12 @@ export interface SystemOptions {
   /** A prebuilt dist directory; built once per process otherwise. */
   distDir?: string;
   bundleFor?: FcRunnerOptions['bundleFor'];
+  /**
+   * The operator's own set-up calls (e.g. the alarm rules of `bwscaler setup-alarms`), run once the
+   * functions are up and BEFORE the cloud starts expecting simulated timestamps: a terminal signs its
+   * requests with the wall clock, as ensureTables does above.
+   */
+  setUp?: (system: { cloud: LocalCloud; runner: FcRunner }) => Promise<void>;
 }
 
 export async function startSystem(options: SystemOptions = {}): Promise<System> {
@@ -57,7 +63,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   const cloud = await startLocalCloud({ ...options.cloud, wallNow: () => (clientsOnSimulatedTime && cloudRef ? cloudRef.clock.now() : Date.now()) });
   cloudRef = cloud;
   const e = cloud.endpoints;
-  await ensureTables({ endpoint: e.ots, instanceName: e.otsInstance, accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret });
+  await ensureTables({
+    endpoint: e.ots,
+    instanceName: e.otsInstance,
+    accessKeyId: e.accessKeyId,
+    accessKeySecret: e.accessKeySecret,
+    // A fixture whose first key is an STS key (as Function Compute hands them out) needs its token here too.
+    ...(e.securityToken ? { securityToken: e.securityToken } : {}),
+  });
   const policyText = options.policyText ?? (await readFile(join(ROOT, 'examples/policy.yaml'), 'utf8'));
   const template = await readTemplate(join(ROOT, 'template.yml'), {
     Policy: policyText,
@@ -75,6 +88,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     now: () => cloud.clock.now(),
     region: e.region,
   });
+  if (options.setUp) {
+    try {
+      await options.setUp({ cloud, runner });
+    } catch (error) {
+      await runner.close();
+      await cloud.close();
+      throw error;
+    }
+  }
   clientsOnSimulatedTime = true;
   return {
     cloud,

@@ -1,0 +1,89 @@
+// The scaling-quality bar (issue "See it work") and the comparisons the benchmark reads: which shared
+// traces exist with which units, the targets on the smooth ISP trace, and static provisioning of the
+// same cost as a policy.
+import { join } from 'node:path';
+import type { BacktestSummary } from './backtest';
+import { type Billing, DEFAULT_PRICES, hourlyBandwidthCost, type PlanOutcome, type PriceTable, scorePlan } from './cost';
+import type { TraceOptions } from './trace';
+
+/**
+ * The shared real traces (../shared/traces, described in its README) with the unit each one's values
+ * are in. They are public data the project does not copy: tests and benchmarks read them in place.
+ * The ELB trace counts requests; 50 KB per request (a chosen figure: a typical web page asset) turns
+ * it into bytes.
+ */
+export const SHARED_TRACES: ReadonlyArray<{ file: string; options: TraceOptions; spiky: boolean }> = [
+  { file: 'isp-eu-transatlantic-bits-5min.csv', options: { unit: 'bits-per-interval' }, spiky: false },
+  { file: 'nab-ec2-network-in-257a54.csv', options: { unit: 'bytes-per-interval' }, spiky: true },
+  { file: 'nab-ec2-network-in-5abac7.csv', options: { unit: 'bytes-per-interval' }, spiky: true },
+  { file: 'nab-elb-request-count-8c0756.csv', options: { unit: 'requests-per-interval', bytesPerRequest: 50_000 }, spiky: false },
+];
+
+export const ISP_TRACE = 'isp-eu-transatlantic-bits-5min.csv';
+/** Every benchmark trace is rescaled to this peak (the issue's `--peak-mbps 80`). */
+export const BENCH_PEAK_MBPS = 80;
+
+/** ../shared/traces next to the repository root. */
+export function sharedTracesDir(root: string): string {
+  return join(root, '..', 'shared', 'traces');
+}
+
+export interface QualityTargets {
+  maxCostVsOracle: number;
+  maxDroppedFraction: number;
+  maxChangesPerDay: number;
+}
+
+/** The issue's targets on the ISP trace: <= 1.15× the oracle, <= 0.05 % dropped, <= 48 changes a day. */
+export const ISP_TARGETS: QualityTargets = { maxCostVsOracle: 1.15, maxDroppedFraction: 0.0005, maxChangesPerDay: 48 };
+
+/** The targets a run misses, each as a sentence; empty when it meets them all. */
+export function missedTargets(summary: Pick<BacktestSummary, 'costVsOracle' | 'droppedFraction' | 'changesPerDay'>, targets: QualityTargets): string[] {
+  const missed: string[] = [];
+  if (!(summary.costVsOracle <= targets.maxCostVsOracle))
+    missed.push(`cost ${summary.costVsOracle.toFixed(3)}× the oracle (target <= ${targets.maxCostVsOracle}×)`);
+  if (!(summary.droppedFraction <= targets.maxDroppedFraction)) {
+    missed.push(`${(summary.droppedFraction * 100).toFixed(4)} % dropped (target <= ${(targets.maxDroppedFraction * 100).toFixed(2)} %)`);
+  }
+  if (!(summary.changesPerDay <= targets.maxChangesPerDay))
+    missed.push(`${summary.changesPerDay.toFixed(1)} changes a day (target <= ${targets.maxChangesPerDay})`);
+  return missed;
+}
+
+/**
+ * Static provisioning that costs exactly `cost` over the trace: the constant bandwidth found by
+ * bisection on the (monotone) hourly price, and what it drops. The bandwidth is NOT rounded to whole
+ * Mbps: a fractional constant is the most static provisioning could buy for the money, so a policy
+ * that drops less than it beats every static plan of that cost. Undefined for PayByTraffic, where
+ * the bill does not depend on the bandwidth.
+ */
+export function equalCostStatic(
+  demandMbps: readonly number[],
+  stepSeconds: number,
+  billing: Billing,
+  cost: number,
+  prices: PriceTable = DEFAULT_PRICES,
+): { mbps: number; outcome: PlanOutcome } | undefined {
+  if (billing === 'traffic') return undefined;
+  const hours = (demandMbps.length * stepSeconds) / 3600;
+  const costOf = (mbps: number) => hourlyBandwidthCost(billing, mbps, prices) * hours;
+  let low = 0;
+  let high = 1;
+  while (costOf(high) < cost) high *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (low + high) / 2;
+    if (costOf(mid) < cost) low = mid;
+    else high = mid;
+  }
+  const mbps = (low + high) / 2;
+  return {
+    mbps,
+    outcome: scorePlan(
+      demandMbps,
+      demandMbps.map(() => mbps),
+      stepSeconds,
+      billing,
+      prices,
+    ),
+  };
+}

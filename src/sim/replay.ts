@@ -1,0 +1,232 @@
+// The fast replay: every interval of the trace is one fleet tick through the PRODUCTION cycle
+// (runTick → reconcile → decide → apply), with in-memory stand-ins for the three services:
+// - a simulated ECS that applies ModifyInstanceNetworkSpec and refuses what the ECS emulator refuses
+//   on this path (the 5-minute lock, the subscription downgrade quota, the API range, a change during
+//   a temporary upgrade), with the emulator's error codes, so a guard that lets a violation through
+//   shows up as a failed order instead of passing silently;
+// - a simulated CloudMonitor that reports exactly what the CloudMonitor emulator would: it runs the
+//   emulator's own traffic model (src/local/cms) on the same demand series and bandwidth log;
+// - the in-memory state store on the simulated clock.
+// Thousands of decisions per second; fullstack.ts replays the same scenario through the built
+// functions, SDKs and emulators, and the two must write the same decision log.
+
+import { classifyEcsError } from '../adapters/pop';
+import { apiRange } from '../core/provider';
+import type { MetricSample } from '../core/types';
+import { parseEndTime } from '../cycle/apply';
+import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
+import { runTick } from '../cycle/tick';
+import { CloudApiError } from '../errors';
+import { latestVisibleBucket } from '../local/cms/metrics';
+import { bandwidthAt, minuteStats } from '../local/cms/traffic';
+import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../local/ecs';
+import type { LocalInstance } from '../local/model';
+import type { InstanceApi, MetricApi, ModifyBandwidthRequest } from '../ports/cloud';
+import { createMemoryStore } from '../state/memory';
+import { type Scenario, simulatedFacts } from './scenario';
+
+/** One tick's decision as the cycle logged it (msg "decision"): the replay's comparable output. */
+export interface DecisionLogEntry {
+  at: number;
+  action: string;
+  from: number;
+  to: number;
+  proposed: number;
+  reason: string;
+  outcome: string;
+  errorCode?: string;
+}
+
+export interface ReplayRun {
+  decisions: DecisionLogEntry[];
+  /** Bandwidth in effect at the start of each interval, after that interval's tick. */
+  planMbps: number[];
+  /** Error lines the cycle logged (a failed describe, a refused order, ...), as "at level msg: detail". */
+  errors: string[];
+}
+
+/** Reads a cycle log record (a fast-mode record or a parsed function log line) into the decision log. */
+export function decisionEntry(at: number, record: Record<string, unknown>): DecisionLogEntry {
+  const entry: DecisionLogEntry = {
+    at,
+    action: String(record.action),
+    from: Number(record.current),
+    to: Number(record.target),
+    proposed: Number(record.proposed),
+    reason: String(record.reason),
+    outcome: String(record.outcome),
+  };
+  if (typeof record.errorCode === 'string') entry.errorCode = record.errorCode;
+  return entry;
+}
+
+/** The bandwidth in effect at each tick time, from a bandwidth log (the emulator's shape). */
+export function planFromLog(log: LocalInstance['bandwidthLog'], initialMbps: number, tickTimes: readonly number[]): number[] {
+  const holder = { bandwidthLog: log, InternetMaxBandwidthOut: initialMbps };
+  return tickTimes.map((t) => bandwidthAt(holder, t));
+}
+
+export async function replayFast(scenario: Scenario): Promise<ReplayRun> {
+  let now = scenario.clockStart;
+  const cloud = createSimulatedCloud(scenario, () => now);
+  const decisions: DecisionLogEntry[] = [];
+  const errors: string[] = [];
+  const deps: CycleDeps = {
+    ecs: cloud.ecs,
+    metrics: cloud.metrics,
+    store: createMemoryStore({ now: () => now }),
+    now: () => now,
+    // Retries happen at the same simulated instant, as in the full stack, where the manual clock
+    // stands still while a function runs.
+    sleep: async () => {},
+    log: (record) => {
+      if (record.msg === 'decision') decisions.push(decisionEntry(now, record));
+      else if (record.level === 'error' || record.msg === 'order failed') errors.push(describeLog(now, record));
+    },
+    random: () => 0,
+  };
+  for (const at of scenario.tickTimes) {
+    now = at;
+    cloud.advance(at);
+    await runTick(deps, { doc: scenario.doc, shard: 0, of: 1, triggerTime: at });
+  }
+  return { decisions, planMbps: planFromLog(cloud.instance.bandwidthLog, scenario.instance.initialMbps, scenario.tickTimes), errors };
+}
+
+export function describeLog(at: number, record: CycleLogRecord | Record<string, unknown>): string {
+  const { level, msg, ...fields } = record;
+  const detail = Object.entries(fields)
+    .filter(([key, value]) => value !== undefined && key !== 'time')
+    .map(([key, value]) => `${key}=${value instanceof Error ? value.message : typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .join(' ');
+  return `${new Date(at).toISOString()} ${String(level)} ${String(msg)}: ${detail}`;
+}
+
+interface TemporaryUpgrade {
+  start: number;
+  end: number;
+  base: number;
+  target: number;
+  started: boolean;
+}
+
+interface SimulatedCloud {
+  ecs: InstanceApi;
+  metrics: MetricApi;
+  /** The provider's record of the instance: bandwidth log and demand, in the emulator's shape. */
+  instance: LocalInstance;
+  /** What the emulator's clock hook does when time moves: start and revert temporary upgrades. */
+  advance(now: number): void;
+}
+
+function refusal(code: string, message: string): CloudApiError {
+  return new CloudApiError(`ModifyInstanceNetworkSpec failed: ${code}: ${message}`, code, classifyEcsError(code, message));
+}
+
+function createSimulatedCloud(scenario: Scenario, clock: () => number): SimulatedCloud {
+  const sim = scenario.instance;
+  const instance: LocalInstance = {
+    InstanceId: sim.instanceId,
+    RegionId: sim.regionId,
+    InstanceChargeType: sim.instanceChargeType,
+    InternetChargeType: sim.internetChargeType,
+    InstanceNetworkType: 'vpc',
+    Status: 'Running',
+    InternetMaxBandwidthOut: sim.initialMbps,
+    InternetMaxBandwidthIn: Math.max(100, sim.initialMbps),
+    PublicIpAddress: ['47.96.0.1'],
+    Tags: Object.entries(sim.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    OperationLocks: [],
+    demand: scenario.demand,
+    bandwidthLog: [{ at: scenario.clockStart, out: sim.initialMbps }],
+    downgradesUsed: 0,
+    downgradeQuota: sim.downgradeQuota,
+  };
+  let lastChangeAt: number | undefined;
+  let temporary: TemporaryUpgrade | undefined;
+  const orders = new Map<string, { orderId: string; fingerprint: string }>();
+  let nextOrder = 1;
+
+  const setBandwidth = (out: number, at: number) => {
+    instance.InternetMaxBandwidthOut = out;
+    const lastAt = instance.bandwidthLog.at(-1)?.at ?? at;
+    instance.bandwidthLog.push({ at: Math.max(at, lastAt), out });
+  };
+  const runTemporaryUpgrade = (now: number) => {
+    if (!temporary) return;
+    if (!temporary.started && temporary.start <= now) {
+      temporary.started = true;
+      setBandwidth(temporary.target, temporary.start);
+    }
+    if (temporary.end <= now) {
+      setBandwidth(temporary.base, temporary.end);
+      temporary = undefined;
+    }
+  };
+
+  const ecs: InstanceApi = {
+    async describeInstances(query) {
+      const wanted =
+        query.regionId === sim.regionId &&
+        (query.instanceIds === undefined || query.instanceIds.includes(sim.instanceId)) &&
+        Object.entries(query.tags ?? {}).every(([key, value]) => sim.tags[key] === value);
+      return wanted ? [simulatedFacts(sim, instance.InternetMaxBandwidthOut)] : [];
+    },
+    async modifyBandwidth(request: ModifyBandwidthRequest) {
+      const now = clock();
+      // Checked in the emulator's order (src/local/ecs.ts modifyInstanceNetworkSpec).
+      const fingerprint = JSON.stringify({ ...request, clientToken: undefined });
+      const seen = orders.get(request.clientToken);
+      if (seen) {
+        if (seen.fingerprint !== fingerprint)
+          throw refusal('IdempotentParameterMismatch', 'The request uses the same client token as a previous, but non-identical request.');
+        return { orderId: seen.orderId };
+      }
+      if (request.instanceId !== sim.instanceId) throw refusal('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.');
+      const { max } = apiRange(sim);
+      if (request.bandwidthOut < 0 || request.bandwidthOut > max) {
+        throw refusal('InvalidInternetMaxBandwidthOut.ValueNotSupported', `The specified InternetMaxBandwidthOut is beyond the permitted range (0-${max}).`);
+      }
+      if (temporary) throw refusal('InvalidAction.WithActiveElasticUpgrade', 'The instance has active Elastic Upgrade.');
+      if (lastChangeAt !== undefined && now - lastChangeAt < MODIFY_LOCK_SECONDS * 1000) throw refusal(MODIFY_LOCK_ERROR.code, MODIFY_LOCK_ERROR.message);
+      const from = instance.InternetMaxBandwidthOut;
+      const isTemporary = request.startTime !== undefined && request.endTime !== undefined;
+      const isDowngrade = !isTemporary && sim.instanceChargeType === 'PrePaid' && request.bandwidthOut < from;
+      if (isDowngrade && instance.downgradesUsed >= sim.downgradeQuota)
+        throw refusal('InstanceDowngrade.QuotaExceed', 'Quota of instance downgrade is exceed.');
+
+      const orderId = `sim-order-${nextOrder++}`;
+      orders.set(request.clientToken, { orderId, fingerprint });
+      lastChangeAt = now;
+      if (isTemporary) {
+        temporary = {
+          start: Date.parse(request.startTime as string),
+          end: parseEndTime(request.endTime as string),
+          base: from,
+          target: request.bandwidthOut,
+          started: false,
+        };
+        runTemporaryUpgrade(now);
+      } else {
+        if (isDowngrade) instance.downgradesUsed += 1;
+        if (request.bandwidthOut !== from) setBandwidth(request.bandwidthOut, now);
+      }
+      return { orderId };
+    },
+  };
+
+  const metrics: MetricApi = {
+    async latestOutRates(regionId, instances) {
+      const samples = new Map<string, MetricSample>();
+      if (regionId !== sim.regionId || !instances.some((i) => i.instanceId === sim.instanceId)) return samples;
+      // DescribeMetricLast, Period 60: the newest visible minute, its Average rounded to whole bit/s
+      // (src/local/cms/query.ts, metrics.ts).
+      const minute = latestVisibleBucket(60, scenario.reportingLagSeconds, clock());
+      const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
+      samples.set(sim.instanceId, { at: minute, outBps });
+      return samples;
+    },
+  };
+
+  return { ecs, metrics, instance, advance: runTemporaryUpgrade };
+}

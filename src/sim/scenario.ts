@@ -1,0 +1,205 @@
+// What one backtest replays, fixed once and shared by the fast replay (replay.ts) and the full-stack
+// replay (fullstack.ts), so that both run the same policy against the same instance and demand:
+// - the ONE policy that governs the simulated instance, as YAML text (the full stack deploys it);
+// - the simulated instance: its identity (id, region, tags), charge types and initial bandwidth;
+// - the demand as the local cloud's DemandSpec, and the tick times.
+
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { apiRange } from '../core/provider';
+import type { InstanceChargeType, InstanceFacts, InternetChargeType, Policy } from '../core/types';
+import { ValidationError } from '../errors';
+import { formatExpiredTime } from '../local/fixture';
+import type { DemandSpec } from '../local/model';
+import { type PolicyDocument, parsePolicyDocument, selectPolicy } from '../policy/load';
+import type { Billing } from './cost';
+import type { demandGrid } from './trace';
+
+export type DemandGrid = ReturnType<typeof demandGrid>;
+
+export interface SimulatedInstance {
+  instanceId: string;
+  regionId: string;
+  tags: Record<string, string>;
+  instanceChargeType: InstanceChargeType;
+  internetChargeType: InternetChargeType;
+  /** Bandwidth before the first tick. */
+  initialMbps: number;
+  /** Subscription downgrades the provider grants (the API doc's 3); unused for pay-as-you-go. */
+  downgradeQuota: number;
+  /** Subscription expiry (epoch ms, whole minute), well past the trace. */
+  expiredAt?: number;
+}
+
+export interface Scenario {
+  grid: DemandGrid;
+  billing: Billing;
+  /** A policy document holding only the governing policy. */
+  policyText: string;
+  doc: PolicyDocument;
+  policy: Policy;
+  instance: SimulatedInstance;
+  /** Tick i runs at start + i·step, for every interval of the grid. */
+  tickTimes: number[];
+  /** The simulated clock starts one interval before the first tick (see `demandSpec`). */
+  clockStart: number;
+  demand: Extract<DemandSpec, { kind: 'series' }>;
+  /** CloudMonitor's reporting lag (the emulator's default, 60 s). */
+  reportingLagSeconds: number;
+}
+
+/** The provider's subscription downgrade quota (ModifyInstanceNetworkSpec API doc: three). */
+export const PROVIDER_DOWNGRADE_QUOTA = 3;
+export const DEFAULT_REPORTING_LAG_SECONDS = 60;
+
+const CHARGE_TYPES: Record<Billing, { instanceChargeType: InstanceChargeType; internetChargeType: InternetChargeType }> = {
+  'postpaid-bandwidth': { instanceChargeType: 'PostPaid', internetChargeType: 'PayByBandwidth' },
+  'prepaid-bandwidth': { instanceChargeType: 'PrePaid', internetChargeType: 'PayByBandwidth' },
+  traffic: { instanceChargeType: 'PostPaid', internetChargeType: 'PayByTraffic' },
+};
+
+/**
+ * Without --policy-name the simulated instance takes the identity of the local cloud's demo
+ * instance of the same billing, so examples/policy.yaml governs it with the entry written for that
+ * billing (web-fleet, shop-subscription, api-traffic); any policy file then selects it by its own
+ * rules (selectPolicy: first match in file order).
+ */
+const DEFAULT_IDENTITY: Record<Billing, { instanceId: string; regionId: string; tags: Record<string, string> }> = {
+  'postpaid-bandwidth': { instanceId: 'i-backtest-web', regionId: 'cn-hangzhou', tags: { app: 'web' } },
+  'prepaid-bandwidth': { instanceId: 'i-demo-sub-1', regionId: 'cn-hangzhou', tags: { app: 'shop' } },
+  traffic: { instanceId: 'i-demo-traffic-1', regionId: 'cn-hangzhou', tags: { app: 'api' } },
+};
+
+export interface ScenarioInput {
+  grid: DemandGrid;
+  billing: Billing;
+  policyText: string;
+  /** For messages: where the policy text came from. */
+  policySource: string;
+  /** Pick the governing policy by name instead of by selector. */
+  policyName?: string;
+  reportingLagSeconds?: number;
+}
+
+export function buildScenario(input: ScenarioInput): Scenario {
+  const { grid, billing } = input;
+  if (grid.mbps.length === 0) throw new ValidationError('the trace has no intervals to replay');
+  const full = parsePolicyDocument(input.policyText, input.policySource);
+  const charge = CHARGE_TYPES[billing];
+  let policy: Policy | undefined;
+  let identity: { instanceId: string; regionId: string; tags: Record<string, string> };
+  if (input.policyName !== undefined) {
+    policy = full.policies.find((p) => p.name === input.policyName);
+    if (!policy) {
+      const names = full.policies.map((p) => p.name).join(', ');
+      throw new ValidationError(`${input.policySource}: no policy named "${input.policyName}" (the file has: ${names})`);
+    }
+    // The instance is one the named policy selects: its region, its first listed id, its tags.
+    identity = {
+      instanceId: policy.selector.instanceIds?.[0] ?? 'i-backtest-1',
+      regionId: policy.selector.regionId,
+      tags: policy.selector.tags ?? {},
+    };
+  } else {
+    identity = DEFAULT_IDENTITY[billing];
+    policy = selectPolicy(full, simulatedFacts({ ...identity, ...charge }, 0));
+    if (!policy) {
+      throw new ValidationError(
+        `${input.policySource}: no policy selects the simulated ${billing} instance (${identity.instanceId} in ${identity.regionId}, tags ${JSON.stringify(identity.tags)}); name one with --policy-name`,
+      );
+    }
+  }
+  // Only the governing policy is deployed, so the tick cannot hand the instance to an earlier,
+  // broader policy of the file, and both replays parse the very same text.
+  const policyText = onlyPolicy(input.policyText, policy.name, input.policySource);
+  const doc = parsePolicyDocument(policyText, `${input.policySource}#${policy.name}`);
+  const governing = doc.policies[0] as Policy;
+
+  const stepMs = grid.stepSeconds * 1000;
+  const tickTimes = grid.mbps.map((_, i) => grid.start + i * stepMs);
+  const clockStart = grid.start - stepMs;
+  const lastTick = tickTimes[tickTimes.length - 1] as number;
+  const instance: SimulatedInstance = {
+    ...identity,
+    ...charge,
+    initialMbps: initialBandwidth(governing, charge, grid.mbps[0] as number),
+    downgradeQuota: PROVIDER_DOWNGRADE_QUOTA,
+  };
+  if (charge.instanceChargeType === 'PrePaid') {
+    // A year past the end of the trace: the subscription never expires during the replay.
+    instance.expiredAt = Date.parse(formatExpiredTime(lastTick + 365 * 86_400_000));
+  }
+  return {
+    grid,
+    billing,
+    policyText,
+    doc,
+    policy: governing,
+    instance,
+    tickTimes,
+    clockStart,
+    demand: demandSpec(grid),
+    reportingLagSeconds: input.reportingLagSeconds ?? DEFAULT_REPORTING_LAG_SECONDS,
+  };
+}
+
+/**
+ * The demand as the local cloud's series, one interval longer at the front: the first tick reads the
+ * minute before the trace starts (CloudMonitor's newest visible point lags), and an empty minute
+ * there would read as an idle instance and scale it down at once. The chosen fill is the trace's
+ * first value, the same hold-last rule the grid uses for gaps.
+ */
+function demandSpec(grid: DemandGrid): Extract<DemandSpec, { kind: 'series' }> {
+  return {
+    kind: 'series',
+    start: grid.start - grid.stepSeconds * 1000,
+    stepSeconds: grid.stepSeconds,
+    mbps: [grid.mbps[0] as number, ...grid.mbps],
+  };
+}
+
+/**
+ * Bandwidth before the first tick: the first interval's demand at the policy's target utilisation
+ * (70 % when it has no target tracking), within the policy bounds and the API range, and at least
+ * 1 Mbps. A choice: the instance starts as an operator would have sized it for the moment the trace
+ * starts, so the first hours measure the policy, not a cold start.
+ */
+function initialBandwidth(policy: Policy, charge: (typeof CHARGE_TYPES)[Billing], firstMbps: number): number {
+  const target = (policy.targetTracking?.targetUtilization ?? 70) / 100;
+  const wanted = Math.ceil(firstMbps / target - 1e-9);
+  const max = Math.min(policy.bounds.maxOut, apiRange(charge).max);
+  return Math.max(1, Math.min(max, Math.max(policy.bounds.minOut, wanted)));
+}
+
+/** What DescribeInstances says about the simulated instance at `mbps` (a running VPC instance with a public IP). */
+export function simulatedFacts(
+  instance: Pick<SimulatedInstance, 'instanceId' | 'regionId' | 'tags' | 'instanceChargeType' | 'internetChargeType' | 'expiredAt'> & { initialMbps?: number },
+  mbps: number,
+): InstanceFacts {
+  const facts: InstanceFacts = {
+    instanceId: instance.instanceId,
+    regionId: instance.regionId,
+    tags: { ...instance.tags },
+    instanceChargeType: instance.instanceChargeType,
+    internetChargeType: instance.internetChargeType,
+    networkType: 'vpc',
+    status: 'Running',
+    bandwidthOut: mbps,
+    // The local cloud's fixture default, which ModifyInstanceNetworkSpec (outbound only) leaves alone.
+    bandwidthIn: Math.max(100, instance.initialMbps ?? mbps),
+    hasPublicIp: true,
+    eipBound: false,
+    operationLocks: [],
+  };
+  if (instance.expiredAt !== undefined) facts.expiredAt = instance.expiredAt;
+  return facts;
+}
+
+/** The policy document text with every policy but `name` removed (comments and layout kept). */
+export function onlyPolicy(text: string, name: string, source: string): string {
+  const document = parseDocument(text);
+  const policies = document.get('policies');
+  if (!isSeq(policies)) throw new ValidationError(`${source}: expected a "policies" list`);
+  policies.items = policies.items.filter((item) => isMap(item) && item.get('name') === name);
+  if (policies.items.length !== 1) throw new ValidationError(`${source}: expected exactly one policy named "${name}"`);
+  return document.toString();
+}

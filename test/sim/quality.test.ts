@@ -1,0 +1,29 @@
+// The scaling-quality targets on the real ISP trace, in the fast replay. The trace is public
+// data kept outside the repository (../shared/traces); without it this test says so and skips.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/sim/backtest';
+import { BENCH_PEAK_MBPS, ISP_TARGETS, missedTargets } from '../../src/sim/quality';
+import { loadTrace } from '../../src/sim/trace';
+import { ROOT, tracePath } from './support';
+
+const ISP = tracePath('isp-eu-transatlantic-bits-5min.csv');
+
+describe('the example policy on the ISP trace', () => {
+  if (!ISP) {
+    it.skip('meets the quality targets (skipped: ../shared/traces/isp-eu-transatlantic-bits-5min.csv is absent)', () => {});
+    return;
+  }
+
+  it('costs <= 1.15x the oracle, drops <= 0.05 % and changes <= 48 times a day, beating the naive rule', async () => {
+    const policyPath = join(ROOT, 'examples/policy.yaml');
+    const trace = await loadTrace(ISP, { unit: 'bits-per-interval', peakMbps: BENCH_PEAK_MBPS });
+
+    const { summary } = await runBacktest({ trace, billing: 'postpaid-bandwidth', policyText: await readFile(policyPath, 'utf8'), policySource: policyPath });
+
+    expect(missedTargets(summary, ISP_TARGETS)).toEqual([]);
+    expect(summary.errors).toBe(0);
+    expect(summary.costVsOracle).toBeLessThan(summary.naiveVsOracle);
+  }, 60_000);
+});
