@@ -23,7 +23,7 @@ export {
   needsPublicIpAllocation,
   PROVIDER_LOCK_SECONDS,
 } from './provider';
-export { REASONS } from './reasons';
+export { isHeldBack, REASONS } from './reasons';
 export { type SpendCap, spendCap, spendPeriods, trafficCostCny } from './spend';
 export {
   activeTemporaryUpgrade,

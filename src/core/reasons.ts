@@ -44,3 +44,19 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   TEMPORARY_UPGRADE_ACTIVE:
     'A temporary upgrade is running and reverts by itself at its EndTime; the provider refuses other changes until then (no quota spent).',
 };
+
+/**
+ * Held reasons that mean the policy's own limits, not a guard, keep the bandwidth where it is: asking
+ * for less than `minOut` (or for 0 on a protected VPC instance) while already there is being at target.
+ */
+const AT_OWN_LIMIT: ReadonlySet<string> = new Set<ReasonCode>(['BOUNDS', 'ZERO_PROTECTED']);
+
+/**
+ * A decision that wanted a change and did not make it. This one definition is what "blocked by reason"
+ * counts everywhere: the backtest, the simulation summary and the report.
+ */
+export function isHeldBack(decision: { action: string; current: number; proposed?: number; reason: string }): boolean {
+  return (
+    decision.action === 'none' && decision.proposed !== undefined && decision.proposed !== decision.current && !AT_OWN_LIMIT.has(decision.reason)
+  );
+}

@@ -1,6 +1,7 @@
 // Which decisions the report lists. A backtest decides every few minutes for weeks, so most decisions
 // are "nothing to do"; listing them would bury the few that matter. The report lists the ones that
 // acted or were held back, and reduces the rest to counts by reason.
+import { isHeldBack } from '../core/reasons';
 import type { ReasonCode } from '../core/types';
 import type { ReportDecision, ReportInstance } from './types';
 
@@ -33,7 +34,7 @@ export interface DecisionDigest {
  */
 export function decisionKind(decision: ReportDecision, blockedReasons: ReadonlySet<string>): DecisionKind {
   if (decision.action !== 'none') return decision.outcome === 'blocked' ? 'blocked' : 'acting';
-  if (decision.proposed !== undefined) return decision.proposed !== decision.from ? 'blocked' : 'quiet';
+  if (decision.proposed !== undefined) return isHeldBack({ ...decision, current: decision.from }) ? 'blocked' : 'quiet';
   if (blockedReasons.has(decision.reason) || !QUIET_REASONS.has(decision.reason)) return 'blocked';
   return 'quiet';
 }

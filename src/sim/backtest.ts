@@ -1,5 +1,6 @@
 // A backtest: replay a trace through the policy (fast or full stack), then score the plan it produced
 // next to the hindsight oracle and the two baselines, all on the same demand grid and price table.
+import { isHeldBack } from '../core/reasons';
 import { apiRange } from '../core/provider';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { naiveReactivePlan, staticPeakPlan } from './baselines';
@@ -132,7 +133,7 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
 export function blockedReasons(decisions: readonly DecisionLogEntry[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const d of decisions) {
-    if (d.action !== 'none' || d.proposed === d.from) continue;
+    if (!isHeldBack({ ...d, current: d.from })) continue;
     counts[d.reason] = (counts[d.reason] ?? 0) + 1;
   }
   return counts;

@@ -6,6 +6,7 @@
 //
 // The workload is SYNTHETIC (src/local/cms/traffic.ts `diurnal`): daily cycles peaking at different
 // hours, quieter or busier weekends, seeded noise, and one flash crowd. It is not a recorded trace.
+import { isHeldBack } from '../core/reasons';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run as setupAlarms } from '../cli/setup-alarms';
@@ -325,7 +326,7 @@ function parseDecisionLine(line: string, invokedAt: number): LoggedDecision | un
 export function blockedByReason(decisions: readonly LoggedDecision[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const d of decisions) {
-    const key = d.action === 'none' ? (d.proposed !== d.current ? d.reason : undefined) : d.outcome === 'blocked' || d.outcome === 'failed' ? (d.errorCode ?? d.reason) : undefined;
+    const key = d.action === 'none' ? (isHeldBack(d) ? d.reason : undefined) : d.outcome === 'blocked' || d.outcome === 'failed' ? (d.errorCode ?? d.reason) : undefined;
     if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Fixture } from '../../src/local/fixture';
 import { startSystem, type System } from './harness';
 
 const FLEET = 200;
 const START = Date.parse('2026-11-02T00:00:00Z');
 
 /** 200 pay-as-you-go instances at 10 Mbps with modest, steady demand. */
-function fleetFixture() {
+function fleetFixture(): Fixture {
   return {
     instances: Array.from({ length: FLEET }, (_, i) => ({
       InstanceId: `i-batch-${String(i).padStart(4, '0')}`,
