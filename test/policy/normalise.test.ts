@@ -240,7 +240,7 @@ describe('loadPolicyFile', () => {
     expect(shop?.schedules).toEqual([
       { name: 'evening-peak', cron: '0 19 * * *', timezone: 'Asia/Shanghai', durationSeconds: 14_400, floor: 50, temporaryUpgrade: true },
     ]);
-    expect(api?.spendGuard).toEqual({ pricePerGb: 0.8, budgetCnyPerHour: 15, budgetCnyPerDay: 200 });
+    expect(api?.spendGuard).toEqual({ pricePerGb: 0.8, budgetCnyPerHour: 30, budgetCnyPerDay: 450 });
   });
 
   it('points editors at the committed JSON Schema on its first line', async () => {
