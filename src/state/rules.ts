@@ -35,7 +35,13 @@ export function checkShard(shard: number, shards: number): void {
   }
 }
 
-/** History rows are keyed by (instanceId, at, decisionId): `at` must be an integer, the ids non-empty. */
+/**
+ * History rows are keyed by (instanceId, at, decisionId/outcome): one row per stage of a decision's
+ * life, so an "uncertain" call and the "reconciled" record a concurrent invocation writes for the same
+ * decision at the same millisecond both survive (the chaos run lost an audit row when the key had no
+ * outcome), while a retried append of the same stage rewrites its own row. `at` must be an integer,
+ * the ids and the outcome non-empty.
+ */
 export function checkHistoryRecord(record: HistoryRecord, index = 0): void {
   const where = `history[${index}]`;
   if (typeof record.instanceId !== 'string' || record.instanceId === '') {
@@ -45,6 +51,7 @@ export function checkHistoryRecord(record: HistoryRecord, index = 0): void {
   if (typeof record.decisionId !== 'string' || record.decisionId === '') {
     refuse(`${where}.decisionId`, 'a non-empty string', record.decisionId);
   }
+  if (typeof record.outcome !== 'string' || record.outcome === '') refuse(`${where}.outcome`, 'a non-empty string', record.outcome);
 }
 
 /** A time range may be open (±Infinity) but not NaN, which would silently match nothing. */
@@ -60,14 +67,19 @@ export function checkEvent(key: string, ttlSeconds: number): void {
   }
 }
 
-export function historyKey(record: Pick<HistoryRecord, 'instanceId' | 'at' | 'decisionId'>): string {
-  return `${record.instanceId}\u0000${record.at}\u0000${record.decisionId}`;
+/** The third primary-key column of a history row: the decision and the stage it reached. */
+export function historyEntry(record: Pick<HistoryRecord, 'decisionId' | 'outcome'>): string {
+  return `${record.decisionId}/${record.outcome}`;
 }
 
-/** Tablestore's primary-key order for (at INTEGER, decisionId STRING): by time, then id bytes. */
+export function historyKey(record: Pick<HistoryRecord, 'instanceId' | 'at' | 'decisionId' | 'outcome'>): string {
+  return `${record.instanceId}\u0000${record.at}\u0000${historyEntry(record)}`;
+}
+
+/** Tablestore's primary-key order for (at INTEGER, entry STRING): by time, then entry bytes. */
 export function compareHistory(a: HistoryRecord, b: HistoryRecord): number {
   if (a.at !== b.at) return a.at - b.at;
-  return Buffer.compare(Buffer.from(a.decisionId), Buffer.from(b.decisionId));
+  return Buffer.compare(Buffer.from(historyEntry(a)), Buffer.from(historyEntry(b)));
 }
 
 /** Tablestore's order for a STRING primary key: by UTF-8 bytes. */

@@ -8,7 +8,7 @@
 //                     while one shard's states stay a handful of range reads (tablestore.ts
 //                     listStates maps any logical shard count onto these 16).
 //                     no TTL; max versions 1
-//   bwscaler_history  PK (instanceId STRING, at INTEGER, decisionId STRING)
+//   bwscaler_history  PK (instanceId STRING, at INTEGER, entry STRING = "<decisionId>/<outcome>")
 //                     record STRING (JSON of the HistoryRecord without its key columns)
 //                     a range read by instance and time is one GetRange; re-putting a decision's row
 //                     overwrites it (idempotent retries). TTL 90 days (configurable); max versions 1
@@ -63,7 +63,7 @@ export function tableSpecs(names: TableNames, historyTtlSeconds = DEFAULT_HISTOR
       primaryKey: [
         { name: 'instanceId', type: 'STRING' },
         { name: 'at', type: 'INTEGER' },
-        { name: 'decisionId', type: 'STRING' },
+        { name: 'entry', type: 'STRING' },
       ],
       timeToLive: historyTtlSeconds,
     },

@@ -5,7 +5,7 @@ import type { ScalingState } from '../core/types';
 import { BwscalerError, ConflictError, StoreUnavailableError } from '../errors';
 import type { HistoryRecord, StateStore } from '../ports/state-store';
 import { emptyState, shardOf } from '../ports/state-store';
-import { checkEvent, checkExpectedVersion, checkHistoryRange, checkHistoryRecord, checkShard, compareIds, eventTtlMs, historyKey } from './rules';
+import { checkEvent, checkExpectedVersion, checkHistoryRange, checkHistoryRecord, checkShard, compareIds, eventTtlMs, historyEntry, historyKey } from './rules';
 import type { TableNames } from './tables';
 import { DEFAULT_TABLES, STATE_PARTITIONS } from './tables';
 import type { Sdk, TablestoreConfig } from './tablestore-client';
@@ -24,7 +24,7 @@ const BATCH_ROWS = 200;
 
 type StoredState = Omit<ScalingState, 'version'>;
 type KeyRange = { start: PrimaryKeyInput; end: PrimaryKeyInput };
-type StoredHistory = Omit<HistoryRecord, 'instanceId' | 'at' | 'decisionId'>;
+type StoredHistory = Omit<HistoryRecord, 'instanceId' | 'at'>;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -126,13 +126,13 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
   }
 
   function historyPut(sdk: Sdk, record: HistoryRecord): BatchWriteRowItem {
-    const { instanceId, at, decisionId, ...stored } = record;
+    const { instanceId, at, ...stored } = record;
     return {
       type: 'PUT',
-      // No condition on purpose: a decision's row is keyed by its id, so a retried put rewrites the
-      // same row (idempotent) and the last outcome written for a decision is the one kept.
+      // No condition on purpose: a row is keyed by its decision and stage, so a retried put rewrites
+      // the same row (idempotent) and each stage of a decision keeps its own row.
       condition: new sdk.Condition(sdk.RowExistenceExpectation.IGNORE, null),
-      primaryKey: [{ instanceId }, { at: sdk.Long.fromNumber(at) }, { decisionId }],
+      primaryKey: [{ instanceId }, { at: sdk.Long.fromNumber(at) }, { entry: historyEntry(record) }],
       attributeColumns: [{ record: JSON.stringify(stored satisfies StoredHistory) }],
     };
   }
@@ -140,9 +140,9 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
   function readHistory(row: Row): HistoryRecord {
     const instanceId = String(key(row, 'instanceId'));
     const at = integer(key(row, 'at'), `${tables.history} row ${instanceId} key at`);
-    const decisionId = String(key(row, 'decisionId'));
-    const stored = json<StoredHistory>(column(row, 'record'), `${tables.history} row ${instanceId}/${at}/${decisionId}`);
-    return { instanceId, at, decisionId, ...stored };
+    const entry = String(key(row, 'entry'));
+    const stored = json<StoredHistory>(column(row, 'record'), `${tables.history} row ${instanceId}/${at}/${entry}`);
+    return { instanceId, at, ...stored };
   }
 
   /** All rows in [start, end), following next_start_primary_key across pages. */
@@ -223,9 +223,9 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
     // a transaction: each row succeeds or fails on its own. That is safe here because
     //   - the state row decides: if its condition fails the commit is a ConflictError, whatever
     //     happened to the history rows;
-    //   - history rows are keyed by decisionId, so rows a lost commit did write describe a decision
-    //     that really was taken, and the loser's own follow-up record (outcome "conflict", same key)
-    //     overwrites them. The contract leaves history unspecified after a ConflictError.
+    //   - history rows are keyed by decision and stage, so rows a lost commit did write describe a
+    //     call that really was made, and they stay next to the loser's own follow-up record (outcome
+    //     "conflict"). The contract leaves history unspecified after a ConflictError.
     //   - if the state row is written but a history row is not (throttled), that row is retried once;
     //     if it fails again the error says the state was committed.
     async commit(next, expectedVersion, records) {
@@ -267,13 +267,13 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
       checkHistoryRange(from, to);
       if (from > to) return [];
       // [from, to] inclusive: the exclusive end (instanceId, to, INF_MAX) still admits every
-      // decisionId at `to`. Infinite bounds become the table's own bounds.
+      // entry at `to`. Infinite bounds become the table's own bounds.
       const rows = await readRange(tables.history, (sdk): KeyRange => {
         const start = Number.isFinite(from) ? sdk.Long.fromNumber(Math.max(0, Math.ceil(from))) : sdk.INF_MIN;
         const end = Number.isFinite(to) ? sdk.Long.fromNumber(Math.floor(to)) : sdk.INF_MAX;
         return {
-          start: [{ instanceId }, { at: start }, { decisionId: sdk.INF_MIN }],
-          end: [{ instanceId }, { at: end }, { decisionId: sdk.INF_MAX }],
+          start: [{ instanceId }, { at: start }, { entry: sdk.INF_MIN }],
+          end: [{ instanceId }, { at: end }, { entry: sdk.INF_MAX }],
         };
       });
       return rows.map(readHistory);

@@ -272,13 +272,23 @@ export function runStateStoreContract(name: string, makeHarness: () => Promise<S
         expect(found[0]).toEqual(record('i-h', 9, 'd-9'));
       });
 
-      it('keeps one row per (instance, at, decisionId): a retried append overwrites', async () => {
+      it('keeps one row per (instance, at, decision, outcome): a retried append of one stage overwrites it', async () => {
         const { store } = await makeHarness();
-        await store.appendHistory([record('i-h', 100, 'd-1', 'applied')]);
+        await store.appendHistory([record('i-h', 100, 'd-1', 'uncertain')]);
 
-        await store.appendHistory([record('i-h', 100, 'd-1', 'conflict')]);
+        await store.appendHistory([record('i-h', 100, 'd-1', 'uncertain')]);
 
-        expect(await store.queryHistory('i-h', 0, 200)).toEqual([record('i-h', 100, 'd-1', 'conflict')]);
+        expect(await store.queryHistory('i-h', 0, 200)).toEqual([record('i-h', 100, 'd-1', 'uncertain')]);
+      });
+
+      it('keeps every stage of one decision written at the same millisecond (uncertain, then reconciled)', async () => {
+        const { store } = await makeHarness();
+        await store.appendHistory([record('i-h', 100, 'd-1', 'reconciled')]);
+
+        await store.appendHistory([record('i-h', 100, 'd-1', 'uncertain')]);
+
+        const found = await store.queryHistory('i-h', 0, 200);
+        expect(found.map((r) => r.outcome).sort()).toEqual(['reconciled', 'uncertain']);
       });
 
       it('forgets records once the 90-day retention has passed', async () => {
