@@ -111,6 +111,12 @@ function toAlarmCallback(input: unknown, where: string): AlarmCallback {
     ruleId: fields.ruleId || alertName,
     timestamp: epochMillis(Number(fields.timestamp)),
   };
+  // A number the regex admits can still be ±Infinity ('1e999') or, as epoch seconds × 1000, overflow;
+  // the replay window and the metric sample need real values (found by test/fuzz).
+  if (!Number.isFinite(callback.curValue)) refuse(`${where}.curValue: expected a finite number, got ${String(fields.curValue)}`);
+  if (!Number.isSafeInteger(callback.timestamp) || callback.timestamp < 0) {
+    refuse(`${where}.timestamp: expected epoch seconds or milliseconds, got ${String(fields.timestamp)}`);
+  }
   if (userId !== undefined) callback.userId = userId;
   if (fields.triggerLevel !== undefined) callback.triggerLevel = fields.triggerLevel;
   if (fields.expression !== undefined) {
@@ -138,6 +144,10 @@ function singleInstanceId(dimensionsText: string, topLevel: string | undefined, 
     throw new ValidationError(issue, [issue]);
   }
   return ids[0] as string;
+}
+
+function refuse(issue: string): never {
+  throw new ValidationError(issue, [issue]);
 }
 
 /** The callback's timestamp is epoch seconds (doc sample 1508136760); a value beyond 1e11 is already ms. */

@@ -1,0 +1,138 @@
+// The promises of the chaos run, checked on the CLOUD's records (the ECS emulator's orders and call
+// log) and on the state store as read back at the end, never on what bwscaler says it did. Pure: the
+// run collects the records, these functions count the violations.
+import type { ScalingState } from '../core/types';
+import { MODIFY_LOCK_SECONDS } from '../local/ecs';
+import type { CallRecord, Order } from '../local/world';
+
+const MODIFY = 'ModifyInstanceNetworkSpec';
+
+/** An instance as the cloud holds it at the end of the run. */
+export interface CloudInstance {
+  instanceId: string;
+  bandwidthOut: number;
+  /** Its bandwidth when the run started. */
+  initialOut: number;
+  /** Subscription downgrades the cloud counted. */
+  downgradesUsed: number;
+}
+
+/** A history row that says what became of an acting decision (holding rows are left out). */
+export interface SettledRow {
+  instanceId: string;
+  decisionId: string;
+  outcome: string;
+  orderId?: string;
+}
+
+/** One delivered event and whether the system recorded what became of it. */
+export interface EventRecord {
+  kind: 'tick' | 'alarm' | 'crash';
+  recorded: boolean;
+  /** Why it counts as unrecorded, for the report. */
+  detail?: string;
+}
+
+export interface Violations {
+  quotaViolations: number;
+  lockViolations: number;
+  duplicateOrders: number;
+  lostDecisions: number;
+  stateMismatches: number;
+}
+
+/** The code the ECS emulator itself answered; an injected before-phase fault records its code as both. */
+function realOutcome(call: CallRecord): string | undefined {
+  return call.fault === undefined || call.fault !== call.code ? call.code : undefined;
+}
+
+/**
+ * Subscription downgrades beyond OUR budget. `allowed` maps each budgeted instance to quota − reserve
+ * (the ordinary downgrades the policy may spend); the cloud would only refuse beyond the full quota,
+ * so every downgrade order past `allowed` is counted, and so is every InstanceDowngrade.QuotaExceed
+ * the cloud really answered: an attempt the provider refused still means the budget was not kept.
+ */
+export function quotaViolations(orders: readonly Order[], calls: readonly CallRecord[], allowed: ReadonlyMap<string, number>): number {
+  let violations = 0;
+  for (const [instanceId, limit] of allowed) {
+    const downgrades = orders.filter((o) => o.InstanceId === instanceId && o.kind === 'downgrade' && o.status !== 'cancelled').length;
+    violations += Math.max(0, downgrades - limit);
+  }
+  violations += calls.filter((c) => c.action === MODIFY && realOutcome(c) === 'InstanceDowngrade.QuotaExceed').length;
+  return violations;
+}
+
+/**
+ * Changes inside the provider's 5-minute lock: two orders for one instance less than 300 s apart on
+ * the cloud's clock, plus every ModifyInstanceNetworkSpec the emulator itself refused with its lock
+ * answer (Throttling not injected by a fault): such a call was sent inside the lock.
+ */
+export function lockViolations(orders: readonly Order[], calls: readonly CallRecord[]): number {
+  let violations = 0;
+  const byInstance = new Map<string, number[]>();
+  for (const order of orders) {
+    if (order.status === 'cancelled') continue;
+    byInstance.set(order.InstanceId, [...(byInstance.get(order.InstanceId) ?? []), order.time]);
+  }
+  for (const times of byInstance.values()) {
+    const sorted = [...times].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) if ((sorted[i] as number) - (sorted[i - 1] as number) < MODIFY_LOCK_SECONDS * 1000) violations++;
+  }
+  violations += calls.filter((c) => c.action === MODIFY && realOutcome(c) === 'Throttling').length;
+  return violations;
+}
+
+/** Orders beyond the first for one ClientToken, and orders placed without one (nothing proves them unique). */
+export function duplicateOrders(orders: readonly Order[]): number {
+  const perToken = new Map<string, number>();
+  let untokened = 0;
+  for (const order of orders) {
+    if (order.ClientToken === undefined) untokened++;
+    else perToken.set(order.ClientToken, (perToken.get(order.ClientToken) ?? 0) + 1);
+  }
+  return untokened + [...perToken.values()].reduce((sum, n) => sum + n - 1, 0);
+}
+
+/**
+ * Decisions nobody can account for: events without a recorded outcome, and orders the cloud placed
+ * whose decision has no applied or reconciled row in the history (the ClientToken is
+ * `bwscaler-<decisionId>`, see cycle/history.ts).
+ */
+export function lostDecisions(events: readonly EventRecord[], orders: readonly Order[], history: readonly SettledRow[]): number {
+  return events.filter((event) => !event.recorded).length + unaccountedOrders(orders, history).length;
+}
+
+/** Orders whose decision has no applied or reconciled history row. */
+export function unaccountedOrders(orders: readonly Order[], history: readonly SettledRow[]): Order[] {
+  const settled = new Set(history.filter((row) => row.outcome === 'applied' || row.outcome === 'reconciled').map((row) => row.decisionId));
+  return orders.filter((order) => !settled.has(decisionOf(order)));
+}
+
+/** The decision an order was placed for: its ClientToken is `bwscaler-<decisionId>` (cycle/history.ts). */
+export function decisionOf(order: Order): string {
+  return (order.ClientToken ?? '').replace(/^bwscaler-/, '');
+}
+
+/**
+ * Instances whose recorded state disagrees with the cloud after the quiet period: an intent still
+ * open, a last target (or, with no change recorded, the initial bandwidth) other than the cloud's,
+ * or fewer downgrades in the ledger than the cloud counted (the ledger may over-count, never under).
+ */
+export function stateMismatches(instances: readonly CloudInstance[], states: readonly ScalingState[]): Array<{ instanceId: string; why: string }> {
+  const byId = new Map(states.map((state) => [state.instanceId, state]));
+  const mismatches: Array<{ instanceId: string; why: string }> = [];
+  for (const instance of instances) {
+    const state = byId.get(instance.instanceId);
+    const expected = state?.lastTarget ?? instance.initialOut;
+    if (state?.pending) mismatches.push({ instanceId: instance.instanceId, why: `an intent is still open (${state.pending.decisionId})` });
+    else if (expected !== instance.bandwidthOut)
+      mismatches.push({ instanceId: instance.instanceId, why: `recorded ${expected} Mbps, the cloud has ${instance.bandwidthOut}` });
+    else if ((state?.downgrades.length ?? 0) < instance.downgradesUsed) {
+      mismatches.push({
+        instanceId: instance.instanceId,
+        why: `ledger holds ${state?.downgrades.length ?? 0} downgrades, the cloud counted ${instance.downgradesUsed}`,
+      });
+    }
+  }
+  return mismatches;
+}

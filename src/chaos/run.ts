@@ -1,0 +1,600 @@
+// The chaos run: the WHOLE system (built bundles on the local Function Compute runner, real SDKs over
+// HTTP, the ECS / CloudMonitor / Tablestore emulators) driven through simulated days while the local
+// cloud injects faults, alarm deliveries are duplicated, delayed and reordered, invocations for one
+// instance run concurrently, and a real child process is killed with SIGKILL between its ECS order
+// and its Tablestore commit. At the end the cloud's own records are checked (invariants.ts).
+//
+// Used by scripts/chaos.ts (the long run: 50 instances, a month) and test/chaos (a short one).
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { ScalingState } from '../core/types';
+import { alarmCallback, buildOnce, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../fc-local/system';
+import { readTemplate } from '../fc-local/template';
+import { servedMbps } from '../local/cms/traffic';
+import type { FixtureInstance } from '../local/fixture';
+import type { CallRecord, Order } from '../local/world';
+import type { ChildReply, ChildRequest } from './child';
+import {
+  type CloudInstance,
+  decisionOf,
+  duplicateOrders,
+  type EventRecord,
+  lockViolations,
+  lostDecisions,
+  quotaViolations,
+  type SettledRow,
+  stateMismatches,
+  unaccountedOrders,
+  type Violations,
+} from './invariants';
+
+export interface ChaosOptions {
+  /** Managed instances (a fifth of them subscription, a fifth pay-by-traffic). */
+  instances: number;
+  days: number;
+  seed: number;
+  /** SIGKILLs to land, spread over the run (each retried at later steps until one lands). */
+  crashes: number;
+  /** Progress lines (the long run prints them to stderr). */
+  progress?: (line: string) => void;
+}
+
+/** The issue's JSON line, in its key order. */
+export interface ChaosSummary extends Violations {
+  events: number;
+  faults: number;
+  crashes: number;
+}
+
+export interface ChaosReport {
+  summary: ChaosSummary;
+  /** What the counts are made of, for a failing run's diagnosis. */
+  details: {
+    ticks: number;
+    alarmDeliveries: number;
+    orders: number;
+    crashesRecovered: number;
+    /** ModifyInstanceNetworkSpec calls for instances no policy selects (must be 0). */
+    unmanagedWrites: number;
+    mismatches: Array<{ instanceId: string; why: string }>;
+    unrecorded: EventRecord[];
+    /** Orders no applied/reconciled row accounts for, with every settled row of their decision. */
+    unaccounted: Array<{ order: Order; rows: SettledRow[] }>;
+  };
+}
+
+const STEP_SECONDS = 300;
+const ALARM_FN = 'bwscaler-alarm';
+const SCHEDULE_FN = 'bwscaler-schedule';
+const MODIFY = 'ModifyInstanceNetworkSpec';
+/**
+ * A real CloudMonitor rule stays silent for its channel silence period after an alert (24 h by
+ * default; configurable down to 5 min). 4 h keeps a month at 50 instances near 10,000 deliveries.
+ */
+const ALARM_SILENCE_MS = 4 * 3_600_000;
+/** Instances with alarm rules pointing at the endpoint that no policy selects. */
+const STRAY_INSTANCES = ['i-chaos-stray-1', 'i-chaos-stray-2'];
+/** Codes the run's Tablestore faults answer with (the emulator logs them like real ones). */
+const OTS_FAULT_CODES = new Set(['OTSServerBusy', 'OTSTimeout']);
+
+// One policy per billing method, all enforcing. The subscription policy keeps one of three
+// downgrades in reserve, so the cloud's quota (3) is never what stops it: our budget (2) is.
+export const CHAOS_POLICY = `
+version: 1
+policies:
+  - name: chaos-payg
+    instances: { region: cn-hangzhou, tags: { chaos: payg } }
+    bounds: { minOut: 5, maxOut: 100 }
+    targetTracking: { target: 70, tolerance: 15 }
+    saturation: { threshold: 95, adjust: "x2" }
+    scaleUp: { cooldown: 5m, maxStep: "100%" }
+    scaleDown: { cooldown: 30m, stabilization: 1h, maxStep: "50%", minHold: 30m }
+    warmup: 5m
+    mode: enforce
+  - name: chaos-subscription
+    instances: { region: cn-hangzhou, tags: { chaos: sub } }
+    bounds: { minOut: 10, maxOut: 80 }
+    targetTracking: { target: 70, tolerance: 15 }
+    saturation: { threshold: 95, adjust: "x2" }
+    scaleDown: { cooldown: 6h, stabilization: 1h, minHold: 2h }
+    downgradeBudget: { quota: 3, reserve: 1, monthlyReset: false }
+    autoPay: true
+    mode: enforce
+  - name: chaos-traffic
+    instances: { region: cn-hangzhou, tags: { chaos: traffic } }
+    bounds: { minOut: 10, maxOut: 100 }
+    steps:
+      - { to: 30, adjust: "-10" }
+      - { from: 85, adjust: "+20" }
+    allowZero: false
+    mode: enforce
+`;
+/** The subscription policy's quota − reserve: ordinary downgrades it may spend. */
+const SUBSCRIPTION_DOWNGRADES_ALLOWED = 2;
+
+/** A mix of billing methods with daily peaks at different hours and flash crowds, so changes go both ways. */
+export function chaosFleet(count: number, start: number, seed: number): FixtureInstance[] {
+  const random = mulberry32(seed);
+  const fleet: FixtureInstance[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = i % 5 === 3 ? 'sub' : i % 5 === 4 ? 'traffic' : 'payg';
+    const out = kind === 'sub' ? 20 : kind === 'traffic' ? 30 : 10;
+    const peak = 15 + Math.round(random() * 55);
+    const crowds = Array.from({ length: 3 }, (_, n) => ({
+      start: start + Math.floor(random() * 28 * 86_400_000) + n,
+      durationSeconds: 1800 + Math.floor(random() * 5400),
+      extraMbps: 30 + Math.round(random() * 60),
+    }));
+    fleet.push({
+      InstanceId: `i-chaos-${String(i).padStart(3, '0')}`,
+      InstanceChargeType: kind === 'sub' ? 'PrePaid' : 'PostPaid',
+      InternetChargeType: kind === 'traffic' ? 'PayByTraffic' : 'PayByBandwidth',
+      InternetMaxBandwidthOut: out,
+      Tags: [{ TagKey: 'chaos', TagValue: kind }],
+      Demand: { kind: 'diurnal', baseMbps: 3, peakMbps: peak, peakHourUtc: random() * 24, weekendFactor: 0.7, noise: 0.05, seed: i + 1, flashCrowds: crowds },
+      DowngradeQuota: 3,
+    });
+  }
+  for (const id of STRAY_INSTANCES) {
+    fleet.push({ InstanceId: id, InternetMaxBandwidthOut: 5, Demand: { kind: 'constant', mbps: 20 } });
+  }
+  return fleet;
+}
+
+// The faults of the issue, through the admin API. Rates compose in list order (the first fault whose
+// dice hit wins). Timeouts cost real seconds (the SDKs' 3 s client timeout), so they hit the write
+// path, where an unanswered call matters most, at the issue's 2 % (half of them after the order was
+// placed: a lost answer), and every call at 0.2 %: a month of ticks is ~20,000 reads, and 2 % of
+// them would spend 20 minutes waiting for nothing.
+const ECS_FAULTS = [
+  { service: 'ecs', action: MODIFY, timeout: true, rate: 0.01, phase: 'after' },
+  { service: 'ecs', action: MODIFY, code: 'InternalError', rate: 0.05, phase: 'after' },
+  { service: 'ecs', action: MODIFY, html502: true, rate: 0.02, phase: 'after' },
+  { service: 'ecs', action: MODIFY, timeout: true, rate: 0.01 },
+  { service: 'ecs', code: 'Throttling', rate: 0.1 },
+  { service: 'ecs', code: 'InternalError', rate: 0.05 },
+  { service: 'ecs', html502: true, rate: 0.02 },
+  { service: 'ecs', timeout: true, rate: 0.002 },
+  { service: 'cms', code: 'Throttling', rate: 0.05 },
+  { service: 'cms', html502: true, rate: 0.01 },
+];
+
+/**
+ * The Tablestore fault for a simulated hour (the emulator holds one at a time, applied every 1/rate
+ * calls): mostly 503s, a held request (a timeout) a few hours a week, some hours clean.
+ */
+function otsFaultFor(hour: number): Record<string, unknown> | null {
+  if (hour % 41 === 7) return { service: 'ots', code: 'OTSTimeout', timeout: true, rate: 0.05 };
+  if (hour % 3 === 0) return null;
+  return { service: 'ots', code: 'OTSServerBusy', rate: hour % 3 === 1 ? 0.03 : 0.08 };
+}
+
+interface Delivery {
+  instanceId: string;
+  body: string;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const progress = options.progress ?? (() => {});
+  const random = mulberry32(options.seed);
+  const distDir = await buildOnce();
+  const start = Date.UTC(2026, 10, 2);
+  const fleet = chaosFleet(options.instances, start, options.seed);
+  const managedIds = fleet.filter((f) => !STRAY_INSTANCES.includes(f.InstanceId)).map((f) => f.InstanceId);
+
+  let crash: CrashArm | undefined;
+  const system = await startSystem({
+    distDir,
+    policyText: CHAOS_POLICY,
+    cloud: {
+      start,
+      seed: options.seed,
+      fixture: { account: { balance: 1e9 }, instances: fleet },
+      // The kill lands the moment the cloud accepted the order, before its answer is even written:
+      // the child cannot have committed.
+      onCall: (call) => crash?.onCall(call),
+    },
+  });
+  const { cloud, runner } = system;
+  const admin = cloud.endpoints.admin;
+  const child = new CrashableFunction(distDir, await childEnv(system), () => cloud.clock.now());
+  const events: EventRecord[] = [];
+  const crashes: Array<{ instanceId: string; orderId: string }> = [];
+  let ticks = 0;
+  let alarmDeliveries = 0;
+
+  try {
+    await child.start();
+    await postJson(`${admin}/faults`, ECS_FAULTS);
+    const steps = Math.round((options.days * 86_400) / STEP_SECONDS);
+    // Crash k falls due in the middle of the k-th slice of the run and is retried until it lands.
+    const crashDueAt = (k: number) => Math.max(1, Math.floor(((k + 0.5) * steps) / options.crashes));
+    const lastAlarm = new Map<string, number>();
+    let delayed: Delivery[] = [];
+    let otsFault: string | undefined;
+
+    for (let step = 1; step <= steps; step++) {
+      const now = await cloud.clock.advance(STEP_SECONDS);
+      const hour = Math.floor((now - start) / 3_600_000);
+      const fault = otsFaultFor(hour);
+      if (JSON.stringify(fault) !== otsFault) {
+        otsFault = JSON.stringify(fault);
+        if (fault) await postJson(`${admin}/faults`, fault);
+        else await clearOtsFault(admin);
+      }
+
+      // A crash attempt runs alone, so the kill is the only thing in flight for its instance.
+      if (crashes.length < options.crashes && step >= crashDueAt(crashes.length)) {
+        const landed = await attemptCrash(system, child, now, managedIds, (arm) => {
+          crash = arm;
+        });
+        crash = undefined;
+        if (landed) {
+          crashes.push(landed);
+          events.push({ kind: 'crash', recorded: true });
+          progress(`crash ${crashes.length}: SIGKILL after order ${landed.orderId} for ${landed.instanceId}; restarted`);
+        }
+      }
+
+      const fresh = alarmsAt(system, now, managedIds, lastAlarm, random);
+      const copies = fresh.flatMap((d) => Array.from({ length: 2 + Math.floor(random() * 3) }, () => d));
+      const due = shuffle([...delayed, ...copies], random);
+      // About one delivery in ten arrives a step late (still inside the replay window, or refused by it).
+      delayed = [];
+      const onTime = due.filter((d) => {
+        if (random() < 0.1) {
+          delayed.push(d);
+          return false;
+        }
+        return true;
+      });
+      const tasks: Array<Promise<void>> = [
+        runner.fireTimersUntil(now).then((invocations) => {
+          for (const invocation of invocations) {
+            ticks++;
+            events.push(tickRecord(invocation));
+          }
+        }),
+        ...onTime.map((d) =>
+          deliver(runner.httpUrl(ALARM_FN), d).then((record) => {
+            alarmDeliveries++;
+            events.push(record);
+          }),
+        ),
+      ];
+      // Function Compute delivers timer events at least once: a duplicate tick races the first.
+      if (random() < 0.05) {
+        const event = { triggerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: 'fleet-tick', payload: '{"shard":0,"of":1}' };
+        tasks.push(
+          runner.invoke(SCHEDULE_FN, Buffer.from(JSON.stringify(event)), 'fleet-tick').then((invocation) => {
+            ticks++;
+            events.push(tickRecord(invocation));
+          }),
+        );
+      }
+      await Promise.all(tasks);
+      if (step % 288 === 0 || step === steps) {
+        progress(`day ${(step * STEP_SECONDS) / 86_400}: ${events.length} events, ${cloud.world.orders.length} orders, ${crashes.length} crashes`);
+      }
+    }
+
+    // Quiet period: no faults, no alarms; the ticks settle every open intent (maxResendAge 15 min).
+    await fetch(`${admin}/faults`, { method: 'DELETE' });
+    for (let i = 0; i < 6; i++) {
+      const now = await cloud.clock.advance(STEP_SECONDS);
+      for (const invocation of await runner.fireTimersUntil(now)) {
+        ticks++;
+        events.push(tickRecord(invocation));
+      }
+    }
+
+    const dump = await child.dump(managedIds, start);
+    return report({ system, events, crashes, dump, ticks, alarmDeliveries, managedIds });
+  } finally {
+    child.stop();
+    await system.close();
+  }
+}
+
+function report(input: {
+  system: System;
+  events: EventRecord[];
+  crashes: Array<{ instanceId: string; orderId: string }>;
+  dump: { states: ScalingState[]; history: SettledRow[] };
+  ticks: number;
+  alarmDeliveries: number;
+  managedIds: string[];
+}): ChaosReport {
+  const { world } = input.system.cloud;
+  const { orders, calls } = world;
+  const allowed = new Map<string, number>();
+  const instances: CloudInstance[] = [];
+  for (const id of input.managedIds) {
+    const instance = world.instances.get(id);
+    if (!instance) continue;
+    if (instance.InstanceChargeType === 'PrePaid') allowed.set(id, SUBSCRIPTION_DOWNGRADES_ALLOWED);
+    instances.push({
+      instanceId: id,
+      bandwidthOut: instance.InternetMaxBandwidthOut,
+      initialOut: instance.bandwidthLog[0]?.out ?? instance.InternetMaxBandwidthOut,
+      downgradesUsed: instance.downgradesUsed,
+    });
+  }
+  const tokenOf = new Map(orders.map((o) => [o.OrderId, o.ClientToken ?? '']));
+  const crashesRecovered = input.crashes.filter((c) => {
+    const decisionId = (tokenOf.get(c.orderId) ?? '').replace(/^bwscaler-/, '');
+    return input.dump.history.some((r) => r.decisionId === decisionId && (r.outcome === 'applied' || r.outcome === 'reconciled'));
+  }).length;
+  const mismatches = stateMismatches(instances, input.dump.states);
+  const otsFaults = input.system.cloud.ots.calls().filter((c) => OTS_FAULT_CODES.has(c.code)).length;
+  return {
+    summary: {
+      events: input.events.length,
+      faults: calls.filter((c: CallRecord) => c.fault !== undefined).length + otsFaults,
+      crashes: input.crashes.length,
+      quotaViolations: quotaViolations(orders, calls, allowed),
+      lockViolations: lockViolations(orders, calls),
+      duplicateOrders: duplicateOrders(orders),
+      lostDecisions: lostDecisions(input.events, orders, input.dump.history),
+      stateMismatches: mismatches.length,
+    },
+    details: {
+      ticks: input.ticks,
+      alarmDeliveries: input.alarmDeliveries,
+      orders: orders.length,
+      crashesRecovered,
+      unmanagedWrites: calls.filter((c) => c.action === MODIFY && STRAY_INSTANCES.includes(c.instanceId ?? '')).length,
+      mismatches,
+      unrecorded: input.events.filter((e) => !e.recorded),
+      unaccounted: unaccountedOrders(orders, input.dump.history).map((order) => ({
+        order,
+        rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),
+      })),
+    },
+  };
+}
+
+/**
+ * ALERT callbacks for saturated instances (served ≥ 95 % of the bandwidth), silenced per instance as
+ * a real rule would be, plus the odd OK and an alert for an instance no policy selects.
+ */
+function alarmsAt(system: System, now: number, managedIds: string[], lastAlarm: Map<string, number>, random: () => number): Delivery[] {
+  const deliveries: Delivery[] = [];
+  for (const id of [...managedIds, ...STRAY_INSTANCES]) {
+    const instance = system.cloud.world.instances.get(id);
+    if (!instance || instance.InternetMaxBandwidthOut === 0) continue;
+    const percent = (servedMbps(instance, now) / instance.InternetMaxBandwidthOut) * 100;
+    const silent = now - (lastAlarm.get(id) ?? Number.NEGATIVE_INFINITY) < ALARM_SILENCE_MS;
+    if (silent) continue;
+    if (percent >= 95) {
+      lastAlarm.set(id, now);
+      deliveries.push({ instanceId: id, body: alarmCallback({ instanceId: id, curValue: Math.round(percent * 100) / 100, timestamp: now }) });
+    } else if (random() < 0.005) {
+      deliveries.push({ instanceId: id, body: alarmCallback({ instanceId: id, curValue: Math.round(percent), timestamp: now, alertState: 'OK' }) });
+    }
+  }
+  return deliveries;
+}
+
+async function deliver(url: string, delivery: Delivery): Promise<EventRecord> {
+  try {
+    const response = await fetch(`${url}/?token=${WEBHOOK_TOKEN}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: delivery.body,
+    });
+    const text = await response.text();
+    let body: Record<string, unknown> = {};
+    try {
+      body = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return { kind: 'alarm', recorded: false, detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
+    }
+    // 200 with an outcome; 4xx refused with a reason; 500 is a failure the function logged with its
+    // request id (CloudMonitor retries it). A 502 from the runner is a function that crashed.
+    const recorded =
+      (response.status === 200 && typeof body.outcome === 'string') ||
+      (response.status >= 400 && response.status < 500 && typeof body.error === 'string') ||
+      (response.status === 500 && typeof body.requestId === 'string');
+    return recorded ? { kind: 'alarm', recorded } : { kind: 'alarm', recorded, detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
+  } catch (error) {
+    return { kind: 'alarm', recorded: false, detail: `delivery failed: ${(error as Error).message}` };
+  }
+}
+
+function tickRecord(invocation: { ok: boolean; result?: unknown; error?: { message: string } }): EventRecord {
+  // A tick that failed rethrows after logging (Function Compute records it and retries it).
+  const recorded = invocation.ok ? typeof (invocation.result as { byOutcome?: unknown })?.byOutcome === 'object' : invocation.error !== undefined;
+  return recorded ? { kind: 'tick', recorded } : { kind: 'tick', recorded, detail: JSON.stringify(invocation).slice(0, 300) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The crash.
+
+interface CrashArm {
+  onCall(call: CallRecord): void;
+}
+
+/**
+ * Sends a saturated-instance alarm through the child process and kills it with SIGKILL the moment the
+ * cloud accepts the order. Returns the order when the kill landed; undefined when the cycle held
+ * (cooldown, bounds, a fault that outlasted its retries): a later step tries again.
+ */
+async function attemptCrash(
+  system: System,
+  child: CrashableFunction,
+  now: number,
+  managedIds: string[],
+  arm: (arm: CrashArm) => void,
+): Promise<{ instanceId: string; orderId: string } | undefined> {
+  const { world } = system.cloud;
+  // The pay-as-you-go instance furthest from its ceiling whose last change is older than the lock.
+  const candidates = managedIds
+    .map((id) => world.instances.get(id))
+    .filter((i) => i !== undefined && i.InstanceChargeType === 'PostPaid' && i.InternetChargeType === 'PayByBandwidth' && i.InternetMaxBandwidthOut <= 50)
+    .filter((i) => !world.orders.some((o) => o.InstanceId === i?.InstanceId && now - o.time < 20 * 60_000))
+    .sort((a, b) => (a?.InternetMaxBandwidthOut ?? 0) - (b?.InternetMaxBandwidthOut ?? 0));
+  const target = candidates[0];
+  if (!target) return undefined;
+  let killed: { instanceId: string; orderId: string } | undefined;
+  arm({
+    onCall(call) {
+      if (killed || call.action !== MODIFY || call.instanceId !== target.InstanceId || call.orderId === undefined) return;
+      killed = { instanceId: target.InstanceId, orderId: call.orderId };
+      child.kill();
+    },
+  });
+  const body = alarmCallback({ instanceId: target.InstanceId, curValue: 99, timestamp: now });
+  // Unique per attempt: a second attempt on the same instance at the same time must not be a duplicate.
+  const event = httpTriggerEvent(`${body}&attempt=${randomUUID()}`, now);
+  const outcome = await child.invoke(event).then(
+    () => 'returned' as const,
+    () => 'died' as const,
+  );
+  if (outcome === 'died') await child.start();
+  return killed;
+}
+
+/** The FC 3.0 HTTP-trigger event the runner builds for a POST to the alarm function. */
+function httpTriggerEvent(body: string, now: number): Buffer {
+  const event = {
+    version: 'v1',
+    rawPath: '/',
+    body,
+    isBase64Encoded: false,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+    queryParameters: { token: WEBHOOK_TOKEN },
+    requestContext: {
+      accountId: '1234567890',
+      domainName: `${ALARM_FN}.cn-hangzhou.fcapp.run`,
+      domainPrefix: ALARM_FN,
+      http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'chaos' },
+      requestId: randomUUID(),
+      time: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      timeEpoch: String(now),
+    },
+  };
+  return Buffer.from(JSON.stringify(event));
+}
+
+/** The alarm function's environment and credentials, as startSystem gives them to the runner. */
+async function childEnv(system: System): Promise<Record<string, string>> {
+  const e = system.cloud.endpoints;
+  const template = await readTemplate(join(ROOT, 'template.yml'), {
+    Policy: CHAOS_POLICY,
+    WebhookToken: WEBHOOK_TOKEN,
+    OtsInstanceName: e.otsInstance,
+    'ALIYUN::Region': e.region,
+  });
+  const fn = template.functions.find((f) => f.functionName === ALARM_FN);
+  if (!fn) throw new Error(`template.yml has no function ${ALARM_FN}`);
+  return {
+    ...fn.env,
+    BWSCALER_ECS_ENDPOINT: e.ecs,
+    BWSCALER_CMS_ENDPOINT: e.cms,
+    BWSCALER_OTS_ENDPOINT: e.ots,
+    BWSCALER_CHAOS_CREDENTIALS: JSON.stringify({
+      accessKeyId: e.accessKeyId,
+      accessKeySecret: e.accessKeySecret,
+      ...(e.securityToken ? { securityToken: e.securityToken } : {}),
+    }),
+  };
+}
+
+const CHILD = join(ROOT, 'src/chaos/child.ts');
+
+/** The alarm bundle in a child process that can be killed and started again. */
+class CrashableFunction {
+  private process: ChildProcess | undefined;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (reply: ChildReply) => void; reject: (error: Error) => void }>();
+
+  constructor(
+    private readonly distDir: string,
+    private readonly env: Record<string, string>,
+    private readonly now: () => number,
+  ) {}
+
+  async start(): Promise<void> {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...this.env, BWSCALER_CHAOS_BUNDLE: join(this.distDir, 'alarm', 'index.js') };
+    const child = fork(CHILD, [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], cwd: ROOT });
+    this.process = child;
+    await new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => reject(new Error(`chaos child exited before it was ready (${code ?? signal})`)));
+      child.once('message', () => resolve());
+    });
+    child.removeAllListeners('exit');
+    child.on('message', (reply: ChildReply) => {
+      this.pending.get(reply.id)?.resolve(reply);
+      this.pending.delete(reply.id);
+    });
+    child.on('exit', (code, signal) => {
+      for (const { reject } of this.pending.values()) reject(new Error(`chaos child died (${code ?? signal})`));
+      this.pending.clear();
+    });
+  }
+
+  kill(): void {
+    this.process?.kill('SIGKILL');
+  }
+
+  stop(): void {
+    this.process?.kill('SIGKILL');
+    this.process = undefined;
+  }
+
+  async invoke(event: Buffer): Promise<ChildReply> {
+    const context = { requestId: randomUUID(), region: 'cn-hangzhou', accountId: '1234567890', function: { name: ALARM_FN }, tracing: {} };
+    return this.send({ id: this.nextId++, kind: 'invoke', now: this.now(), event: event.toString('base64'), context });
+  }
+
+  async dump(instanceIds: string[], since: number): Promise<{ states: ScalingState[]; history: SettledRow[] }> {
+    const reply = await this.send({ id: this.nextId++, kind: 'dump', now: this.now(), instanceIds, since });
+    if (!reply.ok) throw new Error(`reading the state store failed: ${reply.error?.message}`);
+    return reply.result as { states: ScalingState[]; history: SettledRow[] };
+  }
+
+  private send(request: ChildRequest): Promise<ChildReply> {
+    const child = this.process;
+    if (!child) return Promise.reject(new Error('the chaos child is not running'));
+    return new Promise((resolve, reject) => {
+      this.pending.set(request.id, { resolve, reject });
+      child.send(request);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function postJson(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`POST ${url}: HTTP ${response.status} ${await response.text()}`);
+}
+
+/** The admin API clears every fault at once; the ECS ones are put back. */
+async function clearOtsFault(admin: string): Promise<void> {
+  await fetch(`${admin}/faults`, { method: 'DELETE' });
+  await postJson(`${admin}/faults`, ECS_FAULTS);
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+/** mulberry32: the run's own seeded dice (duplicates, delays, order), independent of the cloud's. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
