@@ -97,7 +97,7 @@ export function parseTrace(text: string, name: string, options: TraceOptions): T
     throw new ValidationError(`${name}: unit requests-per-interval needs --bytes-per-request N (N > 0)`);
   }
   const lines = text.split(/\r?\n/);
-  const rows: Array<{ at: number; value: number }> = [];
+  const rows: Array<{ at: number; value: number; line: number }> = [];
   const issues: string[] = [];
   lines.forEach((line, index) => {
     const where = `${name}:${index + 1}`;
@@ -116,7 +116,7 @@ export function parseTrace(text: string, name: string, options: TraceOptions): T
         issues.push(`${where}: expected a non-negative number, got "${(cells[1] as string).trim()}"`);
         return;
       }
-      rows.push({ at, value });
+      rows.push({ at, value, line: index + 1 });
     } catch (error) {
       issues.push((error as Error).message);
     }
@@ -136,6 +136,9 @@ export function parseTrace(text: string, name: string, options: TraceOptions): T
     missingSlots += Math.max(0, Math.round(gap / gapMs) - 1);
   }
   let points = rows.map((r) => ({ at: r.at, mbps: toMbps(r.value, options.unit, stepSeconds, options.bytesPerRequest) }));
+  // A finite value can still overflow once converted (2e307 B/s is Infinity Mbps; found by test/fuzz).
+  const overflow = points.flatMap((p, i) => (Number.isFinite(p.mbps) ? [] : [`${name}:${(rows[i] as { line: number }).line}: value is too large to be a rate in ${options.unit}`]));
+  if (overflow.length > 0) throw new ValidationError(`${name}: ${overflow.length} invalid row(s)`, overflow);
   if (options.peakMbps !== undefined) {
     const peak = Math.max(...points.map((p) => p.mbps));
     if (peak <= 0) throw new ValidationError(`${name}: cannot rescale a trace whose peak is 0`);
