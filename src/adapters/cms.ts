@@ -46,7 +46,7 @@ const pointSchema = z.object({
 
 const pageSchema = z.object({
   Success: z.boolean().optional(),
-  Code: z.string().optional(),
+  Code: z.union([z.string(), z.number()]).optional(),
   Message: z.string().optional(),
   NextToken: z.string().optional(),
   // Typed String (a JSON-encoded array) in the parameter table, an array in the sample (facts §4.2).
@@ -91,16 +91,8 @@ async function latestPoints(
     Length: String(PAGE_LENGTH),
   };
   const newest = new Map<string, MetricSample>();
-  const seenTokens = new Set<string>();
-  let nextToken: string | undefined;
-  do {
-    const body = await callRpc(client, 'DescribeMetricLast', nextToken ? { ...params, NextToken: nextToken } : params, { method: 'GET' });
-    const page = parseResponse(pageSchema, body, 'DescribeMetricLast');
-    if (page.Success === false) {
-      // pop-core only throws for a Code outside its success set; an explicit Success:false is a failure too.
-      throw new CloudApiError(`DescribeMetricLast failed: ${page.Code ?? 'no code'}: ${page.Message ?? ''}`, page.Code ?? 'Unsuccessful', 'retryable');
-    }
-    for (const point of datapoints(page.Datapoints)) {
+  for await (const points of metricPages(client, 'DescribeMetricLast', params)) {
+    for (const point of points) {
       if (point.instanceId === undefined || !wanted.has(point.instanceId)) continue;
       if (point.Average === undefined || !Number.isFinite(point.Average)) continue;
       const current = newest.get(point.instanceId);
@@ -110,26 +102,51 @@ async function latestPoints(
         newest.set(point.instanceId, { at: point.timestamp, outBps: point.Average });
       }
     }
+  }
+  return newest;
+}
+
+export type MetricPoint = z.infer<typeof pointSchema>;
+
+/**
+ * The datapoints of a DescribeMetricLast / DescribeMetricList query, one page at a time, following
+ * NextToken. An explicit Success:false is a failure (pop-core only throws for a Code outside its
+ * success set); a NextToken that repeats, or more than MAX_PAGES, means paging does not progress.
+ */
+export async function* metricPages(
+  client: RpcClient,
+  action: 'DescribeMetricLast' | 'DescribeMetricList',
+  params: RpcParams,
+): AsyncGenerator<MetricPoint[]> {
+  const seenTokens = new Set<string>();
+  let nextToken: string | undefined;
+  do {
+    const body = await callRpc(client, action, nextToken ? { ...params, NextToken: nextToken } : params, { method: 'GET' });
+    const page = parseResponse(pageSchema, body, action);
+    if (page.Success === false) {
+      const code = String(page.Code ?? 'Unsuccessful');
+      throw new CloudApiError(`${action} failed: ${code}: ${page.Message ?? ''}`, code, 'retryable');
+    }
+    yield datapoints(page.Datapoints, action);
     nextToken = page.NextToken || undefined;
     if (nextToken !== undefined) {
       if (seenTokens.has(nextToken) || seenTokens.size >= MAX_PAGES) {
-        throw new CloudApiError(`DescribeMetricLast returned NextToken ${nextToken} again: paging does not progress`, 'InvalidResponse.Paging', 'retryable');
+        throw new CloudApiError(`${action} returned NextToken ${nextToken} again: paging does not progress`, 'InvalidResponse.Paging', 'retryable');
       }
       seenTokens.add(nextToken);
     }
   } while (nextToken !== undefined);
-  return newest;
 }
 
-function datapoints(raw: string | unknown[] | undefined): Array<z.infer<typeof pointSchema>> {
+function datapoints(raw: string | unknown[] | undefined, action: string): MetricPoint[] {
   if (raw === undefined || raw === '') return [];
   let list: unknown = raw;
   if (typeof raw === 'string') {
     try {
       list = JSON.parse(raw);
     } catch {
-      throw new CloudApiError('DescribeMetricLast: Datapoints is a string but not JSON', 'InvalidResponse', 'rejected');
+      throw new CloudApiError(`${action}: Datapoints is a string but not JSON`, 'InvalidResponse', 'rejected');
     }
   }
-  return parseResponse(z.array(pointSchema), list, 'DescribeMetricLast.Datapoints');
+  return parseResponse(z.array(pointSchema), list, `${action}.Datapoints`);
 }

@@ -9,11 +9,10 @@
 // It is the SERVED rate, clipped at the bandwidth the instance had then; the backtest treats it as
 // demand, so saturated stretches understate the real demand.
 import { writeFile } from 'node:fs/promises';
-import { z } from 'zod';
-import { ECS_NAMESPACE, OUT_RATE_METRIC } from '../adapters/cms';
+import { ECS_NAMESPACE, metricPages, OUT_RATE_METRIC } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
-import { callRpc, parseResponse, type RpcClient, type RpcParams } from '../adapters/pop';
-import { BwscalerError, CloudApiError } from '../errors';
+import type { RpcClient, RpcParams } from '../adapters/pop';
+import { BwscalerError } from '../errors';
 import {
   type CommandIo,
   type Env,
@@ -44,8 +43,6 @@ const DAY_MS = 86_400_000;
 const CHUNK_MS = DAY_MS;
 /** DescribeMetricList `Length`: "Default value: 1000" (facts §4.2). */
 const PAGE_LENGTH = 1000;
-/** A NextToken chain longer than this is a vendor fault, not a reason to loop. */
-const MAX_PAGES = 100;
 
 const USAGE = `usage: bwscaler fetch-history --instance ID [--days N] [--metric NAME] [--period 60|300] [--out FILE]
 
@@ -79,16 +76,6 @@ export interface RatePoint {
   bps: number;
 }
 
-const pointSchema = z.object({ timestamp: z.coerce.number(), instanceId: z.string().optional(), Average: z.coerce.number().optional() });
-
-const pageSchema = z.object({
-  Success: z.boolean().optional(),
-  Code: z.union([z.string(), z.number()]).optional(),
-  Message: z.string().optional(),
-  NextToken: z.string().optional(),
-  // Typed String (a JSON-encoded array) in the parameter table, an array in the sample (facts §4.2).
-  Datapoints: z.union([z.string(), z.array(z.unknown())]).optional(),
-});
 
 /**
  * Every point of one instance's metric in (from, to], oldest first, walking the range a day at a
@@ -109,44 +96,17 @@ export async function fetchRateHistory(cms: RpcClient, query: HistoryQuery, opti
       Dimensions: JSON.stringify([{ instanceId: query.instanceId }]),
       Length: String(options.pageLength ?? PAGE_LENGTH),
     };
-    const seenTokens = new Set<string>();
-    let nextToken: string | undefined;
-    do {
-      const body = await callRpc(cms, 'DescribeMetricList', nextToken ? { ...params, NextToken: nextToken } : params, { method: 'GET' });
-      const page = parseResponse(pageSchema, body, 'DescribeMetricList');
-      if (page.Success === false) {
-        const code = String(page.Code ?? 'Unsuccessful');
-        throw new CloudApiError(`DescribeMetricList failed: ${code}: ${page.Message ?? ''}`, code, 'retryable');
-      }
-      for (const point of datapoints(page.Datapoints)) {
+    for await (const points of metricPages(cms, 'DescribeMetricList', params)) {
+      for (const point of points) {
         if (point.instanceId !== undefined && point.instanceId !== query.instanceId) continue;
         if (point.Average === undefined || !Number.isFinite(point.Average)) continue;
         byTime.set(point.timestamp, Math.max(point.Average, byTime.get(point.timestamp) ?? Number.NEGATIVE_INFINITY));
       }
-      nextToken = page.NextToken || undefined;
-      if (nextToken !== undefined) {
-        if (seenTokens.has(nextToken) || seenTokens.size >= MAX_PAGES) {
-          throw new CloudApiError(`DescribeMetricList returned NextToken ${nextToken} again: paging does not progress`, 'InvalidResponse.Paging', 'retryable');
-        }
-        seenTokens.add(nextToken);
-      }
-    } while (nextToken !== undefined);
+    }
   }
   return [...byTime].map(([at, bps]) => ({ at, bps })).sort((a, b) => a.at - b.at);
 }
 
-function datapoints(raw: string | unknown[] | undefined): Array<z.infer<typeof pointSchema>> {
-  if (raw === undefined || raw === '') return [];
-  let list: unknown = raw;
-  if (typeof raw === 'string') {
-    try {
-      list = JSON.parse(raw);
-    } catch {
-      throw new CloudApiError('DescribeMetricList: Datapoints is a string but not JSON', 'InvalidResponse', 'rejected');
-    }
-  }
-  return parseResponse(z.array(pointSchema), list, 'DescribeMetricList.Datapoints');
-}
 
 /** The trace CSV src/sim/trace.ts reads. */
 export function traceCsv(points: readonly RatePoint[]): string {
