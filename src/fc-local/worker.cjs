@@ -37,7 +37,7 @@ process.stdout.write = (chunk, ...rest) => {
   if (cb) cb();
   return true;
 };
-console.log = (...args) => write(args.map(String).join(' ') + '\n');
+console.log = (...args) => write(`${args.map(String).join(' ')}\n`);
 console.error = console.log;
 console.warn = console.log;
 console.info = console.log;
@@ -48,9 +48,9 @@ parentPort.on('message', async (message) => {
   const { id, event, context } = message;
   context.credentials = workerData.credentials;
   context.logger = {
-    info: (...a) => write(a.join(' ') + '\n'),
-    warn: (...a) => write(a.join(' ') + '\n'),
-    error: (...a) => write(a.join(' ') + '\n'),
+    info: (...a) => write(`${a.join(' ')}\n`),
+    warn: (...a) => write(`${a.join(' ')}\n`),
+    error: (...a) => write(`${a.join(' ')}\n`),
     debug: () => {},
   };
   try {
@@ -60,7 +60,7 @@ parentPort.on('message', async (message) => {
     parentPort.postMessage({
       id,
       ok: false,
-      error: { name: error && error.name, message: String(error && error.message ? error.message : error) },
+      error: { name: error?.name, message: String(error?.message ? error.message : error) },
       logs: lines.splice(0),
     });
   }

@@ -23,7 +23,9 @@ describe('runTick', () => {
     // Prepare: 100 saturated instances, 400 within tolerance, 20 instances no policy selects.
     const managed = fleet(500, 'i-web', { tags: { team: 'web' } });
     const world = fakeWorld([...managed, ...fleet(20, 'i-other')]);
-    managed.forEach((instance, i) => world.metrics.rates.set(instance.instanceId, mbps(i < 100 ? 10 : 6, T0)));
+    managed.forEach((instance, i) => {
+      world.metrics.rates.set(instance.instanceId, mbps(i < 100 ? 10 : 6, T0));
+    });
 
     // Act
     const summary = await runTick(world.deps, {
@@ -95,7 +97,9 @@ describe('runTick', () => {
     const instances = fleet(3, 'i-defer');
     const world = fakeWorld(instances);
     const p = policy({ selector: { regionId: 'cn-hangzhou', instanceIds: instances.map((i) => i.instanceId) } });
-    const readings = () => instances.forEach((i) => world.metrics.rates.set(i.instanceId, mbps(10, world.clock.now)));
+    const readings = () => {
+      for (const i of instances) world.metrics.rates.set(i.instanceId, mbps(10, world.clock.now));
+    };
     readings();
 
     // Act
@@ -156,7 +160,7 @@ describe('runTick', () => {
     // Prepare
     const instances = fleet(30, 'i-observe');
     const world = fakeWorld(instances);
-    instances.forEach((i) => world.metrics.rates.set(i.instanceId, mbps(10, T0)));
+    for (const i of instances) world.metrics.rates.set(i.instanceId, mbps(10, T0));
     const p = policy({ mode: 'observe', selector: { regionId: 'cn-hangzhou', instanceIds: instances.map((i) => i.instanceId) } });
 
     // Act

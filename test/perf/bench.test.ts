@@ -37,6 +37,7 @@ describe('slimCompiledProto', () => {
     const source = await readFile(COMPILED_PROTO, 'utf8');
 
     const slim: string = slimCompiledProto(source);
+    // biome-ignore lint/suspicious/noExplicitAny: the evaluated protobuf module is untyped
     const module = { exports: {} as Record<string, any> };
     new Function('module', 'exports', 'require', slim)(module, module.exports, createRequire(COMPILED_PROTO));
     const proto = module.exports.main.proto;
@@ -54,6 +55,7 @@ describe('slimCompiledProto', () => {
   it('round-trips a message exactly as the untouched module does', async () => {
     const req = createRequire(COMPILED_PROTO);
     const full = req(COMPILED_PROTO).main.proto;
+    // biome-ignore lint/suspicious/noExplicitAny: the evaluated protobuf module is untyped
     const module = { exports: {} as Record<string, any> };
     new Function('module', 'exports', 'require', slimCompiledProto(await readFile(COMPILED_PROTO, 'utf8')))(module, module.exports, req);
     const slim = module.exports.main.proto;

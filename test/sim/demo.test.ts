@@ -55,7 +55,9 @@ describe('decisionsFromLogs reads the decision lines the functions print', () =>
   ])('$name', ({ logs, expected }) => {
     const decisions = decisionsFromLogs([invocation(logs)]).get('i-1') ?? [];
     expect(decisions).toHaveLength(expected.length);
-    expected.forEach((fields, i) => expect(decisions[i]).toMatchObject(fields));
+    expected.forEach((fields, i) => {
+      expect(decisions[i]).toMatchObject(fields);
+    });
   });
 
   it('never throws on arbitrary output', () => {
