@@ -35,6 +35,8 @@ export async function run(args: string[], _env: Env = process.env, io: CommandIo
 
     out.print(result.summary);
     out.print('');
+    // Every bandwidth decrease is a downgrade; only a subscription's spend its refund quota.
+    out.print('downgrades: bandwidth decreases; only the subscription (prepaid-bandwidth) ones spend its downgrade quota');
     out.print(
       `${result.invocations.schedule} schedule and ${result.invocations.alarm} alarm invocations, ` +
         `${result.orders.length} orders; ${Math.round(result.wallMs.run / 100) / 10} s for the run, ` +
