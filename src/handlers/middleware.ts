@@ -30,7 +30,17 @@ export function jsonResponse(statusCode: number, body: unknown): HttpResponse {
 export function runtime(): middy.MiddlewareObj<Buffer, unknown, Error, FcContext> {
   return {
     before: (request: Request) => {
-      const rt = getRuntime();
+      let rt: Runtime;
+      try {
+        rt = getRuntime();
+      } catch (error) {
+        // A policy that does not validate is the deployment's fault, not the caller's: it must not
+        // come back as a 400 that tells CloudMonitor its callback was malformed.
+        if (error instanceof ValidationError) {
+          throw new ConfigError(`BWSCALER_POLICY is invalid: ${error.issues.join('; ')}`, { cause: error });
+        }
+        throw error;
+      }
       rt.useCredentials(request.context.credentials);
       request.context.runtime = rt;
     },
