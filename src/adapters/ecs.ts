@@ -143,6 +143,7 @@ function modifyParams(req: ModifyBandwidthRequest): RpcParams {
     ClientToken: req.clientToken,
     AutoPay: req.autoPay,
   };
+  if (req.bandwidthIn !== undefined) params.InternetMaxBandwidthIn = req.bandwidthIn;
   if (req.allocatePublicIp !== undefined) params.AllocatePublicIp = req.allocatePublicIp;
   if (req.startTime !== undefined) params.StartTime = req.startTime;
   if (req.endTime !== undefined) params.EndTime = req.endTime;

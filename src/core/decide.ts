@@ -33,7 +33,7 @@ import { formatMbps, formatSeconds } from './format';
 import { type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
-import type { DecideInput, Decision, GuardHit, MetricSample, ReasonCode, Recommendation } from './types';
+import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
 
 /** Nothing may change: the first that applies ends the decision. */
 const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
@@ -239,11 +239,20 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
+  const inbound = inboundTarget(policy, instance.bandwidthIn);
+  if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) decision.targetIn = inbound;
   if (temporary?.times) {
     decision.startTime = temporary.times.startTime;
     decision.endTime = temporary.times.endTime;
   }
   return decision;
+}
+
+/** The inbound bandwidth the policy's inbound bounds allow, nearest the current one; undefined when unbounded. */
+function inboundTarget(policy: Policy, currentIn: number): number | undefined {
+  const { minIn, maxIn } = policy.bounds;
+  if (minIn === undefined && maxIn === undefined) return undefined;
+  return Math.min(maxIn ?? Number.POSITIVE_INFINITY, Math.max(minIn ?? 0, currentIn));
 }
 
 /**

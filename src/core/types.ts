@@ -156,6 +156,8 @@ export interface PendingChange {
   target: number;
   startedAt: number;
   isDowngrade: boolean;
+  /** Inbound Mbps sent with the order (Decision.targetIn). */
+  targetIn?: number;
   startTime?: string;
   endTime?: string;
   attempts: number;
@@ -294,6 +296,12 @@ export interface Decision {
   endTime?: string;
   /** A pay-as-you-go instance leaving 0 Mbps needs AllocatePublicIp=true. */
   allocatePublicIp: boolean;
+  /**
+   * Inbound bandwidth to set in the same order, when the policy bounds inbound (minIn/maxIn) and the
+   * instance's is outside them. Inbound is only corrected alongside an outbound change: it is free of
+   * charge (only outbound is billed) and not worth an order, or a 5-minute lock, of its own.
+   */
+  targetIn?: number;
   /** Recommendations to persist (the stabilisation window, trimmed). */
   recommendations: Recommendation[];
 }

@@ -81,6 +81,7 @@ export async function applyDecision(deps: CycleDeps, ctx: ApplyContext): Promise
   };
   if (decision.startTime !== undefined) pending.startTime = decision.startTime;
   if (decision.endTime !== undefined) pending.endTime = decision.endTime;
+  if (decision.targetIn !== undefined) pending.targetIn = decision.targetIn;
   const summary = summarize(decision);
 
   let intent: ScalingState;
@@ -110,6 +111,7 @@ export function orderRequest(instance: InstanceFacts, pending: PendingChange): M
     autoPay: pending.autoPay ?? true,
   };
   if (pending.allocatePublicIp) request.allocatePublicIp = true;
+  if (pending.targetIn !== undefined) request.bandwidthIn = pending.targetIn;
   if (pending.startTime !== undefined) request.startTime = pending.startTime;
   if (pending.endTime !== undefined) request.endTime = pending.endTime;
   return request;

@@ -4,6 +4,8 @@ export interface ModifyBandwidthRequest {
   regionId: string;
   instanceId: string;
   bandwidthOut: number;
+  /** InternetMaxBandwidthIn, only when the policy's inbound bounds ask for a correction. */
+  bandwidthIn?: number;
   clientToken: string;
   autoPay: boolean;
   allocatePublicIp?: boolean;

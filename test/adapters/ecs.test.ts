@@ -236,6 +236,7 @@ describe('createEcsApi', () => {
         regionId: 'cn-hangzhou',
         instanceId: 'i-1',
         bandwidthOut: 50,
+        bandwidthIn: 40,
         clientToken: 'dec-42',
         autoPay: false,
         allocatePublicIp: true,
@@ -250,6 +251,7 @@ describe('createEcsApi', () => {
         RegionId: 'cn-hangzhou',
         InstanceId: 'i-1',
         InternetMaxBandwidthOut: '50',
+        InternetMaxBandwidthIn: '40',
         ClientToken: 'dec-42',
         AutoPay: 'false',
         AllocatePublicIp: 'true',
@@ -263,7 +265,7 @@ describe('createEcsApi', () => {
 
       await ecs.modifyBandwidth({ regionId: 'cn-hangzhou', instanceId: 'i-1', bandwidthOut: 5, clientToken: 't', autoPay: true });
 
-      for (const absent of ['AllocatePublicIp', 'StartTime', 'EndTime']) expect(server.requests[0]?.params).not.toHaveProperty(absent);
+      for (const absent of ['InternetMaxBandwidthIn', 'AllocatePublicIp', 'StartTime', 'EndTime']) expect(server.requests[0]?.params).not.toHaveProperty(absent);
     });
 
     it('surfaces the provider error classified', async () => {

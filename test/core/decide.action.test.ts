@@ -149,3 +149,24 @@ describe('decide: observe mode', () => {
     expect(decision.reason).toBe('WITHIN_TOLERANCE');
   });
 });
+
+describe('inbound bounds ride along with an outbound change', () => {
+  const peak = [makeWindow({ name: 'peak', exact: 50, start: T0 - MINUTE, end: T0 + HOUR })];
+  it.each([
+    { name: 'inbound below minIn is raised in the same order', bounds: { minIn: 20 }, bandwidthIn: 10, windows: peak, expected: 20 },
+    { name: 'inbound above maxIn is lowered in the same order', bounds: { maxIn: 30 }, bandwidthIn: 100, windows: peak, expected: 30 },
+    { name: 'inbound within its bounds is not sent', bounds: { minIn: 20, maxIn: 30 }, bandwidthIn: 25, windows: peak, expected: undefined },
+    { name: 'without inbound bounds inbound is not sent', bounds: {}, bandwidthIn: 10, windows: peak, expected: undefined },
+    { name: 'without an outbound change inbound waits for the next one (no order of its own)', bounds: { minIn: 20 }, bandwidthIn: 10, windows: [], expected: undefined },
+  ])('$name', ({ bounds, bandwidthIn, windows, expected }) => {
+    const decision = decide(
+      makeInput({
+        policy: makePolicy({ bounds: { minOut: 5, maxOut: 100, ...bounds } }),
+        instance: makeInstance({ bandwidthOut: 10, bandwidthIn }),
+        signal: tickOf(undefined),
+        activeWindows: windows,
+      }),
+    );
+    expect(decision.targetIn).toBe(expected);
+  });
+});
