@@ -27,6 +27,8 @@ export interface Config {
   notify?: NotifyConfig;
   /** Alarm deliveries older than this are refused, and dedupe keys live this long. */
   replayWindowSeconds: number;
+  /** ModifyInstanceNetworkSpec orders one tick may send (the ECS write budget); the cycle's default when unset. */
+  maxOrdersPerTick?: number;
   /** Static keys from the environment; absent on Function Compute, which passes context.credentials. */
   credentials?: Credentials;
 }
@@ -42,6 +44,7 @@ export const CONFIG_VARIABLES = [
   'BWSCALER_NOTIFY_URL',
   'BWSCALER_DINGTALK_SECRET',
   'BWSCALER_REPLAY_WINDOW_SECONDS',
+  'BWSCALER_MAX_ORDERS_PER_TICK',
 ] as const;
 
 /** CloudMonitor retries a callback 3 times, 5 s apart at most (facts §4.3): 5 minutes is ample. */
@@ -85,6 +88,9 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   const replayWindowSeconds = read('BWSCALER_REPLAY_WINDOW_SECONDS', (v) =>
     v === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : integerIn(v, 10, 86_400),
   );
+  // ECS rate limits are per account and shared with the console (facts §3.5): a large fleet may need
+  // fewer orders per tick than the default, a busy account fewer still.
+  const maxOrdersPerTick = read('BWSCALER_MAX_ORDERS_PER_TICK', (v) => (v === undefined ? undefined : integerIn(v, 1, 5000)));
   const credentials = staticCredentials(env, problems);
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -99,6 +105,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
     replayWindowSeconds: replayWindowSeconds as number,
   };
   if (notify) config.notify = notify;
+  if (maxOrdersPerTick !== undefined) config.maxOrdersPerTick = maxOrdersPerTick;
   if (credentials) config.credentials = credentials;
   return config;
 }

@@ -53,6 +53,7 @@ describe('loadConfig', () => {
     { name: 'a generic webhook', env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://hooks.example.com/x' }, expected: { notify: { url: 'https://hooks.example.com/x', kind: 'webhook' } } },
     { name: 'a webhook token', env: { ...minimal, BWSCALER_WEBHOOK_TOKEN: '0123456789abcdef' }, expected: { webhookToken: '0123456789abcdef' } },
     { name: 'a replay window', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '900' }, expected: { replayWindowSeconds: 900 } },
+    { name: 'an ECS write budget per tick', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '40' }, expected: { maxOrdersPerTick: 40 } },
     {
       name: 'static STS credentials',
       env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' },
@@ -85,6 +86,7 @@ describe('loadConfig', () => {
     },
     { name: 'a fractional replay window', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '1.5' }, mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: "1.5" is not a whole number' },
     { name: 'a replay window of a week', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '604800' }, mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: 604800 is outside 10..86400' },
+    { name: 'a write budget of zero orders', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '0' }, mentions: 'BWSCALER_MAX_ORDERS_PER_TICK: 0 is outside 1..5000' },
     { name: 'half a key pair', env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, mentions: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET: required' },
     { name: 'a token without keys', env: { ...minimal, ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' }, mentions: 'ALIBABA_CLOUD_SECURITY_TOKEN: set without' },
     { name: 'a misspelt variable', env: { ...minimal, BWSCALER_REPLAY_WINDOW: '60' }, mentions: 'BWSCALER_REPLAY_WINDOW: unknown variable' },

@@ -8,7 +8,8 @@ export async function scheduleHandler(event: Buffer, context: FcContext): Promis
   const rt = context.runtime;
   if (!rt) throw new Error('scheduleHandler: the runtime middleware did not run');
   const timer = decodeTimerEvent(event);
-  const summary = await runTick(rt.deps, { doc: rt.doc, shard: timer.shard.shard, of: timer.shard.of, triggerTime: timer.triggerTime });
+  const budget = rt.config.maxOrdersPerTick === undefined ? {} : { budget: { maxEcsWrites: rt.config.maxOrdersPerTick } };
+  const summary = await runTick(rt.deps, { doc: rt.doc, shard: timer.shard.shard, of: timer.shard.of, triggerTime: timer.triggerTime, ...budget });
   rt.logger.info('tick done', { requestId: context.requestId, trigger: timer.triggerName, ...summary, errors: summary.errors.length });
   return summary;
 }

@@ -67,6 +67,20 @@ describe('the built schedule function on the local cloud', () => {
     expect(invocation?.result).toMatchObject({ instances: FLEET, acted: FLEET, deferred: 0 });
   }, 120_000);
 
+  it('keeps to BWSCALER_MAX_ORDERS_PER_TICK and defers the rest to the next tick', async () => {
+    system = await startSystem({
+      cloud: { fixture: fleetFixture(), start: START },
+      policyText: policy('enforce'),
+      env: { BWSCALER_MAX_ORDERS_PER_TICK: '50' },
+    });
+
+    const [first] = await tick(system);
+    expect(first?.result).toMatchObject({ instances: FLEET, acted: 50, deferred: FLEET - 50 });
+
+    const [second] = await tick(system);
+    expect(second?.result).toMatchObject({ acted: 50, deferred: FLEET - 100 });
+  }, 120_000);
+
   it('makes zero write calls in observe mode, and still records each decision', async () => {
     system = await startSystem({ cloud: { fixture: fleetFixture(), start: START }, policyText: policy('observe') });
     const calls = system.cloud.world.calls.length;
