@@ -13,7 +13,7 @@ import { alarmCallback, buildOnce, ROOT, type System, startSystem, WEBHOOK_TOKEN
 import { readTemplate } from '../fc-local/template';
 import { servedMbps } from '../local/cms/traffic';
 import type { FixtureInstance } from '../local/fixture';
-import type { CallRecord, Order } from '../local/world';
+import { type CallRecord, mulberry32, type Order } from '../local/world';
 import type { ChildReply, ChildRequest } from './child';
 import {
   type CloudInstance,
@@ -587,14 +587,3 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   return items;
 }
 
-/** mulberry32: the run's own seeded dice (duplicates, delays, order), independent of the cloud's. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -98,8 +98,8 @@ export function createWorld(fixture: ResolvedFixture, clock: Clock, seed = 1): W
   };
 }
 
-/** mulberry32: a tiny seeded PRNG in [0, 1); plenty for fault rates. */
-function mulberry32(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG in [0, 1); plenty for fault rates and the chaos run's dice. */
+export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -4,6 +4,7 @@
 import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../../src/ports/cloud';
 import type { InstanceFacts } from '../../src/core/types';
+import { makeInstance } from '../fixtures/policies';
 
 /** DescribeInstances takes at most 100 ids and returns at most 100 rows per call (facts §2.1). */
 const DESCRIBE_PAGE = 100;
@@ -119,20 +120,7 @@ function apiError(fault: ModifyFault): CloudApiError {
   return new CloudApiError(`fake: ${fault.code}`, fault.code, fault.category, 'fake-request-id');
 }
 
-/** A running VPC instance with sensible defaults; override what the test is about. */
+/** A running VPC instance with sensible defaults (test/fixtures' makeInstance); override what the test is about. */
 export function instanceFacts(overrides: Partial<InstanceFacts> & { instanceId: string }): InstanceFacts {
-  return {
-    regionId: 'cn-hangzhou',
-    instanceChargeType: 'PostPaid',
-    internetChargeType: 'PayByBandwidth',
-    networkType: 'vpc',
-    status: 'Running',
-    bandwidthOut: 10,
-    bandwidthIn: 10,
-    hasPublicIp: true,
-    eipBound: false,
-    tags: {},
-    operationLocks: [],
-    ...overrides,
-  };
+  return makeInstance(overrides);
 }

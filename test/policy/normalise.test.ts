@@ -4,6 +4,7 @@ import type { InstanceFacts, Policy } from '../../src/core/types';
 import { ConfigError, ValidationError } from '../../src/errors';
 import { loadPolicyFile, type PolicyDocument, parsePolicyDocument, selectPolicy } from '../../src/policy/load';
 import { documentWith, documentWithPolicies } from './helpers';
+import { makeInstance } from '../fixtures/policies';
 
 function onlyPolicy(text: string): Policy {
   const [policy] = parsePolicyDocument(text, 'test.yaml').policies;
@@ -194,22 +195,9 @@ describe('selectPolicy', () => {
   );
 
   function instance(patch: Partial<InstanceFacts>): InstanceFacts {
-    return {
-      instanceId: 'i-other',
-      regionId: 'cn-hangzhou',
-      instanceChargeType: 'PostPaid',
-      internetChargeType: 'PayByBandwidth',
-      networkType: 'vpc',
-      status: 'Running',
-      bandwidthOut: 10,
-      bandwidthIn: 10,
-      hasPublicIp: true,
-      eipBound: false,
-      tags: {},
-      operationLocks: [],
-      ...patch,
-    };
+    return makeInstance({ instanceId: 'i-other', ...patch });
   }
+
 
   const rows: Array<{ name: string; facts: Partial<InstanceFacts>; expected: string | undefined }> = [
     { name: 'an instance listed by id', facts: { instanceId: 'i-pinned', tags: { app: 'web' } }, expected: 'pinned' },

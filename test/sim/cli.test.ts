@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/backtest';
 import type { CommandIo } from '../../src/cli/command';
-import { csvOf, SYNTHETIC_MBPS } from './support';
+import { csvOf, SUMMARY_FIELDS, SYNTHETIC_MBPS } from './support';
 
 function capture(): CommandIo & { out: string; err: string } {
   const io = {
@@ -33,20 +33,7 @@ describe('bwscaler backtest', () => {
 
     expect(code, io.err).toBe(0);
     const last = JSON.parse(io.out.trim().split('\n').at(-1) as string) as Record<string, unknown>;
-    for (const key of [
-      'trace',
-      'points',
-      'cost',
-      'staticPeakCost',
-      'oracleCost',
-      'costVsOracle',
-      'droppedFraction',
-      'saturatedMinutes',
-      'changes',
-      'changesPerDay',
-      'downgrades',
-      'blocked',
-    ]) {
+    for (const key of SUMMARY_FIELDS) {
       expect(last, key).toHaveProperty(key);
     }
     expect(last).toMatchObject({ trace: 'trace.csv', points: SYNTHETIC_MBPS.length, billing: 'postpaid-bandwidth', policy: 'web-fleet', mode: 'fast' });

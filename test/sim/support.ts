@@ -5,6 +5,22 @@ import { fileURLToPath } from 'node:url';
 import { sharedTracesDir } from '../../src/sim/quality';
 import { parseTrace, type Trace } from '../../src/sim/trace';
 
+/** The fields the issue requires in `backtest --json`'s last line. */
+export const SUMMARY_FIELDS = [
+  'trace',
+  'points',
+  'cost',
+  'staticPeakCost',
+  'oracleCost',
+  'costVsOracle',
+  'droppedFraction',
+  'saturatedMinutes',
+  'changes',
+  'changesPerDay',
+  'downgrades',
+  'blocked',
+] as const;
+
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const EXAMPLE_POLICY_PATH = join(ROOT, 'examples/policy.yaml');
 export const EXAMPLE_POLICY = readFileSync(EXAMPLE_POLICY_PATH, 'utf8');
