@@ -5,7 +5,7 @@
 // (DescribeInstances, markEventHandled, getState, the intent write, ModifyInstanceNetworkSpec, the
 // commit, the history append), the slowest thing the function does. One untimed call first makes the
 // function warm (its container, clients and policy built), as the figure is about warm invocations.
-import { alarmCallback, startSystem, WEBHOOK_TOKEN } from '../src/fc-local/system';
+import { alarmCallback, startSystem, WEBHOOK_TOKEN } from '../src/sim/system';
 
 export interface AlarmLatencyResult {
   invocations: number;
@@ -56,7 +56,8 @@ export async function measureAlarmLatency(options: { invocations: number; distDi
       const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' }, body });
       const answer = (await response.json()) as { outcome?: string };
       const ms = performance.now() - started;
-      if (response.status !== 200 || answer.outcome !== 'applied') throw new Error(`alarm latency: ${instanceId} answered ${response.status} ${JSON.stringify(answer)}, not 200 applied`);
+      if (response.status !== 200 || answer.outcome !== 'applied')
+        throw new Error(`alarm latency: ${instanceId} answered ${response.status} ${JSON.stringify(answer)}, not 200 applied`);
       return ms;
     };
     const [warmUp, ...timed] = ids;

@@ -2,9 +2,9 @@
 // production cycle against in-memory stand-ins) over a real trace, in decisions per second.
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ROOT } from '../src/fc-local/system';
 import { replayFast } from '../src/sim/replay';
 import { buildScenario } from '../src/sim/scenario';
+import { ROOT } from '../src/sim/system';
 import { demandGrid, loadTrace } from '../src/sim/trace';
 
 export interface BacktestSpeedResult {

@@ -21,9 +21,9 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { startLocalCloud } from '../local-cloud/cloud';
+import { alarmCallback, ROOT, WEBHOOK_TOKEN } from '../src/sim/system';
 import { ensureTables } from '../src/state/tables';
-import { startLocalCloud } from '../src/local/cloud';
-import { alarmCallback, ROOT, WEBHOOK_TOKEN } from '../src/fc-local/system';
 
 export interface ColdStartRun {
   /** From just before the load to the first answer, ms. */
@@ -124,7 +124,8 @@ function checkAnswer(fn: 'alarm' | 'schedule', variant: string, run: ColdStartRu
   const { answer } = run;
   const ok =
     fn === 'alarm'
-      ? answer.statusCode === 200 && !['NOT_FOUND', 'NOT_MANAGED', 'DUPLICATE'].includes(String((JSON.parse(answer.body ?? '{}') as { outcome?: string }).outcome))
+      ? answer.statusCode === 200 &&
+        !['NOT_FOUND', 'NOT_MANAGED', 'DUPLICATE'].includes(String((JSON.parse(answer.body ?? '{}') as { outcome?: string }).outcome))
       : answer.instances === 1 && answer.errors?.length === 0;
   if (!ok) throw new Error(`cold start (${fn}, ${variant}): the first event did not take the whole path: ${JSON.stringify(answer)}`);
 }

@@ -1,7 +1,8 @@
 // Fleet throughput: ONE timer tick of the BUILT schedule bundle (run by the local Function Compute
 // runner) over a large fleet in one region, with every API call delayed by the latency proxy.
-import { startSystem } from '../src/fc-local/system';
-import type { Fixture } from '../src/local/fixture';
+
+import type { Fixture } from '../local-cloud/fixture';
+import { startSystem } from '../src/sim/system';
 import { startLatencyProxy } from './latency-proxy';
 
 export interface FleetTickResult {
@@ -66,7 +67,8 @@ export async function measureFleetTick(options: { instances: number; latencyMs: 
     const invocations = await system.runner.fireTimersUntil(system.cloud.clock.now());
     const wallMs = performance.now() - started;
     const [tick] = invocations;
-    if (invocations.length !== 1 || !tick?.ok) throw new Error(`fleet tick: expected one successful tick, got ${JSON.stringify(invocations.map((i) => i.error ?? 'ok'))}`);
+    if (invocations.length !== 1 || !tick?.ok)
+      throw new Error(`fleet tick: expected one successful tick, got ${JSON.stringify(invocations.map((i) => i.error ?? 'ok'))}`);
     const summary = tick.result as { instances: number; acted: number; deferred: number; errors: unknown[] };
     if (summary.instances !== options.instances) throw new Error(`fleet tick: the tick saw ${summary.instances} of ${options.instances} instances`);
     const count = (key: string) => proxy.counts.get(key) ?? 0;

@@ -5,9 +5,9 @@
 // Timings come from whatever machine runs this; the table's header names it. On a shared, loaded
 // machine the absolute figures swell, while the cold-start RATIO holds up better (both variants are
 // measured alternately, run by run).
-import { cpus, loadavg, totalmem } from 'node:os';
+
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error: plain ESM build script without type declarations
 import { buildFunctions } from '../scripts/build.mjs';
@@ -37,7 +37,11 @@ async function main(): Promise<number> {
   for (const fn of FUNCTIONS) {
     progress(`cold start of ${fn}: ${COLD_START_RUNS} fresh processes per variant`);
     const file = built[fn]?.outfile as string;
-    const results = await measureColdStarts(fn, { bundled: { file, kind: 'cjs' }, unbundled: { file: await buildUnbundled(fn), kind: 'esm' } }, COLD_START_RUNS);
+    const results = await measureColdStarts(
+      fn,
+      { bundled: { file, kind: 'cjs' }, unbundled: { file: await buildUnbundled(fn), kind: 'esm' } },
+      COLD_START_RUNS,
+    );
     bundles[fn] = {
       bytes: built[fn]?.bytes as number,
       coldStartMs: round(results.bundled?.medianMs as number),
@@ -79,7 +83,10 @@ function round(ms: number): number {
 }
 
 function formatTable(checks: ReturnType<typeof evaluateTargets>): string {
-  const rows = [['figure', 'value', 'baseline / target', 'ratio', 'ok'], ...checks.map((c) => [c.figure, String(c.value), c.target, c.ratio ?? '', c.pass === undefined ? '' : c.pass ? 'yes' : 'NO'])];
+  const rows = [
+    ['figure', 'value', 'baseline / target', 'ratio', 'ok'],
+    ...checks.map((c) => [c.figure, String(c.value), c.target, c.ratio ?? '', c.pass === undefined ? '' : c.pass ? 'yes' : 'NO']),
+  ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
 }

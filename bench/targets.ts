@@ -47,7 +47,13 @@ export interface TargetCheck {
 export function evaluateTargets(figures: PerfFigures, fleet: { acted: number }): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const [fn, b] of Object.entries(figures.bundles)) {
-    checks.push({ figure: `${fn} bundle bytes`, value: b.bytes, target: `<= ${TARGETS.maxBundleBytes}`, ratio: (b.bytes / TARGETS.maxBundleBytes).toFixed(2), pass: b.bytes <= TARGETS.maxBundleBytes });
+    checks.push({
+      figure: `${fn} bundle bytes`,
+      value: b.bytes,
+      target: `<= ${TARGETS.maxBundleBytes}`,
+      ratio: (b.bytes / TARGETS.maxBundleBytes).toFixed(2),
+      pass: b.bytes <= TARGETS.maxBundleBytes,
+    });
     const ratio = b.coldStartMs / b.baselineColdStartMs;
     checks.push({
       figure: `${fn} cold start ms (median)`,
@@ -60,13 +66,34 @@ export function evaluateTargets(figures: PerfFigures, fleet: { acted: number }):
   checks.push({ figure: 'alarm latency p50 ms', value: figures.alarmLatencyMs.p50, target: 'reported' });
   checks.push({ figure: 'alarm latency p99 ms', value: figures.alarmLatencyMs.p99, target: 'reported' });
   const { instances, wallMs, calls } = figures.fleetTick;
-  checks.push({ figure: `fleet tick wall ms (${instances})`, value: wallMs, target: `<= ${TARGETS.maxFleetWallMs}`, ratio: (wallMs / TARGETS.maxFleetWallMs).toFixed(2), pass: wallMs <= TARGETS.maxFleetWallMs });
+  checks.push({
+    figure: `fleet tick wall ms (${instances})`,
+    value: wallMs,
+    target: `<= ${TARGETS.maxFleetWallMs}`,
+    ratio: (wallMs / TARGETS.maxFleetWallMs).toFixed(2),
+    pass: wallMs <= TARGETS.maxFleetWallMs,
+  });
   const maxDescribe = Math.ceil(instances / TARGETS.describePageSize);
   checks.push({ figure: 'DescribeInstances calls', value: calls.DescribeInstances, target: `<= ${maxDescribe}`, pass: calls.DescribeInstances <= maxDescribe });
-  checks.push({ figure: 'DescribeMetricLast calls', value: calls.DescribeMetricLast, target: `<= ${TARGETS.maxMetricCalls}`, pass: calls.DescribeMetricLast <= TARGETS.maxMetricCalls });
-  checks.push({ figure: 'ModifyInstanceNetworkSpec calls', value: calls.ModifyInstanceNetworkSpec, target: `= acted (${fleet.acted})`, pass: calls.ModifyInstanceNetworkSpec === fleet.acted });
+  checks.push({
+    figure: 'DescribeMetricLast calls',
+    value: calls.DescribeMetricLast,
+    target: `<= ${TARGETS.maxMetricCalls}`,
+    pass: calls.DescribeMetricLast <= TARGETS.maxMetricCalls,
+  });
+  checks.push({
+    figure: 'ModifyInstanceNetworkSpec calls',
+    value: calls.ModifyInstanceNetworkSpec,
+    target: `= acted (${fleet.acted})`,
+    pass: calls.ModifyInstanceNetworkSpec === fleet.acted,
+  });
   const maxTablestore = TARGETS.tablestorePerAct * fleet.acted + Math.ceil(instances / TARGETS.historyRowsPerBatch) + TARGETS.tablestoreFixedPerTick;
-  checks.push({ figure: 'Tablestore round trips', value: calls.tablestore, target: `<= 2*${fleet.acted} + ceil(N/200) + 5 = ${maxTablestore}`, pass: calls.tablestore <= maxTablestore });
+  checks.push({
+    figure: 'Tablestore round trips',
+    value: calls.tablestore,
+    target: `<= 2*${fleet.acted} + ceil(N/200) + 5 = ${maxTablestore}`,
+    pass: calls.tablestore <= maxTablestore,
+  });
   checks.push({ figure: 'backtest decisions/s (fast)', value: figures.backtestDecisionsPerSecond ?? 'not measured (no traces)', target: 'reported' });
   return checks;
 }

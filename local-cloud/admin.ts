@@ -45,7 +45,10 @@ const accountSchema = z.strictObject({ balance: z.number().finite().optional(), 
 const instancePatchSchema = z.strictObject({
   Status: z.enum(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped']).optional(),
   OperationLocks: z.array(z.string()).optional(),
-  ExpiredTime: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/, 'expected yyyy-MM-ddTHH:mmZ').optional(),
+  ExpiredTime: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/, 'expected yyyy-MM-ddTHH:mmZ')
+    .optional(),
   EipAddress: z
     .strictObject({ AllocationId: z.string(), IpAddress: z.string(), Bandwidth: z.number().int().nonnegative(), InternetChargeType: z.string() })
     .nullable()

@@ -2,8 +2,8 @@
 // local Alibaba Cloud as a process. Its first stdout line is one JSON object with the endpoints and
 // credentials (nothing is printed before it); logs go to stderr; SIGINT/SIGTERM stop it cleanly.
 import { parseArgs } from 'node:util';
-import { ValidationError } from '../errors';
 import { startLocalCloud } from './cloud';
+import { LocalCloudInputError } from './errors';
 
 const USAGE = 'usage: bwscaler cloud [--port N] [--fixture FILE] [--clock real|manual] [--start 2026-11-02T00:00:00Z] [--quiet]';
 
@@ -55,10 +55,22 @@ export async function run(args: string[]): Promise<number> {
       ...(start !== undefined ? { start } : {}),
       ...(values.quiet
         ? {}
-        : { onCall: (c) => console.error(JSON.stringify({ time: new Date(c.time).toISOString(), service: c.service, action: c.action, code: c.code, instanceId: c.instanceId, fault: c.fault })) }),
+        : {
+            onCall: (c) =>
+              console.error(
+                JSON.stringify({
+                  time: new Date(c.time).toISOString(),
+                  service: c.service,
+                  action: c.action,
+                  code: c.code,
+                  instanceId: c.instanceId,
+                  fault: c.fault,
+                }),
+              ),
+          }),
     });
   } catch (error) {
-    const detail = error instanceof ValidationError ? error.message : String(error);
+    const detail = error instanceof LocalCloudInputError ? error.message : String(error);
     console.error(`bwscaler cloud: ${detail}`);
     return 1;
   }

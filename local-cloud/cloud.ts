@@ -54,7 +54,7 @@ export interface LocalCloudOptions {
   onCall?: (call: CallRecord) => void;
   /**
    * The time clients stamp their requests with (RPC Timestamp, Tablestore x-ots-date); the wall clock
-   * by default. A simulation whose functions run on the simulated clock (src/fc-local) passes the
+   * by default. A simulation whose functions run on the simulated clock (local-cloud/fc) passes the
    * cloud's own clock here, so the freshness checks compare like with like.
    */
   wallNow?: () => number;

@@ -36,17 +36,44 @@ const FIRST_ORDER_ID = 21_000_000_000_000_001n;
 
 /** Real region ids (the docs' region list); DescribeInstances in any other region is InvalidRegionId.NotFound. */
 const KNOWN_REGIONS = new Set([
-  'cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen', 'cn-qingdao', 'cn-zhangjiakou', 'cn-huhehaote',
-  'cn-wulanchabu', 'cn-chengdu', 'cn-guangzhou', 'cn-hongkong', 'ap-southeast-1', 'ap-southeast-3',
-  'ap-southeast-5', 'ap-northeast-1', 'ap-south-1', 'us-west-1', 'us-east-1', 'eu-central-1', 'eu-west-1', 'me-east-1',
+  'cn-hangzhou',
+  'cn-shanghai',
+  'cn-beijing',
+  'cn-shenzhen',
+  'cn-qingdao',
+  'cn-zhangjiakou',
+  'cn-huhehaote',
+  'cn-wulanchabu',
+  'cn-chengdu',
+  'cn-guangzhou',
+  'cn-hongkong',
+  'ap-southeast-1',
+  'ap-southeast-3',
+  'ap-southeast-5',
+  'ap-northeast-1',
+  'ap-south-1',
+  'us-west-1',
+  'us-east-1',
+  'eu-central-1',
+  'eu-west-1',
+  'me-east-1',
 ]);
 
 const INSTANCE_STATUSES = ['Pending', 'Starting', 'Running', 'Stopping', 'Stopped'];
 
 /** Parameters every RPC call carries; they are not part of what a ClientToken fingerprints. */
 const COMMON_PARAMS = new Set([
-  'AccessKeyId', 'Action', 'ClientToken', 'Format', 'SecurityToken', 'Signature', 'SignatureMethod',
-  'SignatureNonce', 'SignatureVersion', 'Timestamp', 'Version',
+  'AccessKeyId',
+  'Action',
+  'ClientToken',
+  'Format',
+  'SecurityToken',
+  'Signature',
+  'SignatureMethod',
+  'SignatureNonce',
+  'SignatureVersion',
+  'Timestamp',
+  'Version',
 ]);
 
 // ---------------------------------------------------------------------------------------------
@@ -229,15 +256,27 @@ export function createEcs(world: World): Ecs {
     // 2. The request itself.
     const instance = instanceOf(params);
     const chargeType = parseChargeType(params.NetworkChargeType) ?? instance.InternetChargeType;
-    const out = parseInteger(params.InternetMaxBandwidthOut, 'InvalidInternetMaxBandwidthOut.ValueNotSupported', 'The specified InternetMaxBandwidthOut is beyond the permitted range.');
-    const inbound = parseInteger(params.InternetMaxBandwidthIn, 'InvalidInternetMaxBandwidthIn.ValueNotSupported', 'The specified InternetMaxBandwidthIn is beyond the permitted range.');
+    const out = parseInteger(
+      params.InternetMaxBandwidthOut,
+      'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+      'The specified InternetMaxBandwidthOut is beyond the permitted range.',
+    );
+    const inbound = parseInteger(
+      params.InternetMaxBandwidthIn,
+      'InvalidInternetMaxBandwidthIn.ValueNotSupported',
+      'The specified InternetMaxBandwidthIn is beyond the permitted range.',
+    );
     if (out === undefined && inbound === undefined && params.NetworkChargeType === undefined) {
       throw missingParameter('InternetMaxBandwidthOut');
     }
     // (A): PayByBandwidth subscription 0–200, every other combination 0–100.
     const maxOut = instance.InstanceChargeType === 'PrePaid' && chargeType === 'PayByBandwidth' ? 200 : 100;
     if (out !== undefined && (out < 0 || out > maxOut)) {
-      throw new RpcError(400, 'InvalidInternetMaxBandwidthOut.ValueNotSupported', `The specified InternetMaxBandwidthOut is beyond the permitted range (0-${maxOut} for ${instance.InstanceChargeType} ${chargeType}).`);
+      throw new RpcError(
+        400,
+        'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+        `The specified InternetMaxBandwidthOut is beyond the permitted range (0-${maxOut} for ${instance.InstanceChargeType} ${chargeType}).`,
+      );
     }
     // (C) and the Java SDK model (@Validation minimum=1, maximum=200).
     if (inbound !== undefined && (inbound < 1 || inbound > 200)) {
@@ -255,14 +294,23 @@ export function createEcs(world: World): Ecs {
       throw new RpcError(403, 'InstanceLockedForSecurity', 'The specified operation is denied as your instance is locked for security reasons.');
     }
     if (isExpiredOrInArrears(instance, now)) {
-      throw new RpcError(403, 'InstanceExpiredOrInArrears', 'The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode).');
+      throw new RpcError(
+        403,
+        'InstanceExpiredOrInArrears',
+        'The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode).',
+      );
     }
     if (instance.EipAddress) {
-      if (temporary) throw new RpcError(400, 'BandwidthUpgradeDenied.EipBoundInstance', 'The specified VPC instance has bound EIP, temporary bandwidth upgrade is denied.');
+      if (temporary)
+        throw new RpcError(400, 'BandwidthUpgradeDenied.EipBoundInstance', 'The specified VPC instance has bound EIP, temporary bandwidth upgrade is denied.');
       throw new RpcError(403, 'InvalidInstance.EipNotSupport', 'The specified vpc instance with eip is not supported, please unassociate eip first.');
     }
     if (instance.Status !== 'Running' && instance.Status !== 'Stopped') {
-      throw new RpcError(400, 'InvalidOperation.InstanceStatusUnsupported', `The current status of the instance (${instance.Status}) does not support this operation, expect status is Running or Stopped.`);
+      throw new RpcError(
+        400,
+        'InvalidOperation.InstanceStatusUnsupported',
+        `The current status of the instance (${instance.Status}) does not support this operation, expect status is Running or Stopped.`,
+      );
     }
     if (instance.InstanceNetworkType === 'classic' && from === 0 && target > 0 && instance.Status !== 'Stopped') {
       throw new RpcError(400, 'InvalidInstanceStatus.NotStopped', 'The specified Instance status is not Stopped.');
@@ -323,7 +371,11 @@ export function createEcs(world: World): Ecs {
     // (A): StartTime `yyyy-MM-ddTHH:mmZ` (minute precision), EndTime `yyyy-MM-ddTHHZ` (hour precision).
     const start = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/.test(params.StartTime) ? Date.parse(params.StartTime) : Number.NaN;
     if (Number.isNaN(start) || start < Math.floor(now / 60_000) * 60_000) {
-      throw new RpcError(400, 'InvalidStartTime.ValueNotSupported', 'The specified StartTime is out of the permitted range (yyyy-MM-ddTHH:mmZ, not in the past).');
+      throw new RpcError(
+        400,
+        'InvalidStartTime.ValueNotSupported',
+        'The specified StartTime is out of the permitted range (yyyy-MM-ddTHH:mmZ, not in the past).',
+      );
     }
     const endMatch = /^(\d{4}-\d{2}-\d{2}T\d{2})Z$/.exec(params.EndTime);
     const end = endMatch ? Date.parse(`${endMatch[1]}:00Z`) : Number.NaN;
@@ -355,7 +407,11 @@ export function createEcs(world: World): Ecs {
       throw new RpcError(403, 'InstanceLockedForSecurity', 'The specified operation is denied as your instance is locked for security reasons.');
     }
     if (isExpiredOrInArrears(instance, world.clock.now())) {
-      throw new RpcError(403, 'InstanceExpiredOrInArrears', 'The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode).');
+      throw new RpcError(
+        403,
+        'InstanceExpiredOrInArrears',
+        'The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode).',
+      );
     }
     if (instance.Status !== 'Running' && instance.Status !== 'Stopped') {
       throw new RpcError(403, 'IncorrectInstanceStatus', 'The current status of the resource does not support this operation.');
@@ -365,7 +421,11 @@ export function createEcs(world: World): Ecs {
       throw new RpcError(403, 'AllocatedAlready', 'There is an IpAddress allocated already for the specified instance.');
     }
     if (instance.InternetMaxBandwidthOut <= 0) {
-      throw new RpcError(400, 'AllocateIpInvalidInstanceBandwidth', 'The InternetMaxBandwidthOut of the specified instance cannot be less than 0 when allocating a public IP.');
+      throw new RpcError(
+        400,
+        'AllocateIpInvalidInstanceBandwidth',
+        'The InternetMaxBandwidthOut of the specified instance cannot be less than 0 when allocating a public IP.',
+      );
     }
     if (params.IpAddress !== undefined) {
       const holder = [...world.instances.values()].find((i) => i.PublicIpAddress.includes(params.IpAddress as string));
@@ -390,7 +450,8 @@ export function createEcs(world: World): Ecs {
       const change = changes.get(orderId);
       if (!order || !change) throw new RangeError(`no order ${orderId}`);
       if (order.status !== 'unpaid') throw new RangeError(`order ${orderId} is ${order.status}, not unpaid`);
-      if (change.amount > world.account.balance) throw new RangeError(`the balance ${world.account.balance} CNY does not cover order ${orderId} (${change.amount} CNY)`);
+      if (change.amount > world.account.balance)
+        throw new RangeError(`the balance ${world.account.balance} CNY does not cover order ${orderId} (${change.amount} CNY)`);
       order.status = 'paid';
       applyChange(change, orderId, world.clock.now());
       return order;
@@ -490,9 +551,27 @@ function describeInstances(world: World, params: Record<string, string>): Record
   const ids = parseIdList(params.InstanceIds, 'InstanceIds');
   const publicIps = parseIdList(params.PublicIpAddresses, 'PublicIpAddresses');
   const eips = parseIdList(params.EipAddresses, 'EipAddresses');
-  const chargeType = enumFilter(params.InstanceChargeType, ['PrePaid', 'PostPaid'], 404, 'InvalidInstanceChargeType.NotFound', 'The specified InstanceChargeType is not found.');
-  const internetChargeType = enumFilter(params.InternetChargeType, ['PayByBandwidth', 'PayByTraffic'], 404, 'InvalidInternetChargeType.ValueNotSupported', 'The specified InternetChargeType is invalid.');
-  const networkType = enumFilter(params.InstanceNetworkType, ['vpc', 'classic'], 404, 'InvalidNetworkType.NotFound', 'The specified InstanceNetworkType is not found.');
+  const chargeType = enumFilter(
+    params.InstanceChargeType,
+    ['PrePaid', 'PostPaid'],
+    404,
+    'InvalidInstanceChargeType.NotFound',
+    'The specified InstanceChargeType is not found.',
+  );
+  const internetChargeType = enumFilter(
+    params.InternetChargeType,
+    ['PayByBandwidth', 'PayByTraffic'],
+    404,
+    'InvalidInternetChargeType.ValueNotSupported',
+    'The specified InternetChargeType is invalid.',
+  );
+  const networkType = enumFilter(
+    params.InstanceNetworkType,
+    ['vpc', 'classic'],
+    404,
+    'InvalidNetworkType.NotFound',
+    'The specified InstanceNetworkType is not found.',
+  );
   const status = enumFilter(params.Status, INSTANCE_STATUSES, 404, 'InvalidStatus.NotFound', 'The specified Status is not found.');
   const tags = parseTagFilter(params);
   const page = parsePaging(params);
@@ -568,7 +647,8 @@ function parseTagFilter(params: Record<string, string>): Array<{ key: string; va
 function parsePaging(params: Record<string, string>): { offset: number; size: number } {
   const tokenMode = params.NextToken !== undefined || params.MaxResults !== undefined;
   const size = positiveInteger(tokenMode ? params.MaxResults : params.PageSize, tokenMode ? 'MaxResults' : 'PageSize', 10);
-  if (size > 100) throw new RpcError(400, 'InvalidParameter', `The specified parameter ${tokenMode ? 'MaxResults' : 'PageSize'} is beyond the permitted range (1-100).`);
+  if (size > 100)
+    throw new RpcError(400, 'InvalidParameter', `The specified parameter ${tokenMode ? 'MaxResults' : 'PageSize'} is beyond the permitted range (1-100).`);
   if (tokenMode) {
     const offset = params.NextToken ? decodeNextToken(params.NextToken) : 0;
     return { offset, size };

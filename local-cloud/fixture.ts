@@ -3,7 +3,7 @@
 // is a typo, and the error names the path.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { ValidationError } from '../errors';
+import { LocalCloudInputError } from './errors';
 import type { DemandSpec, LocalInstance } from './model';
 
 export const DEFAULT_REGION = 'cn-hangzhou';
@@ -32,9 +32,7 @@ const demandSchema = z.discriminatedUnion('kind', [
     weekendFactor: z.number().nonnegative().optional(),
     noise: z.number().min(0).max(1).optional(),
     seed: z.number().int().optional(),
-    flashCrowds: z
-      .array(z.strictObject({ start: timeSchema, durationSeconds: z.number().positive(), extraMbps: z.number() }))
-      .optional(),
+    flashCrowds: z.array(z.strictObject({ start: timeSchema, durationSeconds: z.number().positive(), extraMbps: z.number() })).optional(),
   }),
 ]);
 
@@ -110,7 +108,7 @@ export function parseFixture(input: unknown, start: number, source = 'fixture'):
   const result = fixtureSchema.safeParse(input);
   if (!result.success) {
     const issues = result.error.issues.map((issue) => `${source}: ${formatPath(issue.path)}: ${issue.message}`);
-    throw new ValidationError(`invalid local cloud fixture\n  ${issues.join('\n  ')}`, issues);
+    throw new LocalCloudInputError(`invalid local cloud fixture\n  ${issues.join('\n  ')}`, issues);
   }
   const fixture = result.data;
   const regionId = fixture.regionId ?? DEFAULT_REGION;
@@ -118,7 +116,7 @@ export function parseFixture(input: unknown, start: number, source = 'fixture'):
   const instances = (fixture.instances ?? demoFleet()).map((raw, index) => {
     if (ids.has(raw.InstanceId)) {
       const issue = `${source}: instances[${index}].InstanceId: duplicate instance id ${raw.InstanceId}`;
-      throw new ValidationError(issue, [issue]);
+      throw new LocalCloudInputError(issue, [issue]);
     }
     ids.add(raw.InstanceId);
     return toLocalInstance(instanceSchema.parse(raw), index, regionId, start);
@@ -144,19 +142,24 @@ export async function loadFixtureFile(path: string, start: number): Promise<Reso
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ValidationError(`cannot read fixture ${path}: ${(error as Error).message}`, undefined, { cause: error });
+    throw new LocalCloudInputError(`cannot read fixture ${path}: ${(error as Error).message}`, undefined, { cause: error });
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`fixture ${path} is not JSON: ${(error as Error).message}`, undefined, { cause: error });
+    throw new LocalCloudInputError(`fixture ${path} is not JSON: ${(error as Error).message}`, undefined, { cause: error });
   }
   return parseFixture(json, start, path);
 }
 
 function formatPath(path: PropertyKey[]): string {
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path.length === 0
+    ? '(root)'
+    : path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+        .join('')
+        .replace(/^\./, '');
 }
 
 function toLocalInstance(raw: z.output<typeof instanceSchema>, index: number, regionId: string, start: number): LocalInstance {

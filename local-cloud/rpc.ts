@@ -193,11 +193,7 @@ export function createRpcEndpoint(world: World, services: RpcService[], options:
       if (fault.html502) return { reply: html502(), code: 'HTML502' };
       if (fault.timeout) return { reply: null, code: 'Timeout' };
       if (fault.code) {
-        const error = new RpcError(
-          fault.status ?? DOCUMENTED_STATUS[fault.code] ?? 400,
-          fault.code,
-          fault.message ?? `Injected fault ${fault.code}.`,
-        );
+        const error = new RpcError(fault.status ?? DOCUMENTED_STATUS[fault.code] ?? 400, fault.code, fault.message ?? `Injected fault ${fault.code}.`);
         return { reply: errorReply(error, requestId, hostId, format), code: fault.code };
       }
       return undefined;

@@ -1,11 +1,11 @@
 // `npm run chaos`: the long chaos run (issue 7). 50 instances over a simulated month on the local
 // cloud, with faults, duplicated/delayed/reordered alarms, concurrent invocations and SIGKILLed
-// children (src/chaos/run.ts). Progress goes to stderr; the LAST line on stdout is the JSON summary.
+// children (test/chaos/run.ts). Progress goes to stderr; the LAST line on stdout is the JSON summary.
 // Exit 1 when any violation is counted or no crash was survived.
 //
 //   npm run chaos -- [--instances 50] [--days 30] [--seed 1] [--crashes 3]
 import { parseArgs } from 'node:util';
-import { runChaos } from '../src/chaos/run';
+import { runChaos } from '../test/chaos/run';
 
 const { values } = parseArgs({
   options: {

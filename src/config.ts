@@ -5,8 +5,8 @@
 // unknown BWSCALER_* variable is an error too, because a typo would otherwise silently fall back to
 // a default.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from './errors';
 import type { Credentials } from './adapters/pop';
+import { ConfigError } from './errors';
 
 export interface NotifyConfig {
   url: string;
@@ -85,9 +85,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   if (dingTalkSecret !== undefined && env.BWSCALER_NOTIFY_URL === undefined) {
     problems.push('BWSCALER_DINGTALK_SECRET: set without BWSCALER_NOTIFY_URL (the robot URL it signs for)');
   }
-  const replayWindowSeconds = read('BWSCALER_REPLAY_WINDOW_SECONDS', (v) =>
-    v === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : integerIn(v, 10, 86_400),
-  );
+  const replayWindowSeconds = read('BWSCALER_REPLAY_WINDOW_SECONDS', (v) => (v === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : integerIn(v, 10, 86_400)));
   // ECS rate limits are per account and shared with the console (facts §3.5): a large fleet may need
   // fewer orders per tick than the default, a busy account fewer still.
   const maxOrdersPerTick = read('BWSCALER_MAX_ORDERS_PER_TICK', (v) => (v === undefined ? undefined : integerIn(v, 1, 5000)));

@@ -29,10 +29,7 @@ const parameterNames = SECRET_PARAMETERS.map((name) => name.replace(/[-_]/g, '[-
 // `Name=value` in a query string, form body or header dump; `"name": "value"` or `name: 'value'`
 // in JSON and util.inspect output. The lookbehind keeps `design=` or `resign=` intact; the value
 // stops at the delimiters that end it in those notations.
-const SECRET_ASSIGNMENT = new RegExp(
-  `(?<![A-Za-z0-9])((?:${parameterNames})["']?\\s*[=:]\\s*["']?)([^"'&\\s,;}\\]]+)`,
-  'gi',
-);
+const SECRET_ASSIGNMENT = new RegExp(`(?<![A-Za-z0-9])((?:${parameterNames})["']?\\s*[=:]\\s*["']?)([^"'&\\s,;}\\]]+)`, 'gi');
 
 /**
  * Removes credentials from free text: the values of well-known secret parameters, and every
@@ -82,10 +79,7 @@ export interface Logger {
 
 export const MIN_SECRET_LENGTH = 8;
 
-export function createLogger(
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-  options: { now?: () => number } = {},
-): Logger {
+export function createLogger(write: (line: string) => void = (line) => process.stdout.write(`${line}\n`), options: { now?: () => number } = {}): Logger {
   const now = options.now ?? Date.now;
   const secrets = new Set<string>();
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chunk, mapWithConcurrency } from '../../src/adapters/concurrency';
+import { chunk, mapWithConcurrency } from '../src/concurrency';
 
 describe('mapWithConcurrency', () => {
   it('never has more than `limit` calls in flight and keeps the input order', async () => {

@@ -38,8 +38,16 @@ describe('loadConfig', () => {
       env: { ...minimal, BWSCALER_ECS_ENDPOINT: 'http://127.0.0.1:8001/', BWSCALER_CMS_ENDPOINT: 'http://127.0.0.1:8002' },
       expected: { ecsEndpoint: 'http://127.0.0.1:8001', cmsEndpoint: 'http://127.0.0.1:8002' },
     },
-    { name: 'a policy file path', env: { ...minimal, BWSCALER_POLICY: '/etc/bwscaler/policy.yaml' }, expected: { policy: { text: 'from file', source: '/etc/bwscaler/policy.yaml' } } },
-    { name: 'an inline JSON policy', env: { ...minimal, BWSCALER_POLICY: '{"name":"web"}' }, expected: { policy: { text: '{"name":"web"}', source: 'BWSCALER_POLICY' } } },
+    {
+      name: 'a policy file path',
+      env: { ...minimal, BWSCALER_POLICY: '/etc/bwscaler/policy.yaml' },
+      expected: { policy: { text: 'from file', source: '/etc/bwscaler/policy.yaml' } },
+    },
+    {
+      name: 'an inline JSON policy',
+      env: { ...minimal, BWSCALER_POLICY: '{"name":"web"}' },
+      expected: { policy: { text: '{"name":"web"}', source: 'BWSCALER_POLICY' } },
+    },
     {
       name: 'a DingTalk robot with its secret',
       env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://oapi.dingtalk.com/robot/send?access_token=t', BWSCALER_DINGTALK_SECRET: 'SEC0123456789abcdef' },
@@ -50,7 +58,11 @@ describe('loadConfig', () => {
       env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://oapi.dingtalk.com/robot/send?access_token=t' },
       expected: { notify: { url: 'https://oapi.dingtalk.com/robot/send?access_token=t', kind: 'dingtalk' } },
     },
-    { name: 'a generic webhook', env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://hooks.example.com/x' }, expected: { notify: { url: 'https://hooks.example.com/x', kind: 'webhook' } } },
+    {
+      name: 'a generic webhook',
+      env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://hooks.example.com/x' },
+      expected: { notify: { url: 'https://hooks.example.com/x', kind: 'webhook' } },
+    },
     { name: 'a webhook token', env: { ...minimal, BWSCALER_WEBHOOK_TOKEN: '0123456789abcdef' }, expected: { webhookToken: '0123456789abcdef' } },
     { name: 'a replay window', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '900' }, expected: { replayWindowSeconds: 900 } },
     { name: 'an ECS write budget per tick', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '40' }, expected: { maxOrdersPerTick: 40 } },
@@ -59,7 +71,11 @@ describe('loadConfig', () => {
       env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' },
       expected: { credentials: { accessKeyId: 'STS.id', accessKeySecret: 'secret', securityToken: 'tok' } },
     },
-    { name: 'empty optional variables, as the FC console leaves them', env: { ...minimal, BWSCALER_NOTIFY_URL: '', BWSCALER_WEBHOOK_TOKEN: ' ' }, expected: { webhookToken: '' } },
+    {
+      name: 'empty optional variables, as the FC console leaves them',
+      env: { ...minimal, BWSCALER_NOTIFY_URL: '', BWSCALER_WEBHOOK_TOKEN: ' ' },
+      expected: { webhookToken: '' },
+    },
   ];
 
   it.each(valid)('reads $name', ({ env, expected }) => {
@@ -72,21 +88,45 @@ describe('loadConfig', () => {
     { name: 'no region', env: { ...minimal, BWSCALER_REGION: undefined }, mentions: 'BWSCALER_REGION: required' },
     { name: 'a region that is not a region id', env: { ...minimal, BWSCALER_REGION: 'Hangzhou' }, mentions: 'BWSCALER_REGION: "Hangzhou" is not a region id' },
     { name: 'an endpoint without scheme', env: { ...minimal, BWSCALER_ECS_ENDPOINT: '127.0.0.1:8001' }, mentions: 'BWSCALER_ECS_ENDPOINT' },
-    { name: 'an ftp endpoint', env: { ...minimal, BWSCALER_CMS_ENDPOINT: 'ftp://x' }, mentions: 'BWSCALER_CMS_ENDPOINT: "ftp://x" must start with https:// or http://' },
+    {
+      name: 'an ftp endpoint',
+      env: { ...minimal, BWSCALER_CMS_ENDPOINT: 'ftp://x' },
+      mentions: 'BWSCALER_CMS_ENDPOINT: "ftp://x" must start with https:// or http://',
+    },
     { name: 'no Tablestore endpoint', env: { ...minimal, BWSCALER_OTS_ENDPOINT: undefined }, mentions: 'BWSCALER_OTS_ENDPOINT: required' },
     { name: 'a Tablestore instance name with an underscore', env: { ...minimal, BWSCALER_OTS_INSTANCE: 'bw_scaler' }, mentions: 'BWSCALER_OTS_INSTANCE' },
     { name: 'no policy', env: { ...minimal, BWSCALER_POLICY: undefined }, mentions: 'BWSCALER_POLICY: required' },
-    { name: 'a policy path that does not exist', env: { ...minimal, BWSCALER_POLICY: 'missing.yaml' }, mentions: 'BWSCALER_POLICY: cannot read policy file "missing.yaml" (ENOENT)' },
+    {
+      name: 'a policy path that does not exist',
+      env: { ...minimal, BWSCALER_POLICY: 'missing.yaml' },
+      mentions: 'BWSCALER_POLICY: cannot read policy file "missing.yaml" (ENOENT)',
+    },
     { name: 'a short webhook token', env: { ...minimal, BWSCALER_WEBHOOK_TOKEN: 'abc' }, mentions: 'BWSCALER_WEBHOOK_TOKEN: must have at least 16 characters' },
-    { name: 'a DingTalk secret without a URL', env: { ...minimal, BWSCALER_DINGTALK_SECRET: 'SEC0123456789' }, mentions: 'BWSCALER_DINGTALK_SECRET: set without BWSCALER_NOTIFY_URL' },
+    {
+      name: 'a DingTalk secret without a URL',
+      env: { ...minimal, BWSCALER_DINGTALK_SECRET: 'SEC0123456789' },
+      mentions: 'BWSCALER_DINGTALK_SECRET: set without BWSCALER_NOTIFY_URL',
+    },
     {
       name: 'a DingTalk secret that is not one',
       env: { ...minimal, BWSCALER_NOTIFY_URL: 'https://oapi.dingtalk.com/robot/send', BWSCALER_DINGTALK_SECRET: 'access-token-pasted' },
       mentions: 'BWSCALER_DINGTALK_SECRET: expected the robot signing secret',
     },
-    { name: 'a fractional replay window', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '1.5' }, mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: "1.5" is not a whole number' },
-    { name: 'a replay window of a week', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '604800' }, mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: 604800 is outside 10..86400' },
-    { name: 'a write budget of zero orders', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '0' }, mentions: 'BWSCALER_MAX_ORDERS_PER_TICK: 0 is outside 1..5000' },
+    {
+      name: 'a fractional replay window',
+      env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '1.5' },
+      mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: "1.5" is not a whole number',
+    },
+    {
+      name: 'a replay window of a week',
+      env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '604800' },
+      mentions: 'BWSCALER_REPLAY_WINDOW_SECONDS: 604800 is outside 10..86400',
+    },
+    {
+      name: 'a write budget of zero orders',
+      env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '0' },
+      mentions: 'BWSCALER_MAX_ORDERS_PER_TICK: 0 is outside 1..5000',
+    },
     { name: 'half a key pair', env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, mentions: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET: required' },
     { name: 'a token without keys', env: { ...minimal, ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' }, mentions: 'ALIBABA_CLOUD_SECURITY_TOKEN: set without' },
     { name: 'a misspelt variable', env: { ...minimal, BWSCALER_REPLAY_WINDOW: '60' }, mentions: 'BWSCALER_REPLAY_WINDOW: unknown variable' },
@@ -102,7 +142,13 @@ describe('loadConfig', () => {
   it('reports every problem at once', () => {
     const act = () => loadConfig({ BWSCALER_REGION: 'x', BWSCALER_TYPO: '1' }, { readFile: noFiles });
 
-    for (const problem of ['BWSCALER_TYPO: unknown', 'BWSCALER_REGION: "x"', 'BWSCALER_OTS_ENDPOINT: required', 'BWSCALER_OTS_INSTANCE: required', 'BWSCALER_POLICY: required']) {
+    for (const problem of [
+      'BWSCALER_TYPO: unknown',
+      'BWSCALER_REGION: "x"',
+      'BWSCALER_OTS_ENDPOINT: required',
+      'BWSCALER_OTS_INSTANCE: required',
+      'BWSCALER_POLICY: required',
+    ]) {
       expect(act).toThrow(problem);
     }
   });

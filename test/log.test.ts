@@ -48,7 +48,12 @@ describe('redact', () => {
       gone: ['robot-token', 'abc%3D'],
       kept: ['timestamp=1'],
     },
-    { name: 'ordinary words that end like a secret parameter', text: 'design=final resign=no signatures', gone: [], kept: ['design=final resign=no signatures'] },
+    {
+      name: 'ordinary words that end like a secret parameter',
+      text: 'design=final resign=no signatures',
+      gone: [],
+      kept: ['design=final resign=no signatures'],
+    },
   ];
 
   it.each(rows)('removes the secret values of $name', ({ text, gone, kept }) => {

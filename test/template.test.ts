@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readTemplate, type TemplateSummary } from '../local-cloud/fc/template';
 import { CONFIG_VARIABLES } from '../src/config';
-import { readTemplate, type TemplateSummary } from '../src/fc-local/template';
-import { buildOnce, ROOT } from '../src/fc-local/system';
+import { buildOnce, ROOT } from '../src/sim/system';
 
 /** Function Compute timer cron: six fields, seconds first (facts §5.4). */
 function isSixFieldCron(expression: string): boolean {

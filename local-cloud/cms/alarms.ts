@@ -166,7 +166,8 @@ function parseRule(params: Record<string, string>, now: number, previous: AlarmR
   const periodSeconds = positiveInteger(params, 'Period', 60);
   if (periodSeconds % 60 !== 0) throw invalidParameter('Period', `ECS basic metrics have periods that are multiples of 60 seconds, got ${periodSeconds}`);
   const silenceTimeSeconds = positiveInteger(params, 'SilenceTime', DEFAULT_SILENCE_SECONDS);
-  if (silenceTimeSeconds < MIN_SILENCE_SECONDS) throw invalidParameter('SilenceTime', `the minimum is ${MIN_SILENCE_SECONDS} seconds, got ${silenceTimeSeconds}`);
+  if (silenceTimeSeconds < MIN_SILENCE_SECONDS)
+    throw invalidParameter('SilenceTime', `the minimum is ${MIN_SILENCE_SECONDS} seconds, got ${silenceTimeSeconds}`);
   const resourcesRaw = optional(params, 'Resources');
   const webhook = httpUrl(params, 'Webhook');
   const eventBridgeUrl = httpUrl(params, EVENTBRIDGE_URL_PARAM);
@@ -337,7 +338,9 @@ export function createAlarmService(world: AlarmWorld, delivery: DeliveryOptions)
         return { Code: '200', Success: true, Message: '' };
       },
       DescribeMetricRuleList(params) {
-        const ids = optional(params, 'RuleIds')?.split(',').map((id) => id.trim());
+        const ids = optional(params, 'RuleIds')
+          ?.split(',')
+          .map((id) => id.trim());
         const name = optional(params, 'RuleName');
         const namespace = optional(params, 'Namespace');
         const metricName = optional(params, 'MetricName');

@@ -138,10 +138,7 @@ export async function deliver(request: DeliveryRequest, options: DeliveryOptions
   return false;
 }
 
-async function postOnce(
-  request: DeliveryRequest,
-  options: DeliveryOptions,
-): Promise<{ outcome: 'delivered' | 'failed'; status?: number; error?: string }> {
+async function postOnce(request: DeliveryRequest, options: DeliveryOptions): Promise<{ outcome: 'delivered' | 'failed'; status?: number; error?: string }> {
   try {
     const response = await options.fetch(request.url, {
       method: 'POST',

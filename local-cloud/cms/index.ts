@@ -6,9 +6,9 @@ import { type AlarmEngine, createAlarmService } from './alarms';
 import type { Delivery } from './callback';
 import { queryMetric } from './query';
 
-export type { AlarmEngine, AlarmRule, Escalation, ResourceState, TriggerLevel, AlarmLevel } from './alarms';
+export type { AlarmEngine, AlarmLevel, AlarmRule, Escalation, ResourceState, TriggerLevel } from './alarms';
 export { EVENTBRIDGE_URL_PARAM } from './alarms';
-export type { Delivery, CallbackFields } from './callback';
+export type { CallbackFields, Delivery } from './callback';
 export { ECS_NAMESPACE, METRICS } from './metrics';
 export { bandwidthAt, demandMbps, servedMbps } from './traffic';
 
@@ -40,7 +40,13 @@ const DEFAULT_USER_ID = '1234567890123456';
 export function createCms(world: { clock: Clock; instances: Map<string, LocalInstance>; userId?: string }, options: CmsOptions = {}): Cms {
   let lagSeconds = checkedLag(options.reportingLagSeconds ?? 60);
   const userId = world.userId ?? DEFAULT_USER_ID;
-  const source = { instances: world.instances, userId, get lagSeconds() { return lagSeconds; } };
+  const source = {
+    instances: world.instances,
+    userId,
+    get lagSeconds() {
+      return lagSeconds;
+    },
+  };
   const alarms = createAlarmService(
     { instances: world.instances, userId, lagSeconds: () => lagSeconds },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },

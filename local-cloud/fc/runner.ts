@@ -186,9 +186,7 @@ export async function startFcRunner(options: FcRunnerOptions): Promise<FcRunner>
         rawPath,
         body: binary ? body.toString('base64') : text,
         isBase64Encoded: binary,
-        headers: Object.fromEntries(
-          Object.entries(req.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), String(v)]),
-        ),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.replace(/(^|-)([a-z])/g, (m) => m.toUpperCase()), String(v)])),
         queryParameters: Object.fromEntries(url.searchParams),
         requestContext: {
           accountId,
@@ -211,7 +209,10 @@ export async function startFcRunner(options: FcRunnerOptions): Promise<FcRunner>
         res.writeHead(502, { 'content-type': 'text/plain' }).end(`function error: ${invocation.error?.message}`);
         return;
       }
-      const result = invocation.result as { statusCode?: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean } | string | undefined;
+      const result = invocation.result as
+        | { statusCode?: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean }
+        | string
+        | undefined;
       if (result && typeof result === 'object' && typeof result.statusCode === 'number') {
         const payload = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : Buffer.from(result.body ?? '');
         res.writeHead(result.statusCode, result.headers ?? {}).end(payload);

@@ -3,7 +3,7 @@
 // Intrinsic functions are resolved with the parameters and pseudo parameters given.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { ValidationError } from '../errors';
+import { LocalCloudInputError } from '../errors';
 
 export interface TemplateTrigger {
   name: string;
@@ -50,12 +50,12 @@ function resolve(value: Json, ctx: ResolveContext, path: string): Json {
       const [key, arg] = entries[0] as [string, Json];
       if (key === 'Ref') {
         const name = String(arg);
-        if (!(name in ctx.params)) throw new ValidationError(`${path}: Ref to unknown parameter "${name}"`);
+        if (!(name in ctx.params)) throw new LocalCloudInputError(`${path}: Ref to unknown parameter "${name}"`);
         return ctx.params[name];
       }
       if (key === 'Fn::Sub') {
         return String(arg).replace(/\$\{([^}]+)\}/g, (_, name: string) => {
-          if (!(name in ctx.params)) throw new ValidationError(`${path}: Fn::Sub refers to unknown "${name}"`);
+          if (!(name in ctx.params)) throw new LocalCloudInputError(`${path}: Fn::Sub refers to unknown "${name}"`);
           return ctx.params[name] as string;
         });
       }
@@ -73,7 +73,7 @@ function resolve(value: Json, ctx: ResolveContext, path: string): Json {
 export function readTemplateText(text: string, params: Record<string, string> = {}): TemplateSummary {
   const raw = parse(text) as Record<string, unknown>;
   if (raw?.ROSTemplateFormatVersion !== '2015-09-01') {
-    throw new ValidationError('template: expected ROSTemplateFormatVersion "2015-09-01"');
+    throw new LocalCloudInputError('template: expected ROSTemplateFormatVersion "2015-09-01"');
   }
   const parameters = (raw.Parameters ?? {}) as TemplateSummary['parameters'];
   const values: Record<string, string> = {
@@ -113,7 +113,7 @@ export function readTemplateText(text: string, params: Record<string, string> = 
     if (res.Type !== 'ALIYUN::FC3::Trigger') continue;
     const p = resolve(res.Properties ?? {}, ctx, `Resources.${id}.Properties`) as Record<string, Json>;
     const fn = functions.find((f) => f.functionName === p.FunctionName);
-    if (!fn) throw new ValidationError(`Resources.${id}.Properties.FunctionName: no function "${String(p.FunctionName)}"`);
+    if (!fn) throw new LocalCloudInputError(`Resources.${id}.Properties.FunctionName: no function "${String(p.FunctionName)}"`);
     const config = (p.TriggerConfig ?? {}) as Record<string, Json>;
     const type = String(p.TriggerType);
     if (type !== 'timer' && type !== 'http') continue;

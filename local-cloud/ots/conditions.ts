@@ -4,11 +4,11 @@
 import { parameterInvalid } from './errors';
 import { decodeVariant, PlainBufferError } from './plainbuffer';
 import {
-  decodeMessage,
-  ProtoDecodeError,
   type CompositeColumnValueFilterMsg,
   type ConditionMsg,
+  decodeMessage,
   type FilterMsg,
+  ProtoDecodeError,
   type SingleColumnValueFilterMsg,
 } from './proto';
 import { compareValues, type Value } from './values';
@@ -49,9 +49,7 @@ const FT_COMPOSITE_COLUMN_VALUE = 2;
 export function decodeCondition(msg: ConditionMsg): Condition {
   const rowExistence = ROW_EXISTENCE[msg.rowExistence];
   if (rowExistence === undefined) throw parameterInvalid(`Invalid row existence expectation: ${msg.rowExistence}.`);
-  return msg.columnCondition && msg.columnCondition.length > 0
-    ? { rowExistence, column: decodeColumnFilter(msg.columnCondition) }
-    : { rowExistence };
+  return msg.columnCondition && msg.columnCondition.length > 0 ? { rowExistence, column: decodeColumnFilter(msg.columnCondition) } : { rowExistence };
 }
 
 /** A serialised filter.proto Filter (condition.column_condition, GetRow/GetRange filter). */

@@ -97,8 +97,7 @@ export function createOts(options: OtsOptions): Ots {
       }
       answer = operation(body, store, now);
     } catch (error) {
-      const failure =
-        error instanceof OtsError ? error : new OtsError(500, 'OTSInternalServerError', `Internal server error: ${(error as Error).message}`);
+      const failure = error instanceof OtsError ? error : new OtsError(500, 'OTSInternalServerError', `Internal server error: ${(error as Error).message}`);
       log.push({ action, code: failure.code, time: now });
       return respond(failure.status, encodeMessage('Error', { code: failure.code, message: failure.message }), requestId, now);
     }

@@ -2,14 +2,7 @@
 // it), run it on the store, encode the protobuf response with every proto2-required field set.
 import { decodeColumnFilter, decodeCondition } from './conditions';
 import { OtsError, parameterInvalid } from './errors';
-import {
-  decodeRow,
-  encodePrimaryKey,
-  encodeRow,
-  encodeRows,
-  PlainBufferError,
-  type PlainRow,
-} from './plainbuffer';
+import { decodeRow, encodePrimaryKey, encodeRow, encodeRows, PlainBufferError, type PlainRow } from './plainbuffer';
 import {
   type BatchGetRowMsg,
   type BatchWriteRowMsg,
@@ -121,13 +114,7 @@ export const OPERATIONS: Record<string, Operation> = {
 
   UpdateRow(body, store, now) {
     const req = request<WriteRowMsg>('UpdateRowRequest', body);
-    const result = store.updateRow(
-      req.tableName,
-      plainRow(req.rowChange, 'row_change'),
-      decodeCondition(req.condition),
-      returnContent(req.returnContent),
-      now,
-    );
+    const result = store.updateRow(req.tableName, plainRow(req.rowChange, 'row_change'), decodeCondition(req.condition), returnContent(req.returnContent), now);
     return encodeMessage('UpdateRowResponse', rowResponse(result));
   },
 

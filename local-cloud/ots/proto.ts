@@ -6,10 +6,7 @@ import { dirname, join } from 'node:path';
 import protobuf from 'protobufjs';
 
 const sdkDir = dirname(createRequire(import.meta.url).resolve('tablestore/package.json'));
-const root = protobuf.loadSync([
-  join(sdkDir, 'lib/protocol/tablestore.proto'),
-  join(sdkDir, 'lib/protocol/tablestore_filter.proto'),
-]);
+const root = protobuf.loadSync([join(sdkDir, 'lib/protocol/tablestore.proto'), join(sdkDir, 'lib/protocol/tablestore_filter.proto')]);
 
 /** A request or response message type by its name in `package main.proto` (or `filter.proto.X`). */
 export function messageType(name: string): protobuf.Type {

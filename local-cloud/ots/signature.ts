@@ -16,14 +16,7 @@ export interface AccessKey {
 
 export const API_VERSION = '2015-12-31';
 
-const REQUIRED_HEADERS = [
-  'x-ots-date',
-  'x-ots-apiversion',
-  'x-ots-accesskeyid',
-  'x-ots-instancename',
-  'x-ots-contentmd5',
-  'x-ots-signature',
-] as const;
+const REQUIRED_HEADERS = ['x-ots-date', 'x-ots-apiversion', 'x-ots-accesskeyid', 'x-ots-instancename', 'x-ots-contentmd5', 'x-ots-signature'] as const;
 
 /** The service's documented tolerance between x-ots-date and its own time. */
 const MAX_DATE_SKEW_MS = 15 * 60 * 1000;
@@ -43,10 +36,7 @@ export interface SignedRequest {
  * from the local cloud's (possibly manual, months-away) simulated clock, so the skew check must use
  * the wall clock too.
  */
-export function verifyRequest(
-  request: SignedRequest,
-  expected: { instanceName: string; accessKeys: readonly AccessKey[]; wallClock: number },
-): string {
+export function verifyRequest(request: SignedRequest, expected: { instanceName: string; accessKeys: readonly AccessKey[]; wallClock: number }): string {
   const header = (name: string) => {
     const value = request.headers[name];
     return Array.isArray(value) ? value.join(',') : value;

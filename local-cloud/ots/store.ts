@@ -2,19 +2,10 @@
 // multi-column primary key, versioned cells, conditional writes, and time-to-live measured on the
 // local cloud's clock. Knows nothing about HTTP or protobuf: operations take decoded rows and return
 // rows to encode; every refusal is an OtsError with the service's code.
-import { type Condition, type ColumnFilter, matchesFilter } from './conditions';
+import { type ColumnFilter, type Condition, matchesFilter } from './conditions';
 import { conditionCheckFailed, parameterInvalid, tableExists, tableNotFound } from './errors';
 import type { PlainCell, PlainRow } from './plainbuffer';
-import {
-  comparePrimaryKeys,
-  INT64_MAX,
-  INT64_MIN,
-  type KeyValue,
-  type PkCell,
-  type Value,
-  valueSize,
-  VARIANT_NAMES,
-} from './values';
+import { comparePrimaryKeys, INT64_MAX, INT64_MIN, type KeyValue, type PkCell, VARIANT_NAMES, type Value, valueSize } from './values';
 
 export type PkType = 'INTEGER' | 'STRING' | 'BINARY';
 
@@ -243,8 +234,7 @@ export class OtsStore {
     const rows: PlainRow[] = [];
     let bytes = 0;
     const forward = request.direction === 'FORWARD';
-    const inRange = (r: StoredRow) =>
-      forward ? comparePrimaryKeys(r.primaryKey, end) < 0 : comparePrimaryKeys(r.primaryKey, end) > 0;
+    const inRange = (r: StoredRow) => (forward ? comparePrimaryKeys(r.primaryKey, end) < 0 : comparePrimaryKeys(r.primaryKey, end) > 0);
     // FORWARD walks [start, end) upwards; BACKWARD walks (end, start] downwards.
     let i = forward ? this.lowerBound(table, start) : this.upperBound(table, start) - 1;
     for (; i >= 0 && i < table.rows.length && inRange(table.rows[i]!); i += forward ? 1 : -1) {
@@ -295,8 +285,7 @@ export class OtsStore {
     if (condition.rowExistence === 'EXPECT_EXIST' && !exists) throw conditionCheckFailed();
     if (condition.rowExistence === 'EXPECT_NOT_EXIST' && exists) throw conditionCheckFailed();
     if (condition.column) {
-      const versionsOf = (column: string) =>
-        exists ? this.visible(table, existing.columns.get(column) ?? [], now).map((v) => v.value) : [];
+      const versionsOf = (column: string) => (exists ? this.visible(table, existing.columns.get(column) ?? [], now).map((v) => v.value) : []);
       if (!matchesFilter(condition.column, versionsOf)) throw conditionCheckFailed();
     }
   }
@@ -451,17 +440,13 @@ function checkPrimaryKey(spec: TableSpec, primaryKey: PkCell[], mode: 'read' | '
     if (cell.name !== column.name) throw parameterInvalid(`Validate PK name fail. Input: ${cell.name}, Meta: ${column.name}.`);
     const t = cell.value.type;
     const allowed =
-      t === column.type ||
-      (mode === 'range' && (t === 'INF_MIN' || t === 'INF_MAX')) ||
-      (mode === 'write' && t === 'AUTO_INCREMENT' && column.autoIncrement);
+      t === column.type || (mode === 'range' && (t === 'INF_MIN' || t === 'INF_MAX')) || (mode === 'write' && t === 'AUTO_INCREMENT' && column.autoIncrement);
     if (!allowed) {
       throw parameterInvalid(`Validate PK type fail. Input: ${VARIANT_NAMES[t]}, Meta: ${VARIANT_NAMES[column.type]}.`);
     }
     const size = valueSize(cell.value);
     if (size > MAX_PK_VALUE_BYTES) {
-      throw parameterInvalid(
-        `The length of primary key column: '${cell.name}' exceeds the MaxLength:${MAX_PK_VALUE_BYTES} with CurrentLength:${size}.`,
-      );
+      throw parameterInvalid(`The length of primary key column: '${cell.name}' exceeds the MaxLength:${MAX_PK_VALUE_BYTES} with CurrentLength:${size}.`);
     }
   });
   return primaryKey;
@@ -494,9 +479,7 @@ function checkAttributeCells(spec: TableSpec, cells: PlainCell[], now: number, k
     if (cell.value) {
       const size = valueSize(cell.value);
       if (size > MAX_ATTRIBUTE_VALUE_BYTES) {
-        throw parameterInvalid(
-          `The length of attribute column: '${cell.name}' exceeds the MaxLength:${MAX_ATTRIBUTE_VALUE_BYTES} with CurrentLength:${size}.`,
-        );
+        throw parameterInvalid(`The length of attribute column: '${cell.name}' exceeds the MaxLength:${MAX_ATTRIBUTE_VALUE_BYTES} with CurrentLength:${size}.`);
       }
     }
     // A client-chosen version must lie within the table's allowed deviation from the server's time.
@@ -559,7 +542,10 @@ function applyUpdate(columns: Map<string, Version[]>, cell: PlainCell, now: numb
       putVersion(columns, cell.name, { ts: cell.timestamp ?? now, value: cell.value! });
       return;
     case 'DELETE_ONE_VERSION':
-      columns.set(cell.name, (columns.get(cell.name) ?? []).filter((v) => v.ts !== cell.timestamp));
+      columns.set(
+        cell.name,
+        (columns.get(cell.name) ?? []).filter((v) => v.ts !== cell.timestamp),
+      );
       return;
     case 'DELETE_ALL_VERSIONS':
       columns.delete(cell.name);

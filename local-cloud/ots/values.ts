@@ -10,11 +10,7 @@ export type Value =
   | { type: 'BINARY'; value: Buffer };
 
 /** What a primary-key cell may hold on the wire: a key value, a range bound, or the auto-increment placeholder. */
-export type PkValue =
-  | Extract<Value, { type: 'INTEGER' | 'STRING' | 'BINARY' }>
-  | { type: 'INF_MIN' }
-  | { type: 'INF_MAX' }
-  | { type: 'AUTO_INCREMENT' };
+export type PkValue = Extract<Value, { type: 'INTEGER' | 'STRING' | 'BINARY' }> | { type: 'INF_MIN' } | { type: 'INF_MAX' } | { type: 'AUTO_INCREMENT' };
 
 export type KeyValue = Extract<PkValue, { type: 'INTEGER' | 'STRING' | 'BINARY' }>;
 

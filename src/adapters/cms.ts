@@ -2,10 +2,10 @@
 // instances with as few DescribeMetricLast calls as possible (one per metric name and batch; the
 // API is limited to 50 calls/s per account and its free quota counts calls).
 import * as z from 'zod';
+import { chunk, mapWithConcurrency } from '../concurrency';
 import type { MetricSample, NetworkType } from '../core/types';
 import { CloudApiError } from '../errors';
 import type { MetricApi } from '../ports/cloud';
-import { chunk, mapWithConcurrency } from './concurrency';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from './pop';
 
 export const CMS_API_VERSION = '2019-01-01';
@@ -60,7 +60,8 @@ export function createMetricApi(client: RpcClient, options: { userId?: string } 
       for (const networkType of ['vpc', 'classic'] as const) {
         const ids = [...new Set(instances.filter((i) => i.networkType === networkType).map((i) => i.instanceId))];
         if (ids.length > WHOLE_REGION_ABOVE) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: ids, wholeRegion: true });
-        else for (const batch of chunk(ids, INSTANCES_PER_CALL)) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: batch, wholeRegion: false });
+        else
+          for (const batch of chunk(ids, INSTANCES_PER_CALL)) calls.push({ metricName: OUT_RATE_METRIC[networkType], instanceIds: batch, wholeRegion: false });
       }
       const results = await mapWithConcurrency(calls, CALL_CONCURRENCY, (call) =>
         latestPoints(client, regionId, call.metricName, call.instanceIds, options.userId, call.wholeRegion),
@@ -113,11 +114,7 @@ export type MetricPoint = z.infer<typeof pointSchema>;
  * NextToken. An explicit Success:false is a failure (pop-core only throws for a Code outside its
  * success set); a NextToken that repeats, or more than MAX_PAGES, means paging does not progress.
  */
-export async function* metricPages(
-  client: RpcClient,
-  action: 'DescribeMetricLast' | 'DescribeMetricList',
-  params: RpcParams,
-): AsyncGenerator<MetricPoint[]> {
+export async function* metricPages(client: RpcClient, action: 'DescribeMetricLast' | 'DescribeMetricList', params: RpcParams): AsyncGenerator<MetricPoint[]> {
   const seenTokens = new Set<string>();
   let nextToken: string | undefined;
   do {

@@ -1,10 +1,10 @@
 // ECS (API 2014-05-26) behind the InstanceApi port: DescribeInstances translated to InstanceFacts,
 // ModifyInstanceNetworkSpec for the one knob we turn.
 import * as z from 'zod';
+import { chunk, mapWithConcurrency } from '../concurrency';
 import type { InstanceFacts } from '../core/types';
 import { CloudApiError, ValidationError } from '../errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../ports/cloud';
-import { chunk, mapWithConcurrency } from './concurrency';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from './pop';
 
 export const ECS_API_VERSION = '2014-05-26';
@@ -56,9 +56,7 @@ export function createEcsApi(client: RpcClient): InstanceApi {
       if (query.instanceIds === undefined) return describeAllPages(client, base);
       if (query.instanceIds.length === 0) return [];
       const batches = chunk([...new Set(query.instanceIds)], IDS_PER_CALL);
-      const pages = await mapWithConcurrency(batches, DESCRIBE_CONCURRENCY, (ids) =>
-        describeAllPages(client, { ...base, InstanceIds: JSON.stringify(ids) }),
-      );
+      const pages = await mapWithConcurrency(batches, DESCRIBE_CONCURRENCY, (ids) => describeAllPages(client, { ...base, InstanceIds: JSON.stringify(ids) }));
       return pages.flat();
     },
 

@@ -59,12 +59,7 @@ export interface RpcClient {
 /** The real service default is 3000 ms (httpx TIMEOUT); it is explicit here so callers think about it. */
 export const DEFAULT_TIMEOUT_MS = 3000;
 
-export function createRpcClient(options: {
-  endpoint: string;
-  apiVersion: string;
-  credentials: CredentialsSource;
-  timeoutMs?: number;
-}): RpcClient {
+export function createRpcClient(options: { endpoint: string; apiVersion: string; credentials: CredentialsSource; timeoutMs?: number }): RpcClient {
   const { endpoint, apiVersion, credentials } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const readCredentials = typeof credentials === 'function' ? credentials : () => credentials;
@@ -109,12 +104,7 @@ function checkedCredentials(credentials: Credentials | undefined): Credentials {
  * own are the POP-wide ones (Throttling*, InternalError, ServiceUnavailable, signature and key
  * errors) that CloudMonitor answers too.
  */
-export async function callRpc(
-  client: RpcClient,
-  action: string,
-  params: RpcParams,
-  options: { method: 'POST' | 'GET' },
-): Promise<RpcResponse> {
+export async function callRpc(client: RpcClient, action: string, params: RpcParams, options: { method: 'POST' | 'GET' }): Promise<RpcResponse> {
   let body: RpcResponse;
   let entry: PopEntry;
   try {
@@ -146,7 +136,12 @@ export function parseResponse<T>(schema: z.ZodType<T>, body: unknown, where: str
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`);
   const requestId = (body as RpcResponse | undefined)?.RequestId;
-  throw new CloudApiError(`unexpected ${where} response: ${issues.join('; ')}`, 'InvalidResponse', 'rejected', typeof requestId === 'string' ? requestId : undefined);
+  throw new CloudApiError(
+    `unexpected ${where} response: ${issues.join('; ')}`,
+    'InvalidResponse',
+    'rejected',
+    typeof requestId === 'string' ? requestId : undefined,
+  );
 }
 
 const NETWORK_ERROR_CODES = new Set([
@@ -223,12 +218,7 @@ function sanitized(name: string, code: string, message: string, extra: Record<st
 const lower = (codes: string[]) => new Set(codes.map((code) => code.toLowerCase()));
 
 /** Billing or security states only the account owner can clear. */
-const NEEDS_HUMAN = lower([
-  'InvalidAccountStatus.NotEnoughBalance',
-  'Account.Arrearage',
-  'InstanceExpiredOrInArrears',
-  'InstanceLockedForSecurity',
-]);
+const NEEDS_HUMAN = lower(['InvalidAccountStatus.NotEnoughBalance', 'Account.Arrearage', 'InstanceExpiredOrInArrears', 'InstanceLockedForSecurity']);
 const AUTH = lower(['SignatureDoesNotMatch', 'IncompleteSignature', 'MissingCredentials']);
 const AUTH_PREFIXES = ['invalidaccesskeyid', 'invalidsecuritytoken', 'forbidden.'];
 /**

@@ -1,11 +1,12 @@
 // The operator commands' view of the environment contract (src/config.ts): region, endpoints,
 // credentials and the webhook token, plus the RPC clients and the policy document built from them.
-import { createRpcClient, type Credentials, type RpcClient } from '../adapters/pop';
+
 import { CMS_API_VERSION } from '../adapters/cms';
 import { ECS_API_VERSION } from '../adapters/ecs';
+import { type Credentials, createRpcClient, type RpcClient } from '../adapters/pop';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
-import { loadPolicyFile, parsePolicyDocument, type PolicyDocument } from '../policy/load';
+import { loadPolicyFile, type PolicyDocument, parsePolicyDocument } from '../policy/load';
 import { MEMORY_ENDPOINT } from '../state/index';
 import type { Env } from './command';
 

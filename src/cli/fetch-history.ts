@@ -13,6 +13,7 @@ import { ECS_NAMESPACE, metricPages, OUT_RATE_METRIC } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
 import type { RpcClient, RpcParams } from '../adapters/pop';
 import { BwscalerError } from '../errors';
+import { openClients, readCloudAccess } from './cloud-access';
 import {
   type CommandIo,
   type Env,
@@ -26,7 +27,6 @@ import {
   runCommand,
   UsageError,
 } from './command';
-import { openClients, readCloudAccess } from './cloud-access';
 
 /** The rate metrics of acs_ecs_dashboard, all in bit/s (facts §4.1); the `_Percent` ones are not. */
 export const RATE_METRICS = ['VPC_PublicIP_InternetOutRate', 'InternetOutRate', 'VPC_PublicIP_InternetInRate', 'InternetInRate'] as const;
@@ -76,7 +76,6 @@ export interface RatePoint {
   bps: number;
 }
 
-
 /**
  * Every point of one instance's metric in (from, to], oldest first, walking the range a day at a
  * time and each day's pages by NextToken. Two series of one instance at one time (a second `ip`
@@ -106,7 +105,6 @@ export async function fetchRateHistory(cms: RpcClient, query: HistoryQuery, opti
   }
   return [...byTime].map(([at, bps]) => ({ at, bps })).sort((a, b) => a.at - b.at);
 }
-
 
 /** The trace CSV src/sim/trace.ts reads. */
 export function traceCsv(points: readonly RatePoint[]): string {

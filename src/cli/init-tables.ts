@@ -1,10 +1,11 @@
 // `bwscaler init-tables`: creates the Tablestore tables the functions use; safe to run twice.
-// Reads the same environment variables as the functions (src/state/index.ts).
+// Reads the same environment variables as the functions (src/cli/store-access.ts).
 import { parseArgs } from 'node:util';
 import { BwscalerError, ConfigError } from '../errors';
-import { MEMORY_ENDPOINT, tablestoreConfigFromEnv } from './index';
-import { DEFAULT_HISTORY_TTL_SECONDS } from './rules';
-import { ensureTables } from './tables';
+import { MEMORY_ENDPOINT } from '../state/index';
+import { DEFAULT_HISTORY_TTL_SECONDS } from '../state/rules';
+import { ensureTables } from '../state/tables';
+import { tablestoreConfigFromEnv } from './store-access';
 
 const USAGE = `usage: bwscaler init-tables [--history-ttl-days N]
 

@@ -16,10 +16,11 @@ import { BwscalerError } from '../errors';
 import type { InstanceApi, MetricApi } from '../ports/cloud';
 import { emptyState, type StateStore } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
-import { createMemoryStore, createStoreFromEnv } from '../state/index';
-import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
+import { createMemoryStore } from '../state/index';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
 import { describeFleet, type ManagedInstance } from './fleet';
+import { createStoreFromEnv } from './store-access';
 
 const USAGE = `usage: bwscaler plan [--policy FILE] [--json]
 

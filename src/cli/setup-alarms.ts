@@ -12,10 +12,10 @@ import { ECS_NAMESPACE } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from '../adapters/pop';
 import type { NetworkType } from '../core/types';
-import type { PolicyDocument } from '../policy/load';
 import { CloudApiError, ConfigError } from '../errors';
-import { type CommandIo, type Env, EXIT_OK, formatTable, integerFlag, processIo, readFlags, requiredFlag, runCommand, UsageError } from './command';
+import type { PolicyDocument } from '../policy/load';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { type CommandIo, type Env, EXIT_OK, formatTable, integerFlag, processIo, readFlags, requiredFlag, runCommand, UsageError } from './command';
 import { describeFleet, type ManagedInstance } from './fleet';
 
 /** Every rule this command owns starts with this; --prune touches nothing else. */

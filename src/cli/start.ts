@@ -1,7 +1,7 @@
 // `bwscaler start` (`npm start`): the demo. Simulates a week of a synthetic workload on the local
 // cloud, end to end, prints the per-instance summary and writes report.html (src/sim/demo.ts).
 import { type DemoProgress, MAX_DEMO_DAYS } from '../sim/demo';
-import { type CommandIo, EXIT_FAILURE, EXIT_OK, type Env, integerFlag, processIo, readFlags, runCommand } from './command';
+import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, integerFlag, processIo, readFlags, runCommand } from './command';
 
 const USAGE = `usage: bwscaler start [--days N] [--out FILE] [--seed N] [--quiet]
 

@@ -1,8 +1,18 @@
-// The state store the functions write, opened for the read-only commands (status, history) from the
-// same variables the functions use (src/state/index.ts).
+// The state store the functions write, opened for the commands from the same variables the
+// functions use:
+//
+//   BWSCALER_OTS_ENDPOINT            https://<instance>.<region>.ots.aliyuncs.com (or the local
+//                                    cloud's http://127.0.0.1:PORT); `memory:` = an in-memory store,
+//                                    for local runs only: it forgets everything when the process ends
+//   BWSCALER_OTS_INSTANCE            the Tablestore instance name
+//   ALIBABA_CLOUD_ACCESS_KEY_ID      \
+//   ALIBABA_CLOUD_ACCESS_KEY_SECRET   > Function Compute 3.0 sets these from the function's role
+//   ALIBABA_CLOUD_SECURITY_TOKEN     /  (STS); a long-lived key has no token
+import type { Credentials } from '../adapters/pop';
 import { ConfigError } from '../errors';
 import type { StateStore } from '../ports/state-store';
-import { createStoreFromEnv, MEMORY_ENDPOINT } from '../state/index';
+import { createMemoryStore, createTablestoreStore, MEMORY_ENDPOINT } from '../state/index';
+import type { TablestoreConfig } from '../state/tablestore-client';
 import type { Env, Terminal } from './command';
 
 export function openStore(env: Env, out: Terminal): StateStore {
@@ -17,3 +27,32 @@ export function openStore(env: Env, out: Terminal): StateStore {
 
 export const STORE_ENVIRONMENT = `environment: BWSCALER_OTS_ENDPOINT, BWSCALER_OTS_INSTANCE, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN]`;
+
+function required(env: Env, name: string, purpose: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`environment variable ${name} is not set (${purpose})`);
+  return value;
+}
+
+/** The Tablestore connection the environment describes; ConfigError names the first missing variable. */
+export function tablestoreConfigFromEnv(env: Env, credentials?: Credentials): TablestoreConfig {
+  const endpoint = required(env, 'BWSCALER_OTS_ENDPOINT', `the Tablestore endpoint, or ${MEMORY_ENDPOINT}`);
+  if (!/^https?:\/\//.test(endpoint)) {
+    throw new ConfigError(`BWSCALER_OTS_ENDPOINT must start with http:// or https:// (or be ${MEMORY_ENDPOINT}), got "${endpoint}"`);
+  }
+  const instanceName = required(env, 'BWSCALER_OTS_INSTANCE', 'the Tablestore instance name');
+  if (credentials) return { endpoint, instanceName, ...credentials };
+  const token = env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim();
+  return {
+    endpoint,
+    instanceName,
+    accessKeyId: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'the AccessKey id'),
+    accessKeySecret: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'the AccessKey secret'),
+    ...(token ? { securityToken: token } : {}),
+  };
+}
+
+export function createStoreFromEnv(env: Env, credentials?: Credentials): StateStore {
+  if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) return createMemoryStore();
+  return createTablestoreStore(tablestoreConfigFromEnv(env, credentials));
+}

@@ -14,22 +14,14 @@ export function startOfUtcMonth(now: number): number {
  * quota "resets on the 1st of each month") only this UTC month's; otherwise every recorded one (the
  * older API doc: 3 per subscription instance, for its lifetime), so the state must keep them all.
  */
-export function downgradesInPeriod(
-  state: Pick<ScalingState, 'downgrades'>,
-  policy: Pick<Policy, 'downgradeBudget'>,
-  now: number,
-): number {
+export function downgradesInPeriod(state: Pick<ScalingState, 'downgrades'>, policy: Pick<Policy, 'downgradeBudget'>, now: number): number {
   if (!policy.downgradeBudget.monthlyReset) return state.downgrades.length;
   const since = startOfUtcMonth(now);
   return state.downgrades.filter((d) => d.at >= since).length;
 }
 
 /** The provider said QuotaExceed within the current period. */
-export function quotaExhausted(
-  state: Pick<ScalingState, 'quotaExhaustedAt'>,
-  policy: Pick<Policy, 'downgradeBudget'>,
-  now: number,
-): boolean {
+export function quotaExhausted(state: Pick<ScalingState, 'quotaExhaustedAt'>, policy: Pick<Policy, 'downgradeBudget'>, now: number): boolean {
   if (state.quotaExhaustedAt === undefined) return false;
   return !policy.downgradeBudget.monthlyReset || state.quotaExhaustedAt >= startOfUtcMonth(now);
 }

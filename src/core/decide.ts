@@ -1,5 +1,7 @@
 // The decision: one pure function of the policy, the instance's facts, its persisted state, the signal
 // and `now`. It runs unchanged in the live handler, the backtest and the simulator.
+
+import { formatMbps, formatSeconds } from './format';
 import {
   applyCooldown,
   applyDowngradeBudget,
@@ -13,9 +15,9 @@ import {
   holdBeforeDowngrade,
   holdDuringTemporaryUpgrade,
   limitStep,
+  type Proposal,
   pickWindow,
   preventFlap,
-  type Proposal,
   protectZero,
   raiseToScheduleFloor,
   requireStoppedForClassic,
@@ -29,7 +31,6 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from './guards';
-import { formatMbps, formatSeconds } from './format';
 import { type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
@@ -276,12 +277,7 @@ function temporaryUpgradeFor(
 }
 
 /** A decision that changes nothing (its reason and message are the caller's). */
-function settled(
-  ctx: DecideContext,
-  proposed: number,
-  guards: GuardHit[],
-  recommendations: Recommendation[],
-): Omit<Decision, 'reason' | 'message'> {
+function settled(ctx: DecideContext, proposed: number, guards: GuardHit[], recommendations: Recommendation[]): Omit<Decision, 'reason' | 'message'> {
   return {
     instanceId: ctx.instance.instanceId,
     action: 'none',

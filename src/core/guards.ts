@@ -4,14 +4,7 @@
 import { downgradesInPeriod, downgradesLeft, quotaExhausted } from './budget';
 import { formatMbps, formatPercent, formatSeconds } from './format';
 import { bpsToMbps, highestRecommendation, utilization, wouldScaleUp } from './metric';
-import {
-  apiRange,
-  blockedReason,
-  downgradeBudgetApplies,
-  lockReason,
-  MODIFIABLE_STATUSES,
-  PROVIDER_LOCK_SECONDS,
-} from './provider';
+import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, MODIFIABLE_STATUSES, PROVIDER_LOCK_SECONDS } from './provider';
 import { spendCap } from './spend';
 import { activeTemporaryUpgrade, formatEndTime } from './temporary-upgrade';
 import type { ActiveWindow, InstanceFacts, MetricSample, Policy, ReasonCode, Recommendation, ScalingState } from './types';
@@ -66,8 +59,7 @@ function secondsSince(ctx: DecideContext, at: number): number {
 // ---------------------------------------------------------------------------------------------
 // Hard stops: nothing may change, whatever the rules say.
 
-export const stopWhenPaused: HardStop = ({ policy }) =>
-  policy.paused ? { reason: 'PAUSED', message: `policy '${policy.name}' is paused` } : undefined;
+export const stopWhenPaused: HardStop = ({ policy }) => (policy.paused ? { reason: 'PAUSED', message: `policy '${policy.name}' is paused` } : undefined);
 
 /** A condition the cycle recorded from a provider error; it stays until the cycle clears it. */
 export const stopWhenBlocked: HardStop = ({ state }) => {
@@ -115,9 +107,7 @@ export const stopWhenExpired: HardStop = ({ instance, now }) =>
 
 /** With an EIP the bandwidth belongs to the EIP, and the API refuses the instance (InvalidInstance.EipNotSupport). */
 export const stopWhenEipBound: HardStop = ({ instance }) =>
-  instance.eipBound
-    ? { reason: 'EIP_BOUND', message: 'an EIP is bound: its bandwidth is the EIP\'s, not the instance\'s' }
-    : undefined;
+  instance.eipBound ? { reason: 'EIP_BOUND', message: "an EIP is bound: its bandwidth is the EIP's, not the instance's" } : undefined;
 
 // ---------------------------------------------------------------------------------------------
 // Scale-down and step shaping: metric-driven proposals only.
@@ -147,9 +137,7 @@ export const limitStep: Guard = (ctx, p) => {
   if (p.driver !== 'metric' || p.target === ctx.current) return undefined;
   const b = ctx.policy.behavior;
   const up = p.target > ctx.current;
-  const allowed = up
-    ? stepAllowance(ctx.current, b.maxStepUpMbps, b.maxStepUpPercent)
-    : stepAllowance(ctx.current, b.maxStepDownMbps, b.maxStepDownPercent);
+  const allowed = up ? stepAllowance(ctx.current, b.maxStepUpMbps, b.maxStepUpPercent) : stepAllowance(ctx.current, b.maxStepDownMbps, b.maxStepDownPercent);
   if (allowed === undefined || Math.abs(p.target - ctx.current) <= allowed) return undefined;
   const to = up ? ctx.current + allowed : ctx.current - allowed;
   return {
@@ -212,9 +200,7 @@ export const applyCooldown: Guard = (ctx, p) => {
   const { state, policy } = ctx;
   const up = p.target > ctx.current;
   const cooldown = up ? policy.behavior.scaleUpCooldownSeconds : policy.behavior.scaleDownCooldownSeconds;
-  const since = up
-    ? state.lastScaleUpAt
-    : latest([state.lastChangeAt, state.lastScaleUpAt, state.lastScaleDownAt]);
+  const since = up ? state.lastScaleUpAt : latest([state.lastChangeAt, state.lastScaleUpAt, state.lastScaleDownAt]);
   if (since === undefined) return undefined;
   const elapsed = secondsSince(ctx, since);
   if (elapsed >= cooldown) return undefined;

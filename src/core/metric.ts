@@ -148,11 +148,7 @@ export function wouldScaleUp(rules: MetricRules, outBps: number, mbps: number): 
 const MAX_RECOMMENDATIONS = 1440;
 
 /** The recommendations still inside the stabilisation window ending at `now`, oldest first. */
-export function trimRecommendations(
-  recommendations: readonly Recommendation[],
-  now: number,
-  windowSeconds: number,
-): Recommendation[] {
+export function trimRecommendations(recommendations: readonly Recommendation[], now: number, windowSeconds: number): Recommendation[] {
   const since = now - windowSeconds * 1000;
   return recommendations
     .filter((r) => r.at >= since && r.at <= now)

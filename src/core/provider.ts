@@ -19,8 +19,7 @@ export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'i
   min: number;
   max: number;
 } {
-  const subscriptionByBandwidth =
-    instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
+  const subscriptionByBandwidth = instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
   return { min: 0, max: subscriptionByBandwidth ? 200 : 100 };
 }
 
@@ -29,9 +28,7 @@ export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'i
  * ("up to 3 refunds per subscription instance", §2.5). A subscription pay-by-traffic instance changes
  * only its cap, which carries no refund.
  */
-export function downgradeBudgetApplies(
-  instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>,
-): boolean {
+export function downgradeBudgetApplies(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>): boolean {
   return instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
 }
 
@@ -44,11 +41,7 @@ export function isDowngrade(current: number, target: number): boolean {
  * subscription instance gets one automatically). An instance that still has its IP, as a classic
  * instance keeps it at 0 Mbps, needs none: asking for a second one is refused (AllocatedAlready).
  */
-export function needsPublicIpAllocation(
-  instance: Pick<InstanceFacts, 'instanceChargeType' | 'hasPublicIp'>,
-  current: number,
-  target: number,
-): boolean {
+export function needsPublicIpAllocation(instance: Pick<InstanceFacts, 'instanceChargeType' | 'hasPublicIp'>, current: number, target: number): boolean {
   return instance.instanceChargeType === 'PostPaid' && current === 0 && target > 0 && !instance.hasPublicIp;
 }
 

@@ -56,7 +56,5 @@ const AT_OWN_LIMIT: ReadonlySet<string> = new Set<ReasonCode>(['BOUNDS', 'ZERO_P
  * counts everywhere: the backtest, the simulation summary and the report.
  */
 export function isHeldBack(decision: { action: string; current: number; proposed?: number; reason: string }): boolean {
-  return (
-    decision.action === 'none' && decision.proposed !== undefined && decision.proposed !== decision.current && !AT_OWN_LIMIT.has(decision.reason)
-  );
+  return decision.action === 'none' && decision.proposed !== undefined && decision.proposed !== decision.current && !AT_OWN_LIMIT.has(decision.reason);
 }

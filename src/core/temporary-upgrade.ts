@@ -44,9 +44,7 @@ export function temporaryUpgradeTimes(now: number, windowEnd: number, expiredAt?
 
 /** The active window asking for temporary upgrades that lasts longest (its end bounds the upgrade). */
 export function temporaryUpgradeWindow(windows: readonly ActiveWindow[]): ActiveWindow | undefined {
-  return windows
-    .filter((w) => w.temporaryUpgrade)
-    .reduce<ActiveWindow | undefined>((longest, w) => (!longest || w.end > longest.end ? w : longest), undefined);
+  return windows.filter((w) => w.temporaryUpgrade).reduce<ActiveWindow | undefined>((longest, w) => (!longest || w.end > longest.end ? w : longest), undefined);
 }
 
 /** A temporary upgrade the provider has not yet reverted. */

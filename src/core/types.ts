@@ -31,10 +31,7 @@ export interface InstanceFacts {
 // ---------------------------------------------------------------------------------------------
 // Policy: what src/policy parses a YAML document into (defaults applied, durations in seconds).
 
-export type Adjustment =
-  | { type: 'add'; mbps: number }
-  | { type: 'multiply'; factor: number }
-  | { type: 'set'; mbps: number };
+export type Adjustment = { type: 'add'; mbps: number } | { type: 'multiply'; factor: number } | { type: 'set'; mbps: number };
 
 export interface StepRule {
   /** The rule applies when utilisation % is >= `from` (inclusive) and < `to` (exclusive). */

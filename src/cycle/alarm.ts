@@ -17,11 +17,11 @@
 //    recorded the same way and can never lower the bandwidth: the cycle refuses downgrades from an
 //    alarm (ALARM_NO_SCALE_DOWN in instance.ts) and decide() holds on INSUFFICIENT_DATA (NO_METRIC).
 import type { InstanceFacts, Signal } from '../core/types';
-import { alarmEventKey, toMetricSample, type AlarmCallback } from '../events/alarm';
+import { type AlarmCallback, alarmEventKey, toMetricSample } from '../events/alarm';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import type { RetryOptions } from './apply';
 import type { CycleDeps } from './deps';
-import { runInstanceCycle, type InstanceOutcome } from './instance';
+import { type InstanceOutcome, runInstanceCycle } from './instance';
 import type { ReconcileOptions } from './reconcile';
 
 /** Far longer than CloudMonitor's retries take (3 × 5 s); the rows expire on their own. */

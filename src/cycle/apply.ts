@@ -15,13 +15,14 @@
 //         crash here → as for t2: the order exists, the reconciler confirms it from DescribeInstances.
 //
 // Store round trips per acting decision: exactly two (t1, t3).
-import { CloudApiError, ConflictError, type CloudErrorCategory } from '../errors';
+
+import { downgradesLeft } from '../core';
+import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
+import { CloudApiError, type CloudErrorCategory, ConflictError } from '../errors';
 import type { ModifyBandwidthRequest } from '../ports/cloud';
 import type { HistoryRecord } from '../ports/state-store';
-import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
-import { downgradesLeft } from '../core';
-import { sendNotice, type CycleDeps } from './deps';
-import { clientTokenOf, decisionIdOf, historyRecord, summarize, type DecisionSummary, type Outcome } from './history';
+import { type CycleDeps, sendNotice } from './deps';
+import { clientTokenOf, type DecisionSummary, decisionIdOf, historyRecord, type Outcome, summarize } from './history';
 
 export interface RetryOptions {
   /** Calls per invocation, the first included. */
@@ -236,7 +237,15 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
     const next = stateAfterChange(intent, instance, pending, at, call.orderId);
     const written = await commitOrConflict(deps, next, intent, [row(ctx.successOutcome, { orderId: call.orderId })]);
     if (!written) return lostCommit(deps, ctx, call.orderId);
-    await sendNotice(deps, { type: 'applied', instanceId, from: pending.from, to: pending.target, reason: summary.reason, orderId: call.orderId, message: summary.message });
+    await sendNotice(deps, {
+      type: 'applied',
+      instanceId,
+      from: pending.from,
+      to: pending.target,
+      reason: summary.reason,
+      orderId: call.orderId,
+      message: summary.message,
+    });
     if (countsAgainstQuota(instance, pending)) {
       const remaining = downgradesLeft(written, policy, at, false);
       if (remaining <= QUOTA_LOW) await sendNotice(deps, { type: 'quota-low', instanceId, remaining, quota: policy.downgradeBudget.quota });
@@ -276,7 +285,12 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
   const written = await commitOrConflict(deps, next, intent, [row(outcome, { errorCode })]);
   if (!written) return lostCommit(deps, ctx);
   if (call.category === 'quota') {
-    await sendNotice(deps, { type: 'blocked', instanceId, reason: 'DOWNGRADE_BUDGET', message: `the provider refused a downgrade with ${errorCode}: no further downgrades until the quota resets` });
+    await sendNotice(deps, {
+      type: 'blocked',
+      instanceId,
+      reason: 'DOWNGRADE_BUDGET',
+      message: `the provider refused a downgrade with ${errorCode}: no further downgrades until the quota resets`,
+    });
   } else if (call.category === 'needsHuman') {
     await sendNotice(deps, { type: 'needs-a-human', instanceId, code: errorCode, message: `${call.message}; bandwidth changes stop until this is resolved` });
   } else {

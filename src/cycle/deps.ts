@@ -1,8 +1,9 @@
 // What one decision cycle needs from the outside world, as a plain object. The handlers build it once
 // per container (clients reused on warm invocations); tests and the simulator pass fakes and clocks.
+
+import type { NotifyEvent } from '../notify/notifier';
 import type { InstanceApi, MetricApi } from '../ports/cloud';
 import type { StateStore } from '../ports/state-store';
-import type { NotifyEvent } from '../notify/notifier';
 
 /** One structured log line; `msg` is the stable event name, the rest are stable keys. */
 export interface CycleLogRecord {

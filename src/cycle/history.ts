@@ -5,18 +5,7 @@ import type { Decision, PendingChange, ReasonCode } from '../core/types';
 import type { HistoryRecord } from '../ports/state-store';
 
 /** What became of a decision; the values HistoryRecord.outcome takes. */
-export type Outcome =
-  | 'applied'
-  | 'observed'
-  | 'none'
-  | 'failed'
-  | 'conflict'
-  | 'reconciled'
-  | 'blocked'
-  | 'unblocked'
-  | 'deferred'
-  | 'uncertain'
-  | 'skipped';
+export type Outcome = 'applied' | 'observed' | 'none' | 'failed' | 'conflict' | 'reconciled' | 'blocked' | 'unblocked' | 'deferred' | 'uncertain' | 'skipped';
 
 export type DecisionSummary = HistoryRecord['decision'];
 

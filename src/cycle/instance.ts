@@ -8,8 +8,8 @@ import type { HistoryRecord } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import { applyDecision, type RetryOptions } from './apply';
 import type { CycleDeps } from './deps';
-import { decisionIdOf, historyRecord, summarize, type Outcome } from './history';
-import { blockView, reconcilePending, type BlockView, type ReconcileOptions, type ReconcileResult } from './reconcile';
+import { decisionIdOf, historyRecord, type Outcome, summarize } from './history';
+import { type BlockView, blockView, type ReconcileOptions, type ReconcileResult, reconcilePending } from './reconcile';
 
 export interface InstanceCycleInput {
   policy: Policy;
@@ -62,7 +62,14 @@ export interface InstanceOutcome {
 /** Settles leftovers and decides; writes only what reconciliation needs. */
 export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): Promise<InstancePlan> {
   const { policy, signal, source } = input;
-  const reconciled = await reconcilePending(deps, { policy, instance: input.instance, state: input.state, source, retry: input.retry, options: input.reconcile });
+  const reconciled = await reconcilePending(deps, {
+    policy,
+    instance: input.instance,
+    state: input.state,
+    source,
+    retry: input.retry,
+    options: input.reconcile,
+  });
   const state = reconciled.state;
   // A reconciled intent is in effect now, whatever the facts read before it said.
   const target = input.state.pending?.target;

@@ -3,21 +3,13 @@
 //
 // The instance facts come from the DescribeInstances the invocation made anyway (the tick's batch,
 // the alarm's single describe), so reconciling costs no extra ECS read.
+
+import type { InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
-import type { InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
-import {
-  DEFAULT_RETRY,
-  countsAgainstQuota,
-  orderRequest,
-  sendOrder,
-  settleOrder,
-  stateAfterChange,
-  type ApplyResult,
-  type RetryOptions,
-} from './apply';
+import { type ApplyResult, countsAgainstQuota, DEFAULT_RETRY, orderRequest, type RetryOptions, sendOrder, settleOrder, stateAfterChange } from './apply';
 import type { CycleDeps } from './deps';
-import { historyRecord, summarizePending, type Outcome } from './history';
+import { historyRecord, type Outcome, summarizePending } from './history';
 
 export interface ReconcileOptions {
   /**
@@ -137,7 +129,15 @@ function resendRefusal(policy: Policy, instance: InstanceFacts, pending: Pending
   return undefined;
 }
 
-function row(instance: InstanceFacts, pending: PendingChange, source: string, at: number, outcome: Outcome, message: string, errorCode?: string): HistoryRecord {
+function row(
+  instance: InstanceFacts,
+  pending: PendingChange,
+  source: string,
+  at: number,
+  outcome: Outcome,
+  message: string,
+  errorCode?: string,
+): HistoryRecord {
   return historyRecord({
     instanceId: instance.instanceId,
     at,
@@ -149,7 +149,14 @@ function row(instance: InstanceFacts, pending: PendingChange, source: string, at
   });
 }
 
-async function commitSettlement(deps: CycleDeps, state: ScalingState, next: ScalingState, record: HistoryRecord, outcome: Outcome, errorCode?: string): Promise<ReconcileResult> {
+async function commitSettlement(
+  deps: CycleDeps,
+  state: ScalingState,
+  next: ScalingState,
+  record: HistoryRecord,
+  outcome: Outcome,
+  errorCode?: string,
+): Promise<ReconcileResult> {
   try {
     const written = await deps.store.commit(next, state.version, [record]);
     return { state: written, inFlight: false, outcome, unwritten: [], ...(errorCode === undefined ? {} : { errorCode }) };

@@ -9,14 +9,14 @@
 //   instance whose stabilisation window or block changed;
 // - ECS writes: at most budget.maxEcsWrites orders; the rest are deferred with ECS_BUDGET and, since
 //   every tick re-evaluates from scratch (windows are level-triggered), converge on a later tick.
-import { mapWithConcurrency } from '../adapters/concurrency';
+import { mapWithConcurrency } from '../concurrency';
 import type { InstanceFacts, MetricSample, Policy, Signal } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
-import { shardOf, emptyState, type HistoryRecord } from '../ports/state-store';
+import { emptyState, type HistoryRecord, shardOf } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import type { RetryOptions } from './apply';
 import type { CycleDeps } from './deps';
-import { actOnPlan, finishWithoutAction, planInstance, type InstanceOutcome, type InstancePlan } from './instance';
+import { actOnPlan, finishWithoutAction, type InstanceOutcome, type InstancePlan, planInstance } from './instance';
 import type { ReconcileOptions } from './reconcile';
 
 export interface TickBudget {

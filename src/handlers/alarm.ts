@@ -3,7 +3,7 @@
 import type { AlarmResult } from '../cycle/alarm';
 import { handleAlarm } from '../cycle/alarm';
 import { ValidationError } from '../errors';
-import { decodeEventBridgeAlert, decodeFcHttpEvent, parseCloudMonitorCallback, verifyWebhookToken, type AlarmCallback } from '../events';
+import { type AlarmCallback, decodeEventBridgeAlert, decodeFcHttpEvent, parseCloudMonitorCallback, verifyWebhookToken } from '../events';
 import { parseJson } from '../events/validate';
 import { type FcContext, type HttpResponse, jsonResponse } from './middleware';
 
@@ -30,7 +30,9 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
     const window = rt.config.replayWindowSeconds * 1000;
     if (age > window || age < -window) {
       rt.logger.warn('alarm refused', { requestId: context.requestId, why: 'outside the replay window', ageSeconds: Math.round(age / 1000) });
-      return jsonResponse(403, { error: `callback timestamp is ${Math.round(age / 1000)} s from now, outside the ${rt.config.replayWindowSeconds} s replay window` });
+      return jsonResponse(403, {
+        error: `callback timestamp is ${Math.round(age / 1000)} s from now, outside the ${rt.config.replayWindowSeconds} s replay window`,
+      });
     }
   }
   if (!callback.instanceId) throw new ValidationError('alarm: no instanceId');

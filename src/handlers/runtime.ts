@@ -4,15 +4,16 @@
 // Credentials: Function Compute passes the role's STS credentials in every invocation's context and
 // rotates them, while clients live as long as the container. The RPC clients read the latest ones
 // before each request; the Tablestore client is rebuilt when they change.
-import { createRpcClient, type Credentials } from '../adapters/pop';
-import { createEcsApi } from '../adapters/ecs';
+
 import { createMetricApi } from '../adapters/cms';
-import { loadConfig, type Config } from '../config';
+import { createEcsApi } from '../adapters/ecs';
+import { type Credentials, createRpcClient } from '../adapters/pop';
+import { type Config, loadConfig } from '../config';
 import type { CycleDeps } from '../cycle/deps';
 import { ConfigError } from '../errors';
 import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
 import { createNotifier } from '../notify/notifier';
-import { parsePolicyDocument, type PolicyDocument } from '../policy/load';
+import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
 import type { StateStore } from '../ports/state-store';
 import { createTablestoreStore } from '../state/tablestore';
 

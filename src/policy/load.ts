@@ -71,9 +71,7 @@ function toPolicy(parsed: ParsedPolicy): Policy {
       targetTracking: { targetUtilization: parsed.targetTracking.target, tolerance: parsed.targetTracking.tolerance },
     }),
     // Bands cannot overlap, so their order carries no meaning; ascending reads best in logs.
-    stepRules: parsed.steps
-      .map((step) => ({ from: step.from, to: step.to ?? Number.POSITIVE_INFINITY, adjust: step.adjust }))
-      .sort((a, b) => a.from - b.from),
+    stepRules: parsed.steps.map((step) => ({ from: step.from, to: step.to ?? Number.POSITIVE_INFINITY, adjust: step.adjust })).sort((a, b) => a.from - b.from),
     saturation: { thresholdPercent: parsed.saturation.threshold, adjust: parsed.saturation.adjust },
     schedules: parsed.schedules.map((window) => ({
       name: window.name,

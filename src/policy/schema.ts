@@ -256,11 +256,7 @@ function sampledUtcOffsetsSeconds(timeZone: string): Set<number> {
  * hour, the same cron in Asia/Shanghai does not. Not covered: on a DST-gap day croner moves a start
  * that falls in the gap (02:30 → 03:00), so a decision made then must still round EndTime.
  */
-function temporaryUpgradeEndProblem(
-  cron: string,
-  timeZone: string,
-  durationSeconds: number,
-): { field: 'cron' | 'duration'; message: string } | undefined {
+function temporaryUpgradeEndProblem(cron: string, timeZone: string, durationSeconds: number): { field: 'cron' | 'duration'; message: string } | undefined {
   const minuteField = cron.trim().split(/\s+/)[0] ?? '';
   if (!/^\d{1,2}$/.test(minuteField)) {
     return {
@@ -413,8 +409,7 @@ const targetTrackingSchema = z
       .max(50, { error: 'expected a number of percentage points from 0 to 50' })
       .prefault(10)
       .meta({
-        description:
-          'Dead band in percentage points: no action while utilisation is within target ± tolerance. Default 10.',
+        description: 'Dead band in percentage points: no action while utilisation is within target ± tolerance. Default 10.',
       }),
   })
   .superRefine((tracking, ctx) => {
@@ -529,17 +524,17 @@ const spendGuardSchema = z
       .number({ error: 'expected a price in CNY per GB above 0' })
       .positive({ error: 'expected a price in CNY per GB above 0' })
       .prefault(DEFAULT_PRICE_CNY_PER_GB)
-      .meta({ description: 'CNY per GB of outbound traffic. Default 0.8 (the docs\' Hangzhou example price).' }),
+      .meta({ description: "CNY per GB of outbound traffic. Default 0.8 (the docs' Hangzhou example price)." }),
     budgetCnyPerHour: z
       .number({ error: 'expected CNY above 0' })
       .positive({ error: 'expected CNY above 0' })
       .optional()
-      .meta({ description: 'Lower the cap while this hour\'s spend runs ahead of this budget.' }),
+      .meta({ description: "Lower the cap while this hour's spend runs ahead of this budget." }),
     budgetCnyPerDay: z
       .number({ error: 'expected CNY above 0' })
       .positive({ error: 'expected CNY above 0' })
       .optional()
-      .meta({ description: 'Lower the cap while today\'s spend runs ahead of this budget.' }),
+      .meta({ description: "Lower the cap while today's spend runs ahead of this budget." }),
   })
   .superRefine((guard, ctx) => {
     if (guard.budgetCnyPerHour === undefined && guard.budgetCnyPerDay === undefined) {
@@ -553,8 +548,8 @@ const overrideSchema = z.strictObject({
   // Within bounds (checked on the policy): the decision core holds the bounds for every driver, an
   // override included, so an override outside them would be clamped without the operator noticing.
   bandwidth: outboundMbps('Pin the outbound bandwidth to this (Mbps), bypassing the rules; within bounds.'),
-  until: z
-    .iso.datetime({ offset: true, error: `expected ${OVERRIDE_UNTIL_SHAPE}` })
+  until: z.iso
+    .datetime({ offset: true, error: `expected ${OVERRIDE_UNTIL_SHAPE}` })
     .transform((text) => Date.parse(text))
     .meta({ description: 'When the override ends. An expired override is ignored.' }),
   reason: z
@@ -577,10 +572,7 @@ const policySchema = z
       .enum(['observe', 'enforce'], { error: 'expected "observe" or "enforce"' })
       .prefault('enforce')
       .meta({ description: 'observe: decide and log, never call ECS. Default enforce.' }),
-    paused: z
-      .boolean({ error: 'expected true or false' })
-      .prefault(false)
-      .meta({ description: 'Stop deciding for these instances. Default false.' }),
+    paused: z.boolean({ error: 'expected true or false' }).prefault(false).meta({ description: 'Stop deciding for these instances. Default false.' }),
     bounds: boundsSchema,
     // Absent means off: a policy does what it says. `targetTracking: {}` turns it on with the defaults.
     targetTracking: targetTrackingSchema.optional(),
@@ -659,9 +651,7 @@ const policySchema = z
 export const policyDocumentSchema = z
   .strictObject({
     version: z.literal(1, { error: 'expected version: 1' }),
-    policies: z
-      .array(policySchema, { error: 'expected a list of policies' })
-      .min(1, { error: 'expected at least one policy' }),
+    policies: z.array(policySchema, { error: 'expected a list of policies' }).min(1, { error: 'expected at least one policy' }),
   })
   .superRefine(
     (doc, ctx) => {

@@ -53,7 +53,9 @@ export function lastWindowStart(window: ScheduleWindow, now: number): number | u
 
 /** The first start strictly after `now` (epoch ms), or undefined if there is none. */
 export function nextWindowStart(window: ScheduleWindow, now: number): number | undefined {
-  return resolve(window).cron.nextRun(new Date(Math.floor(now)))?.getTime();
+  return resolve(window)
+    .cron.nextRun(new Date(Math.floor(now)))
+    ?.getTime();
 }
 
 /** The windows of `schedules` active at `now`, in the order given. */

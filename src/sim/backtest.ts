@@ -1,7 +1,8 @@
 // A backtest: replay a trace through the policy (fast or full stack), then score the plan it produced
 // next to the hindsight oracle and the two baselines, all on the same demand grid and price table.
-import { isHeldBack } from '../core/reasons';
+
 import { apiRange } from '../core/provider';
+import { isHeldBack } from '../core/reasons';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { naiveReactivePlan, staticPeakPlan } from './baselines';
 import { type Billing, DEFAULT_PRICES, intervalCost, type PlanOutcome, type PriceTable, scorePlan } from './cost';

@@ -11,11 +11,7 @@ export function staticPeakPlan(demandMbps: readonly number[], maxMbps: number): 
  * interval was saturated (served at or above 95 % of the bandwidth), double it instead. It sees served
  * traffic, as CloudMonitor does, never demand.
  */
-export function naiveReactivePlan(
-  demandMbps: readonly number[],
-  stepSeconds: number,
-  bounds: { minMbps: number; maxMbps: number },
-): number[] {
+export function naiveReactivePlan(demandMbps: readonly number[], stepSeconds: number, bounds: { minMbps: number; maxMbps: number }): number[] {
   const every = Math.max(1, Math.round(300 / stepSeconds));
   const clamp = (mbps: number) => Math.min(bounds.maxMbps, Math.max(bounds.minMbps, Math.ceil(mbps - 1e-9)));
   const plan: number[] = new Array(demandMbps.length);

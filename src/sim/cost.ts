@@ -67,13 +67,7 @@ export function hourlyBandwidthCost(billing: Billing, mbps: number, prices: Pric
 }
 
 /** Cost of one interval: bandwidth held for `seconds`, and (PayByTraffic) the served bytes. */
-export function intervalCost(
-  billing: Billing,
-  bandwidthMbps: number,
-  servedMbps: number,
-  seconds: number,
-  prices: PriceTable = DEFAULT_PRICES,
-): number {
+export function intervalCost(billing: Billing, bandwidthMbps: number, servedMbps: number, seconds: number, prices: PriceTable = DEFAULT_PRICES): number {
   if (billing === 'traffic') {
     const gigabytes = (servedMbps * 1e6 * seconds) / 8 / 1e9;
     return gigabytes * prices.trafficPerGb;

@@ -4,28 +4,28 @@
 // the alarm function back over HTTP, and every call goes through the real SDKs to the emulators.
 // Nothing here decides anything: the demo only drives time and reads what happened.
 //
-// The workload is SYNTHETIC (src/local/cms/traffic.ts `diurnal`): daily cycles peaking at different
+// The workload is SYNTHETIC (local-cloud/cms/traffic.ts `diurnal`): daily cycles peaking at different
 // hours, quieter or busier weekends, seeded noise, and one flash crowd. It is not a recorded trace.
-import { isHeldBack } from '../core/reasons';
+
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DEFAULT_MANUAL_START } from '../../local-cloud/clock';
+import { bandwidthAt, demandMbps } from '../../local-cloud/cms/traffic';
+import type { Invocation } from '../../local-cloud/fc/runner';
+import { demoFleet, type Fixture, type FixtureInstance } from '../../local-cloud/fixture';
+import type { LocalInstance } from '../../local-cloud/model';
+import type { CallRecord, Order } from '../../local-cloud/world';
 import { run as setupAlarms } from '../cli/setup-alarms';
-import { REASONS } from '../core/reasons';
+import { isHeldBack, REASONS } from '../core/reasons';
 import type { ReasonCode } from '../core/types';
-import { startSystem, ROOT, WEBHOOK_TOKEN } from '../fc-local/system';
-import type { Invocation } from '../fc-local/runner';
-import { DEFAULT_MANUAL_START } from '../local/clock';
-import { bandwidthAt, demandMbps } from '../local/cms/traffic';
-import { demoFleet, type Fixture, type FixtureInstance } from '../local/fixture';
-import type { LocalInstance } from '../local/model';
-import type { CallRecord, Order } from '../local/world';
 import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
-import { formatSummaryTable } from '../report/summary';
 import { renderReport } from '../report/html';
+import { formatSummaryTable } from '../report/summary';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { staticPeakPlan } from './baselines';
 import { type Billing, DEFAULT_PRICES, intervalCost, scorePlan } from './cost';
 import { oraclePlan } from './oracle';
+import { ROOT, startSystem, WEBHOOK_TOKEN } from './system';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -81,7 +81,7 @@ export interface DemoResult {
 const DEFAULTS = { days: 7, out: 'report.html', seed: 1 } as const;
 
 /**
- * The demo fleet of the local cloud (src/local/fixture.ts demoFleet: three pay-as-you-go web
+ * The demo fleet of the local cloud (local-cloud/fixture.ts demoFleet: three pay-as-you-go web
  * servers, a subscription shop, a pay-by-traffic API), with the noise seeds following `seed` and
  * two changes of demand:
  * - i-demo-web-1 gets a flash crowd of +50 Mbps for 90 minutes, 20 minutes past the hour nearest the
@@ -326,7 +326,8 @@ function parseDecisionLine(line: string, invokedAt: number): LoggedDecision | un
 export function blockedByReason(decisions: readonly LoggedDecision[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const d of decisions) {
-    const key = d.action === 'none' ? (isHeldBack(d) ? d.reason : undefined) : d.outcome === 'blocked' || d.outcome === 'failed' ? (d.errorCode ?? d.reason) : undefined;
+    const key =
+      d.action === 'none' ? (isHeldBack(d) ? d.reason : undefined) : d.outcome === 'blocked' || d.outcome === 'failed' ? (d.errorCode ?? d.reason) : undefined;
     if (key !== undefined) counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;

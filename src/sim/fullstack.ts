@@ -7,11 +7,11 @@
 // bandwidth between ticks, and with one demand value per 5-minute interval there is nothing between
 // ticks for it to see.
 
+import { formatExpiredTime } from '../../local-cloud/fixture';
 import { ValidationError } from '../errors';
-import { startSystem } from '../fc-local/system';
-import { formatExpiredTime } from '../local/fixture';
 import { decisionEntry, describeLog, planFromLog, type ReplayRun } from './replay';
 import type { Scenario } from './scenario';
+import { startSystem } from './system';
 
 export interface FullStackOptions {
   /** Prebuilt function bundles (built once per process otherwise). */

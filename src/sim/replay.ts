@@ -5,11 +5,15 @@
 //   a temporary upgrade), with the emulator's error codes, so a guard that lets a violation through
 //   shows up as a failed order instead of passing silently;
 // - a simulated CloudMonitor that reports exactly what the CloudMonitor emulator would: it runs the
-//   emulator's own traffic model (src/local/cms) on the same demand series and bandwidth log;
+//   emulator's own traffic model (local-cloud/cms) on the same demand series and bandwidth log;
 // - the in-memory state store on the simulated clock.
 // Thousands of decisions per second; fullstack.ts replays the same scenario through the built
 // functions, SDKs and emulators, and the two must write the same decision log.
 
+import { latestVisibleBucket } from '../../local-cloud/cms/metrics';
+import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
+import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs';
+import type { LocalInstance } from '../../local-cloud/model';
 import { classifyEcsError } from '../adapters/pop';
 import { apiRange } from '../core/provider';
 import type { MetricSample } from '../core/types';
@@ -17,10 +21,6 @@ import { parseEndTime } from '../cycle/apply';
 import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
 import { runTick } from '../cycle/tick';
 import { CloudApiError } from '../errors';
-import { latestVisibleBucket } from '../local/cms/metrics';
-import { bandwidthAt, minuteStats } from '../local/cms/traffic';
-import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../local/ecs';
-import type { LocalInstance } from '../local/model';
 import type { InstanceApi, MetricApi, ModifyBandwidthRequest } from '../ports/cloud';
 import { createMemoryStore } from '../state/memory';
 import { type Scenario, simulatedFacts } from './scenario';
@@ -174,7 +174,7 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
     },
     async modifyBandwidth(request: ModifyBandwidthRequest) {
       const now = clock();
-      // Checked in the emulator's order (src/local/ecs.ts modifyInstanceNetworkSpec).
+      // Checked in the emulator's order (local-cloud/ecs.ts modifyInstanceNetworkSpec).
       const fingerprint = JSON.stringify({ ...request, clientToken: undefined });
       const seen = orders.get(request.clientToken);
       if (seen) {
@@ -220,7 +220,7 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
       const samples = new Map<string, MetricSample>();
       if (regionId !== sim.regionId || !instances.some((i) => i.instanceId === sim.instanceId)) return samples;
       // DescribeMetricLast, Period 60: the newest visible minute, its Average rounded to whole bit/s
-      // (src/local/cms/query.ts, metrics.ts).
+      // (local-cloud/cms/query.ts, metrics.ts).
       const minute = latestVisibleBucket(60, scenario.reportingLagSeconds, clock());
       const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
       samples.set(sim.instanceId, { at: minute, outBps });

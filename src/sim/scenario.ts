@@ -5,11 +5,11 @@
 // - the demand as the local cloud's DemandSpec, and the tick times.
 
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { formatExpiredTime } from '../../local-cloud/fixture';
+import type { DemandSpec } from '../../local-cloud/model';
 import { apiRange } from '../core/provider';
 import type { InstanceChargeType, InstanceFacts, InternetChargeType, Policy } from '../core/types';
 import { ValidationError } from '../errors';
-import { formatExpiredTime } from '../local/fixture';
-import type { DemandSpec } from '../local/model';
 import { type PolicyDocument, parsePolicyDocument, selectPolicy } from '../policy/load';
 import type { Billing } from './cost';
 import type { demandGrid } from './trace';

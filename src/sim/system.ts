@@ -1,23 +1,21 @@
 // The whole system on the local cloud: the BUILT function bundles run by the local Function Compute
 // runner (simulated time), the real SDKs over HTTP, the ECS / CloudMonitor / Tablestore emulators.
 // Used by `npm start`, the full-stack backtest, the chaos run, the benchmarks and the e2e tests.
-import { readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../local/cloud';
-import { ensureTables } from '../state/tables';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local-cloud/cloud';
+import { type FcRunner, type FcRunnerOptions, startFcRunner } from '../../local-cloud/fc/runner';
+import { readTemplate } from '../../local-cloud/fc/template';
 // @ts-expect-error: plain ESM build script without type declarations
 import { buildFunctions } from '../../scripts/build.mjs';
-import { type FcRunner, type FcRunnerOptions, startFcRunner } from './runner';
-import { readTemplate } from './template';
+import { ensureTables } from '../state/tables';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 /** The local deployment's webhook token (the template parameter WebhookToken). */
 export const WEBHOOK_TOKEN = 'local-webhook-token-0123456789abcdef';
 
 let built: Promise<string> | undefined;
-
 
 /** Builds the bundles once per process, into a temporary dist (never the working tree's dist/). */
 export function buildOnce(): Promise<string> {

@@ -3,22 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { ValidationError } from '../errors';
 
-export type TraceUnit =
-  | 'bps'
-  | 'Bps'
-  | 'Mbps'
-  | 'bytes-per-interval'
-  | 'bits-per-interval'
-  | 'requests-per-interval';
+export type TraceUnit = 'bps' | 'Bps' | 'Mbps' | 'bytes-per-interval' | 'bits-per-interval' | 'requests-per-interval';
 
-export const TRACE_UNITS: readonly TraceUnit[] = [
-  'bps',
-  'Bps',
-  'Mbps',
-  'bytes-per-interval',
-  'bits-per-interval',
-  'requests-per-interval',
-];
+export const TRACE_UNITS: readonly TraceUnit[] = ['bps', 'Bps', 'Mbps', 'bytes-per-interval', 'bits-per-interval', 'requests-per-interval'];
 
 export interface TracePoint {
   at: number;
@@ -137,7 +124,9 @@ export function parseTrace(text: string, name: string, options: TraceOptions): T
   }
   let points = rows.map((r) => ({ at: r.at, mbps: toMbps(r.value, options.unit, stepSeconds, options.bytesPerRequest) }));
   // A finite value can still overflow once converted (2e307 B/s is Infinity Mbps; found by test/fuzz).
-  const overflow = points.flatMap((p, i) => (Number.isFinite(p.mbps) ? [] : [`${name}:${(rows[i] as { line: number }).line}: value is too large to be a rate in ${options.unit}`]));
+  const overflow = points.flatMap((p, i) =>
+    Number.isFinite(p.mbps) ? [] : [`${name}:${(rows[i] as { line: number }).line}: value is too large to be a rate in ${options.unit}`],
+  );
   if (overflow.length > 0) throw new ValidationError(`${name}: ${overflow.length} invalid row(s)`, overflow);
   if (options.peakMbps !== undefined) {
     const peak = Math.max(...points.map((p) => p.mbps));

@@ -1,59 +1,9 @@
-// Picks the StateStore from the environment the functions run in.
-//
-//   BWSCALER_OTS_ENDPOINT            https://<instance>.<region>.ots.aliyuncs.com (or the local
-//                                    cloud's http://127.0.0.1:PORT); `memory:` = an in-memory store,
-//                                    for local runs only: it forgets everything when the process ends
-//   BWSCALER_OTS_INSTANCE            the Tablestore instance name
-//   ALIBABA_CLOUD_ACCESS_KEY_ID      \
-//   ALIBABA_CLOUD_ACCESS_KEY_SECRET   > Function Compute 3.0 sets these from the function's role
-//   ALIBABA_CLOUD_SECURITY_TOKEN     /  (STS); a long-lived key has no token
-
-import { ConfigError } from '../errors';
-import type { StateStore } from '../ports/state-store';
-import { createMemoryStore } from './memory';
-import { createTablestoreStore } from './tablestore';
-import type { TablestoreConfig } from './tablestore-client';
+// The state stores: Tablestore for the functions, memory for local runs. Which one a command opens
+// from its environment is the CLI's business (src/cli/store-access.ts), not the store's.
 
 export { createMemoryStore } from './memory';
 export { ensureTables } from './tables';
 export { createTablestoreStore } from './tablestore';
 
+/** BWSCALER_OTS_ENDPOINT's value for the in-memory store: local runs only, it forgets everything when the process ends. */
 export const MEMORY_ENDPOINT = 'memory:';
-
-/** Credentials handed over by the runtime (FC 2.0's context.credentials), preferred over the env. */
-export interface Credentials {
-  accessKeyId: string;
-  accessKeySecret: string;
-  securityToken?: string;
-}
-
-type Env = Record<string, string | undefined>;
-
-function required(env: Env, name: string, purpose: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`environment variable ${name} is not set (${purpose})`);
-  return value;
-}
-
-/** The Tablestore connection the environment describes; ConfigError names the first missing variable. */
-export function tablestoreConfigFromEnv(env: Env, credentials?: Credentials): TablestoreConfig {
-  const endpoint = required(env, 'BWSCALER_OTS_ENDPOINT', `the Tablestore endpoint, or ${MEMORY_ENDPOINT}`);
-  if (!/^https?:\/\//.test(endpoint)) {
-    throw new ConfigError(`BWSCALER_OTS_ENDPOINT must start with http:// or https:// (or be ${MEMORY_ENDPOINT}), got "${endpoint}"`);
-  }
-  const instanceName = required(env, 'BWSCALER_OTS_INSTANCE', 'the Tablestore instance name');
-  if (credentials) return { endpoint, instanceName, ...credentials };
-  const token = env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim();
-  return {
-    endpoint,
-    instanceName,
-    accessKeyId: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'the AccessKey id'),
-    accessKeySecret: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'the AccessKey secret'),
-    ...(token ? { securityToken: token } : {}),
-  };
-}
-
-export function createStoreFromEnv(env: Env, credentials?: Credentials): StateStore {
-  if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) return createMemoryStore();
-  return createTablestoreStore(tablestoreConfigFromEnv(env, credentials));
-}

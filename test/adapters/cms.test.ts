@@ -38,7 +38,11 @@ describe('createMetricApi', () => {
 
   beforeAll(async () => {
     server = await startCannedRpcServer((request) => answer(request));
-    client = createRpcClient({ endpoint: server.endpoint, apiVersion: '2019-01-01', credentials: { accessKeyId: 'test-key-id', accessKeySecret: 'test-key-secret' } });
+    client = createRpcClient({
+      endpoint: server.endpoint,
+      apiVersion: '2019-01-01',
+      credentials: { accessKeyId: 'test-key-id', accessKeySecret: 'test-key-secret' },
+    });
   });
   beforeEach(() => {
     server.requests.length = 0;
@@ -170,9 +174,24 @@ describe('createMetricApi', () => {
   });
 
   const failures: Array<{ name: string; answer: CannedAnswer; code: string; category: string }> = [
-    { name: 'a throttled call', answer: { status: 400, json: { RequestId: 'R', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } }, code: 'Throttling.User', category: 'retryable' },
-    { name: 'Success false with code 200', answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: false, Message: 'odd' } }, code: '200', category: 'retryable' },
-    { name: 'Datapoints that are not JSON', answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: '[{' } }, code: 'InvalidResponse', category: 'rejected' },
+    {
+      name: 'a throttled call',
+      answer: { status: 400, json: { RequestId: 'R', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } },
+      code: 'Throttling.User',
+      category: 'retryable',
+    },
+    {
+      name: 'Success false with code 200',
+      answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: false, Message: 'odd' } },
+      code: '200',
+      category: 'retryable',
+    },
+    {
+      name: 'Datapoints that are not JSON',
+      answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: '[{' } },
+      code: 'InvalidResponse',
+      category: 'rejected',
+    },
     {
       name: 'a point without a timestamp',
       answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: [{ instanceId: 'i-1', Average: 1 }] } },

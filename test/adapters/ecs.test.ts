@@ -59,7 +59,11 @@ describe('createEcsApi', () => {
 
   beforeAll(async () => {
     server = await startCannedRpcServer((request) => answer(request));
-    client = createRpcClient({ endpoint: server.endpoint, apiVersion: '2014-05-26', credentials: { accessKeyId: 'test-key-id', accessKeySecret: 'test-key-secret' } });
+    client = createRpcClient({
+      endpoint: server.endpoint,
+      apiVersion: '2014-05-26',
+      credentials: { accessKeyId: 'test-key-id', accessKeySecret: 'test-key-secret' },
+    });
     ecs = createEcsApi(client);
   });
   beforeEach(() => {
@@ -93,12 +97,23 @@ describe('createEcsApi', () => {
       },
       {
         name: 'a VPC instance with an EIP and no static IP',
-        instance: ecsInstance('i-eip', { InternetMaxBandwidthOut: 0, PublicIpAddress: { IpAddress: [] }, EipAddress: { AllocationId: 'eip-1', IpAddress: '8.8.1.1', Bandwidth: 5 } }),
+        instance: ecsInstance('i-eip', {
+          InternetMaxBandwidthOut: 0,
+          PublicIpAddress: { IpAddress: [] },
+          EipAddress: { AllocationId: 'eip-1', IpAddress: '8.8.1.1', Bandwidth: 5 },
+        }),
         expected: { bandwidthOut: 0, hasPublicIp: false, eipBound: true },
       },
       {
         name: 'a classic pay-as-you-go instance without ExpiredTime, tags or EipAddress',
-        instance: ecsInstance('i-classic', { InstanceChargeType: 'PostPaid', InternetChargeType: 'PayByTraffic', InstanceNetworkType: 'classic', ExpiredTime: '', Tags: undefined, EipAddress: undefined }),
+        instance: ecsInstance('i-classic', {
+          InstanceChargeType: 'PostPaid',
+          InternetChargeType: 'PayByTraffic',
+          InstanceNetworkType: 'classic',
+          ExpiredTime: '',
+          Tags: undefined,
+          EipAddress: undefined,
+        }),
         expected: { instanceChargeType: 'PostPaid', internetChargeType: 'PayByTraffic', networkType: 'classic', tags: {}, eipBound: false },
         absent: ['expiredAt'],
       },
@@ -157,7 +172,14 @@ describe('createEcsApi', () => {
 
   it('selects by tags with Tag.N.Key/Value and no InstanceIds', async () => {
     answer = describeFrom([
-      ecsInstance('i-web', { Tags: { Tag: [{ TagKey: 'app', TagValue: 'web' }, { TagKey: 'env', TagValue: 'prod' }] } }),
+      ecsInstance('i-web', {
+        Tags: {
+          Tag: [
+            { TagKey: 'app', TagValue: 'web' },
+            { TagKey: 'env', TagValue: 'prod' },
+          ],
+        },
+      }),
       ecsInstance('i-db', { Tags: { Tag: [{ TagKey: 'app', TagValue: 'db' }] } }),
     ]);
 
@@ -215,7 +237,11 @@ describe('createEcsApi', () => {
 
   describe('modifyBandwidth', () => {
     const orderRows: Array<{ name: string; body: string; orderId: string }> = [
-      { name: 'an order id beyond 2^53 (json-bigint BigNumber) keeps every digit', body: '{"RequestId":"R","OrderId":123456789012345678901}', orderId: '123456789012345678901' },
+      {
+        name: 'an order id beyond 2^53 (json-bigint BigNumber) keeps every digit',
+        body: '{"RequestId":"R","OrderId":123456789012345678901}',
+        orderId: '123456789012345678901',
+      },
       { name: 'a numeric order id', body: '{"RequestId":"R","OrderId":123457890}', orderId: '123457890' },
       { name: 'a string order id', body: '{"RequestId":"R","OrderId":"208012345678"}', orderId: '208012345678' },
       { name: 'no order id (pay-as-you-go)', body: '{"RequestId":"R"}', orderId: '' },
@@ -265,13 +291,19 @@ describe('createEcsApi', () => {
 
       await ecs.modifyBandwidth({ regionId: 'cn-hangzhou', instanceId: 'i-1', bandwidthOut: 5, clientToken: 't', autoPay: true });
 
-      for (const absent of ['InternetMaxBandwidthIn', 'AllocatePublicIp', 'StartTime', 'EndTime']) expect(server.requests[0]?.params).not.toHaveProperty(absent);
+      for (const absent of ['InternetMaxBandwidthIn', 'AllocatePublicIp', 'StartTime', 'EndTime'])
+        expect(server.requests[0]?.params).not.toHaveProperty(absent);
     });
 
     it('surfaces the provider error classified', async () => {
-      answer = () => ({ status: 400, json: { RequestId: 'R9', Code: 'LastOrderProcessing', Message: 'The previous order is still processing, please try again later.' } });
+      answer = () => ({
+        status: 400,
+        json: { RequestId: 'R9', Code: 'LastOrderProcessing', Message: 'The previous order is still processing, please try again later.' },
+      });
 
-      const error = await ecs.modifyBandwidth({ regionId: 'cn-hangzhou', instanceId: 'i-1', bandwidthOut: 5, clientToken: 't', autoPay: true }).catch((e: unknown) => e);
+      const error = await ecs
+        .modifyBandwidth({ regionId: 'cn-hangzhou', instanceId: 'i-1', bandwidthOut: 5, clientToken: 't', autoPay: true })
+        .catch((e: unknown) => e);
 
       expect(error).toMatchObject({ name: 'CloudApiError', code: 'LastOrderProcessing', category: 'retryable', requestId: 'R9' });
     });

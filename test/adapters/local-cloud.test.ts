@@ -1,11 +1,11 @@
 // The adapters with the real pop-core over real HTTP against the project's local Alibaba Cloud
 // (signature verification, paging and error codes are the emulators', not this file's).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalCloud, startLocalCloud } from '../../local-cloud/cloud';
 import { createMetricApi } from '../../src/adapters/cms';
 import { createEcsApi } from '../../src/adapters/ecs';
-import { callRpc, createRpcClient, type Credentials, type RpcClient } from '../../src/adapters/pop';
+import { type Credentials, callRpc, createRpcClient, type RpcClient } from '../../src/adapters/pop';
 import { CloudApiError } from '../../src/errors';
-import { type LocalCloud, startLocalCloud } from '../../src/local/cloud';
 
 const KEY = { id: 'LTAI5tAdapterTestKey', secret: 'adapter-test-secret-value' };
 const credentials: Credentials = { accessKeyId: KEY.id, accessKeySecret: KEY.secret };
@@ -28,7 +28,13 @@ describe('adapters against the local cloud', () => {
             Tags: [{ TagKey: 'app', TagValue: 'web' }],
             Demand: { kind: 'constant', mbps: 4 },
           },
-          { InstanceId: 'i-payg', InstanceChargeType: 'PostPaid', InternetMaxBandwidthOut: 20, Tags: [{ TagKey: 'app', TagValue: 'web' }], Demand: { kind: 'constant', mbps: 5 } },
+          {
+            InstanceId: 'i-payg',
+            InstanceChargeType: 'PostPaid',
+            InternetMaxBandwidthOut: 20,
+            Tags: [{ TagKey: 'app', TagValue: 'web' }],
+            Demand: { kind: 'constant', mbps: 5 },
+          },
           { InstanceId: 'i-classic', InstanceNetworkType: 'classic', InternetMaxBandwidthOut: 5, Demand: { kind: 'constant', mbps: 2 } },
         ],
       },
@@ -46,7 +52,14 @@ describe('adapters against the local cloud', () => {
     const facts = await createEcsApi(ecsClient).describeInstances({ regionId: cloud.endpoints.region, instanceIds: ['i-sub', 'i-classic'] });
 
     const byId = Object.fromEntries(facts.map((f) => [f.instanceId, f]));
-    expect(byId['i-sub']).toMatchObject({ instanceChargeType: 'PrePaid', networkType: 'vpc', bandwidthOut: 10, hasPublicIp: true, eipBound: false, tags: { app: 'web' } });
+    expect(byId['i-sub']).toMatchObject({
+      instanceChargeType: 'PrePaid',
+      networkType: 'vpc',
+      bandwidthOut: 10,
+      hasPublicIp: true,
+      eipBound: false,
+      tags: { app: 'web' },
+    });
     expect(byId['i-sub']?.expiredAt).toBeGreaterThan(cloud.clock.now());
     expect(byId['i-classic']).toMatchObject({ networkType: 'classic', bandwidthOut: 5 });
     expect(facts).toHaveLength(2);
@@ -76,7 +89,11 @@ describe('adapters against the local cloud', () => {
   });
 
   it('reports a wrong secret as an auth error', async () => {
-    const client = createRpcClient({ endpoint: cloud.endpoints.ecs, apiVersion: '2014-05-26', credentials: { accessKeyId: KEY.id, accessKeySecret: 'not-the-secret' } });
+    const client = createRpcClient({
+      endpoint: cloud.endpoints.ecs,
+      apiVersion: '2014-05-26',
+      credentials: { accessKeyId: KEY.id, accessKeySecret: 'not-the-secret' },
+    });
 
     const error = await callRpc(client, 'DescribeInstances', { RegionId: cloud.endpoints.region }, { method: 'GET' }).catch((e: unknown) => e);
     client.close();

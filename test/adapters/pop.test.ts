@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callRpc, classifyEcsError, createRpcClient, type Credentials, type RpcClient } from '../../src/adapters/pop';
+import { type Credentials, callRpc, classifyEcsError, createRpcClient, type RpcClient } from '../../src/adapters/pop';
 import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
 import { type CannedAnswer, type CannedRpcServer, startCannedRpcServer } from './canned-rpc-server';
 
@@ -46,7 +46,10 @@ describe('callRpc', () => {
   const rows: Array<{ name: string; answer: CannedAnswer; code: string; category: CloudErrorCategory; requestId?: string }> = [
     {
       name: 'a throttling error keeps its code and request id and is retryable',
-      answer: { status: 400, json: { RequestId: 'REQ-1', HostId: 'ecs.aliyuncs.com', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } },
+      answer: {
+        status: 400,
+        json: { RequestId: 'REQ-1', HostId: 'ecs.aliyuncs.com', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' },
+      },
       code: 'Throttling.User',
       category: 'retryable',
       requestId: 'REQ-1',

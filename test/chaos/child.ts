@@ -2,7 +2,7 @@
 // loads a BUILT bundle and serves invocations over IPC, so `SIGKILL` lands between the ECS call and the
 // Tablestore commit exactly as an out-of-memory kill or a host failure would.
 //
-// Started as `node --import tsx src/chaos/child.ts` with the function's environment. The bundle must
+// Started as `node --import tsx test/chaos/child.ts` with the function's environment. The bundle must
 // read the SIMULATED time everywhere (its decisions, pop-core's signed Timestamp, Tablestore's
 // x-ots-date), so Date is replaced before anything else loads; the parent sends the time with each
 // message (the local cloud's clock does not move while an invocation is in flight).
@@ -71,7 +71,7 @@ export interface ChildReply {
 }
 
 const bundle = process.env.BWSCALER_CHAOS_BUNDLE;
-if (!bundle) throw new Error('src/chaos/child.ts: BWSCALER_CHAOS_BUNDLE names no bundle');
+if (!bundle) throw new Error('test/chaos/child.ts: BWSCALER_CHAOS_BUNDLE names no bundle');
 // The bundle reads its configuration from the environment at its first invocation; the variable that
 // names it here is not one of its own (config.ts refuses unknown BWSCALER_* names).
 delete process.env.BWSCALER_CHAOS_BUNDLE;
@@ -86,7 +86,7 @@ async function invoke(message: ChildInvoke): Promise<unknown> {
 
 /** Every stored state, and the history rows that say what became of an acting decision. */
 async function dump(message: ChildDump): Promise<unknown> {
-  const { createTablestoreStore } = await import('../state/tablestore');
+  const { createTablestoreStore } = await import('../../src/state/tablestore');
   const store = createTablestoreStore({
     endpoint: process.env.BWSCALER_OTS_ENDPOINT ?? '',
     instanceName: process.env.BWSCALER_OTS_INSTANCE ?? '',

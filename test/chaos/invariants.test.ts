@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { duplicateOrders, type EventRecord, lockViolations, lostDecisions, quotaViolations, stateMismatches } from '../../src/chaos/invariants';
-import type { CallRecord, Order } from '../../src/local/world';
+import type { CallRecord, Order } from '../../local-cloud/world';
 import { emptyState } from '../../src/ports/state-store';
+import { duplicateOrders, type EventRecord, lockViolations, lostDecisions, quotaViolations, stateMismatches } from './invariants';
 
 const MINUTE = 60_000;
 

@@ -1,9 +1,10 @@
 // The promises of the chaos run, checked on the CLOUD's records (the ECS emulator's orders and call
 // log) and on the state store as read back at the end, never on what bwscaler says it did. Pure: the
 // run collects the records, these functions count the violations.
-import type { ScalingState } from '../core/types';
-import { MODIFY_LOCK_SECONDS } from '../local/ecs';
-import type { CallRecord, Order } from '../local/world';
+
+import { MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs';
+import type { CallRecord, Order } from '../../local-cloud/world';
+import type { ScalingState } from '../../src/core/types';
 
 const MODIFY = 'ModifyInstanceNetworkSpec';
 

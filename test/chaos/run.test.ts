@@ -1,7 +1,7 @@
 // The short chaos run inside `npm test`: the same engine as `npm run chaos`, on a few instances for a
 // few simulated hours, with one real SIGKILL between an ECS order and its commit.
 import { describe, expect, it } from 'vitest';
-import { runChaos } from '../../src/chaos/run';
+import { runChaos } from './run';
 
 describe('the system under chaos (short run)', () => {
   it('survives faults, duplicates, races and a SIGKILL with every invariant held', async () => {

@@ -8,12 +8,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { ScalingState } from '../core/types';
-import { alarmCallback, buildOnce, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../fc-local/system';
-import { readTemplate } from '../fc-local/template';
-import { servedMbps } from '../local/cms/traffic';
-import type { FixtureInstance } from '../local/fixture';
-import { type CallRecord, mulberry32, type Order } from '../local/world';
+import { servedMbps } from '../../local-cloud/cms/traffic';
+import { readTemplate } from '../../local-cloud/fc/template';
+import type { FixtureInstance } from '../../local-cloud/fixture';
+import { type CallRecord, mulberry32, type Order } from '../../local-cloud/world';
+import type { ScalingState } from '../../src/core/types';
+import { alarmCallback, buildOnce, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 import type { ChildReply, ChildRequest } from './child';
 import {
   type CloudInstance,
@@ -502,7 +502,7 @@ async function childEnv(system: System): Promise<Record<string, string>> {
   };
 }
 
-const CHILD = join(ROOT, 'src/chaos/child.ts');
+const CHILD = join(ROOT, 'test/chaos/child.ts');
 
 /** The alarm bundle in a child process that can be killed and started again. */
 class CrashableFunction {
@@ -586,4 +586,3 @@ function shuffle<T>(items: T[], random: () => number): T[] {
   }
   return items;
 }
-

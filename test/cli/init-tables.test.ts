@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/state/init-tables-cli';
-import { type OtsCloud, startOtsCloud } from './local-cloud';
+import { run } from '../../src/cli/init-tables';
+import { type OtsCloud, startOtsCloud } from '../state/local-cloud';
 
 let local: OtsCloud;
 

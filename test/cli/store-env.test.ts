@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { createStoreFromEnv, tablestoreConfigFromEnv } from '../../src/cli/store-access';
 import { ConfigError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
-import { createStoreFromEnv, tablestoreConfigFromEnv } from '../../src/state/index';
 
 const ENV = {
   BWSCALER_OTS_ENDPOINT: 'https://bwscaler.cn-hangzhou.ots.aliyuncs.com',
@@ -72,7 +72,7 @@ const LAZY_PROBE = `
 import { createRequire } from 'node:module';
 const cache = createRequire(import.meta.url).cache;
 const loaded = () => Object.keys(cache).some((file) => file.includes('/node_modules/tablestore/'));
-const { createStoreFromEnv } = await import('./src/state/index.ts');
+const { createStoreFromEnv } = await import('./src/cli/store-access.ts');
 const store = createStoreFromEnv({ BWSCALER_OTS_ENDPOINT: 'http://127.0.0.1:1', BWSCALER_OTS_INSTANCE: 'x',
   ALIBABA_CLOUD_ACCESS_KEY_ID: 'a', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'b' });
 const afterCreate = loaded();

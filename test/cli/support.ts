@@ -4,9 +4,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type LocalCloud, startLocalCloud } from '../../local-cloud/cloud';
+import type { Fixture } from '../../local-cloud/fixture';
 import type { CommandIo, Env } from '../../src/cli/command';
-import { type LocalCloud, startLocalCloud } from '../../src/local/cloud';
-import type { Fixture } from '../../src/local/fixture';
 
 /** A webhook token long enough for loadConfig (16+), and recognisable if it ever leaks. */
 export const TOKEN = 'cli-test-webhook-token-0123456789';

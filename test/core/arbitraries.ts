@@ -2,17 +2,8 @@
 // decision outright (pause, blocks, pending changes, locks, EIPs, odd states), for properties about
 // what the rules and guards do once a decision can act.
 import fc from 'fast-check';
-import type {
-  ActiveWindow,
-  Adjustment,
-  Behavior,
-  DecideInput,
-  InstanceFacts,
-  Policy,
-  ScalingState,
-  Signal,
-} from '../../src/core/types';
-import { HOUR, makePolicy, MINUTE, T0 } from '../fixtures/policies';
+import type { ActiveWindow, Adjustment, Behavior, DecideInput, InstanceFacts, Policy, ScalingState, Signal } from '../../src/core/types';
+import { HOUR, MINUTE, makePolicy, T0 } from '../fixtures/policies';
 
 const DAY = 24 * HOUR;
 
@@ -43,7 +34,16 @@ const behaviorArb: fc.Arbitrary<Behavior> = fc.record(
     minHoldBeforeDowngradeSeconds: fc.integer({ min: 0, max: 7200 }),
     projectedCheck: fc.boolean(),
   },
-  { requiredKeys: ['scaleUpCooldownSeconds', 'scaleDownCooldownSeconds', 'scaleDownStabilizationSeconds', 'warmupSeconds', 'minHoldBeforeDowngradeSeconds', 'projectedCheck'] },
+  {
+    requiredKeys: [
+      'scaleUpCooldownSeconds',
+      'scaleDownCooldownSeconds',
+      'scaleDownStabilizationSeconds',
+      'warmupSeconds',
+      'minHoldBeforeDowngradeSeconds',
+      'projectedCheck',
+    ],
+  },
 );
 
 // Bounds always intersect the API range (minOut <= 50 < 100) and leave room for 1 Mbps, as the policy
@@ -61,10 +61,9 @@ export function policyArb(nowRange: fc.Arbitrary<number> = fc.constant(T0)): fc.
     .record({
       mode: fc.constantFrom('enforce' as const, 'enforce' as const, 'observe' as const),
       bounds: boundsArb,
-      targetTracking: fc.option(
-        fc.record({ targetUtilization: fc.integer({ min: 20, max: 80 }), tolerance: fc.integer({ min: 0, max: 15 }) }),
-        { nil: undefined },
-      ),
+      targetTracking: fc.option(fc.record({ targetUtilization: fc.integer({ min: 20, max: 80 }), tolerance: fc.integer({ min: 0, max: 15 }) }), {
+        nil: undefined,
+      }),
       stepRules: fc.array(stepRuleArb, { maxLength: 3 }),
       saturation: fc.record({ thresholdPercent: fc.integer({ min: 80, max: 100 }), adjust: upAdjustmentArb }),
       behavior: behaviorArb,
@@ -127,15 +126,12 @@ export function stateArb(now: number, options: { healthy?: boolean } = {}): fc.A
       recommendations: fc.array(fc.record({ at: fc.integer({ min: now - HOUR, max: now }), mbps: fc.integer({ min: 0, max: 300 }) }), {
         maxLength: 8,
       }),
-      downgrades: fc.array(
-        fc.record({ at: fc.integer({ min: now - 60 * DAY, max: now }), from: fc.constant(20), to: fc.constant(10) }),
-        { maxLength: 5 },
-      ),
+      downgrades: fc.array(fc.record({ at: fc.integer({ min: now - 60 * DAY, max: now }), from: fc.constant(20), to: fc.constant(10) }), { maxLength: 5 }),
       quotaExhaustedAt: fc.option(fc.integer({ min: now - 60 * DAY, max: now }), { nil: undefined, freq: 5 }),
-      temporaryUpgrade: fc.option(
-        fc.record({ until: fc.integer({ min: now - HOUR, max: now + 4 * HOUR }), base: fc.constant(10), target: fc.constant(50) }),
-        { nil: undefined, freq: 5 },
-      ),
+      temporaryUpgrade: fc.option(fc.record({ until: fc.integer({ min: now - HOUR, max: now + 4 * HOUR }), base: fc.constant(10), target: fc.constant(50) }), {
+        nil: undefined,
+        freq: 5,
+      }),
       blocked: healthy
         ? fc.constant(undefined)
         : fc.option(fc.record({ code: fc.constant('Account.Arrearage'), since: fc.constant(now), message: fc.constant('x') }), {

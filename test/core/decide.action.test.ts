@@ -134,9 +134,7 @@ describe('decide: observe mode', () => {
   });
 
   it('reports a temporary upgrade it would have made, without its times', () => {
-    const decision = decide(
-      makeInput({ policy: observe, instance: makeSubscription(), activeWindows: [temporaryWindow({ exact: 50 })] }),
-    );
+    const decision = decide(makeInput({ policy: observe, instance: makeSubscription(), activeWindows: [temporaryWindow({ exact: 50 })] }));
 
     expect(decision.message).toMatch(/^observe mode: would temporarily upgrade 10 Mbps → 50 Mbps/);
     expect(decision.startTime).toBeUndefined();
@@ -157,7 +155,13 @@ describe('inbound bounds ride along with an outbound change', () => {
     { name: 'inbound above maxIn is lowered in the same order', bounds: { maxIn: 30 }, bandwidthIn: 100, windows: peak, expected: 30 },
     { name: 'inbound within its bounds is not sent', bounds: { minIn: 20, maxIn: 30 }, bandwidthIn: 25, windows: peak, expected: undefined },
     { name: 'without inbound bounds inbound is not sent', bounds: {}, bandwidthIn: 10, windows: peak, expected: undefined },
-    { name: 'without an outbound change inbound waits for the next one (no order of its own)', bounds: { minIn: 20 }, bandwidthIn: 10, windows: [], expected: undefined },
+    {
+      name: 'without an outbound change inbound waits for the next one (no order of its own)',
+      bounds: { minIn: 20 },
+      bandwidthIn: 10,
+      windows: [],
+      expected: undefined,
+    },
   ])('$name', ({ bounds, bandwidthIn, windows, expected }) => {
     const decision = decide(
       makeInput({

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
 import type { DecideInput, DowngradeRecord } from '../../src/core/types';
-import {
-  HOUR,
-  MINUTE,
-  makeInput,
-  makeInstance,
-  makePolicy,
-  makeState,
-  makeSubscription,
-  makeWindow,
-  T0,
-  tickOf,
-} from '../fixtures/policies';
+import { HOUR, MINUTE, makeInput, makeInstance, makePolicy, makeState, makeSubscription, makeWindow, T0, tickOf } from '../fixtures/policies';
 import { type Outcome, outcomeOf } from './summary';
 
 interface Row {
@@ -197,7 +186,7 @@ const limitRows: Row[] = [
     expected: set(40, 'SCHEDULE_FLOOR', ['cooldown', 'scheduleFloor']),
   },
   {
-    name: 'an exact value is not capped by another window\'s ceiling',
+    name: "an exact value is not capped by another window's ceiling",
     input: { activeWindows: [makeWindow({ name: 'peak', exact: 50 }), makeWindow({ name: 'night', ceiling: 20 })] },
     expected: set(50, 'SCHEDULE_EXACT'),
   },
@@ -336,7 +325,7 @@ const providerRows: Row[] = [
     expected: none(10, 'DOWNGRADE_BUDGET', ['downgradeBudget']),
   },
   {
-    name: 'with monthlyReset last month\'s downgrades do not count',
+    name: "with monthlyReset last month's downgrades do not count",
     input: {
       policy: makePolicy({ downgradeBudget: { monthlyReset: true } }),
       instance: makeSubscription(),
@@ -346,7 +335,7 @@ const providerRows: Row[] = [
     expected: set(5, 'SCALE_DOWN'),
   },
   {
-    name: 'with monthlyReset this month\'s downgrades count',
+    name: "with monthlyReset this month's downgrades count",
     input: {
       policy: makePolicy({ downgradeBudget: { monthlyReset: true } }),
       instance: makeSubscription(),

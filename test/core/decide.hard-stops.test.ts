@@ -134,9 +134,7 @@ describe('decide: hard stops', () => {
   });
 
   it('the message names the blocking provider code and when it started', () => {
-    const decision = decide(
-      makeInput({ state: makeState({ blocked: { code: 'Account.Arrearage', since: T0 - 60_000, message: 'top up' } }) }),
-    );
+    const decision = decide(makeInput({ state: makeState({ blocked: { code: 'Account.Arrearage', since: T0 - 60_000, message: 'top up' } }) }));
 
     expect(decision.message).toBe('blocked since 2025-06-10T11:59:00.000Z by Account.Arrearage: top up');
   });

@@ -3,10 +3,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { downgradesInPeriod, downgradesLeft } from '../../src/core/budget';
 import { decide } from '../../src/core/decide';
-import { activeTemporaryUpgrade } from '../../src/core/temporary-upgrade';
 import { apiRange, downgradeBudgetApplies, PROVIDER_LOCK_SECONDS } from '../../src/core/provider';
+import { activeTemporaryUpgrade } from '../../src/core/temporary-upgrade';
 import type { DecideInput, Decision, ScalingState } from '../../src/core/types';
-import { makeInstance, makePolicy, makeState, MINUTE, sampleOf, T0 } from '../fixtures/policies';
+import { MINUTE, makeInstance, makePolicy, makeState, sampleOf, T0 } from '../fixtures/policies';
 import { inputArb, instanceArb, nowArb, policyArb, signalArb, stateArb, windowsArb } from './arbitraries';
 
 const acts = (d: Decision) => d.action !== 'none' || d.reason === 'OBSERVE_ONLY';

@@ -205,9 +205,7 @@ describe('decide: recommendations kept for stabilisation', () => {
   });
 
   it('records nothing new while warming up', () => {
-    const decision = decide(
-      makeInput({ policy: makePolicy({ behavior: { warmupSeconds: 600 } }), state: makeState({ lastChangeAt: T0 - MINUTE }) }),
-    );
+    const decision = decide(makeInput({ policy: makePolicy({ behavior: { warmupSeconds: 600 } }), state: makeState({ lastChangeAt: T0 - MINUTE }) }));
 
     expect(decision.recommendations).toEqual([]);
   });

@@ -8,7 +8,7 @@ import { REASONS } from '../../src/core/reasons';
 import { spendCap, trafficCostCny } from '../../src/core/spend';
 import { formatEndTime, formatStartTime, temporaryUpgradeTimes } from '../../src/core/temporary-upgrade';
 import type { Adjustment, InstanceFacts } from '../../src/core/types';
-import { HOUR, makeInstance, makePolicy, makeState, MINUTE, T0 } from '../fixtures/policies';
+import { HOUR, MINUTE, makeInstance, makePolicy, makeState, T0 } from '../fixtures/policies';
 
 describe('apiRange', () => {
   const rows: Array<{ name: string; instance: Partial<InstanceFacts>; max: number }> = [

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Policy } from '../../src/core/types';
 import { handleAlarm } from '../../src/cycle/alarm';
 import type { AlarmCallback } from '../../src/events/alarm';
 import type { PolicyDocument } from '../../src/policy/load';
-import type { Policy } from '../../src/core/types';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
 import { instanceFacts } from '../fakes/instance-api';
 import { policy } from './fixtures';
@@ -47,11 +47,35 @@ describe('handleAlarm', () => {
   const web = { team: 'web' };
   const rows: Row[] = [
     // markEventHandled, getState, intent, commit.
-    { name: 'scales a managed instance up on an ALERT at >= 95 %', tags: web, outcome: 'HANDLED', cycleOutcome: 'applied', reason: 'SATURATED_STEP_UP', modifyCalls: 1, storeCalls: 4 },
+    {
+      name: 'scales a managed instance up on an ALERT at >= 95 %',
+      tags: web,
+      outcome: 'HANDLED',
+      cycleOutcome: 'applied',
+      reason: 'SATURATED_STEP_UP',
+      modifyCalls: 1,
+      storeCalls: 4,
+    },
     { name: 'changes and writes nothing for an instance no policy selects', tags: {}, outcome: 'NOT_MANAGED', modifyCalls: 0, storeCalls: 0 },
-    { name: 'changes and writes nothing for an unknown instance', tags: web, callback: { instanceId: 'i-gone' }, outcome: 'NOT_FOUND', modifyCalls: 0, storeCalls: 0 },
+    {
+      name: 'changes and writes nothing for an unknown instance',
+      tags: web,
+      callback: { instanceId: 'i-gone' },
+      outcome: 'NOT_FOUND',
+      modifyCalls: 0,
+      storeCalls: 0,
+    },
     // markEventHandled, getState, appendHistory.
-    { name: 'makes zero ECS writes in observe mode and records the decision', tags: web, policy: { mode: 'observe' }, outcome: 'HANDLED', cycleOutcome: 'observed', reason: 'OBSERVE_ONLY', modifyCalls: 0, storeCalls: 3 },
+    {
+      name: 'makes zero ECS writes in observe mode and records the decision',
+      tags: web,
+      policy: { mode: 'observe' },
+      outcome: 'HANDLED',
+      cycleOutcome: 'observed',
+      reason: 'OBSERVE_ONLY',
+      modifyCalls: 0,
+      storeCalls: 3,
+    },
     {
       name: 'never scales down from an alarm alone',
       tags: web,
@@ -124,7 +148,10 @@ describe('handleAlarm', () => {
     const world = fakeWorld([instanceFacts({ instanceId: ID, regionId: 'cn-shanghai', tags: { team: 'web' } })]);
     const policies: PolicyDocument = {
       source: 'test',
-      policies: [policy({ name: 'hz', selector: { regionId: 'cn-hangzhou', tags: { team: 'web' } } }), policy({ name: 'sh', selector: { regionId: 'cn-shanghai', tags: { team: 'web' } } })],
+      policies: [
+        policy({ name: 'hz', selector: { regionId: 'cn-hangzhou', tags: { team: 'web' } } }),
+        policy({ name: 'sh', selector: { regionId: 'cn-shanghai', tags: { team: 'web' } } }),
+      ],
     };
 
     // Act

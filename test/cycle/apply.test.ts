@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InstanceFacts, ScalingState } from '../../src/core/types';
 import { applyDecision, parseEndTime } from '../../src/cycle/apply';
 import { clientTokenOf, decisionIdOf } from '../../src/cycle/history';
 import { StoreUnavailableError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
-import type { InstanceFacts, ScalingState } from '../../src/core/types';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
 import { faults, instanceFacts, type ModifyFault } from '../fakes/instance-api';
 import { policy, setDecision } from './fixtures';
@@ -246,7 +246,13 @@ describe('applyDecision', () => {
     world.ecs.failNextModify(faults.throttling, faults.throttling, faults.throttling);
 
     // Act
-    await applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), decision: setDecision(ID, 10, 20), source: 't' });
+    await applyDecision(world.deps, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      decision: setDecision(ID, 10, 20),
+      source: 't',
+    });
 
     // Assess
     expect(world.sleeps).toEqual([500, 1000, 2000]);
@@ -292,10 +298,21 @@ describe('applyDecision', () => {
   it('sends a temporary upgrade with StartTime/EndTime and remembers when it ends', async () => {
     // Prepare
     const world = fakeWorld([instanceFacts({ instanceId: ID, instanceChargeType: 'PrePaid' })]);
-    const decision = setDecision(ID, 10, 50, { action: 'temporaryUpgrade', reason: 'SCHEDULE_FLOOR', startTime: '2026-01-05T12:01Z', endTime: '2026-01-05T18Z' });
+    const decision = setDecision(ID, 10, 50, {
+      action: 'temporaryUpgrade',
+      reason: 'SCHEDULE_FLOOR',
+      startTime: '2026-01-05T12:01Z',
+      endTime: '2026-01-05T18Z',
+    });
 
     // Act
-    await applyDecision(world.deps, { policy: policy({ autoPay: false }), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), decision, source: 't' });
+    await applyDecision(world.deps, {
+      policy: policy({ autoPay: false }),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      decision,
+      source: 't',
+    });
 
     // Assess
     expect(world.ecs.modifyCalls[0]).toMatchObject({ bandwidthOut: 50, startTime: '2026-01-05T12:01Z', endTime: '2026-01-05T18Z', autoPay: false });
@@ -308,7 +325,13 @@ describe('applyDecision', () => {
     const decision = setDecision(ID, 0, 5, { allocatePublicIp: true });
 
     // Act
-    await applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID, bandwidthOut: 0 }), state: emptyState(ID), decision, source: 't' });
+    await applyDecision(world.deps, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID, bandwidthOut: 0 }),
+      state: emptyState(ID),
+      decision,
+      source: 't',
+    });
 
     // Assess
     expect(world.ecs.modifyCalls[0]?.allocatePublicIp).toBe(true);
@@ -320,7 +343,13 @@ describe('applyDecision', () => {
     world.store.failNext('commit', new StoreUnavailableError('Tablestore unreachable'));
 
     // Act
-    const act = applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), decision: setDecision(ID, 10, 20), source: 't' });
+    const act = applyDecision(world.deps, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      decision: setDecision(ID, 10, 20),
+      source: 't',
+    });
 
     // Assess
     await expect(act).rejects.toThrow(StoreUnavailableError);
@@ -331,7 +360,9 @@ describe('applyDecision', () => {
   it('refuses a decision that does not act', async () => {
     const world = fakeWorld([]);
     const decision = setDecision(ID, 10, 10, { action: 'none', reason: 'AT_TARGET' });
-    await expect(applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), decision, source: 't' })).rejects.toThrow(/does not act/);
+    await expect(
+      applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), decision, source: 't' }),
+    ).rejects.toThrow(/does not act/);
   });
 });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Decision, InstanceFacts, Policy, ScalingState, Signal } from '../../src/core/types';
 import { recommendationsToStore, runInstanceCycle } from '../../src/cycle/instance';
 import { emptyState } from '../../src/ports/state-store';
-import type { Decision, InstanceFacts, Policy, ScalingState, Signal } from '../../src/core/types';
-import { fakeWorld, T0, type FakeWorld } from '../fakes/cycle-deps';
+import { type FakeWorld, fakeWorld, T0 } from '../fakes/cycle-deps';
 import { faults, instanceFacts } from '../fakes/instance-api';
 import { mbps } from '../fakes/metric-api';
 import { policy, setDecision } from './fixtures';
@@ -38,12 +38,39 @@ describe('runInstanceCycle', () => {
   }
 
   const rows: Row[] = [
-    { name: 'scales a saturated instance up through intent and commit', served: 10, outcome: 'applied', reason: 'SATURATED_STEP_UP', modifyCalls: 1, storeWrites: 2, bandwidth: 20 },
-    { name: 'makes zero ECS writes in observe mode and records what it would have done', policy: { mode: 'observe' }, served: 10, outcome: 'observed', reason: 'OBSERVE_ONLY', modifyCalls: 0, storeWrites: 0, bandwidth: 10 },
-    { name: 'writes nothing when the instance is within tolerance', served: 6, outcome: 'none', reason: 'WITHIN_TOLERANCE', modifyCalls: 0, storeWrites: 0, bandwidth: 10 },
+    {
+      name: 'scales a saturated instance up through intent and commit',
+      served: 10,
+      outcome: 'applied',
+      reason: 'SATURATED_STEP_UP',
+      modifyCalls: 1,
+      storeWrites: 2,
+      bandwidth: 20,
+    },
+    {
+      name: 'makes zero ECS writes in observe mode and records what it would have done',
+      policy: { mode: 'observe' },
+      served: 10,
+      outcome: 'observed',
+      reason: 'OBSERVE_ONLY',
+      modifyCalls: 0,
+      storeWrites: 0,
+      bandwidth: 10,
+    },
+    {
+      name: 'writes nothing when the instance is within tolerance',
+      served: 6,
+      outcome: 'none',
+      reason: 'WITHIN_TOLERANCE',
+      modifyCalls: 0,
+      storeWrites: 0,
+      bandwidth: 10,
+    },
     {
       name: 'holds while an intent of another invocation is in flight',
-      state: { pending: { decisionId: 'd-x', clientToken: 'bwscaler-d-x', action: 'set', from: 10, target: 20, startedAt: T0 - 1000, isDowngrade: false, attempts: 1 } },
+      state: {
+        pending: { decisionId: 'd-x', clientToken: 'bwscaler-d-x', action: 'set', from: 10, target: 20, startedAt: T0 - 1000, isDowngrade: false, attempts: 1 },
+      },
       served: 10,
       outcome: 'none',
       reason: 'PENDING_CHANGE',
@@ -116,7 +143,15 @@ describe('runInstanceCycle', () => {
     }
 
     // Assess
-    expect(outcomes.map((o) => o.reason)).toEqual(['STABILIZATION', 'STABILIZATION', 'STABILIZATION', 'STABILIZATION', 'STABILIZATION', 'STABILIZATION', 'SCALE_DOWN']);
+    expect(outcomes.map((o) => o.reason)).toEqual([
+      'STABILIZATION',
+      'STABILIZATION',
+      'STABILIZATION',
+      'STABILIZATION',
+      'STABILIZATION',
+      'STABILIZATION',
+      'SCALE_DOWN',
+    ]);
     expect(outcomes.at(-1)?.outcome).toBe('applied');
     expect(world.ecs.instances.get(ID)?.bandwidthOut).toBe(2);
     expect((await world.store.getState(ID)).recommendations).toEqual([]);
@@ -225,7 +260,16 @@ describe('runInstanceCycle', () => {
   it('reconciles a change an earlier invocation left unconfirmed before deciding anew', async () => {
     // Prepare: the order went through but its commit never arrived.
     const world = fakeWorld([instanceFacts({ instanceId: ID, bandwidthOut: 20 })]);
-    const pending = { decisionId: 'd-left', clientToken: 'bwscaler-d-left', action: 'set' as const, from: 10, target: 20, startedAt: T0 - 2 * MINUTE, isDowngrade: false, attempts: 1 };
+    const pending = {
+      decisionId: 'd-left',
+      clientToken: 'bwscaler-d-left',
+      action: 'set' as const,
+      from: 10,
+      target: 20,
+      startedAt: T0 - 2 * MINUTE,
+      isDowngrade: false,
+      attempts: 1,
+    };
     await world.store.putState({ ...emptyState(ID), pending }, 0);
 
     // Act

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InstanceFacts } from '../../src/core/types';
 import { runInstanceCycle } from '../../src/cycle/instance';
 import { StoreUnavailableError } from '../../src/errors';
-import type { InstanceFacts } from '../../src/core/types';
 import { fakeWorld } from '../fakes/cycle-deps';
 import { faults, instanceFacts, type ModifyFault } from '../fakes/instance-api';
 import { mbps } from '../fakes/metric-api';
@@ -42,7 +42,13 @@ describe('the cycle under random faults', () => {
             const instance = world.ecs.instances.get(ID) as InstanceFacts;
             const state = await world.store.getState(ID);
             try {
-              await runInstanceCycle(world.deps, { policy: p, instance: structuredClone(instance), state, signal: { kind: 'tick', sample: mbps(Math.min(s.served, instance.bandwidthOut), world.clock.now) }, source: 'prop' });
+              await runInstanceCycle(world.deps, {
+                policy: p,
+                instance: structuredClone(instance),
+                state,
+                signal: { kind: 'tick', sample: mbps(Math.min(s.served, instance.bandwidthOut), world.clock.now) },
+                source: 'prop',
+              });
             } catch (error) {
               if (!(error instanceof StoreUnavailableError)) throw error;
             }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { BlockedCondition, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
 import { applyDecision } from '../../src/cycle/apply';
 import { blockView, reconcilePending } from '../../src/cycle/reconcile';
 import { StoreUnavailableError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
-import type { BlockedCondition, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
-import { fakeWorld, T0, type FakeWorld } from '../fakes/cycle-deps';
+import { type FakeWorld, fakeWorld, T0 } from '../fakes/cycle-deps';
 import { faults, instanceFacts, type ModifyFault } from '../fakes/instance-api';
 import { policy, setDecision } from './fixtures';
 
@@ -206,7 +206,13 @@ describe('reconcilePending', () => {
     world.store.failNext('commit', new StoreUnavailableError('crash'));
     const decide = () => setDecision(ID, 10, 5);
     await expect(
-      applyDecision(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID, instanceChargeType: 'PrePaid' }), state: emptyState(ID), decision: decide(), source: 'alarm' }),
+      applyDecision(world.deps, {
+        policy: policy(),
+        instance: instanceFacts({ instanceId: ID, instanceChargeType: 'PrePaid' }),
+        state: emptyState(ID),
+        decision: decide(),
+        source: 'alarm',
+      }),
     ).rejects.toThrow('crash');
     world.clock.now += 2 * MINUTE;
 

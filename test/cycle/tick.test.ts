@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { InstanceFacts, Policy } from '../../src/core/types';
 import { runTick } from '../../src/cycle/tick';
 import { CloudApiError } from '../../src/errors';
 import type { PolicyDocument } from '../../src/policy/load';
-import type { InstanceFacts, Policy } from '../../src/core/types';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
 import { instanceFacts } from '../fakes/instance-api';
 import { mbps } from '../fakes/metric-api';

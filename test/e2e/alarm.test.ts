@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmCallback, startSystem, type System, WEBHOOK_TOKEN } from './harness';
+import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from './harness';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
 

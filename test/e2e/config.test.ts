@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmCallback, startSystem, type System, WEBHOOK_TOKEN } from './harness';
+import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from './harness';
 
 // A typo in the deployed policy: an unknown key, which must never be ignored silently.
 const BROKEN_POLICY = `

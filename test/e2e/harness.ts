@@ -1,1 +1,1 @@
-export { alarmCallback, startSystem, type System, WEBHOOK_TOKEN } from '../../src/fc-local/system';
+export { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Fixture } from '../../src/local/fixture';
-import { startSystem, type System } from './harness';
+import type { Fixture } from '../../local-cloud/fixture';
+import { type System, startSystem } from './harness';
 
 const FLEET = 200;
 const START = Date.parse('2026-11-02T00:00:00Z');

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
-import {
-  type AlarmCallback,
-  alarmEventKey,
-  CMS_ALERT_EVENT_TYPE,
-  decodeEventBridgeAlert,
-  parseCloudMonitorCallback,
-  toMetricSample,
-} from '../../src/events';
+import { type AlarmCallback, alarmEventKey, CMS_ALERT_EVENT_TYPE, decodeEventBridgeAlert, parseCloudMonitorCallback, toMetricSample } from '../../src/events';
 
 const FORM = 'application/x-www-form-urlencoded; charset=UTF-8';
 
@@ -76,12 +69,32 @@ describe('parseCloudMonitorCallback', () => {
       contentType: 'application/json',
       expected: { alertState: 'ALERT', instanceId: 'i-12345', userId: '12345', namespace: 'acs_ecs_dashboard', expression: '$Average>90', ruleId: 'bw' },
     },
-    { name: 'a JSON body sent without a content type', body: JSON.stringify({ ...Object.fromEntries(new URLSearchParams(formBody())) }), contentType: undefined, expected: expectedFromForm },
+    {
+      name: 'a JSON body sent without a content type',
+      body: JSON.stringify({ ...Object.fromEntries(new URLSearchParams(formBody())) }),
+      contentType: undefined,
+      expected: expectedFromForm,
+    },
     { name: 'an OK state', body: formBody({ alertState: 'OK' }), contentType: FORM, expected: { alertState: 'OK' } },
-    { name: 'an INSUFFICIENT_DATA state', body: formBody({ alertState: 'INSUFFICIENT_DATA' }), contentType: FORM, expected: { alertState: 'INSUFFICIENT_DATA' } },
+    {
+      name: 'an INSUFFICIENT_DATA state',
+      body: formBody({ alertState: 'INSUFFICIENT_DATA' }),
+      contentType: FORM,
+      expected: { alertState: 'INSUFFICIENT_DATA' },
+    },
     { name: 'a timestamp already in milliseconds', body: formBody({ timestamp: '1508136760123' }), contentType: FORM, expected: { timestamp: 1508136760123 } },
-    { name: 'dimensions with the instance only (userId from the body)', body: formBody({ dimensions: '{instanceId=i-x}' }), contentType: FORM, expected: { instanceId: 'i-x', userId: '1234567' } },
-    { name: 'dimensions as a JSON string inside a form', body: formBody({ dimensions: '[{"instanceId":"i-json"}]' }), contentType: FORM, expected: { instanceId: 'i-json' } },
+    {
+      name: 'dimensions with the instance only (userId from the body)',
+      body: formBody({ dimensions: '{instanceId=i-x}' }),
+      contentType: FORM,
+      expected: { instanceId: 'i-x', userId: '1234567' },
+    },
+    {
+      name: 'dimensions as a JSON string inside a form',
+      body: formBody({ dimensions: '[{"instanceId":"i-json"}]' }),
+      contentType: FORM,
+      expected: { instanceId: 'i-json' },
+    },
   ];
 
   it.each(valid)('decodes $name', ({ body, contentType, expected }) => {

@@ -11,7 +11,12 @@ describe('decodeTimerEvent', () => {
     { name: 'the documented event with a plain label payload', event: timerEvent('awesome-fc'), payload: 'awesome-fc', shard: { shard: 0, of: 1 } },
     { name: 'an event without payload', event: timerEvent(undefined), payload: '', shard: { shard: 0, of: 1 } },
     { name: 'a shard assignment as JSON text', event: timerEvent('{"shard": 2, "of": 4}'), payload: '{"shard": 2, "of": 4}', shard: { shard: 2, of: 4 } },
-    { name: 'a shard assignment as an object (manual invoke)', event: timerEvent({ shard: 0, of: 2 }), payload: '{"shard":0,"of":2}', shard: { shard: 0, of: 2 } },
+    {
+      name: 'a shard assignment as an object (manual invoke)',
+      event: timerEvent({ shard: 0, of: 2 }),
+      payload: '{"shard":0,"of":2}',
+      shard: { shard: 0, of: 2 },
+    },
     { name: 'the largest shard count', event: timerEvent(`{"shard":${MAX_SHARDS - 1},"of":${MAX_SHARDS}}`), shard: { shard: MAX_SHARDS - 1, of: MAX_SHARDS } },
   ];
 

@@ -1,12 +1,13 @@
 // CycleDeps made of fakes: a manual clock that `sleep` advances (no real waiting), the fake ECS and
 // CloudMonitor, the memory store behind a counting wrapper, and captured logs and notices.
-import { createMemoryStore } from '../../src/state/memory';
+
+import type { InstanceFacts } from '../../src/core/types';
 import type { CycleDeps, CycleLogRecord } from '../../src/cycle/deps';
 import type { NotifyEvent } from '../../src/notify/notifier';
-import type { InstanceFacts } from '../../src/core/types';
+import { createMemoryStore } from '../../src/state/memory';
 import { createFakeInstanceApi, type FakeInstanceApi } from './instance-api';
 import { createFakeMetricApi, type FakeMetricApi } from './metric-api';
-import { countingStore, type CountingStore } from './store';
+import { type CountingStore, countingStore } from './store';
 
 export interface FakeWorld {
   deps: CycleDeps;

@@ -1,9 +1,10 @@
 // A fake InstanceApi with an in-memory provider: it records every call, keeps the bandwidth of each
 // instance, honours ClientToken idempotency, enforces the subscription downgrade quota, and takes
 // one-shot faults (Karpenter's NextCreateErr) for the next ModifyInstanceNetworkSpec calls.
+
+import type { InstanceFacts } from '../../src/core/types';
 import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../../src/ports/cloud';
-import type { InstanceFacts } from '../../src/core/types';
 import { makeInstance } from '../fixtures/policies';
 
 /** DescribeInstances takes at most 100 ids and returns at most 100 rows per call (facts §2.1). */

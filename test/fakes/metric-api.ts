@@ -1,7 +1,8 @@
 // A fake MetricApi: the latest served outbound rate of each instance, from a map the test edits,
 // counting port calls and the DescribeMetricLast calls the real API would need.
-import type { MetricApi } from '../../src/ports/cloud';
+
 import type { MetricSample } from '../../src/core/types';
+import type { MetricApi } from '../../src/ports/cloud';
 
 /** Dimensions per DescribeMetricLast call the CloudMonitor adapter sends (src/adapters/cms.ts). */
 const DIMENSIONS_PER_CALL = 50;

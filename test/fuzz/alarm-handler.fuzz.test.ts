@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CMS_ALERT_EVENT_TYPE } from '../../src/events';
-import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from '../../src/fc-local/system';
+import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 import { FUZZ_RUNS, mutationsOf } from './support';
 
 const OTS_WRITES = new Set(['PutRow', 'UpdateRow', 'DeleteRow', 'BatchWriteRow']);

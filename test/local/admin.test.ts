@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MODIFY_LOCK_ERROR } from '../../src/local/ecs';
+import { MODIFY_LOCK_ERROR } from '../../local-cloud/ecs';
 import { admin, fixture, instance, rpcError, withCloud } from './support';
 
 const oneInstance = { fixture: fixture([instance()]) };
@@ -15,7 +15,10 @@ describe('local cloud admin API', () => {
 
   it('refuses to advance a real clock', async () => {
     await withCloud({ ...oneInstance, clock: 'real' }, async (cloud) => {
-      expect(await admin(cloud, 'POST', '/clock', { advanceSeconds: 300 })).toMatchObject({ status: 409, json: { error: expect.stringContaining('--clock manual') } });
+      expect(await admin(cloud, 'POST', '/clock', { advanceSeconds: 300 })).toMatchObject({
+        status: 409,
+        json: { error: expect.stringContaining('--clock manual') },
+      });
     });
   });
 
@@ -26,8 +29,12 @@ describe('local cloud admin API', () => {
       const { status, json } = await admin(cloud, 'GET', '/state');
       expect(status).toBe(200);
       expect(json.now).toBe(Date.UTC(2026, 10, 2));
-      expect(json.instances).toMatchObject([{ InstanceId: 'i-test', InternetMaxBandwidthOut: 20, PublicIpAddress: { IpAddress: expect.any(Array) }, DowngradesUsed: 0 }]);
-      expect(json.orders).toEqual([expect.objectContaining({ OrderId: OrderId.toString(), InstanceId: 'i-test', ClientToken: 'd-1', InternetMaxBandwidthOut: 20, time: json.now })]);
+      expect(json.instances).toMatchObject([
+        { InstanceId: 'i-test', InternetMaxBandwidthOut: 20, PublicIpAddress: { IpAddress: expect.any(Array) }, DowngradesUsed: 0 },
+      ]);
+      expect(json.orders).toEqual([
+        expect.objectContaining({ OrderId: OrderId.toString(), InstanceId: 'i-test', ClientToken: 'd-1', InternetMaxBandwidthOut: 20, time: json.now }),
+      ]);
       expect(json.calls).toMatchObject([
         { action: 'ModifyInstanceNetworkSpec', code: 'OK', time: json.now, instanceId: 'i-test', clientToken: 'd-1' },
         { action: 'ModifyInstanceNetworkSpec', code: MODIFY_LOCK_ERROR.code, time: json.now },
@@ -92,14 +99,18 @@ describe('local cloud admin API', () => {
   it('puts the account in arrears, which ECS then refuses with Account.Arrearage', async () => {
     await withCloud(oneInstance, async (cloud, ecs) => {
       expect(await admin(cloud, 'POST', '/account', { arrears: true })).toMatchObject({ status: 200, json: { account: { arrears: true } } });
-      expect(await rpcError(ecs.request('ModifyInstanceNetworkSpec', { InstanceId: 'i-test', InternetMaxBandwidthOut: 20 }))).toMatchObject({ code: 'Account.Arrearage' });
+      expect(await rpcError(ecs.request('ModifyInstanceNetworkSpec', { InstanceId: 'i-test', InternetMaxBandwidthOut: 20 }))).toMatchObject({
+        code: 'Account.Arrearage',
+      });
     });
   });
 
   it('changes what a console user could: status, locks and the EIP of an instance', async () => {
     await withCloud(oneInstance, async (cloud, ecs) => {
       await admin(cloud, 'POST', '/instances/i-test', { OperationLocks: ['security'] });
-      expect(await rpcError(ecs.request('ModifyInstanceNetworkSpec', { InstanceId: 'i-test', InternetMaxBandwidthOut: 20 }))).toMatchObject({ code: 'InstanceLockedForSecurity' });
+      expect(await rpcError(ecs.request('ModifyInstanceNetworkSpec', { InstanceId: 'i-test', InternetMaxBandwidthOut: 20 }))).toMatchObject({
+        code: 'InstanceLockedForSecurity',
+      });
       const patched = await admin(cloud, 'POST', '/instances/i-test', { OperationLocks: [], Status: 'Stopped' });
       expect(patched.json.instance).toMatchObject({ Status: 'Stopped', OperationLocks: { LockReason: [] } });
     });

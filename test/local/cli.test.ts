@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { LocalCloudEndpoints } from '../../src/local/cloud';
-import { run } from '../../src/local/cli';
-import { MODIFY_LOCK_ERROR } from '../../src/local/ecs';
+import { run } from '../../local-cloud/cli';
+import type { LocalCloudEndpoints } from '../../local-cloud/cloud';
+import { MODIFY_LOCK_ERROR } from '../../local-cloud/ecs';
 import { rpcError } from './support';
 
 describe('bwscaler cloud (child process)', () => {
@@ -53,7 +53,12 @@ describe('bwscaler cloud (child process)', () => {
   });
 
   it('serves the "done when" scenario to pop-core: list, upgrade, lock, advance, quota', async () => {
-    const ecs = new RPCClient({ endpoint: endpoints.ecs, apiVersion: '2014-05-26', accessKeyId: endpoints.accessKeyId, accessKeySecret: endpoints.accessKeySecret });
+    const ecs = new RPCClient({
+      endpoint: endpoints.ecs,
+      apiVersion: '2014-05-26',
+      accessKeyId: endpoints.accessKeyId,
+      accessKeySecret: endpoints.accessKeySecret,
+    });
     const advance = async (advanceSeconds: number) => {
       const response = await fetch(`${endpoints.admin}/clock`, { method: 'POST', body: JSON.stringify({ advanceSeconds }) });
       expect(response.status).toBe(200);
@@ -61,7 +66,10 @@ describe('bwscaler cloud (child process)', () => {
     const modify = (InstanceId: string, InternetMaxBandwidthOut: number) =>
       ecs.request<{ OrderId: unknown }>('ModifyInstanceNetworkSpec', { RegionId: endpoints.region, InstanceId, InternetMaxBandwidthOut }, { method: 'POST' });
     try {
-      const fleet = await ecs.request<{ TotalCount: number; Instances: { Instance: Array<{ InstanceId: string }> } }>('DescribeInstances', { RegionId: endpoints.region, PageSize: 100 });
+      const fleet = await ecs.request<{ TotalCount: number; Instances: { Instance: Array<{ InstanceId: string }> } }>('DescribeInstances', {
+        RegionId: endpoints.region,
+        PageSize: 100,
+      });
       expect(fleet.Instances.Instance.map((i) => i.InstanceId)).toEqual(['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1']);
 
       await modify('i-demo-web-1', 20);
@@ -71,7 +79,12 @@ describe('bwscaler cloud (child process)', () => {
 
       const downgrades: string[] = [];
       for (const mbps of [18, 16, 14, 12]) {
-        downgrades.push(await modify('i-demo-sub-1', mbps).then(() => 'OK', (e: { code: string }) => e.code));
+        downgrades.push(
+          await modify('i-demo-sub-1', mbps).then(
+            () => 'OK',
+            (e: { code: string }) => e.code,
+          ),
+        );
         await advance(300);
       }
       expect(downgrades).toEqual(['OK', 'OK', 'OK', 'InstanceDowngrade.QuotaExceed']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClock, DEFAULT_MANUAL_START, MANUAL_STEP_SECONDS } from '../../src/local/clock';
+import { createClock, DEFAULT_MANUAL_START, MANUAL_STEP_SECONDS } from '../../local-cloud/clock';
 
 describe('local cloud clock', () => {
   it('starts a manual clock on Monday 2026-11-02T00:00:00Z unless told otherwise', () => {

@@ -52,7 +52,12 @@ describe('the local cloud on one port', () => {
       vi.spyOn(cloud.cms.alarms, 'evaluate').mockImplementation(async () => {
         seen.push(cloud.world.instances.get('i-test')?.InternetMaxBandwidthOut);
       });
-      await ecs.request('ModifyInstanceNetworkSpec', { InstanceId: 'i-test', InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' });
+      await ecs.request('ModifyInstanceNetworkSpec', {
+        InstanceId: 'i-test',
+        InternetMaxBandwidthOut: 50,
+        StartTime: '2026-11-02T00:00Z',
+        EndTime: '2026-11-02T03Z',
+      });
       await cloud.clock.advance(3 * 3600);
       expect(seen).toHaveLength(180);
       expect(seen.at(-2)).toBe(50);

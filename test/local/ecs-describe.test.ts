@@ -5,8 +5,21 @@ const REGION = 'cn-hangzhou';
 const ids = (response: { Instances: { Instance: Array<{ InstanceId: string }> } }) => response.Instances.Instance.map((i) => i.InstanceId);
 
 const fleet = fixture([
-  instance({ InstanceId: 'i-web-1', Tags: [{ TagKey: 'app', TagValue: 'web' }, { TagKey: 'env', TagValue: 'prod' }] }),
-  instance({ InstanceId: 'i-web-2', Tags: [{ TagKey: 'app', TagValue: 'web' }, { TagKey: 'env', TagValue: 'test' }], Status: 'Stopped' }),
+  instance({
+    InstanceId: 'i-web-1',
+    Tags: [
+      { TagKey: 'app', TagValue: 'web' },
+      { TagKey: 'env', TagValue: 'prod' },
+    ],
+  }),
+  instance({
+    InstanceId: 'i-web-2',
+    Tags: [
+      { TagKey: 'app', TagValue: 'web' },
+      { TagKey: 'env', TagValue: 'test' },
+    ],
+    Status: 'Stopped',
+  }),
   instance({ InstanceId: 'i-sub-1', InstanceChargeType: 'PrePaid', Tags: [{ TagKey: 'app', TagValue: 'shop' }] }),
   instance({ InstanceId: 'i-traffic-1', InternetChargeType: 'PayByTraffic', Tags: [{ TagKey: 'app', TagValue: 'api' }] }),
   instance({ InstanceId: 'i-classic-1', InstanceNetworkType: 'classic' }),
@@ -16,9 +29,22 @@ const fleet = fixture([
 describe('ECS DescribeInstances', () => {
   it.each([
     { name: 'every instance of the region', params: {}, expected: ['i-web-1', 'i-web-2', 'i-sub-1', 'i-traffic-1', 'i-classic-1'] },
-    { name: 'InstanceIds as a JSON array string, unknown ids ignored', params: { InstanceIds: '["i-sub-1","i-web-2","i-nope"]' }, expected: ['i-web-2', 'i-sub-1'] },
+    {
+      name: 'InstanceIds as a JSON array string, unknown ids ignored',
+      params: { InstanceIds: '["i-sub-1","i-web-2","i-nope"]' },
+      expected: ['i-web-2', 'i-sub-1'],
+    },
     { name: 'a tag key and value', params: { Tag: [{ Key: 'app', Value: 'web' }] }, expected: ['i-web-1', 'i-web-2'] },
-    { name: 'two tags, all of which must match', params: { Tag: [{ Key: 'app', Value: 'web' }, { Key: 'env', Value: 'prod' }] }, expected: ['i-web-1'] },
+    {
+      name: 'two tags, all of which must match',
+      params: {
+        Tag: [
+          { Key: 'app', Value: 'web' },
+          { Key: 'env', Value: 'prod' },
+        ],
+      },
+      expected: ['i-web-1'],
+    },
     { name: 'a tag key with any value', params: { Tag: [{ Key: 'env' }] }, expected: ['i-web-1', 'i-web-2'] },
     { name: 'InstanceChargeType', params: { InstanceChargeType: 'PrePaid' }, expected: ['i-sub-1'] },
     { name: 'InternetChargeType', params: { InternetChargeType: 'PayByTraffic' }, expected: ['i-traffic-1'] },
@@ -37,10 +63,30 @@ describe('ECS DescribeInstances', () => {
     { name: 'RegionId missing is MissingParameter', params: { RegionId: undefined }, code: 'MissingParameter', status: 400 },
     { name: 'an unknown RegionId is InvalidRegionId.NotFound', params: { RegionId: 'xx-nowhere-1' }, code: 'InvalidRegionId.NotFound', status: 404 },
     { name: 'InstanceIds that are not a JSON array is InvalidParameter', params: { InstanceIds: 'i-a,i-b' }, code: 'InvalidParameter', status: 400 },
-    { name: 'more than 100 InstanceIds is InvalidParameter', params: { InstanceIds: JSON.stringify(Array.from({ length: 101 }, (_, i) => `i-${i}`)) }, code: 'InvalidParameter', status: 400 },
-    { name: 'an unknown InstanceChargeType is InvalidInstanceChargeType.NotFound', params: { InstanceChargeType: 'Monthly' }, code: 'InvalidInstanceChargeType.NotFound', status: 404 },
-    { name: 'an unknown InternetChargeType is InvalidInternetChargeType.ValueNotSupported', params: { InternetChargeType: 'PayByMood' }, code: 'InvalidInternetChargeType.ValueNotSupported', status: 404 },
-    { name: 'an unknown InstanceNetworkType is InvalidNetworkType.NotFound', params: { InstanceNetworkType: 'mesh' }, code: 'InvalidNetworkType.NotFound', status: 404 },
+    {
+      name: 'more than 100 InstanceIds is InvalidParameter',
+      params: { InstanceIds: JSON.stringify(Array.from({ length: 101 }, (_, i) => `i-${i}`)) },
+      code: 'InvalidParameter',
+      status: 400,
+    },
+    {
+      name: 'an unknown InstanceChargeType is InvalidInstanceChargeType.NotFound',
+      params: { InstanceChargeType: 'Monthly' },
+      code: 'InvalidInstanceChargeType.NotFound',
+      status: 404,
+    },
+    {
+      name: 'an unknown InternetChargeType is InvalidInternetChargeType.ValueNotSupported',
+      params: { InternetChargeType: 'PayByMood' },
+      code: 'InvalidInternetChargeType.ValueNotSupported',
+      status: 404,
+    },
+    {
+      name: 'an unknown InstanceNetworkType is InvalidNetworkType.NotFound',
+      params: { InstanceNetworkType: 'mesh' },
+      code: 'InvalidNetworkType.NotFound',
+      status: 404,
+    },
     { name: 'an unknown Status is InvalidStatus.NotFound', params: { Status: 'Dreaming' }, code: 'InvalidStatus.NotFound', status: 404 },
     { name: 'Tag.21 is InvalidTagCount', params: { 'Tag.21.Key': 'app' }, code: 'InvalidTagCount', status: 400 },
     { name: 'a tag value without its key is InvalidTag.Mismatch', params: { 'Tag.1.Value': 'web' }, code: 'InvalidTag.Mismatch', status: 400 },
@@ -63,7 +109,12 @@ describe('ECS DescribeInstances', () => {
       const pages = [];
       for (const PageNumber of [1, 2, 3, 4]) pages.push(await ecs.request('DescribeInstances', { RegionId: REGION, PageNumber }));
       expect(pages.map((p) => ids(p).length)).toEqual([10, 10, 5, 0]);
-      expect(pages.map((p) => [p.PageNumber, p.PageSize, p.TotalCount])).toEqual([[1, 10, 25], [2, 10, 25], [3, 10, 25], [4, 10, 25]]);
+      expect(pages.map((p) => [p.PageNumber, p.PageSize, p.TotalCount])).toEqual([
+        [1, 10, 25],
+        [2, 10, 25],
+        [3, 10, 25],
+        [4, 10, 25],
+      ]);
       expect(pages.flatMap(ids)).toEqual(Array.from({ length: 25 }, (_, i) => `i-${String(i).padStart(2, '0')}`));
     });
   });

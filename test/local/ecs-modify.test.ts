@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { LocalCloud } from '../../src/local/cloud';
-import { CLIENT_TOKEN_RETENTION_SECONDS, MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../src/local/ecs';
-import type { FixtureInstance } from '../../src/local/fixture';
+import type { LocalCloud } from '../../local-cloud/cloud';
+import { CLIENT_TOKEN_RETENTION_SECONDS, MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs';
+import type { FixtureInstance } from '../../local-cloud/fixture';
 import { admin, type EcsClient, fixture, instance, rpcError, withCloud } from './support';
 
 // The manual clock starts at 2026-11-02T00:00:00Z.
@@ -26,28 +26,135 @@ interface RefusalRow {
 const refusals: RefusalRow[] = [
   { name: 'InstanceId missing is MissingParameter', params: { InstanceId: undefined, InternetMaxBandwidthOut: 20 }, code: 'MissingParameter', status: 400 },
   { name: 'no bandwidth parameter is MissingParameter', params: {}, code: 'MissingParameter', status: 400 },
-  { name: 'an unknown instance is InvalidInstanceId.NotFound', params: { InstanceId: 'i-nope', InternetMaxBandwidthOut: 20 }, code: 'InvalidInstanceId.NotFound', status: 404 },
-  { name: 'an instance of another region is InvalidInstanceId.NotFound', params: { RegionId: 'cn-shanghai', InternetMaxBandwidthOut: 20 }, code: 'InvalidInstanceId.NotFound', status: 404 },
-  { name: 'pay-as-you-go PayByBandwidth above 100 is out of range', params: { InternetMaxBandwidthOut: 101 }, code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', status: 400 },
-  { name: 'subscription PayByTraffic above 100 is out of range', instances: [subscription({ InternetChargeType: 'PayByTraffic' })], params: { InternetMaxBandwidthOut: 101 }, code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', status: 400 },
-  { name: 'subscription PayByBandwidth above 200 is out of range', instances: [subscription()], params: { InternetMaxBandwidthOut: 201 }, code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', status: 400 },
-  { name: 'a negative bandwidth is out of range', params: { InternetMaxBandwidthOut: -1 }, code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', status: 400 },
-  { name: 'a non-integer bandwidth is out of range', params: { InternetMaxBandwidthOut: '12.5' }, code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', status: 400 },
+  {
+    name: 'an unknown instance is InvalidInstanceId.NotFound',
+    params: { InstanceId: 'i-nope', InternetMaxBandwidthOut: 20 },
+    code: 'InvalidInstanceId.NotFound',
+    status: 404,
+  },
+  {
+    name: 'an instance of another region is InvalidInstanceId.NotFound',
+    params: { RegionId: 'cn-shanghai', InternetMaxBandwidthOut: 20 },
+    code: 'InvalidInstanceId.NotFound',
+    status: 404,
+  },
+  {
+    name: 'pay-as-you-go PayByBandwidth above 100 is out of range',
+    params: { InternetMaxBandwidthOut: 101 },
+    code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'subscription PayByTraffic above 100 is out of range',
+    instances: [subscription({ InternetChargeType: 'PayByTraffic' })],
+    params: { InternetMaxBandwidthOut: 101 },
+    code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'subscription PayByBandwidth above 200 is out of range',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 201 },
+    code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'a negative bandwidth is out of range',
+    params: { InternetMaxBandwidthOut: -1 },
+    code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'a non-integer bandwidth is out of range',
+    params: { InternetMaxBandwidthOut: '12.5' },
+    code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+    status: 400,
+  },
   { name: 'inbound 0 is out of range', params: { InternetMaxBandwidthIn: 0 }, code: 'InvalidInternetMaxBandwidthIn.ValueNotSupported', status: 400 },
   { name: 'inbound 201 is out of range', params: { InternetMaxBandwidthIn: 201 }, code: 'InvalidInternetMaxBandwidthIn.ValueNotSupported', status: 400 },
-  { name: 'an unknown NetworkChargeType is refused', params: { NetworkChargeType: 'PayByMood' }, code: 'InvalidInternetChargeType.ValueNotSupported', status: 400 },
+  {
+    name: 'an unknown NetworkChargeType is refused',
+    params: { NetworkChargeType: 'PayByMood' },
+    code: 'InvalidInternetChargeType.ValueNotSupported',
+    status: 400,
+  },
   { name: 'AutoPay other than true/false is InvalidParameter', params: { InternetMaxBandwidthOut: 20, AutoPay: 'yes' }, code: 'InvalidParameter', status: 400 },
-  { name: 'AllocatePublicIp other than true/false is InvalidParam.AllocatePublicIp', params: { InternetMaxBandwidthOut: 20, AllocatePublicIp: 'maybe' }, code: 'InvalidParam.AllocatePublicIp', status: 400 },
-  { name: 'a ClientToken longer than 64 characters is InvalidClientToken.ValueNotSupported', params: { InternetMaxBandwidthOut: 20, ClientToken: 'x'.repeat(65) }, code: 'InvalidClientToken.ValueNotSupported', status: 400 },
-  { name: 'an account in arrears is Account.Arrearage', account: { balance: 1000, arrears: true }, params: { InternetMaxBandwidthOut: 20 }, code: 'Account.Arrearage', status: 400 },
-  { name: 'a security-locked instance is InstanceLockedForSecurity', instances: [instance({ OperationLocks: ['security'] })], params: { InternetMaxBandwidthOut: 20 }, code: 'InstanceLockedForSecurity', status: 403 },
-  { name: 'an expired subscription is InstanceExpiredOrInArrears', instances: [subscription({ ExpiredTime: '2026-11-01T00:00Z' })], params: { InternetMaxBandwidthOut: 30 }, code: 'InstanceExpiredOrInArrears', status: 403 },
-  { name: 'a pay-as-you-go instance in arrears is InstanceExpiredOrInArrears', instances: [instance({ OperationLocks: ['financial'] })], params: { InternetMaxBandwidthOut: 20 }, code: 'InstanceExpiredOrInArrears', status: 403 },
-  { name: 'an EIP-bound instance is InvalidInstance.EipNotSupport', instances: [instance({ InternetMaxBandwidthOut: 0, EipAddress: EIP })], params: { InternetMaxBandwidthOut: 20 }, code: 'InvalidInstance.EipNotSupport', status: 403 },
-  { name: 'a temporary upgrade of an EIP-bound instance is BandwidthUpgradeDenied.EipBoundInstance', instances: [subscription({ EipAddress: EIP })], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' }, code: 'BandwidthUpgradeDenied.EipBoundInstance', status: 400 },
-  { name: 'an instance neither Running nor Stopped is InvalidOperation.InstanceStatusUnsupported', instances: [instance({ Status: 'Stopping' })], params: { InternetMaxBandwidthOut: 20 }, code: 'InvalidOperation.InstanceStatusUnsupported', status: 400 },
-  { name: 'a Running classic instance leaving 0 is InvalidInstanceStatus.NotStopped', instances: [instance({ InstanceNetworkType: 'classic', InternetMaxBandwidthOut: 0 })], params: { InternetMaxBandwidthOut: 5 }, code: 'InvalidInstanceStatus.NotStopped', status: 400 },
-  { name: 'a subscription upgrade the balance cannot pay is InvalidAccountStatus.NotEnoughBalance', instances: [subscription()], account: { balance: 10 }, params: { InternetMaxBandwidthOut: 100 }, code: 'InvalidAccountStatus.NotEnoughBalance', status: 403 },
+  {
+    name: 'AllocatePublicIp other than true/false is InvalidParam.AllocatePublicIp',
+    params: { InternetMaxBandwidthOut: 20, AllocatePublicIp: 'maybe' },
+    code: 'InvalidParam.AllocatePublicIp',
+    status: 400,
+  },
+  {
+    name: 'a ClientToken longer than 64 characters is InvalidClientToken.ValueNotSupported',
+    params: { InternetMaxBandwidthOut: 20, ClientToken: 'x'.repeat(65) },
+    code: 'InvalidClientToken.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'an account in arrears is Account.Arrearage',
+    account: { balance: 1000, arrears: true },
+    params: { InternetMaxBandwidthOut: 20 },
+    code: 'Account.Arrearage',
+    status: 400,
+  },
+  {
+    name: 'a security-locked instance is InstanceLockedForSecurity',
+    instances: [instance({ OperationLocks: ['security'] })],
+    params: { InternetMaxBandwidthOut: 20 },
+    code: 'InstanceLockedForSecurity',
+    status: 403,
+  },
+  {
+    name: 'an expired subscription is InstanceExpiredOrInArrears',
+    instances: [subscription({ ExpiredTime: '2026-11-01T00:00Z' })],
+    params: { InternetMaxBandwidthOut: 30 },
+    code: 'InstanceExpiredOrInArrears',
+    status: 403,
+  },
+  {
+    name: 'a pay-as-you-go instance in arrears is InstanceExpiredOrInArrears',
+    instances: [instance({ OperationLocks: ['financial'] })],
+    params: { InternetMaxBandwidthOut: 20 },
+    code: 'InstanceExpiredOrInArrears',
+    status: 403,
+  },
+  {
+    name: 'an EIP-bound instance is InvalidInstance.EipNotSupport',
+    instances: [instance({ InternetMaxBandwidthOut: 0, EipAddress: EIP })],
+    params: { InternetMaxBandwidthOut: 20 },
+    code: 'InvalidInstance.EipNotSupport',
+    status: 403,
+  },
+  {
+    name: 'a temporary upgrade of an EIP-bound instance is BandwidthUpgradeDenied.EipBoundInstance',
+    instances: [subscription({ EipAddress: EIP })],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' },
+    code: 'BandwidthUpgradeDenied.EipBoundInstance',
+    status: 400,
+  },
+  {
+    name: 'an instance neither Running nor Stopped is InvalidOperation.InstanceStatusUnsupported',
+    instances: [instance({ Status: 'Stopping' })],
+    params: { InternetMaxBandwidthOut: 20 },
+    code: 'InvalidOperation.InstanceStatusUnsupported',
+    status: 400,
+  },
+  {
+    name: 'a Running classic instance leaving 0 is InvalidInstanceStatus.NotStopped',
+    instances: [instance({ InstanceNetworkType: 'classic', InternetMaxBandwidthOut: 0 })],
+    params: { InternetMaxBandwidthOut: 5 },
+    code: 'InvalidInstanceStatus.NotStopped',
+    status: 400,
+  },
+  {
+    name: 'a subscription upgrade the balance cannot pay is InvalidAccountStatus.NotEnoughBalance',
+    instances: [subscription()],
+    account: { balance: 10 },
+    params: { InternetMaxBandwidthOut: 100 },
+    code: 'InvalidAccountStatus.NotEnoughBalance',
+    status: 403,
+  },
   {
     name: 'a second change within 5 minutes is refused with the lock code',
     setup: (_cloud, ecs) => modify(ecs, { InternetMaxBandwidthOut: 20 }),
@@ -85,14 +192,61 @@ const refusals: RefusalRow[] = [
     code: 'IdempotentParameterMismatch',
     status: 400,
   },
-  { name: 'a temporary upgrade of a pay-as-you-go instance is ChargeTypeViolation', params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' }, code: 'ChargeTypeViolation', status: 403 },
-  { name: 'StartTime without EndTime is MissingParameter', instances: [subscription()], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z' }, code: 'MissingParameter', status: 400 },
-  { name: 'a StartTime with seconds is InvalidStartTime.ValueNotSupported', instances: [subscription()], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00:00Z', EndTime: '2026-11-02T03Z' }, code: 'InvalidStartTime.ValueNotSupported', status: 400 },
-  { name: 'a StartTime in the past is InvalidStartTime.ValueNotSupported', instances: [subscription()], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-01T23:59Z', EndTime: '2026-11-02T03Z' }, code: 'InvalidStartTime.ValueNotSupported', status: 400 },
-  { name: 'an EndTime with minutes is InvalidEndTime.ValueNotSupported', instances: [subscription()], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03:00Z' }, code: 'InvalidEndTime.ValueNotSupported', status: 400 },
-  { name: 'a temporary upgrade shorter than 3 hours is InvalidEndTime.ValueNotSupported', instances: [subscription()], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:30Z', EndTime: '2026-11-02T03Z' }, code: 'InvalidEndTime.ValueNotSupported', status: 400 },
-  { name: 'a temporary upgrade past the expiry is InvalidEndTime.BeyondLifeCycle', instances: [subscription({ ExpiredTime: '2026-11-02T02:00Z' })], params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' }, code: 'InvalidEndTime.BeyondLifeCycle', status: 400 },
-  { name: 'a temporary "upgrade" to less than now is InvalidBandwidth.ValueNotSupported', instances: [subscription()], params: { InternetMaxBandwidthOut: 10, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' }, code: 'InvalidBandwidth.ValueNotSupported', status: 400 },
+  {
+    name: 'a temporary upgrade of a pay-as-you-go instance is ChargeTypeViolation',
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' },
+    code: 'ChargeTypeViolation',
+    status: 403,
+  },
+  {
+    name: 'StartTime without EndTime is MissingParameter',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z' },
+    code: 'MissingParameter',
+    status: 400,
+  },
+  {
+    name: 'a StartTime with seconds is InvalidStartTime.ValueNotSupported',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00:00Z', EndTime: '2026-11-02T03Z' },
+    code: 'InvalidStartTime.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'a StartTime in the past is InvalidStartTime.ValueNotSupported',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-01T23:59Z', EndTime: '2026-11-02T03Z' },
+    code: 'InvalidStartTime.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'an EndTime with minutes is InvalidEndTime.ValueNotSupported',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03:00Z' },
+    code: 'InvalidEndTime.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'a temporary upgrade shorter than 3 hours is InvalidEndTime.ValueNotSupported',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:30Z', EndTime: '2026-11-02T03Z' },
+    code: 'InvalidEndTime.ValueNotSupported',
+    status: 400,
+  },
+  {
+    name: 'a temporary upgrade past the expiry is InvalidEndTime.BeyondLifeCycle',
+    instances: [subscription({ ExpiredTime: '2026-11-02T02:00Z' })],
+    params: { InternetMaxBandwidthOut: 50, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' },
+    code: 'InvalidEndTime.BeyondLifeCycle',
+    status: 400,
+  },
+  {
+    name: 'a temporary "upgrade" to less than now is InvalidBandwidth.ValueNotSupported',
+    instances: [subscription()],
+    params: { InternetMaxBandwidthOut: 10, StartTime: '2026-11-02T00:00Z', EndTime: '2026-11-02T03Z' },
+    code: 'InvalidBandwidth.ValueNotSupported',
+    status: 400,
+  },
   {
     name: 'a change during a temporary upgrade is InvalidAction.WithActiveElasticUpgrade',
     instances: [subscription()],
@@ -128,9 +282,22 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
       // pop-core parses with json-bigint: an id above 2^53 arrives as a BigNumber, exact.
       expect(typeof response.OrderId).toBe('object');
       expect(BigInt(response.OrderId.toString())).toBeGreaterThan(2n ** 53n);
-      expect(cloud.world.orders).toMatchObject([{ OrderId: response.OrderId.toString(), InstanceId: 'i-test', ClientToken: 'decision-1', InternetMaxBandwidthOut: 30, kind: 'upgrade', status: 'paid', amount: 0 }]);
+      expect(cloud.world.orders).toMatchObject([
+        {
+          OrderId: response.OrderId.toString(),
+          InstanceId: 'i-test',
+          ClientToken: 'decision-1',
+          InternetMaxBandwidthOut: 30,
+          kind: 'upgrade',
+          status: 'paid',
+          amount: 0,
+        },
+      ]);
       expect(bandwidth(cloud)).toBe(30);
-      expect(cloud.world.instances.get('i-test')?.bandwidthLog).toEqual([{ at: cloud.clock.now(), out: 10 }, { at: cloud.clock.now(), out: 30 }]);
+      expect(cloud.world.instances.get('i-test')?.bandwidthLog).toEqual([
+        { at: cloud.clock.now(), out: 10 },
+        { at: cloud.clock.now(), out: 30 },
+      ]);
       expect(cloud.world.calls.at(-1)).toMatchObject({ code: 'OK', instanceId: 'i-test', clientToken: 'decision-1', orderId: response.OrderId.toString() });
     });
   });
@@ -140,7 +307,11 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
     { name: 'pay-as-you-go PayByTraffic to 100', instances: [instance({ InternetChargeType: 'PayByTraffic' })], out: 100 },
     { name: 'subscription PayByBandwidth to 200', instances: [subscription()], out: 200 },
     { name: 'subscription PayByTraffic to 100', instances: [subscription({ InternetChargeType: 'PayByTraffic' })], out: 100 },
-    { name: 'a Stopped classic instance leaving 0', instances: [instance({ InstanceNetworkType: 'classic', Status: 'Stopped', InternetMaxBandwidthOut: 0 })], out: 5 },
+    {
+      name: 'a Stopped classic instance leaving 0',
+      instances: [instance({ InstanceNetworkType: 'classic', Status: 'Stopped', InternetMaxBandwidthOut: 0 })],
+      out: 5,
+    },
   ])('accepts $name', async ({ instances, out }) => {
     await withCloud({ fixture: fixture(instances, { account: { balance: 1_000_000 } }) }, async (cloud, ecs) => {
       await modify(ecs, { InternetMaxBandwidthOut: out });
@@ -209,7 +380,12 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
       await withCloud({ fixture: fixture([subscription({ InternetMaxBandwidthOut: 50 })], { account: { balance: 1_000_000 } }) }, async (cloud, ecs) => {
         const outcomes: string[] = [];
         for (const mbps of [40, 60, 30, 70, 20, 10]) {
-          outcomes.push(await modify(ecs, { InternetMaxBandwidthOut: mbps }).then(() => 'OK', (e: { code: string }) => e.code));
+          outcomes.push(
+            await modify(ecs, { InternetMaxBandwidthOut: mbps }).then(
+              () => 'OK',
+              (e: { code: string }) => e.code,
+            ),
+          );
           await cloud.clock.advance(MODIFY_LOCK_SECONDS);
         }
         expect(outcomes).toEqual(['OK', 'OK', 'OK', 'OK', 'OK', 'InstanceDowngrade.QuotaExceed']);
@@ -250,16 +426,19 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
     it('refunds a downgrade exactly what the matching upgrade charged, over the same remaining time', async () => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), async (from, by) => {
-          await withCloud({ fixture: fixture([subscription({ InternetMaxBandwidthOut: from, ExpiredTime: '2026-12-02T00:00Z' })], { account: { balance: 1_000_000 } }) }, async (cloud, ecs) => {
-            await modify(ecs, { InternetMaxBandwidthOut: from + by });
-            // The lock forces 5 minutes between the two orders; moving the expiry by the same 5 minutes
-            // prices both over the same remaining time, so the refund must equal the charge.
-            await cloud.clock.advance(MODIFY_LOCK_SECONDS);
-            const sub = cloud.world.instances.get('i-test');
-            if (sub) sub.ExpiredTime = '2026-12-02T00:05Z';
-            await modify(ecs, { InternetMaxBandwidthOut: from });
-            expect(cloud.world.account.balance).toBeCloseTo(1_000_000, 1);
-          });
+          await withCloud(
+            { fixture: fixture([subscription({ InternetMaxBandwidthOut: from, ExpiredTime: '2026-12-02T00:00Z' })], { account: { balance: 1_000_000 } }) },
+            async (cloud, ecs) => {
+              await modify(ecs, { InternetMaxBandwidthOut: from + by });
+              // The lock forces 5 minutes between the two orders; moving the expiry by the same 5 minutes
+              // prices both over the same remaining time, so the refund must equal the charge.
+              await cloud.clock.advance(MODIFY_LOCK_SECONDS);
+              const sub = cloud.world.instances.get('i-test');
+              if (sub) sub.ExpiredTime = '2026-12-02T00:05Z';
+              await modify(ecs, { InternetMaxBandwidthOut: from });
+              expect(cloud.world.account.balance).toBeCloseTo(1_000_000, 1);
+            },
+          );
         }),
         { numRuns: 10 },
       );
@@ -275,11 +454,31 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
 
   describe('public IP', () => {
     it.each([
-      { name: 'a pay-as-you-go VPC instance leaving 0 gets no IP without AllocatePublicIp', instances: [instance({ InternetMaxBandwidthOut: 0 })], params: { InternetMaxBandwidthOut: 5 }, hasIp: false },
-      { name: 'a pay-as-you-go VPC instance leaving 0 with AllocatePublicIp=true gets one', instances: [instance({ InternetMaxBandwidthOut: 0 })], params: { InternetMaxBandwidthOut: 5, AllocatePublicIp: true }, hasIp: true },
-      { name: 'a subscription instance leaving 0 gets one automatically', instances: [subscription({ InternetMaxBandwidthOut: 0 })], params: { InternetMaxBandwidthOut: 5 }, hasIp: true },
+      {
+        name: 'a pay-as-you-go VPC instance leaving 0 gets no IP without AllocatePublicIp',
+        instances: [instance({ InternetMaxBandwidthOut: 0 })],
+        params: { InternetMaxBandwidthOut: 5 },
+        hasIp: false,
+      },
+      {
+        name: 'a pay-as-you-go VPC instance leaving 0 with AllocatePublicIp=true gets one',
+        instances: [instance({ InternetMaxBandwidthOut: 0 })],
+        params: { InternetMaxBandwidthOut: 5, AllocatePublicIp: true },
+        hasIp: true,
+      },
+      {
+        name: 'a subscription instance leaving 0 gets one automatically',
+        instances: [subscription({ InternetMaxBandwidthOut: 0 })],
+        params: { InternetMaxBandwidthOut: 5 },
+        hasIp: true,
+      },
       { name: 'a VPC instance set to 0 loses its IP', instances: [instance()], params: { InternetMaxBandwidthOut: 0 }, hasIp: false },
-      { name: 'a classic instance set to 0 keeps its IP', instances: [instance({ InstanceNetworkType: 'classic' })], params: { InternetMaxBandwidthOut: 0 }, hasIp: true },
+      {
+        name: 'a classic instance set to 0 keeps its IP',
+        instances: [instance({ InstanceNetworkType: 'classic' })],
+        params: { InternetMaxBandwidthOut: 0 },
+        hasIp: true,
+      },
     ])('$name', async ({ instances, params, hasIp }) => {
       await withCloud({ fixture: fixture(instances, { account: { balance: 1_000_000 } }) }, async (cloud, ecs) => {
         await modify(ecs, params);
@@ -337,7 +536,10 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
         expect(bandwidth(cloud)).toBe(20);
         const retry = await modify(ecs, { InternetMaxBandwidthOut: 20, ClientToken: 'decision-8' });
         expect(retry.OrderId.toString()).toBe(cloud.world.orders[0]?.OrderId);
-        expect(cloud.world.calls.map((c) => [c.code, c.fault])).toEqual([['OK', 'Timeout'], ['OK', undefined]]);
+        expect(cloud.world.calls.map((c) => [c.code, c.fault])).toEqual([
+          ['OK', 'Timeout'],
+          ['OK', undefined],
+        ]);
       });
     });
 
@@ -373,7 +575,11 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
         await cloud.clock.advance(60);
         expect(bandwidth(cloud)).toBe(20);
         const sub = cloud.world.instances.get('i-test');
-        expect(sub?.bandwidthLog).toEqual([{ at: start, out: 20 }, { at: start, out: 50 }, { at: start + 3 * 3600_000, out: 20 }]);
+        expect(sub?.bandwidthLog).toEqual([
+          { at: start, out: 20 },
+          { at: start, out: 50 },
+          { at: start + 3 * 3600_000, out: 20 },
+        ]);
         expect(sub?.downgradesUsed).toBe(0);
         expect(cloud.world.orders).toMatchObject([{ kind: 'temporaryUpgrade', ...window }]);
       });
@@ -417,17 +623,71 @@ describe('ECS AllocatePublicIpAddress', () => {
 
   it.each([
     { name: 'InstanceId missing is MissingParameter', instances: [instance()], params: { InstanceId: undefined }, code: 'MissingParameter', status: 400 },
-    { name: 'an unknown instance is InvalidInstanceId.NotFound', instances: [instance()], params: { InstanceId: 'i-nope' }, code: 'InvalidInstanceId.NotFound', status: 404 },
+    {
+      name: 'an unknown instance is InvalidInstanceId.NotFound',
+      instances: [instance()],
+      params: { InstanceId: 'i-nope' },
+      code: 'InvalidInstanceId.NotFound',
+      status: 404,
+    },
     { name: 'an instance with an IP is AllocatedAlready', instances: [instance()], params: {}, code: 'AllocatedAlready', status: 403 },
-    { name: 'an instance at 0 Mbps is AllocateIpInvalidInstanceBandwidth', instances: [instance({ InternetMaxBandwidthOut: 0 })], params: {}, code: 'AllocateIpInvalidInstanceBandwidth', status: 400 },
-    { name: 'a Stopping instance is IncorrectInstanceStatus', instances: [instance({ Status: 'Stopping', PublicIpAddress: [] })], params: {}, code: 'IncorrectInstanceStatus', status: 403 },
-    { name: 'a security-locked instance is InstanceLockedForSecurity', instances: [instance({ OperationLocks: ['security'], PublicIpAddress: [] })], params: {}, code: 'InstanceLockedForSecurity', status: 403 },
-    { name: 'an expired subscription is InstanceExpiredOrInArrears', instances: [subscription({ ExpiredTime: '2026-01-01T00:00Z', PublicIpAddress: [] })], params: {}, code: 'InstanceExpiredOrInArrears', status: 403 },
+    {
+      name: 'an instance at 0 Mbps is AllocateIpInvalidInstanceBandwidth',
+      instances: [instance({ InternetMaxBandwidthOut: 0 })],
+      params: {},
+      code: 'AllocateIpInvalidInstanceBandwidth',
+      status: 400,
+    },
+    {
+      name: 'a Stopping instance is IncorrectInstanceStatus',
+      instances: [instance({ Status: 'Stopping', PublicIpAddress: [] })],
+      params: {},
+      code: 'IncorrectInstanceStatus',
+      status: 403,
+    },
+    {
+      name: 'a security-locked instance is InstanceLockedForSecurity',
+      instances: [instance({ OperationLocks: ['security'], PublicIpAddress: [] })],
+      params: {},
+      code: 'InstanceLockedForSecurity',
+      status: 403,
+    },
+    {
+      name: 'an expired subscription is InstanceExpiredOrInArrears',
+      instances: [subscription({ ExpiredTime: '2026-01-01T00:00Z', PublicIpAddress: [] })],
+      params: {},
+      code: 'InstanceExpiredOrInArrears',
+      status: 403,
+    },
     { name: 'a VPC instance with an EIP is OperationDenied', instances: [instance({ EipAddress: EIP })], params: {}, code: 'OperationDenied', status: 400 },
-    { name: 'a malformed IpAddress is InvalidIpAddress.Malformed', instances: [instance({ PublicIpAddress: [] })], params: { IpAddress: '47.1.1' }, code: 'InvalidIpAddress.Malformed', status: 400 },
-    { name: 'an IpAddress held by another instance is IpInUse', instances: [instance({ PublicIpAddress: [] }), instance({ InstanceId: 'i-holder', PublicIpAddress: ['47.5.5.5'] })], params: { IpAddress: '47.5.5.5' }, code: 'IpInUse', status: 403 },
-    { name: 'a VlanId for a VPC instance is OperationDenied', instances: [instance({ PublicIpAddress: [] })], params: { VlanId: '100' }, code: 'OperationDenied', status: 400 },
-    { name: 'an unknown VlanId is InvalidVlanId.NotFound', instances: [instance({ InstanceNetworkType: 'classic', PublicIpAddress: [] })], params: { VlanId: '100' }, code: 'InvalidVlanId.NotFound', status: 404 },
+    {
+      name: 'a malformed IpAddress is InvalidIpAddress.Malformed',
+      instances: [instance({ PublicIpAddress: [] })],
+      params: { IpAddress: '47.1.1' },
+      code: 'InvalidIpAddress.Malformed',
+      status: 400,
+    },
+    {
+      name: 'an IpAddress held by another instance is IpInUse',
+      instances: [instance({ PublicIpAddress: [] }), instance({ InstanceId: 'i-holder', PublicIpAddress: ['47.5.5.5'] })],
+      params: { IpAddress: '47.5.5.5' },
+      code: 'IpInUse',
+      status: 403,
+    },
+    {
+      name: 'a VlanId for a VPC instance is OperationDenied',
+      instances: [instance({ PublicIpAddress: [] })],
+      params: { VlanId: '100' },
+      code: 'OperationDenied',
+      status: 400,
+    },
+    {
+      name: 'an unknown VlanId is InvalidVlanId.NotFound',
+      instances: [instance({ InstanceNetworkType: 'classic', PublicIpAddress: [] })],
+      params: { VlanId: '100' },
+      code: 'InvalidVlanId.NotFound',
+      status: 404,
+    },
   ])('refuses: $name', async ({ instances, params, code, status }) => {
     await withCloud({ fixture: fixture(instances) }, async (_cloud, ecs) => {
       const request = Object.fromEntries(Object.entries({ InstanceId: 'i-test', ...params }).filter(([, v]) => v !== undefined));

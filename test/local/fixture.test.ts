@@ -2,22 +2,24 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors';
-import { startLocalCloud } from '../../src/local/cloud';
-import { DEMO_ACCESS_KEY, loadFixtureFile, parseFixture } from '../../src/local/fixture';
+import { startLocalCloud } from '../../local-cloud/cloud';
+import { LocalCloudInputError } from '../../local-cloud/errors';
+import { DEMO_ACCESS_KEY, loadFixtureFile, parseFixture } from '../../local-cloud/fixture';
 
 const START = Date.UTC(2026, 10, 2);
 
 describe('local cloud fixture', () => {
   it('serves the demo fleet without a fixture', () => {
     const resolved = parseFixture({}, START);
-    expect(resolved.instances.map((i) => [i.InstanceId, i.InstanceChargeType, i.InternetChargeType, i.InstanceNetworkType, i.InternetMaxBandwidthOut])).toEqual([
-      ['i-demo-web-1', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
-      ['i-demo-web-2', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
-      ['i-demo-web-3', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
-      ['i-demo-sub-1', 'PrePaid', 'PayByBandwidth', 'vpc', 20],
-      ['i-demo-traffic-1', 'PostPaid', 'PayByTraffic', 'vpc', 50],
-    ]);
+    expect(resolved.instances.map((i) => [i.InstanceId, i.InstanceChargeType, i.InternetChargeType, i.InstanceNetworkType, i.InternetMaxBandwidthOut])).toEqual(
+      [
+        ['i-demo-web-1', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
+        ['i-demo-web-2', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
+        ['i-demo-web-3', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
+        ['i-demo-sub-1', 'PrePaid', 'PayByBandwidth', 'vpc', 20],
+        ['i-demo-traffic-1', 'PostPaid', 'PayByTraffic', 'vpc', 50],
+      ],
+    );
     expect(resolved.instances.find((i) => i.InstanceId === 'i-demo-sub-1')?.ExpiredTime).toBe('2027-11-02T00:00Z');
     expect(resolved.accessKeys).toEqual([DEMO_ACCESS_KEY]);
     expect(resolved.regionId).toBe('cn-hangzhou');
@@ -66,12 +68,37 @@ describe('local cloud fixture', () => {
 
   it.each([
     { name: 'an unknown top-level key', input: { instance: [] }, issue: 'fixture: (root): Unrecognized key: "instance"' },
-    { name: 'a typo in an instance field', input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, Staus: 'Running' }] }, issue: 'fixture: instances[0]: Unrecognized key: "Staus"' },
+    {
+      name: 'a typo in an instance field',
+      input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, Staus: 'Running' }] },
+      issue: 'fixture: instances[0]: Unrecognized key: "Staus"',
+    },
     { name: 'a missing bandwidth', input: { instances: [{ InstanceId: 'i-a' }] }, issue: 'fixture: instances[0].InternetMaxBandwidthOut:' },
-    { name: 'an unknown charge type', input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, InstanceChargeType: 'Monthly' }] }, issue: 'fixture: instances[0].InstanceChargeType:' },
-    { name: 'an ExpiredTime with seconds', input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, ExpiredTime: '2027-01-01T00:00:00Z' }] }, issue: 'fixture: instances[0].ExpiredTime: expected yyyy-MM-ddTHH:mmZ' },
-    { name: 'an unknown demand kind', input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, Demand: { kind: 'random' } }] }, issue: 'fixture: instances[0].Demand.kind:' },
-    { name: 'a duplicate instance id', input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5 }, { InstanceId: 'i-a', InternetMaxBandwidthOut: 5 }] }, issue: 'fixture: instances[1].InstanceId: duplicate instance id i-a' },
+    {
+      name: 'an unknown charge type',
+      input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, InstanceChargeType: 'Monthly' }] },
+      issue: 'fixture: instances[0].InstanceChargeType:',
+    },
+    {
+      name: 'an ExpiredTime with seconds',
+      input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, ExpiredTime: '2027-01-01T00:00:00Z' }] },
+      issue: 'fixture: instances[0].ExpiredTime: expected yyyy-MM-ddTHH:mmZ',
+    },
+    {
+      name: 'an unknown demand kind',
+      input: { instances: [{ InstanceId: 'i-a', InternetMaxBandwidthOut: 5, Demand: { kind: 'random' } }] },
+      issue: 'fixture: instances[0].Demand.kind:',
+    },
+    {
+      name: 'a duplicate instance id',
+      input: {
+        instances: [
+          { InstanceId: 'i-a', InternetMaxBandwidthOut: 5 },
+          { InstanceId: 'i-a', InternetMaxBandwidthOut: 5 },
+        ],
+      },
+      issue: 'fixture: instances[1].InstanceId: duplicate instance id i-a',
+    },
     { name: 'an empty key list', input: { accessKeys: [] }, issue: 'fixture: accessKeys:' },
   ])('refuses $name, naming the path', ({ input, issue }) => {
     let caught: unknown;
@@ -80,8 +107,8 @@ describe('local cloud fixture', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(ValidationError);
-    expect((caught as ValidationError).issues.some((i) => i.startsWith(issue))).toBe(true);
+    expect(caught).toBeInstanceOf(LocalCloudInputError);
+    expect((caught as LocalCloudInputError).issues.some((i) => i.startsWith(issue))).toBe(true);
   });
 
   it('reads a fixture file and names the file in errors', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signRpcV1 } from '../../src/local/signature';
+import { signRpcV1 } from '../../local-cloud/signature';
 import { ecsClient, fixture, instance, rpcError, STS_KEY, TEST_KEY, withCloud } from './support';
 
 const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, 19)}Z`;
@@ -58,14 +58,62 @@ describe('RPC protocol', () => {
   const now = Date.now();
   it.each([
     { name: 'a wrong secret is SignatureDoesNotMatch', key: { id: TEST_KEY.id, secret: 'wrong' }, params: {}, code: 'SignatureDoesNotMatch', status: 400 },
-    { name: 'an unknown AccessKeyId is InvalidAccessKeyId.NotFound', key: { id: 'LTAI-nobody', secret: 'x' }, params: {}, code: 'InvalidAccessKeyId.NotFound', status: 400 },
-    { name: 'an STS key without its SecurityToken is refused', key: { id: STS_KEY.id, secret: STS_KEY.secret }, params: {}, code: 'InvalidSecurityToken.MismatchWithAccessKey', status: 400 },
-    { name: 'an STS key with another SecurityToken is refused', key: { ...STS_KEY, securityToken: 'CAIS-other' }, params: {}, code: 'InvalidSecurityToken.MismatchWithAccessKey', status: 400 },
-    { name: 'a permanent key with a SecurityToken is refused', key: { ...TEST_KEY, securityToken: 'CAIS-stray' }, params: {}, code: 'InvalidSecurityToken.MismatchWithAccessKey', status: 400 },
-    { name: 'a Timestamp 16 minutes old is IllegalTimestamp', key: TEST_KEY, params: { Timestamp: iso(now - 16 * 60_000) }, code: 'IllegalTimestamp', status: 400 },
-    { name: 'a Timestamp 16 minutes ahead is IllegalTimestamp', key: TEST_KEY, params: { Timestamp: iso(now + 16 * 60_000) }, code: 'IllegalTimestamp', status: 400 },
-    { name: 'a Timestamp not in yyyy-MM-ddTHH:mm:ssZ is IllegalTimestamp', key: TEST_KEY, params: { Timestamp: '2026-11-02 00:00:00' }, code: 'IllegalTimestamp', status: 400 },
-    { name: 'another SignatureMethod is IncompleteSignature', key: TEST_KEY, params: { SignatureMethod: 'HMAC-SHA256' }, code: 'IncompleteSignature', status: 400 },
+    {
+      name: 'an unknown AccessKeyId is InvalidAccessKeyId.NotFound',
+      key: { id: 'LTAI-nobody', secret: 'x' },
+      params: {},
+      code: 'InvalidAccessKeyId.NotFound',
+      status: 400,
+    },
+    {
+      name: 'an STS key without its SecurityToken is refused',
+      key: { id: STS_KEY.id, secret: STS_KEY.secret },
+      params: {},
+      code: 'InvalidSecurityToken.MismatchWithAccessKey',
+      status: 400,
+    },
+    {
+      name: 'an STS key with another SecurityToken is refused',
+      key: { ...STS_KEY, securityToken: 'CAIS-other' },
+      params: {},
+      code: 'InvalidSecurityToken.MismatchWithAccessKey',
+      status: 400,
+    },
+    {
+      name: 'a permanent key with a SecurityToken is refused',
+      key: { ...TEST_KEY, securityToken: 'CAIS-stray' },
+      params: {},
+      code: 'InvalidSecurityToken.MismatchWithAccessKey',
+      status: 400,
+    },
+    {
+      name: 'a Timestamp 16 minutes old is IllegalTimestamp',
+      key: TEST_KEY,
+      params: { Timestamp: iso(now - 16 * 60_000) },
+      code: 'IllegalTimestamp',
+      status: 400,
+    },
+    {
+      name: 'a Timestamp 16 minutes ahead is IllegalTimestamp',
+      key: TEST_KEY,
+      params: { Timestamp: iso(now + 16 * 60_000) },
+      code: 'IllegalTimestamp',
+      status: 400,
+    },
+    {
+      name: 'a Timestamp not in yyyy-MM-ddTHH:mm:ssZ is IllegalTimestamp',
+      key: TEST_KEY,
+      params: { Timestamp: '2026-11-02 00:00:00' },
+      code: 'IllegalTimestamp',
+      status: 400,
+    },
+    {
+      name: 'another SignatureMethod is IncompleteSignature',
+      key: TEST_KEY,
+      params: { SignatureMethod: 'HMAC-SHA256' },
+      code: 'IncompleteSignature',
+      status: 400,
+    },
   ])('$name', async ({ key, params, code, status }) => {
     await withCloud(oneInstance, async (cloud) => {
       const client = ecsClient(cloud, key);
@@ -120,7 +168,15 @@ describe('RPC protocol', () => {
   it.each(['AccessKeyId', 'Signature', 'SignatureNonce', 'Timestamp'])('answers MissingParameter naming a missing %s', async (name) => {
     await withCloud(oneInstance, async (cloud) => {
       const params: Record<string, string> = { Action: 'DescribeInstances', Format: 'JSON', RegionId: 'cn-hangzhou' };
-      const all = { Version: '2014-05-26', AccessKeyId: TEST_KEY.id, SignatureMethod: 'HMAC-SHA1', SignatureVersion: '1.0', SignatureNonce: 'n-missing', Timestamp: iso(Date.now()), ...params };
+      const all = {
+        Version: '2014-05-26',
+        AccessKeyId: TEST_KEY.id,
+        SignatureMethod: 'HMAC-SHA1',
+        SignatureVersion: '1.0',
+        SignatureNonce: 'n-missing',
+        Timestamp: iso(Date.now()),
+        ...params,
+      };
       const signed: Record<string, string> = { ...all, Signature: signRpcV1('GET', all, TEST_KEY.secret) };
       delete signed[name];
       const response = await fetch(`${cloud.endpoints.ecs}/?${new URLSearchParams(signed)}`);
@@ -183,7 +239,10 @@ describe('fault injection', () => {
       cloud.world.faults.push({ action: 'DescribeInstances', code: 'InternalError', rate: 1, count: 1 });
       expect(await rpcError(ecs.request('DescribeInstances', { RegionId: 'cn-hangzhou' }))).toMatchObject({ code: 'InternalError', status: 500 });
       await expect(ecs.request('DescribeInstances', { RegionId: 'cn-hangzhou' })).resolves.toMatchObject({ TotalCount: 1 });
-      expect(cloud.world.calls.map((c) => [c.code, c.fault])).toEqual([['InternalError', 'InternalError'], ['OK', undefined]]);
+      expect(cloud.world.calls.map((c) => [c.code, c.fault])).toEqual([
+        ['InternalError', 'InternalError'],
+        ['OK', undefined],
+      ]);
     });
   });
 
@@ -204,7 +263,12 @@ describe('fault injection', () => {
         cloud.world.faults.push({ code: 'Throttling.User', rate: 0.5 });
         const codes: string[] = [];
         for (let i = 0; i < 40; i++) {
-          codes.push(await ecs.request('DescribeInstances', { RegionId: 'cn-hangzhou' }).then(() => 'OK', (e: { code: string }) => e.code));
+          codes.push(
+            await ecs.request('DescribeInstances', { RegionId: 'cn-hangzhou' }).then(
+              () => 'OK',
+              (e: { code: string }) => e.code,
+            ),
+          );
         }
         return codes;
       });

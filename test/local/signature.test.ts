@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { percentEncode, signRpcV1, stringToSign, verifyRpcV1 } from '../../src/local/signature';
+import { percentEncode, signRpcV1, stringToSign, verifyRpcV1 } from '../../local-cloud/signature';
 
 // The published example of "Request signatures.md" (ADE/ecs), facts §3.2.
 const PUBLISHED = {
@@ -50,8 +50,7 @@ describe('RPC signature v1.0', () => {
   it('signs as the Java recipe of the docs encodes (URLEncoder + replacements), for any parameters', () => {
     // The docs' Java recipe: URLEncoder.encode(v,"UTF-8").replace("+","%20").replace("*","%2A").replace("%7E","~").
     // URLSearchParams serialises like URLEncoder (space as +, `*-._` literal, everything else encoded).
-    const javaEncode = (s: string) =>
-      new URLSearchParams({ v: s }).toString().slice(2).replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~');
+    const javaEncode = (s: string) => new URLSearchParams({ v: s }).toString().slice(2).replace(/\+/g, '%20').replace(/\*/g, '%2A').replace(/%7E/g, '~');
     fc.assert(
       fc.property(fc.dictionary(fc.string({ minLength: 1 }), fc.string()), fc.string({ minLength: 1 }), (params, secret) => {
         const canonical = Object.keys(params)
@@ -59,7 +58,9 @@ describe('RPC signature v1.0', () => {
           .sort()
           .map((k) => `${javaEncode(k)}=${javaEncode(params[k] ?? '')}`)
           .join('&');
-        const expected = createHmac('sha1', `${secret}&`).update(`GET&%2F&${javaEncode(canonical)}`).digest('base64');
+        const expected = createHmac('sha1', `${secret}&`)
+          .update(`GET&%2F&${javaEncode(canonical)}`)
+          .digest('base64');
         expect(signRpcV1('GET', params, secret)).toBe(expected);
       }),
     );
@@ -68,7 +69,11 @@ describe('RPC signature v1.0', () => {
   it('rejects any change to a signed parameter', () => {
     fc.assert(
       fc.property(
-        fc.dictionary(fc.string({ minLength: 1 }).filter((k) => k !== 'Signature'), fc.string(), { minKeys: 1 }),
+        fc.dictionary(
+          fc.string({ minLength: 1 }).filter((k) => k !== 'Signature'),
+          fc.string(),
+          { minKeys: 1 },
+        ),
         fc.string(),
         (params, replacement) => {
           const key = Object.keys(params)[0] as string;

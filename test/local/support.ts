@@ -1,8 +1,8 @@
 // Helpers for the local-cloud tests: a fresh cloud per test, the real pop-core client against it,
 // and a normaliser for pop-core's error shapes.
 import RPCClient from '@alicloud/pop-core';
-import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../src/local/cloud';
-import type { Fixture, FixtureInstance } from '../../src/local/fixture';
+import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../local-cloud/cloud';
+import type { Fixture, FixtureInstance } from '../../local-cloud/fixture';
 
 export const TEST_KEY = { id: 'LTAI5tTestKey', secret: 'test-secret' };
 export const STS_KEY = { id: 'STS.NTestTemporaryKey', secret: 'sts-secret', securityToken: 'CAIS-test-token' };
@@ -42,11 +42,7 @@ export interface EcsClient {
   close(): void;
 }
 
-export function ecsClient(
-  cloud: LocalCloud,
-  key: { id: string; secret: string; securityToken?: string } = TEST_KEY,
-  apiVersion = '2014-05-26',
-): EcsClient {
+export function ecsClient(cloud: LocalCloud, key: { id: string; secret: string; securityToken?: string } = TEST_KEY, apiVersion = '2014-05-26'): EcsClient {
   const client = new RPCClient({
     endpoint: cloud.endpoints.ecs,
     apiVersion,

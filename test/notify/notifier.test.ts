@@ -73,9 +73,17 @@ describe('createNotifier', () => {
 
   const events: Array<{ name: string; event: NotifyEvent; mentions: string }> = [
     { name: 'applied', event: applied, mentions: 'order: 2080123' },
-    { name: 'blocked', event: { type: 'blocked', instanceId: 'i-1', reason: 'DOWNGRADE_BUDGET', message: 'keeps 1 downgrade in reserve' }, mentions: 'DOWNGRADE_BUDGET' },
+    {
+      name: 'blocked',
+      event: { type: 'blocked', instanceId: 'i-1', reason: 'DOWNGRADE_BUDGET', message: 'keeps 1 downgrade in reserve' },
+      mentions: 'DOWNGRADE_BUDGET',
+    },
     { name: 'quota-low', event: { type: 'quota-low', instanceId: 'i-1', remaining: 1, quota: 3 }, mentions: '1 of 3 subscription downgrades remain' },
-    { name: 'needs-a-human', event: { type: 'needs-a-human', instanceId: 'i-1', code: 'InvalidInstance.UnPaidOrder', message: 'pay it' }, mentions: 'InvalidInstance.UnPaidOrder' },
+    {
+      name: 'needs-a-human',
+      event: { type: 'needs-a-human', instanceId: 'i-1', code: 'InvalidInstance.UnPaidOrder', message: 'pay it' },
+      mentions: 'InvalidInstance.UnPaidOrder',
+    },
   ];
 
   it.each(events)('renders a $name event as DingTalk markdown', async ({ event, mentions }) => {
@@ -98,7 +106,12 @@ describe('createNotifier', () => {
   });
 
   const refusals: Array<{ name: string; kind: 'dingtalk' | 'webhook'; reply: { status: number; body: string }; failure: string }> = [
-    { name: 'a DingTalk errcode (bad signature)', kind: 'dingtalk', reply: { status: 200, body: '{"errcode":310000,"errmsg":"sign not match"}' }, failure: 'errcode 310000: sign not match' },
+    {
+      name: 'a DingTalk errcode (bad signature)',
+      kind: 'dingtalk',
+      reply: { status: 200, body: '{"errcode":310000,"errmsg":"sign not match"}' },
+      failure: 'errcode 310000: sign not match',
+    },
     { name: 'a webhook 500', kind: 'webhook', reply: { status: 500, body: 'boom' }, failure: 'HTTP 500: boom' },
   ];
 

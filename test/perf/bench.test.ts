@@ -7,8 +7,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyRequest } from '../../bench/latency-proxy';
 import { quantile } from '../../bench/alarm-latency';
+import { classifyRequest } from '../../bench/latency-proxy';
 import { evaluateTargets, type PerfFigures, TARGETS } from '../../bench/targets';
 // @ts-expect-error: plain ESM build script without type declarations
 import { buildFunctions } from '../../scripts/build.mjs';
@@ -114,8 +114,16 @@ describe('evaluateTargets', () => {
     { name: 'a cold start above 0.6x the baseline fails', change: (f) => (f.bundles.schedule.coldStartMs = 61), fails: ['schedule cold start ms (median)'] },
     { name: 'a tick over 10 s fails', change: (f) => (f.fleetTick.wallMs = 10_001), fails: ['fleet tick wall ms (5000)'] },
     { name: 'more than ceil(N/100) DescribeInstances fails', change: (f) => (f.fleetTick.calls.DescribeInstances = 51), fails: ['DescribeInstances calls'] },
-    { name: 'more than a handful of CloudMonitor calls fails', change: (f) => (f.fleetTick.calls.DescribeMetricLast = 100), fails: ['DescribeMetricLast calls'] },
-    { name: 'Tablestore above 2 per act plus the per-tick allowance fails', change: (f) => (f.fleetTick.calls.tablestore = 2 * 250 + 25 + 5 + 1), fails: ['Tablestore round trips'] },
+    {
+      name: 'more than a handful of CloudMonitor calls fails',
+      change: (f) => (f.fleetTick.calls.DescribeMetricLast = 100),
+      fails: ['DescribeMetricLast calls'],
+    },
+    {
+      name: 'Tablestore above 2 per act plus the per-tick allowance fails',
+      change: (f) => (f.fleetTick.calls.tablestore = 2 * 250 + 25 + 5 + 1),
+      fails: ['Tablestore round trips'],
+    },
   ];
   it.each(rows)('$name', ({ change, fails }) => {
     const figures = structuredClone(good);

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { InstanceFacts, Policy } from '../../src/core/types';
 import { ConfigError, ValidationError } from '../../src/errors';
 import { loadPolicyFile, type PolicyDocument, parsePolicyDocument, selectPolicy } from '../../src/policy/load';
-import { documentWith, documentWithPolicies } from './helpers';
 import { makeInstance } from '../fixtures/policies';
+import { documentWith, documentWithPolicies } from './helpers';
 
 function onlyPolicy(text: string): Policy {
   const [policy] = parsePolicyDocument(text, 'test.yaml').policies;
@@ -87,7 +87,12 @@ describe('defaults', () => {
     },
     {
       name: 'a step band without from starts at 0 and one without to is open-ended',
-      patch: { steps: [{ adjust: '-5', to: 20 }, { from: 90, adjust: '+5' }] },
+      patch: {
+        steps: [
+          { adjust: '-5', to: 20 },
+          { from: 90, adjust: '+5' },
+        ],
+      },
       pick: (policy) => policy.stepRules.map(({ from, to }) => [from, to]),
       expected: [
         [0, 20],
@@ -134,7 +139,12 @@ describe('normalisation into the core Policy', () => {
     },
     {
       name: 'step bands are listed in ascending order',
-      patch: { steps: [{ from: 85, adjust: '+10' }, { from: 0, to: 30, adjust: '-5' }] },
+      patch: {
+        steps: [
+          { from: 85, adjust: '+10' },
+          { from: 0, to: 30, adjust: '-5' },
+        ],
+      },
       pick: (policy) => policy.stepRules.map((rule) => rule.from),
       expected: [0, 85],
     },
@@ -159,14 +169,10 @@ describe('normalisation into the core Policy', () => {
     {
       name: 'a temporary upgrade that ends on a UTC hour in a half-hour zone is accepted',
       patch: {
-        schedules: [
-          { name: 'peak', cron: '30 19 * * *', timezone: 'Asia/Kolkata', duration: '3h', exact: 40, temporaryUpgrade: true },
-        ],
+        schedules: [{ name: 'peak', cron: '30 19 * * *', timezone: 'Asia/Kolkata', duration: '3h', exact: 40, temporaryUpgrade: true }],
       },
       pick: (policy) => policy.schedules,
-      expected: [
-        { name: 'peak', cron: '30 19 * * *', timezone: 'Asia/Kolkata', durationSeconds: 10_800, exact: 40, temporaryUpgrade: true },
-      ],
+      expected: [{ name: 'peak', cron: '30 19 * * *', timezone: 'Asia/Kolkata', durationSeconds: 10_800, exact: 40, temporaryUpgrade: true }],
     },
     {
       name: 'a temporary upgrade in a DST zone that ends on the hour all year is accepted',
@@ -197,7 +203,6 @@ describe('selectPolicy', () => {
   function instance(patch: Partial<InstanceFacts>): InstanceFacts {
     return makeInstance({ instanceId: 'i-other', ...patch });
   }
-
 
   const rows: Array<{ name: string; facts: Partial<InstanceFacts>; expected: string | undefined }> = [
     { name: 'an instance listed by id', facts: { instanceId: 'i-pinned', tags: { app: 'web' } }, expected: 'pinned' },

@@ -32,16 +32,12 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'a duration in words',
       text: documentWith({ warmup: '5 minutes' }),
-      issues: [
-        'policies[0].warmup: expected a duration like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds, got "5 minutes"',
-      ],
+      issues: ['policies[0].warmup: expected a duration like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds, got "5 minutes"'],
     },
     {
       name: 'a duration with units out of order',
       text: documentWith({ scaleDown: { minHold: '30m1h' } }),
-      issues: [
-        'policies[0].scaleDown.minHold: expected a duration like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds, got "30m1h"',
-      ],
+      issues: ['policies[0].scaleDown.minHold: expected a duration like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds, got "30m1h"'],
     },
     // bounds
     {
@@ -122,9 +118,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'an adjustment in an unknown notation',
       text: documentWith({ steps: [{ from: 90, adjust: '*2' }] }),
-      issues: [
-        'policies[0].steps[0].adjust: expected an adjustment "+N" or "-N" (Mbps), "xF" (factor) or "=N" (set to N Mbps), got "*2"',
-      ],
+      issues: ['policies[0].steps[0].adjust: expected an adjustment "+N" or "-N" (Mbps), "xF" (factor) or "=N" (set to N Mbps), got "*2"'],
     },
     {
       name: 'an unquoted +10, which YAML reads as a number',
@@ -178,9 +172,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'an unknown time zone',
       text: documentWith({ schedules: [{ name: 'peak', ...tz, timezone: 'Asia/Beijing', duration: '4h', floor: 20 }] }),
-      issues: [
-        'policies[0].schedules[0].timezone: expected an IANA time zone such as "Asia/Shanghai" or "UTC", got "Asia/Beijing"',
-      ],
+      issues: ['policies[0].schedules[0].timezone: expected an IANA time zone such as "Asia/Shanghai" or "UTC", got "Asia/Beijing"'],
     },
     {
       name: 'a window that sets nothing',
@@ -205,9 +197,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'a temporary upgrade shorter than 3 hours',
       text: documentWith({ schedules: [{ name: 'peak', ...tz, duration: '2h', floor: 40, temporaryUpgrade: true }] }),
-      issues: [
-        'policies[0].schedules[0].duration: expected a duration of at least 3h for a temporaryUpgrade window (EndTime - StartTime >= 3 h), got "2h"',
-      ],
+      issues: ['policies[0].schedules[0].duration: expected a duration of at least 3h for a temporaryUpgrade window (EndTime - StartTime >= 3 h), got "2h"'],
     },
     {
       name: 'a temporary upgrade that ends off the hour',
@@ -250,9 +240,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'a reserve that leaves no downgrade for ordinary scale-down',
       text: documentWith({ downgradeBudget: { quota: 1 } }),
-      issues: [
-        'policies[0].downgradeBudget.reserve: expected fewer than quota (1), so that ordinary scale-down keeps at least one downgrade, got 1',
-      ],
+      issues: ['policies[0].downgradeBudget.reserve: expected fewer than quota (1), so that ordinary scale-down keeps at least one downgrade, got 1'],
     },
     {
       name: 'a quota of zero',
@@ -267,9 +255,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'an override until a time without a zone',
       text: documentWith({ override: { bandwidth: 40, until: '2025-06-01 20:00', reason: 'launch' } }),
-      issues: [
-        'policies[0].override.until: expected an ISO 8601 time with seconds and a zone, e.g. "2025-06-01T20:00:00+08:00", got "2025-06-01 20:00"',
-      ],
+      issues: ['policies[0].override.until: expected an ISO 8601 time with seconds and a zone, e.g. "2025-06-01T20:00:00+08:00", got "2025-06-01 20:00"'],
     },
     {
       name: 'an override without a reason',
@@ -289,9 +275,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'a max step of zero Mbps',
       text: documentWith({ scaleUp: { maxStep: 0 } }),
-      issues: [
-        'policies[0].scaleUp.maxStep: expected a maximum step in Mbps (a whole number) or a percentage of the current bandwidth like "50%", got 0',
-      ],
+      issues: ['policies[0].scaleUp.maxStep: expected a maximum step in Mbps (a whole number) or a percentage of the current bandwidth like "50%", got 0'],
     },
     // safety and identity
     {
@@ -328,11 +312,7 @@ describe('policy validation: each problem names its path, what was expected and 
     {
       name: 'policies that are not mappings',
       text: 'version: 1\npolicies: [5, null, []]\n',
-      issues: [
-        'policies[0]: expected a mapping, got 5',
-        'policies[1]: expected a mapping, got null',
-        'policies[2]: expected a mapping, got an empty list',
-      ],
+      issues: ['policies[0]: expected a mapping, got 5', 'policies[1]: expected a mapping, got null', 'policies[2]: expected a mapping, got an empty list'],
     },
     {
       name: 'a list instead of a document',
@@ -379,9 +359,7 @@ describe('policy validation: each problem names its path, what was expected and 
 
     // Assess
     expect(attempt).toThrow(ValidationError);
-    expect(attempt).toThrow(
-      'ops/policy.yaml: invalid policy file (1 problem)\n  policies[0].scaleDown.cooldown: expected a duration of at least 5m, got "2m"',
-    );
+    expect(attempt).toThrow('ops/policy.yaml: invalid policy file (1 problem)\n  policies[0].scaleDown.cooldown: expected a duration of at least 5m, got "2m"');
   });
 });
 
@@ -400,9 +378,7 @@ describe('unknown keys are errors at every depth, with a suggestion for a likely
     {
       name: 'in a nested block, listing the known keys when nothing is close',
       text: documentWith({ scaleDown: { coolness: '1h' } }),
-      issues: [
-        'policies[0].scaleDown.coolness: unknown key (expected one of: cooldown, stabilization, maxStep, minHold, projectedCheck)',
-      ],
+      issues: ['policies[0].scaleDown.coolness: unknown key (expected one of: cooldown, stabilization, maxStep, minHold, projectedCheck)'],
     },
     {
       name: 'in a schedule window inside a list',
@@ -412,10 +388,7 @@ describe('unknown keys are errors at every depth, with a suggestion for a likely
     {
       name: 'several in one block, one line each',
       text: documentWith({ bounds: { minOut: 5, maxOut: 50, min: 1, 'max out': 2 } }),
-      issues: [
-        'policies[0].bounds.min: unknown key (did you mean "minIn"?)',
-        'policies[0].bounds["max out"]: unknown key (did you mean "maxOut"?)',
-      ],
+      issues: ['policies[0].bounds.min: unknown key (did you mean "minIn"?)', 'policies[0].bounds["max out"]: unknown key (did you mean "maxOut"?)'],
     },
   ];
 

@@ -23,9 +23,19 @@ describe('activeWindows', () => {
   const evening = window({});
 
   const rows: Array<{ name: string; schedule: ScheduleWindow; now: string; active?: { start: string; end: string } }> = [
-    { name: 'is active from its start, inclusive', schedule: evening, now: '2025-01-15T11:00:00.000Z', active: { start: '2025-01-15T11:00:00Z', end: '2025-01-15T15:00:00Z' } },
+    {
+      name: 'is active from its start, inclusive',
+      schedule: evening,
+      now: '2025-01-15T11:00:00.000Z',
+      active: { start: '2025-01-15T11:00:00Z', end: '2025-01-15T15:00:00Z' },
+    },
     { name: 'is inactive a millisecond before its start', schedule: evening, now: '2025-01-15T10:59:59.999Z' },
-    { name: 'is active until just before its end', schedule: evening, now: '2025-01-15T14:59:59.999Z', active: { start: '2025-01-15T11:00:00Z', end: '2025-01-15T15:00:00Z' } },
+    {
+      name: 'is active until just before its end',
+      schedule: evening,
+      now: '2025-01-15T14:59:59.999Z',
+      active: { start: '2025-01-15T11:00:00Z', end: '2025-01-15T15:00:00Z' },
+    },
     { name: 'is inactive at its end, exclusive', schedule: evening, now: '2025-01-15T15:00:00.000Z' },
     {
       name: 'is found by a tick long after the start (level-triggered: a missed tick self-heals)',
@@ -155,10 +165,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.constantFrom(...schedules), instant, (schedule, now) => {
         // Prepare: the latest start, straight from croner with no cache involved.
-        const [reference] = new Cron(schedule.cron, { timezone: schedule.timezone, mode: '5-part', paused: true }).previousRuns(
-          1,
-          new Date(now + 1),
-        );
+        const [reference] = new Cron(schedule.cron, { timezone: schedule.timezone, mode: '5-part', paused: true }).previousRuns(1, new Date(now + 1));
         const start = reference?.getTime() ?? Number.NaN;
 
         // Act

@@ -5,8 +5,8 @@
 // One system for the whole file (building and starting it costs seconds); the cases run in order and
 // the credential case comes last, because it breaks the key on purpose.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alarmCallback, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/fc-local/system';
-import { readTemplate } from '../../src/fc-local/template';
+import { readTemplate } from '../../local-cloud/fc/template';
+import { alarmCallback, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 
 const MODIFY = 'ModifyInstanceNetworkSpec';
 const OTS_WRITES = new Set(['PutRow', 'UpdateRow', 'DeleteRow', 'BatchWriteRow']);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Invocation } from '../../src/fc-local/runner';
-import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../src/local/ecs';
+import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs';
+import type { Invocation } from '../../local-cloud/fc/runner';
 import { loadPolicyFile } from '../../src/policy/load';
 import { activeWindows } from '../../src/schedule/windows';
 import { blockedByReason, type DemoResult, decisionsFromLogs, demoFixture, type LoggedDecision, runDemo } from '../../src/sim/demo';
@@ -25,15 +25,30 @@ describe('blockedByReason counts the decisions that held back a wanted change', 
       decisions: [decision({ proposed: 5, reason: 'DOWNGRADE_BUDGET' }), decision({ proposed: 6, reason: 'DOWNGRADE_BUDGET' })],
       expected: { DOWNGRADE_BUDGET: 2 },
     },
-    { name: 'an applied change is not blocked', decisions: [decision({ action: 'set', target: 20, proposed: 20, reason: 'SCALE_UP', outcome: 'applied' })], expected: {} },
+    {
+      name: 'an applied change is not blocked',
+      decisions: [decision({ action: 'set', target: 20, proposed: 20, reason: 'SCALE_UP', outcome: 'applied' })],
+      expected: {},
+    },
     {
       name: 'an order the provider refused counts under its error code',
-      decisions: [decision({ action: 'set', target: 20, proposed: 20, reason: 'SCALE_UP', outcome: 'blocked', errorCode: 'InvalidAccountStatus.NotEnoughBalance' })],
+      decisions: [
+        decision({ action: 'set', target: 20, proposed: 20, reason: 'SCALE_UP', outcome: 'blocked', errorCode: 'InvalidAccountStatus.NotEnoughBalance' }),
+      ],
       expected: { 'InvalidAccountStatus.NotEnoughBalance': 1 },
     },
     {
       name: 'a failed order counts under its error code',
-      decisions: [decision({ action: 'temporaryUpgrade', target: 60, proposed: 60, reason: 'BOUNDS', outcome: 'failed', errorCode: 'InvalidAction.WithActiveElasticUpgrade' })],
+      decisions: [
+        decision({
+          action: 'temporaryUpgrade',
+          target: 60,
+          proposed: 60,
+          reason: 'BOUNDS',
+          outcome: 'failed',
+          errorCode: 'InvalidAction.WithActiveElasticUpgrade',
+        }),
+      ],
       expected: { 'InvalidAction.WithActiveElasticUpgrade': 1 },
     },
   ])('$name', ({ decisions, expected }) => {
@@ -44,10 +59,26 @@ describe('blockedByReason counts the decisions that held back a wanted change', 
 describe('decisionsFromLogs reads the decision lines the functions print', () => {
   const invocation = (logs: string[]): Invocation => ({ functionName: 'bwscaler-schedule', trigger: 't', at: 1000, ok: true, logs });
   const line = (fields: Record<string, unknown>) =>
-    JSON.stringify({ level: 'info', time: '2026-11-02T00:05:00.000Z', msg: 'decision', instanceId: 'i-1', policy: 'web', action: 'set', current: 10, target: 20, proposed: 20, reason: 'SCALE_UP', ...fields });
+    JSON.stringify({
+      level: 'info',
+      time: '2026-11-02T00:05:00.000Z',
+      msg: 'decision',
+      instanceId: 'i-1',
+      policy: 'web',
+      action: 'set',
+      current: 10,
+      target: 20,
+      proposed: 20,
+      reason: 'SCALE_UP',
+      ...fields,
+    });
 
   it.each([
-    { name: 'a decision line, stamped with its own time', logs: [`${line({})}\n`], expected: [{ at: Date.parse('2026-11-02T00:05:00Z'), reason: 'SCALE_UP', target: 20 }] },
+    {
+      name: 'a decision line, stamped with its own time',
+      logs: [`${line({})}\n`],
+      expected: [{ at: Date.parse('2026-11-02T00:05:00Z'), reason: 'SCALE_UP', target: 20 }],
+    },
     { name: 'two lines in one chunk', logs: [`${line({})}\n${line({ target: 30 })}\n`], expected: [{ target: 20 }, { target: 30 }] },
     { name: 'a line without a time takes the invocation time', logs: [line({ time: undefined })], expected: [{ at: 1000 }] },
     { name: 'other messages are skipped', logs: [`${line({ msg: 'tick' })}\n`, 'plain "decision" text\n'], expected: [] },
@@ -83,7 +114,7 @@ describe('demoFixture', () => {
     expect(fixture.instances?.map((i) => i.InstanceId)).toEqual(FLEET);
   });
 
-  it("gives the shop an evening rush on every day, inside the evening-peak window (11:00-15:00 UTC)", () => {
+  it('gives the shop an evening rush on every day, inside the evening-peak window (11:00-15:00 UTC)', () => {
     const start = Date.UTC(2026, 10, 2);
     const sub = demoFixture({ start, days: 2, seed: 1 }).instances?.find((i) => i.InstanceId === 'i-demo-sub-1');
     const crowds = sub?.Demand?.kind === 'diurnal' ? (sub.Demand.flashCrowds ?? []) : [];
@@ -149,14 +180,17 @@ describe('runDemo on the local cloud (16 simulated hours)', () => {
     // The first tick inside the window acts; allow the lock and one tick of slack.
     const settled = inWindow.filter((point) => point.at >= windowStart + 10 * MINUTE);
     expect(settled.every((point) => point.mbps >= floor)).toBe(true);
-    const raised = result.orders.filter((o) => o.InstanceId === 'i-demo-sub-1' && (o.kind === 'temporaryUpgrade' || o.kind === 'upgrade') && o.time >= windowStart);
+    const raised = result.orders.filter(
+      (o) => o.InstanceId === 'i-demo-sub-1' && (o.kind === 'temporaryUpgrade' || o.kind === 'upgrade') && o.time >= windowStart,
+    );
     expect(raised.length).toBeGreaterThan(0);
   });
 
   it('never acts inside the 5-minute provider lock', () => {
     for (const id of FLEET) {
       const times = result.orders.filter((o) => o.InstanceId === id && o.status === 'paid' && o.kind !== 'unchanged').map((o) => o.time);
-      for (let i = 1; i < times.length; i++) expect((times[i] as number) - (times[i - 1] as number), `${id} order ${i}`).toBeGreaterThanOrEqual(MODIFY_LOCK_SECONDS * 1000);
+      for (let i = 1; i < times.length; i++)
+        expect((times[i] as number) - (times[i - 1] as number), `${id} order ${i}`).toBeGreaterThanOrEqual(MODIFY_LOCK_SECONDS * 1000);
     }
     expect(result.modifyCalls.filter((c) => c.code === MODIFY_LOCK_ERROR.code)).toEqual([]);
   });

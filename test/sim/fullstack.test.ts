@@ -1,10 +1,10 @@
 // The fast replay and the full stack (built functions, SDKs over HTTP, emulators) on the same input
 // must write the same decision log: the backtest's figures are then the product's figures.
 import { describe, expect, it } from 'vitest';
-import { buildOnce } from '../../src/fc-local/system';
 import { replayFullStack } from '../../src/sim/fullstack';
 import { replayFast } from '../../src/sim/replay';
 import { buildScenario } from '../../src/sim/scenario';
+import { buildOnce } from '../../src/sim/system';
 import { demandGrid, loadTrace, type Trace } from '../../src/sim/trace';
 import { EXAMPLE_POLICY, syntheticTrace, tracePath } from './support';
 

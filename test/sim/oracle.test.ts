@@ -43,7 +43,11 @@ describe('oraclePlan', () => {
   it('spends no more subscription downgrades than the quota', () => {
     const demand = [20, 2, 20, 2, 20, 2, 20, 2];
     const { planMbps } = oraclePlan(demand, 300, {
-      billing: 'prepaid-bandwidth', minMbps: 1, maxMbps: 30, initialMbps: 20, downgradeQuota: 2,
+      billing: 'prepaid-bandwidth',
+      minMbps: 1,
+      maxMbps: 30,
+      initialMbps: 20,
+      downgradeQuota: 2,
     });
     expect(scorePlan(demand, planMbps, 300, 'prepaid-bandwidth').downgrades).toBeLessThanOrEqual(2);
     expect(planMbps.every((mbps, i) => mbps >= (demand[i] as number))).toBe(true);
@@ -57,7 +61,11 @@ describe('oraclePlan', () => {
         fc.integer({ min: 0, max: 2 }),
         (demand, initial, quota) => {
           const { planMbps } = oraclePlan(demand, 300, {
-            billing: 'prepaid-bandwidth', minMbps: 1, maxMbps: 6, initialMbps: initial, downgradeQuota: quota,
+            billing: 'prepaid-bandwidth',
+            minMbps: 1,
+            maxMbps: 6,
+            initialMbps: initial,
+            downgradeQuota: quota,
           });
           const withInitial = [initial, ...planMbps];
           const downgrades = withInitial.slice(1).filter((mbps, i) => mbps < (withInitial[i] as number)).length;

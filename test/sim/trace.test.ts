@@ -40,7 +40,12 @@ describe('parseTrace', () => {
     { name: 'a negative value', text: '0,1\n300,-5\n', message: 'x.csv:2: expected a non-negative number, got "-5"' },
     { name: 'a missing column', text: '0,1\n300\n', message: 'x.csv:2: expected 2 columns "timestamp,value", got 1' },
     { name: 'a value that overflows once converted', text: '0,1\n300,2e308\n', message: 'x.csv:2: expected a non-negative number, got "2e308"' },
-    { name: 'a finite value that overflows in Mbps', text: '0,1\n300,2.3e307\n', message: 'x.csv:2: value is too large to be a rate in Bps', unit: 'Bps' as const },
+    {
+      name: 'a finite value that overflows in Mbps',
+      text: '0,1\n300,2.3e307\n',
+      message: 'x.csv:2: value is too large to be a rate in Bps',
+      unit: 'Bps' as const,
+    },
   ])('names the line of $name', ({ text, message, unit }) => {
     try {
       parseTrace(text, 'x.csv', { unit: unit ?? 'Mbps' });

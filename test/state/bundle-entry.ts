@@ -1,9 +1,11 @@
 // Bundled by test/state/bundle.test.ts exactly as the functions are bundled, then run in a child
 // node process against the local Tablestore. It goes through the same path a handler takes:
-// environment → createStoreFromEnv → conditional writes and a range read. Prints one JSON line.
+// environment → createStoreFromEnv (the CLI's; the handlers build the same Tablestore store) → conditional writes and a range read. Prints one JSON line.
+
+import { createStoreFromEnv, tablestoreConfigFromEnv } from '../../src/cli/store-access';
 import { ConflictError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
-import { createStoreFromEnv, ensureTables, tablestoreConfigFromEnv } from '../../src/state/index';
+import { ensureTables } from '../../src/state/index';
 
 async function main(): Promise<void> {
   await ensureTables(tablestoreConfigFromEnv(process.env));

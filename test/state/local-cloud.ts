@@ -1,8 +1,8 @@
 // The local cloud for the state tests: no ECS instances (nothing but Tablestore is exercised, and
 // clock advances then cost nothing), and an STS key, as Function Compute hands out, so every request
 // of these tests carries x-ots-ststoken.
-import { type LocalCloud, startLocalCloud } from '../../src/local/cloud';
-import type { Ots } from '../../src/local/ots/index';
+import { type LocalCloud, startLocalCloud } from '../../local-cloud/cloud';
+import type { Ots } from '../../local-cloud/ots/index';
 import type { TablestoreStoreConfig } from '../../src/state/tablestore';
 
 export const STS_KEY = { id: 'STS.state-tests', secret: 'state-tests-secret', securityToken: 'state-tests-sts-token' };
@@ -18,7 +18,7 @@ export async function startOtsCloud(): Promise<OtsCloud> {
   const cloud = await startLocalCloud({ fixture: { instances: [], accessKeys: [STS_KEY] } });
   if (!cloud.ots) {
     await cloud.close();
-    throw new Error('the local cloud has no Tablestore emulator: src/local/ots/index.ts is missing');
+    throw new Error('the local cloud has no Tablestore emulator: local-cloud/ots/index.ts is missing');
   }
   const { endpoints } = cloud;
   return {

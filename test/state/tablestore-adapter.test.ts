@@ -2,8 +2,8 @@
 // how many requests it sends, and how every way Tablestore can fail reaches the caller.
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OtsFault } from '../../local-cloud/ots/index';
 import { BwscalerError, ConfigError, ConflictError, StoreUnavailableError } from '../../src/errors';
-import type { OtsFault } from '../../src/local/ots/index';
 import type { HistoryRecord, StateStore } from '../../src/ports/state-store';
 import { emptyState, shardOf } from '../../src/ports/state-store';
 import { ensureTables, STATE_PARTITIONS, type TableNames } from '../../src/state/tables';
@@ -124,7 +124,7 @@ describe('requests sent', () => {
     expect(await store.queryHistory('i-many', 0, Number.MAX_SAFE_INTEGER)).toHaveLength(250);
   });
 
-  it('keeps the history rows of a lost commit next to the loser\'s own record (BatchWriteRow is not a transaction)', async () => {
+  it("keeps the history rows of a lost commit next to the loser's own record (BatchWriteRow is not a transaction)", async () => {
     const { store } = await freshStore();
     await store.putState(emptyState('i-lost'), 0);
     await store.putState(emptyState('i-lost'), 1);

@@ -1,8 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Cms, createCms } from '../../../src/local/cms';
-import type { RpcError } from '../../../src/local/model';
+import { type Cms, createCms } from '../../../local-cloud/cms';
+import type { RpcError } from '../../../local-cloud/model';
 import { ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
 
 interface Received {
@@ -150,18 +150,26 @@ describe('PutResourceMetricRule', () => {
     { name: 'Period is a multiple of 60', overrides: { Period: '90' }, code: 'InvalidParameter', names: 'Period' },
     { name: 'Resources must be JSON', overrides: { Resources: 'i-a' }, code: 'InvalidParameter', names: 'Resources' },
     { name: 'an unknown metric is refused', overrides: { MetricName: 'cpu_total' }, code: 'InvalidParameter', names: 'MetricName' },
-    { name: 'a NoDataPolicy other than KEEP_LAST_STATE is not emulated', overrides: { NoDataPolicy: 'OK' }, code: 'UnsupportedParameter', names: 'NoDataPolicy' },
+    {
+      name: 'a NoDataPolicy other than KEEP_LAST_STATE is not emulated',
+      overrides: { NoDataPolicy: 'OK' },
+      code: 'UnsupportedParameter',
+      names: 'NoDataPolicy',
+    },
     { name: 'effective intervals are not emulated', overrides: { EffectiveInterval: '00:00-12:00' }, code: 'UnsupportedParameter', names: 'EffectiveInterval' },
-  ] as Array<{ name: string; overrides?: Record<string, string>; drop?: string[]; code: string; names: string }>)('$name', async ({ overrides, drop, code, names }) => {
-    // Prepare
-    const params = Object.fromEntries(Object.entries(ruleParams(overrides)).filter(([key]) => !drop?.includes(key)));
-    // Act
-    const error = await rpcError(() => put(cms, params));
-    // Assess
-    expect(error.status).toBe(400);
-    expect(error.code).toBe(code);
-    expect(error.message).toContain(names);
-  });
+  ] as Array<{ name: string; overrides?: Record<string, string>; drop?: string[]; code: string; names: string }>)(
+    '$name',
+    async ({ overrides, drop, code, names }) => {
+      // Prepare
+      const params = Object.fromEntries(Object.entries(ruleParams(overrides)).filter(([key]) => !drop?.includes(key)));
+      // Act
+      const error = await rpcError(() => put(cms, params));
+      // Assess
+      expect(error.status).toBe(400);
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(names);
+    },
+  );
 });
 
 describe('DescribeMetricRuleList and DeleteMetricRules', () => {

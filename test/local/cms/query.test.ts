@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createCms } from '../../../src/local/cms';
-import type { LocalInstance, RpcError } from '../../../src/local/model';
+import { createCms } from '../../../local-cloud/cms';
+import type { LocalInstance, RpcError } from '../../../local-cloud/model';
 import { ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
 
 const NOW = T0 + 10 * MINUTE + 30_000;
@@ -47,29 +47,110 @@ describe('DescribeMetricLast / DescribeMetricList parameters', () => {
   it.each([
     { name: 'Namespace is required', action: 'DescribeMetricLast', params: { MetricName: 'InternetOutRate' }, code: 'MissingParameter', names: 'Namespace' },
     { name: 'MetricName is required', action: 'DescribeMetricList', params: { ...ECS }, code: 'MissingParameter', names: 'MetricName' },
-    { name: 'a namespace other than ECS is refused', action: 'DescribeMetricLast', params: { ...base, Namespace: 'acs_rds' }, code: 'InvalidParameter', names: 'Namespace' },
-    { name: 'an unknown metric is refused', action: 'DescribeMetricLast', params: { ...base, MetricName: 'CPUUtilisation' }, code: 'InvalidParameter', names: 'MetricName' },
-    { name: 'List accepts only periods 60, 300 and 900', action: 'DescribeMetricList', params: { ...base, Period: '120' }, code: 'InvalidParameter', names: 'Period' },
-    { name: 'Last refuses a period that is not a multiple of 60', action: 'DescribeMetricLast', params: { ...base, Period: '90' }, code: 'InvalidParameter', names: 'Period' },
-    { name: 'Period must be a positive integer', action: 'DescribeMetricLast', params: { ...base, Period: 'sixty' }, code: 'InvalidParameter', names: 'Period' },
-    { name: 'Dimensions must be JSON', action: 'DescribeMetricLast', params: { ...base, Dimensions: '[{instanceId:i-a}]' }, code: 'InvalidParameter', names: 'Dimensions' },
-    { name: 'Dimensions elements must be objects', action: 'DescribeMetricLast', params: { ...base, Dimensions: '["i-a"]' }, code: 'InvalidParameter', names: 'Dimensions' },
-    { name: 'Dimensions values must be strings', action: 'DescribeMetricLast', params: { ...base, Dimensions: '[{"instanceId":7}]' }, code: 'InvalidParameter', names: 'Dimensions' },
-    { name: 'StartTime must be a known time format', action: 'DescribeMetricList', params: { ...base, StartTime: 'yesterday' }, code: 'InvalidParameter', names: 'StartTime' },
-    { name: 'an impossible calendar date is refused', action: 'DescribeMetricList', params: { ...base, StartTime: '2026-02-30 00:00:00' }, code: 'InvalidParameter', names: 'StartTime' },
-    { name: 'StartTime must precede EndTime', action: 'DescribeMetricList', params: { ...base, StartTime: String(NOW), EndTime: String(NOW - MINUTE) }, code: 'InvalidParameter', names: 'StartTime' },
-    { name: 'the window covers at most 31 days', action: 'DescribeMetricList', params: { ...base, StartTime: String(NOW - 32 * 24 * 60 * MINUTE), EndTime: String(NOW) }, code: 'InvalidParameter', names: '31 days' },
+    {
+      name: 'a namespace other than ECS is refused',
+      action: 'DescribeMetricLast',
+      params: { ...base, Namespace: 'acs_rds' },
+      code: 'InvalidParameter',
+      names: 'Namespace',
+    },
+    {
+      name: 'an unknown metric is refused',
+      action: 'DescribeMetricLast',
+      params: { ...base, MetricName: 'CPUUtilisation' },
+      code: 'InvalidParameter',
+      names: 'MetricName',
+    },
+    {
+      name: 'List accepts only periods 60, 300 and 900',
+      action: 'DescribeMetricList',
+      params: { ...base, Period: '120' },
+      code: 'InvalidParameter',
+      names: 'Period',
+    },
+    {
+      name: 'Last refuses a period that is not a multiple of 60',
+      action: 'DescribeMetricLast',
+      params: { ...base, Period: '90' },
+      code: 'InvalidParameter',
+      names: 'Period',
+    },
+    {
+      name: 'Period must be a positive integer',
+      action: 'DescribeMetricLast',
+      params: { ...base, Period: 'sixty' },
+      code: 'InvalidParameter',
+      names: 'Period',
+    },
+    {
+      name: 'Dimensions must be JSON',
+      action: 'DescribeMetricLast',
+      params: { ...base, Dimensions: '[{instanceId:i-a}]' },
+      code: 'InvalidParameter',
+      names: 'Dimensions',
+    },
+    {
+      name: 'Dimensions elements must be objects',
+      action: 'DescribeMetricLast',
+      params: { ...base, Dimensions: '["i-a"]' },
+      code: 'InvalidParameter',
+      names: 'Dimensions',
+    },
+    {
+      name: 'Dimensions values must be strings',
+      action: 'DescribeMetricLast',
+      params: { ...base, Dimensions: '[{"instanceId":7}]' },
+      code: 'InvalidParameter',
+      names: 'Dimensions',
+    },
+    {
+      name: 'StartTime must be a known time format',
+      action: 'DescribeMetricList',
+      params: { ...base, StartTime: 'yesterday' },
+      code: 'InvalidParameter',
+      names: 'StartTime',
+    },
+    {
+      name: 'an impossible calendar date is refused',
+      action: 'DescribeMetricList',
+      params: { ...base, StartTime: '2026-02-30 00:00:00' },
+      code: 'InvalidParameter',
+      names: 'StartTime',
+    },
+    {
+      name: 'StartTime must precede EndTime',
+      action: 'DescribeMetricList',
+      params: { ...base, StartTime: String(NOW), EndTime: String(NOW - MINUTE) },
+      code: 'InvalidParameter',
+      names: 'StartTime',
+    },
+    {
+      name: 'the window covers at most 31 days',
+      action: 'DescribeMetricList',
+      params: { ...base, StartTime: String(NOW - 32 * 24 * 60 * MINUTE), EndTime: String(NOW) },
+      code: 'InvalidParameter',
+      names: '31 days',
+    },
     { name: 'Length must be a positive integer', action: 'DescribeMetricList', params: { ...base, Length: '0' }, code: 'InvalidParameter', names: 'Length' },
-    { name: 'a NextToken that is not ours is refused', action: 'DescribeMetricList', params: { ...base, NextToken: 'bm90LWEtdG9rZW4' }, code: 'InvalidParameter', names: 'NextToken' },
-  ] as Array<{ name: string; action: string; params: Record<string, string>; code: string; names: string }>)('$name', async ({ action, params, code, names }) => {
-    // Act
-    const error = await rpcError(() => call(cms, action, params));
-    // Assess
-    expect(error.name).toBe('RpcError');
-    expect(error.status).toBe(400);
-    expect(error.code).toBe(code);
-    expect(error.message).toContain(names);
-  });
+    {
+      name: 'a NextToken that is not ours is refused',
+      action: 'DescribeMetricList',
+      params: { ...base, NextToken: 'bm90LWEtdG9rZW4' },
+      code: 'InvalidParameter',
+      names: 'NextToken',
+    },
+  ] as Array<{ name: string; action: string; params: Record<string, string>; code: string; names: string }>)(
+    '$name',
+    async ({ action, params, code, names }) => {
+      // Act
+      const error = await rpcError(() => call(cms, action, params));
+      // Assess
+      expect(error.name).toBe('RpcError');
+      expect(error.status).toBe(400);
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(names);
+    },
+  );
 });
 
 describe('DescribeMetricLast', () => {

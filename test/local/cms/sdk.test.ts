@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import RPCClient from '@alicloud/pop-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud';
+import { type LocalCloud, startLocalCloud } from '../../../local-cloud/cloud';
 
 const START = Date.UTC(2026, 10, 2, 0, 0, 0);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { DemandSpec } from '../../../src/local/model';
-import { bandwidthAt, demandMbps, INBOUND_FRACTION, inboundMbps, minuteStats, servedMbps } from '../../../src/local/cms/traffic';
+import { bandwidthAt, demandMbps, INBOUND_FRACTION, inboundMbps, minuteStats, servedMbps } from '../../../local-cloud/cms/traffic';
+import type { DemandSpec } from '../../../local-cloud/model';
 import { instance, MINUTE, T0 } from './world';
 
 const HOUR = 60 * MINUTE;

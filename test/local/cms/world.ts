@@ -1,6 +1,6 @@
 // Small builders for CMS tests: instances in the ECS emulator's shape, a frozen clock and an RPC
 // context, so handlers and the alarm engine can be driven without a server.
-import type { Clock, DemandSpec, LocalInstance, RpcContext } from '../../../src/local/model';
+import type { Clock, DemandSpec, LocalInstance, RpcContext } from '../../../local-cloud/model';
 
 /** Monday 2026-11-02 00:00:00 UTC: minute-aligned, and a weekday for the diurnal model. */
 export const T0 = Date.UTC(2026, 10, 2, 0, 0, 0);

@@ -1,9 +1,9 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FcRunner, startFcRunner } from '../../src/fc-local/runner';
-import { readTemplateText } from '../../src/fc-local/template';
+import { type FcRunner, startFcRunner } from '../../../local-cloud/fc/runner';
+import { readTemplateText } from '../../../local-cloud/fc/template';
 
 const TEMPLATE = `
 ROSTemplateFormatVersion: '2015-09-01'
@@ -88,10 +88,7 @@ describe('local Function Compute runner', () => {
   it('fires timer triggers at each cron time in order, with triggerTime and payload', async () => {
     simulated += 11 * 60_000;
     const fired = await runner.fireTimersUntil(simulated);
-    expect(fired.map((f) => (f.result as { triggerTime: string }).triggerTime)).toEqual([
-      '2026-11-02T00:05:00Z',
-      '2026-11-02T00:10:00Z',
-    ]);
+    expect(fired.map((f) => (f.result as { triggerTime: string }).triggerTime)).toEqual(['2026-11-02T00:05:00Z', '2026-11-02T00:10:00Z']);
     expect(fired[0]?.result).toMatchObject({ trigger: 'tick', payload: '{"shard":0,"of":1}' });
     expect(await runner.fireTimersUntil(simulated)).toEqual([]);
   });

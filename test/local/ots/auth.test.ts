@@ -2,9 +2,9 @@
 // broken on its own; the SDK cases prove the happy path and a wrong secret.
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage } from '../../../src/local/ots/proto';
-import { createTable, INSTANCE, KEY, type RunningOts, STS_KEY, startOts } from './server';
+import { decodeMessage, encodeMessage } from '../../../local-cloud/ots/proto';
 import { otsError, TableStore } from './sdk';
+import { createTable, INSTANCE, KEY, type RunningOts, STS_KEY, startOts } from './server';
 
 let run: RunningOts;
 
@@ -72,12 +72,48 @@ describe('refused requests', () => {
 
   it.each<{ name: string; request: RawRequest; status: number; code: string; message: string }>([
     { name: 'a signature made with another secret', request: { secret: 'wrong' }, status: 403, code: 'OTSAuthFailed', message: 'Signature mismatch.' },
-    { name: 'an unknown access key id', request: { before: { 'x-ots-accesskeyid': 'LTAI-nobody' } }, status: 403, code: 'OTSAuthFailed', message: 'The AccessKeyID does not exist.' },
-    { name: 'another instance name', request: { before: { 'x-ots-instancename': 'other' } }, status: 403, code: 'OTSAuthFailed', message: 'The instance is not found.' },
-    { name: 'a missing x-ots-date', request: { after: { 'x-ots-date': undefined } }, status: 400, code: 'OTSParameterInvalid', message: "Missing header: 'x-ots-date'." },
-    { name: 'a missing signature', request: { after: { 'x-ots-signature': undefined } }, status: 400, code: 'OTSParameterInvalid', message: "Missing header: 'x-ots-signature'." },
-    { name: 'a date that is not ISO 8601', request: { before: { 'x-ots-date': 'yesterday' } }, status: 400, code: 'OTSParameterInvalid', message: 'Invalid date format: yesterday.' },
-    { name: 'a date an hour old', request: { before: { 'x-ots-date': hourAgo } }, status: 403, code: 'OTSAuthFailed', message: `Mismatch between system time and x-ots-date: ${hourAgo}.` },
+    {
+      name: 'an unknown access key id',
+      request: { before: { 'x-ots-accesskeyid': 'LTAI-nobody' } },
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The AccessKeyID does not exist.',
+    },
+    {
+      name: 'another instance name',
+      request: { before: { 'x-ots-instancename': 'other' } },
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The instance is not found.',
+    },
+    {
+      name: 'a missing x-ots-date',
+      request: { after: { 'x-ots-date': undefined } },
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: "Missing header: 'x-ots-date'.",
+    },
+    {
+      name: 'a missing signature',
+      request: { after: { 'x-ots-signature': undefined } },
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: "Missing header: 'x-ots-signature'.",
+    },
+    {
+      name: 'a date that is not ISO 8601',
+      request: { before: { 'x-ots-date': 'yesterday' } },
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: 'Invalid date format: yesterday.',
+    },
+    {
+      name: 'a date an hour old',
+      request: { before: { 'x-ots-date': hourAgo } },
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: `Mismatch between system time and x-ots-date: ${hourAgo}.`,
+    },
     {
       name: 'a body that does not match x-ots-contentmd5',
       request: { before: { 'x-ots-contentmd5': createHash('md5').update('other').digest('base64') } },
@@ -85,9 +121,27 @@ describe('refused requests', () => {
       code: 'OTSAuthFailed',
       message: 'Mismatch between MD5 value of request body and x-ots-contentmd5 in header.',
     },
-    { name: 'an unsigned header added after signing', request: { after: { 'x-ots-ststoken': 'smuggled' } }, status: 403, code: 'OTSAuthFailed', message: 'The x-ots-ststoken does not match the AccessKeyID.' },
-    { name: 'a GET', request: { method: 'GET' }, status: 405, code: 'OTSMethodNotAllowed', message: 'OTSMethodNotAllowedOnly POST method for requests is supported.' },
-    { name: 'an unknown operation', request: { operation: 'DropEverything' }, status: 400, code: 'OTSParameterInvalid', message: "Unsupported operation: 'DropEverything'." },
+    {
+      name: 'an unsigned header added after signing',
+      request: { after: { 'x-ots-ststoken': 'smuggled' } },
+      status: 403,
+      code: 'OTSAuthFailed',
+      message: 'The x-ots-ststoken does not match the AccessKeyID.',
+    },
+    {
+      name: 'a GET',
+      request: { method: 'GET' },
+      status: 405,
+      code: 'OTSMethodNotAllowed',
+      message: 'OTSMethodNotAllowedOnly POST method for requests is supported.',
+    },
+    {
+      name: 'an unknown operation',
+      request: { operation: 'DropEverything' },
+      status: 400,
+      code: 'OTSParameterInvalid',
+      message: "Unsupported operation: 'DropEverything'.",
+    },
   ])('answers $code ($status) to $name', async ({ request, status, code, message }) => {
     const response = await send(request);
 
@@ -133,7 +187,11 @@ describe('through the SDK', () => {
 
   it.each([
     { name: 'a wrong secret', config: { secretAccessKey: 'wrong' }, expected: { status: 403, code: 'OTSAuthFailed' } },
-    { name: 'an STS key without its token', config: { accessKeyId: STS_KEY.id, secretAccessKey: STS_KEY.secret }, expected: { status: 403, code: 'OTSAuthFailed' } },
+    {
+      name: 'an STS key without its token',
+      config: { accessKeyId: STS_KEY.id, secretAccessKey: STS_KEY.secret },
+      expected: { status: 403, code: 'OTSAuthFailed' },
+    },
     {
       name: 'an STS key with another token',
       config: { accessKeyId: STS_KEY.id, secretAccessKey: STS_KEY.secret, stsToken: 'stale' },

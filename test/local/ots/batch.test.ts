@@ -1,8 +1,8 @@
 // BatchGetRow and BatchWriteRow through the real `tablestore` SDK: per-row results (a failed
 // condition fails its row, not the batch) and the request-level limits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { otsError, type SdkClient, TableStore } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 let run: RunningOts;
 let client: SdkClient;
@@ -57,7 +57,11 @@ describe('BatchWriteRow', () => {
   });
 
   it.each([
-    { name: '201 rows', rows: Array.from({ length: 201 }, (_, i) => row('PUT', `r${i}`, Existence.IGNORE)), message: /Rows count exceeds the upper limit: 200/ },
+    {
+      name: '201 rows',
+      rows: Array.from({ length: 201 }, (_, i) => row('PUT', `r${i}`, Existence.IGNORE)),
+      message: /Rows count exceeds the upper limit: 200/,
+    },
     { name: 'the same row twice', rows: [row('PUT', 'twice', Existence.IGNORE), row('DELETE', 'twice', Existence.IGNORE)], message: /Duplicated primary key/ },
   ])('refuses the whole batch for $name with OTSParameterInvalid', async ({ rows, message }) => {
     const error = await client.batchWriteRow({ tables: [{ tableName: 'items', rows }] }).then(
@@ -81,9 +85,7 @@ describe('BatchGetRow', () => {
       ],
     });
 
-    expect(
-      result.tables.map((table) => table.map((r) => [r.tableName, r.isOk, r.errorCode, r.primaryKey?.[0]?.value ?? null])),
-    ).toEqual([
+    expect(result.tables.map((table) => table.map((r) => [r.tableName, r.isOk, r.errorCode, r.primaryKey?.[0]?.value ?? null]))).toEqual([
       [
         ['items', true, null, 'existing'],
         ['items', true, null, null],

@@ -3,7 +3,7 @@
 // is refused the second time), updates it under a version condition and reads a range back; the
 // admin API injects OTSServerBusy.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type LocalCloud, startLocalCloud } from '../../../src/local/cloud';
+import { type LocalCloud, startLocalCloud } from '../../../local-cloud/cloud';
 import { long, otsError, type SdkClient, TableStore } from './sdk';
 
 let cloud: LocalCloud;
@@ -27,13 +27,24 @@ afterAll(() => cloud.close());
 
 it('serves the state table scenario through the local cloud', async () => {
   await client.createTable({
-    tableMeta: { tableName: 'bwscaler_state', primaryKey: [{ name: 'shard', type: 'INTEGER' }, { name: 'instanceId', type: 'STRING' }] },
+    tableMeta: {
+      tableName: 'bwscaler_state',
+      primaryKey: [
+        { name: 'shard', type: 'INTEGER' },
+        { name: 'instanceId', type: 'STRING' },
+      ],
+    },
     reservedThroughput: { capacityUnit: { read: 0, write: 0 } },
     tableOptions: { timeToLive: -1, maxVersions: 1 },
   });
   const key = [{ shard: long(0) }, { instanceId: 'i-1' }];
   const create = () =>
-    client.putRow({ tableName: 'bwscaler_state', condition: new Condition(Existence.EXPECT_NOT_EXIST, null), primaryKey: key, attributeColumns: [{ version: long(1) }] });
+    client.putRow({
+      tableName: 'bwscaler_state',
+      condition: new Condition(Existence.EXPECT_NOT_EXIST, null),
+      primaryKey: key,
+      attributeColumns: [{ version: long(1) }],
+    });
   const update = (expected: number) =>
     client.updateRow({
       tableName: 'bwscaler_state',
@@ -41,7 +52,11 @@ it('serves the state table scenario through the local cloud', async () => {
       primaryKey: key,
       updateOfAttributeColumns: [{ PUT: [{ version: long(expected + 1) }] }],
     });
-  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => otsError(e));
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: unknown) => otsError(e),
+    );
 
   await create();
   const duplicate = await failure(create());
@@ -65,7 +80,10 @@ it('answers OTSServerBusy (503) while the admin API injects it', async () => {
     fetch(`${cloud.endpoints.admin}/faults`, { method, headers: { 'content-type': 'application/json' }, ...(body ? { body: JSON.stringify(body) } : {}) });
 
   const injected = await admin('POST', { service: 'ots', action: 'ListTable', code: 'OTSServerBusy', rate: 1 });
-  const busy = await client.listTable({}).then(() => undefined, (e: unknown) => otsError(e));
+  const busy = await client.listTable({}).then(
+    () => undefined,
+    (e: unknown) => otsError(e),
+  );
   await admin('DELETE');
   const recovered = await client.listTable({});
 

@@ -1,7 +1,7 @@
 // Fault injection through setFault, as the local cloud's admin API drives it, and the call log.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { otsError, type SdkClient, TableStore } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 let run: RunningOts;
 let client: SdkClient;

@@ -12,8 +12,8 @@ import {
   PlainBufferError,
   type PlainCell,
   type PlainRow,
-} from '../../../src/local/ots/plainbuffer';
-import type { KeyValue, PkCell, Value } from '../../../src/local/ots/values';
+} from '../../../local-cloud/ots/plainbuffer';
+import type { KeyValue, PkCell, Value } from '../../../local-cloud/ots/values';
 import { type Int64, long, type SdkValue, TableStore } from './sdk';
 
 const ascii = (s: string) => Buffer.from(s, 'ascii');
@@ -48,10 +48,7 @@ const attributeValue: fc.Arbitrary<Value> = fc.oneof(
 );
 const timestamp = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const primaryKey = fc.array(fc.record({ name: columnName, value: keyValue }), { minLength: 1, maxLength: 4 });
-const putCell: fc.Arbitrary<PlainCell> = fc.record(
-  { name: columnName, value: attributeValue, timestamp },
-  { requiredKeys: ['name', 'value'] },
-);
+const putCell: fc.Arbitrary<PlainCell> = fc.record({ name: columnName, value: attributeValue, timestamp }, { requiredKeys: ['name', 'value'] });
 const updateCell: fc.Arbitrary<PlainCell> = fc.oneof(
   putCell,
   fc.record({ name: columnName, op: fc.constant('DELETE_ONE_VERSION' as const), timestamp }),

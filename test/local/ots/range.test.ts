@@ -1,8 +1,8 @@
 // GetRange through the real `tablestore` SDK: key order, direction, limit and paging with
 // next_start_primary_key, sub-ranges, filters and range errors.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { long, otsError, type SdkClient, type SdkRow, TableStore } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 let run: RunningOts;
 let client: SdkClient;
@@ -121,8 +121,20 @@ describe('GetRange', () => {
   });
 
   it.each([
-    { name: 'a forward range whose start is after its end', direction: 'FORWARD', start: INF_MAX, end: INF_MIN, message: /Begin key must less than end key in FORWARD/ },
-    { name: 'a backward range whose start is before its end', direction: 'BACKWARD', start: INF_MIN, end: INF_MAX, message: /Begin key must more than end key in BACKWARD/ },
+    {
+      name: 'a forward range whose start is after its end',
+      direction: 'FORWARD',
+      start: INF_MAX,
+      end: INF_MIN,
+      message: /Begin key must less than end key in FORWARD/,
+    },
+    {
+      name: 'a backward range whose start is before its end',
+      direction: 'BACKWARD',
+      start: INF_MIN,
+      end: INF_MAX,
+      message: /Begin key must more than end key in BACKWARD/,
+    },
   ])('refuses $name with OTSParameterInvalid', async ({ direction, start, end, message }) => {
     const error = await client
       .getRange({

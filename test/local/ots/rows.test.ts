@@ -2,8 +2,8 @@
 // column and composite conditions), INCREMENT with return content, PutRow/UpdateRow/DeleteRow
 // semantics and versions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { type ColumnCondition, long, otsError, type SdkClient, type SdkRow, TableStore } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 let run: RunningOts;
 let client: SdkClient;
@@ -99,7 +99,13 @@ describe('conditions on a row { version: 3, state: "idle" }', () => {
     { name: 'version > 2', existence: Existence.IGNORE, column: single('version', long(2), Cmp.GREATER_THAN), id: 'cond', writes: true },
     { name: 'version <= 2', existence: Existence.IGNORE, column: single('version', long(2), Cmp.LESS_EQUAL), id: 'cond', writes: false },
     { name: 'version != 3', existence: Existence.IGNORE, column: single('version', long(3), Cmp.NOT_EQUAL), id: 'cond', writes: false },
-    { name: 'version == "3" (a string never equals an integer)', existence: Existence.IGNORE, column: single('version', '3', Cmp.EQUAL), id: 'cond', writes: false },
+    {
+      name: 'version == "3" (a string never equals an integer)',
+      existence: Existence.IGNORE,
+      column: single('version', '3', Cmp.EQUAL),
+      id: 'cond',
+      writes: false,
+    },
     { name: 'a missing column passing if missing', existence: Existence.IGNORE, column: single('owner', 'x', Cmp.EQUAL, true), id: 'cond', writes: true },
     { name: 'a missing column failing if missing', existence: Existence.IGNORE, column: single('owner', 'x', Cmp.EQUAL, false), id: 'cond', writes: false },
     {
@@ -125,7 +131,12 @@ describe('conditions on a row { version: 3, state: "idle" }', () => {
     },
     { name: 'NOT state == "idle"', existence: Existence.IGNORE, column: composite(NOT, single('state', 'idle', Cmp.EQUAL)), id: 'cond', writes: false },
   ])('$name: writes = $writes', async ({ existence, column, id, writes }) => {
-    await client.putRow({ tableName: 'states', condition: ignore(), primaryKey: [{ id: 'cond' }], attributeColumns: [{ version: long(3) }, { state: 'idle' }] });
+    await client.putRow({
+      tableName: 'states',
+      condition: ignore(),
+      primaryKey: [{ id: 'cond' }],
+      attributeColumns: [{ version: long(3) }, { state: 'idle' }],
+    });
 
     const outcome = await failure(
       client.updateRow({

@@ -53,13 +53,7 @@ export interface ColumnCondition {
 export interface Sdk {
   Client: new (config: object) => SdkClient;
   Condition: new (rowExistence: number, columnCondition: ColumnCondition | null) => object;
-  SingleColumnCondition: new (
-    column: string,
-    value: SdkValue,
-    comparator: number,
-    passIfMissing?: boolean,
-    latestVersionOnly?: boolean,
-  ) => ColumnCondition;
+  SingleColumnCondition: new (column: string, value: SdkValue, comparator: number, passIfMissing?: boolean, latestVersionOnly?: boolean) => ColumnCondition;
   CompositeCondition: new (operator: number) => ColumnCondition & { addSubCondition(c: ColumnCondition): void };
   RowExistenceExpectation: { IGNORE: number; EXPECT_EXIST: number; EXPECT_NOT_EXIST: number };
   ComparatorType: Record<'EQUAL' | 'NOT_EQUAL' | 'GREATER_THAN' | 'GREATER_EQUAL' | 'LESS_THAN' | 'LESS_EQUAL', number>;
@@ -78,7 +72,9 @@ export interface Sdk {
     serializeColumnValue(value: SdkValue): Buffer;
   };
   PlainBufferInputStream: new (buffer: Buffer) => object;
-  PlainBufferCodedInputStream: new (stream: object) => {
+  PlainBufferCodedInputStream: new (
+    stream: object,
+  ) => {
     readRow(): { primaryKey: Array<{ name: string; value: SdkValue }>; attributes: SdkRow['attributes'] & object };
     readRows(): Array<{ primaryKey: Array<{ name: string; value: SdkValue }>; attributes: SdkRow['attributes'] & object }>;
   };

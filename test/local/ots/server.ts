@@ -2,8 +2,8 @@
 // shared local-cloud server; plus a client factory for the real SDK pointed at it.
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClock, type LocalClock } from '../../../src/local/clock';
-import { type AccessKey, createOts, type Ots } from '../../../src/local/ots';
+import { createClock, type LocalClock } from '../../../local-cloud/clock';
+import { type AccessKey, createOts, type Ots } from '../../../local-cloud/ots';
 import { type SdkClient, TableStore } from './sdk';
 
 export const INSTANCE = 'bwscaler-test';

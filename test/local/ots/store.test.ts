@@ -1,8 +1,8 @@
 // Invariants of the emulated store, checked directly (no HTTP): key order, paging, TTL sweeping.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OtsStore, type TableSpec } from '../../../src/local/ots/store';
-import { comparePkValues, comparePrimaryKeys, type KeyValue, type PkCell } from '../../../src/local/ots/values';
+import { OtsStore, type TableSpec } from '../../../local-cloud/ots/store';
+import { comparePkValues, comparePrimaryKeys, type KeyValue, type PkCell } from '../../../local-cloud/ots/values';
 
 const NOW = Date.UTC(2026, 10, 2);
 const DAY_MS = 86_400_000;
@@ -42,9 +42,7 @@ const whole = {
 const arbitraryKey = fc.tuple(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.uint8Array({ maxLength: 4 }));
 /** A printable key: integers in decimal, binaries in hex. */
 const hex = (pk: readonly PkCell[]) =>
-  pk
-    .map(({ value: v }) => (v.type === 'INTEGER' ? v.value.toString() : v.type === 'BINARY' ? v.value.toString('hex') : v.type))
-    .join('/');
+  pk.map(({ value: v }) => (v.type === 'INTEGER' ? v.value.toString() : v.type === 'BINARY' ? v.value.toString('hex') : v.type)).join('/');
 
 describe('key order', () => {
   const keyValue: fc.Arbitrary<KeyValue> = fc.oneof(
@@ -67,7 +65,11 @@ describe('key order', () => {
     { name: 'negative before positive integers', a: { type: 'INTEGER' as const, value: -1n }, b: { type: 'INTEGER' as const, value: 1n } },
     { name: 'upper case before lower case', a: { type: 'STRING' as const, value: 'Z' }, b: { type: 'STRING' as const, value: 'a' } },
     { name: 'strings by UTF-8 bytes, not UTF-16 units', a: { type: 'STRING' as const, value: '\uFF61' }, b: { type: 'STRING' as const, value: '😀' } },
-    { name: 'a prefix before its extension', a: { type: 'BINARY' as const, value: Buffer.from([1]) }, b: { type: 'BINARY' as const, value: Buffer.from([1, 0]) } },
+    {
+      name: 'a prefix before its extension',
+      a: { type: 'BINARY' as const, value: Buffer.from([1]) },
+      b: { type: 'BINARY' as const, value: Buffer.from([1, 0]) },
+    },
     { name: 'the largest binary before INF_MAX', a: { type: 'BINARY' as const, value: Buffer.alloc(8, 0xff) }, b: { type: 'INF_MAX' as const } },
   ])('sorts $name', ({ a, b }) => {
     expect(comparePkValues(a, b)).toBeLessThan(0);
@@ -80,9 +82,7 @@ describe('GetRange over any set of rows', () => {
       fc.property(fc.array(arbitraryKey, { maxLength: 30 }), fc.integer({ min: 1, max: 7 }), (keys, limit) => {
         const store = tableWith();
         for (const [shard, id] of keys) store.putRow('t', { primaryKey: key(shard, id), cells: [], deleteMarker: false }, IGNORE, NO_RETURN, NOW);
-        const expected = [...new Map(keys.map(([s, i]) => [hex(key(s, i)), key(s, i)])).values()]
-          .sort(comparePrimaryKeys)
-          .map(hex);
+        const expected = [...new Map(keys.map(([s, i]) => [hex(key(s, i)), key(s, i)])).values()].sort(comparePrimaryKeys).map(hex);
 
         const read = (direction: 'FORWARD' | 'BACKWARD') => {
           const seen: string[] = [];
@@ -109,7 +109,13 @@ describe('GetRange page size', () => {
     const store = tableWith();
     const megabyte = 'x'.repeat(1024 * 1024);
     for (let i = 0; i < 6; i++) {
-      store.putRow('t', { primaryKey: key(BigInt(i), Uint8Array.of()), cells: [{ name: 'blob', value: { type: 'STRING', value: megabyte } }], deleteMarker: false }, IGNORE, NO_RETURN, NOW);
+      store.putRow(
+        't',
+        { primaryKey: key(BigInt(i), Uint8Array.of()), cells: [{ name: 'blob', value: { type: 'STRING', value: megabyte } }], deleteMarker: false },
+        IGNORE,
+        NO_RETURN,
+        NOW,
+      );
     }
 
     const first = store.getRange('t', { direction: 'FORWARD', ...whole, read: LATEST }, NOW);
@@ -127,7 +133,13 @@ describe('TTL sweep', () => {
     // Prepare: the cell carries a client timestamp an hour older than the write itself.
     const store = tableWith({ timeToLive: 86_400 });
     const pk = key(1n, Uint8Array.of(1));
-    store.putRow('t', { primaryKey: pk, cells: [{ name: 'v', value: { type: 'BOOLEAN', value: true }, timestamp: NOW - 3_600_000 }], deleteMarker: false }, IGNORE, NO_RETURN, NOW);
+    store.putRow(
+      't',
+      { primaryKey: pk, cells: [{ name: 'v', value: { type: 'BOOLEAN', value: true }, timestamp: NOW - 3_600_000 }], deleteMarker: false },
+      IGNORE,
+      NO_RETURN,
+      NOW,
+    );
     const afterCellExpiry = NOW + DAY_MS - 1_800_000;
 
     // Act

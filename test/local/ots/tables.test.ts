@@ -1,7 +1,7 @@
 // Table operations through the real `tablestore` SDK against the emulator over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { otsError, type SdkClient } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 let run: RunningOts;
 let client: SdkClient;
@@ -14,10 +14,15 @@ afterAll(() => run.close());
 
 describe('table lifecycle', () => {
   it('creates, describes, lists and deletes a table', async () => {
-    await createTable(client, 'lifecycle', [
-      ['shard', 'INTEGER'],
-      ['id', 'STRING'],
-    ], { timeToLive: 86_400 * 7, maxVersions: 3 });
+    await createTable(
+      client,
+      'lifecycle',
+      [
+        ['shard', 'INTEGER'],
+        ['id', 'STRING'],
+      ],
+      { timeToLive: 86_400 * 7, maxVersions: 3 },
+    );
 
     const described = await client.describeTable({ tableName: 'lifecycle' });
     const listed = await client.listTable({});
@@ -57,7 +62,14 @@ describe('table errors', () => {
     { name: 'a table name starting with a digit', act: () => createTable(client, '1bad', [['id', 'STRING']]), status: 400, code: 'OTSParameterInvalid' },
     {
       name: 'five primary key columns',
-      act: () => createTable(client, 'wide', [['a', 'STRING'], ['b', 'STRING'], ['c', 'STRING'], ['d', 'STRING'], ['e', 'STRING']]),
+      act: () =>
+        createTable(client, 'wide', [
+          ['a', 'STRING'],
+          ['b', 'STRING'],
+          ['c', 'STRING'],
+          ['d', 'STRING'],
+          ['e', 'STRING'],
+        ]),
       status: 400,
       code: 'OTSParameterInvalid',
     },

@@ -1,8 +1,8 @@
 // Time to live measured on the local cloud's clock: data older than the table's TTL is invisible to
 // every read and no longer counts as an existing row for conditions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTable, type RunningOts, startOts } from './server';
 import { type SdkClient, TableStore } from './sdk';
+import { createTable, type RunningOts, startOts } from './server';
 
 const DAY = 86_400;
 let run: RunningOts;
