@@ -79,6 +79,35 @@ describe('the three deployment descriptions describe one system', () => {
     }
   });
 
+  it.each([
+    { setting: 'ReplayWindowSeconds', variable: 'BWSCALER_REPLAY_WINDOW_SECONDS' },
+    { setting: 'MaxOrdersPerTick', variable: 'BWSCALER_MAX_ORDERS_PER_TICK' },
+  ])(
+    'let $setting through exactly when the functions accept it, so a stack cannot deploy a value the function refuses at cold start',
+    ({ setting, variable }) => {
+      const pattern = new RegExp(d.ros.settings[setting]?.pattern ?? '');
+      const edges = [
+        0, 1, 9, 10, 11, 99, 100, 999, 1000, 4999, 5000, 5001, 9999, 10000, 59999, 79999, 80000, 85999, 86000, 86399, 86400, 86401, 86999, 87000, 99999,
+      ];
+      const minimal = {
+        BWSCALER_REGION: 'cn-hangzhou',
+        BWSCALER_OTS_ENDPOINT: 'https://b.cn-hangzhou.ots.aliyuncs.com',
+        BWSCALER_OTS_INSTANCE: 'bwscaler',
+        BWSCALER_POLICY: '---\n',
+      };
+      const accepted = (value: string) => {
+        try {
+          loadConfig({ ...minimal, [variable]: value });
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      // Canonical spellings: the pattern also refuses leading zeros ("010"), which the configuration would read.
+      for (const value of [...edges.map(String), '']) expect(pattern.test(value), `${setting} "${value}"`).toBe(value !== '' && accepted(value));
+    },
+  );
+
   it('make the settings that were only variables parameters: DingTalk secret, replay window, orders per tick', () => {
     for (const name of ['DingTalkSecret', 'ReplayWindowSeconds', 'MaxOrdersPerTick']) {
       for (const deployment of ALL) expect(Object.keys(deployment.settings), `${deployment.kind} ${name}`).toContain(name);
