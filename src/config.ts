@@ -5,6 +5,7 @@
 // unknown BWSCALER_* variable is an error too, because a typo would otherwise silently fall back to
 // a default.
 import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import type { Credentials } from './adapters/pop';
 import { ConfigError } from './errors';
 
@@ -78,7 +79,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   // the VPC variant): no default can be guessed safely.
   const otsEndpoint = read('BWSCALER_OTS_ENDPOINT', (v) => endpointUrl(required(v)));
   const otsInstance = read('BWSCALER_OTS_INSTANCE', (v) => tablestoreInstance(required(v)));
-  const policy = read('BWSCALER_POLICY', (v) => policySource(required(v), readFile));
+  const policy = read('BWSCALER_POLICY', (v) => policySource(required(v), readFile, nonEmpty(env.FC_FUNC_CODE_PATH)));
   const webhookToken = read('BWSCALER_WEBHOOK_TOKEN', (v) => (v === undefined ? '' : webhookTokenValue(v)));
   const dingTalkSecret = read('BWSCALER_DINGTALK_SECRET', (v) => (v === undefined ? undefined : dingTalkSecretValue(v)));
   const notify = read('BWSCALER_NOTIFY_URL', (v) => (v === undefined ? undefined : notifyConfig(endpointUrl(v), dingTalkSecret)));
@@ -156,14 +157,21 @@ function tablestoreInstance(value: string): string {
  * BWSCALER_POLICY holds either a path or the document itself. Inline text is recognised by a line
  * break, or by starting with `{` (JSON) or `---` (YAML); anything else is a path, so a one-line
  * YAML document fails with "cannot read file" rather than being half-read.
+ *
+ * On Function Compute a relative path is read from the code directory, which the runtime names in
+ * FC_FUNC_CODE_PATH (https://www.alibabacloud.com/help/en/functioncompute/fc/environment-variables):
+ * the deployment descriptions set BWSCALER_POLICY=policy.yaml, the file the build packs into each zip,
+ * because the policy itself would not fit FC's 4 KB limit on the environment. Elsewhere (the CLI) a
+ * relative path is read from the working directory, as before.
  */
-function policySource(value: string, readFile: (path: string) => string): { text: string; source: string } {
+function policySource(value: string, readFile: (path: string) => string, codePath: string | undefined): { text: string; source: string } {
   if (value.includes('\n') || value.startsWith('{') || value.startsWith('---')) return { text: value, source: 'BWSCALER_POLICY' };
+  const path = codePath !== undefined && !isAbsolute(value) ? join(codePath, value) : value;
   try {
-    return { text: readFile(value), source: value };
+    return { text: readFile(path), source: path };
   } catch (error) {
     const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
-    throw new Error(`cannot read policy file "${value}" (${reason}); inline YAML must span lines or start with "---"`);
+    throw new Error(`cannot read policy file "${path}" (${reason}); inline YAML must span lines or start with "---"`);
   }
 }
 

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Cron } from 'croner';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readTemplate, type TemplateSummary } from '../local-cloud/fc/template';
+import { readTemplate, readTemplateText, type TemplateSummary } from '../local-cloud/fc/template';
 import { CONFIG_VARIABLES } from '../src/config';
 import { buildOnce, ROOT } from '../src/sim/system';
 
@@ -18,11 +19,13 @@ function isSixFieldCron(expression: string): boolean {
   }
 }
 
+const REQUIRED = { WebhookToken: 'x'.repeat(24), CodeBucket: 'bwscaler-code', OtsInstanceName: 'bwscaler' };
+
 describe('template.yml (ROS)', () => {
   let template: TemplateSummary;
   let dist: string;
   beforeAll(async () => {
-    template = await readTemplate(join(ROOT, 'template.yml'), { Policy: 'version: 1', WebhookToken: 'x'.repeat(24), CodeBucket: 'b' });
+    template = await readTemplate(join(ROOT, 'template.yml'), REQUIRED);
     dist = await buildOnce();
   }, 120_000);
 
@@ -36,6 +39,11 @@ describe('template.yml (ROS)', () => {
       const loaded = await import(bundle);
       expect(typeof (loaded.default?.[exported] ?? loaded[exported])).toBe('function');
     }
+  });
+
+  it('names the functions after the stack, so a second stack in the account and region does not collide', async () => {
+    const second = await readTemplate(join(ROOT, 'template.yml'), { ...REQUIRED, 'ALIYUN::StackName': 'bwscaler-staging' });
+    expect(second.functions.map((f) => f.functionName).sort()).toEqual(['bwscaler-staging-alarm', 'bwscaler-staging-schedule']);
   });
 
   it('gives the schedule function a valid six-field cron and the alarm function a POST HTTP trigger', () => {
@@ -56,5 +64,29 @@ describe('template.yml (ROS)', () => {
   it('grants no wildcard action', () => {
     expect(template.ramActions.length).toBeGreaterThan(0);
     expect(template.ramActions.filter((a) => a.includes('*'))).toEqual([]);
+  });
+});
+
+describe('the local reader checks parameters as ROS does before it creates anything', () => {
+  let text: string;
+  beforeAll(async () => {
+    text = await readFile(join(ROOT, 'template.yml'), 'utf8');
+  });
+
+  it.each([
+    {
+      name: 'a required parameter left out',
+      params: { WebhookToken: REQUIRED.WebhookToken, CodeBucket: REQUIRED.CodeBucket },
+      mentions: 'Parameters.OtsInstanceName: required',
+    },
+    { name: 'a mixed-case Tablestore name', params: { ...REQUIRED, OtsInstanceName: 'BwScaler' }, mentions: 'Parameters.OtsInstanceName: does not match' },
+    { name: 'a token shorter than MinLength', params: { ...REQUIRED, WebhookToken: 'short' }, mentions: 'Parameters.WebhookToken: shorter than 24' },
+    {
+      name: 'a notify URL over MaxLength',
+      params: { ...REQUIRED, NotifyUrl: `https://x/${'a'.repeat(1100)}` },
+      mentions: 'Parameters.NotifyUrl: longer than 1024',
+    },
+  ])('refuses $name', ({ params, mentions }) => {
+    expect(() => readTemplateText(text, params)).toThrow(mentions);
   });
 });

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Cron } from 'croner';
@@ -102,9 +102,13 @@ export async function startFcRunner(options: FcRunnerOptions): Promise<FcRunner>
 
   for (const fn of options.template.functions) {
     const bundle = (options.bundleFor ?? ((f) => defaultBundle(distDir, f)))(fn);
+    // FC_FUNC_CODE_PATH: Function Compute names the code directory in this system variable
+    // (https://www.alibabacloud.com/help/en/functioncompute/fc/environment-variables); files packed
+    // beside index.js (policy.yaml) are read from there.
+    const env = { FC_FUNC_CODE_PATH: dirname(bundle), ...fn.env, ...options.env };
     const worker = new Worker(WORKER, {
-      workerData: { bundle, clock: clockBuffer, env: { ...fn.env, ...options.env }, credentials: options.credentials },
-      env: { ...fn.env, ...options.env },
+      workerData: { bundle, clock: clockBuffer, env, credentials: options.credentials },
+      env,
       stdout: false,
       stderr: false,
     });

@@ -26,8 +26,18 @@ export interface TemplateFunction {
   triggers: TemplateTrigger[];
 }
 
+export interface TemplateParameter {
+  Type?: string;
+  Default?: unknown;
+  NoEcho?: boolean;
+  AllowedPattern?: string;
+  MinLength?: number;
+  MaxLength?: number;
+  AllowedValues?: unknown[];
+}
+
 export interface TemplateSummary {
-  parameters: Record<string, { Type?: string; Default?: unknown; NoEcho?: boolean }>;
+  parameters: Record<string, TemplateParameter>;
   functions: TemplateFunction[];
   /** RAM actions the role grants. */
   ramActions: string[];
@@ -69,6 +79,29 @@ function resolve(value: Json, ctx: ResolveContext, path: string): Json {
   return value;
 }
 
+/**
+ * ROS validates parameter values before it creates anything: a parameter without a Default must be
+ * given, and AllowedPattern, MinLength, MaxLength and AllowedValues hold for every value
+ * (https://help.aliyun.com/en/ros/user-guide/overview-10). All problems are reported at once.
+ */
+function checkParameters(parameters: Record<string, TemplateParameter>, values: Record<string, string>): void {
+  const problems: string[] = [];
+  for (const [name, spec] of Object.entries(parameters)) {
+    const value = values[name];
+    if (value === undefined) {
+      problems.push(`Parameters.${name}: required (no Default) and not given`);
+      continue;
+    }
+    if (spec.AllowedPattern !== undefined && !new RegExp(spec.AllowedPattern).test(value))
+      problems.push(`Parameters.${name}: does not match ${spec.AllowedPattern}`);
+    if (spec.MinLength !== undefined && value.length < spec.MinLength) problems.push(`Parameters.${name}: shorter than ${spec.MinLength}`);
+    if (spec.MaxLength !== undefined && value.length > spec.MaxLength) problems.push(`Parameters.${name}: longer than ${spec.MaxLength}`);
+    if (spec.AllowedValues !== undefined && !spec.AllowedValues.map(String).includes(value))
+      problems.push(`Parameters.${name}: not one of ${spec.AllowedValues.join(', ')}`);
+  }
+  if (problems.length > 0) throw new LocalCloudInputError(`template parameters: ${problems.join('; ')}`);
+}
+
 /** Parses template text; `params` overrides parameter defaults; pseudo parameters get local values. */
 export function readTemplateText(text: string, params: Record<string, string> = {}): TemplateSummary {
   const raw = parse(text) as Record<string, unknown>;
@@ -79,6 +112,9 @@ export function readTemplateText(text: string, params: Record<string, string> = 
   const values: Record<string, string> = {
     'ALIYUN::Region': 'cn-hangzhou',
     'ALIYUN::StackId': 'local',
+    // Function names derive from the stack name (template.yml); locally they come out as
+    // bwscaler-alarm and bwscaler-schedule, the names the runner and the tests use.
+    'ALIYUN::StackName': 'bwscaler',
     'ALIYUN::TenantId': '1234567890',
     'ALIYUN::AccountId': '1234567890',
   };
@@ -86,12 +122,15 @@ export function readTemplateText(text: string, params: Record<string, string> = 
     if (spec.Default !== undefined) values[name] = String(spec.Default);
   }
   Object.assign(values, params);
+  checkParameters(parameters, values);
   const resources = (raw.Resources ?? {}) as Record<string, { Type: string; Properties?: Record<string, Json> }>;
   const attributes: Record<string, string> = {};
-  for (const [id, res] of Object.entries(resources)) {
-    if (res.Type === 'ALIYUN::FC3::Function') attributes[`${id}.FunctionName`] = String(res.Properties?.FunctionName);
-  }
   const ctx: ResolveContext = { params: values, attributes };
+  for (const [id, res] of Object.entries(resources)) {
+    if (res.Type === 'ALIYUN::FC3::Function') {
+      attributes[`${id}.FunctionName`] = String(resolve(res.Properties?.FunctionName, ctx, `Resources.${id}.Properties.FunctionName`));
+    }
+  }
 
   const functions: TemplateFunction[] = [];
   for (const [id, res] of Object.entries(resources)) {
@@ -100,7 +139,7 @@ export function readTemplateText(text: string, params: Record<string, string> = 
     const env = resolve(p.EnvironmentVariables ?? {}, ctx, `Resources.${id}.Properties.EnvironmentVariables`);
     functions.push({
       logicalId: id,
-      functionName: String(p.FunctionName),
+      functionName: attributes[`${id}.FunctionName`] as string,
       handler: String(p.Handler),
       runtime: String(p.Runtime),
       memorySize: Number(p.MemorySize ?? 128),

@@ -12,6 +12,9 @@ import { buildFunctions } from '../../scripts/build.mjs';
 import { ensureTables } from '../state/tables';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
+/** The template's required CodeBucket: the local runner loads the bundles from dist/, not from OSS. */
+export const LOCAL_CODE_BUCKET = 'bwscaler-local-code';
+
 /** The local deployment's webhook token (the template parameter WebhookToken). */
 export const WEBHOOK_TOKEN = 'local-webhook-token-0123456789abcdef';
 
@@ -71,9 +74,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   });
   const policyText = options.policyText ?? (await readFile(join(ROOT, 'examples/policy.yaml'), 'utf8'));
   const template = await readTemplate(join(ROOT, 'template.yml'), {
-    Policy: policyText,
     WebhookToken: WEBHOOK_TOKEN,
     OtsInstanceName: e.otsInstance,
+    CodeBucket: LOCAL_CODE_BUCKET,
     'ALIYUN::Region': e.region,
     ...options.params,
   });
@@ -81,7 +84,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     template,
     distDir,
     ...(options.bundleFor ? { bundleFor: options.bundleFor } : {}),
-    env: { BWSCALER_ECS_ENDPOINT: e.ecs, BWSCALER_CMS_ENDPOINT: e.cms, BWSCALER_OTS_ENDPOINT: e.ots, ...options.env },
+    // The template names policy.yaml in the code package; the harness shares one build between
+    // policies, so it hands each system its policy inline instead.
+    env: { BWSCALER_ECS_ENDPOINT: e.ecs, BWSCALER_CMS_ENDPOINT: e.cms, BWSCALER_OTS_ENDPOINT: e.ots, BWSCALER_POLICY: policyText, ...options.env },
     credentials: { accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret, ...(e.securityToken ? { securityToken: e.securityToken } : {}) },
     now: () => cloud.clock.now(),
     region: e.region,

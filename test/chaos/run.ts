@@ -13,7 +13,7 @@ import { readTemplate } from '../../local-cloud/fc/template';
 import type { FixtureInstance } from '../../local-cloud/fixture';
 import { type CallRecord, mulberry32, type Order } from '../../local-cloud/world';
 import type { ScalingState } from '../../src/core/types';
-import { alarmCallback, buildOnce, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
+import { alarmCallback, buildOnce, LOCAL_CODE_BUCKET, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 import type { ChildReply, ChildRequest } from './child';
 import {
   type CloudInstance,
@@ -482,9 +482,9 @@ function httpTriggerEvent(body: string, now: number): Buffer {
 async function childEnv(system: System): Promise<Record<string, string>> {
   const e = system.cloud.endpoints;
   const template = await readTemplate(join(ROOT, 'template.yml'), {
-    Policy: CHAOS_POLICY,
     WebhookToken: WEBHOOK_TOKEN,
     OtsInstanceName: e.otsInstance,
+    CodeBucket: LOCAL_CODE_BUCKET,
     'ALIYUN::Region': e.region,
   });
   const fn = template.functions.find((f) => f.functionName === ALARM_FN);
@@ -494,6 +494,8 @@ async function childEnv(system: System): Promise<Record<string, string>> {
     BWSCALER_ECS_ENDPOINT: e.ecs,
     BWSCALER_CMS_ENDPOINT: e.cms,
     BWSCALER_OTS_ENDPOINT: e.ots,
+    // The template names policy.yaml in the code package; the chaos run passes its policy inline.
+    BWSCALER_POLICY: CHAOS_POLICY,
     BWSCALER_CHAOS_CREDENTIALS: JSON.stringify({
       accessKeyId: e.accessKeyId,
       accessKeySecret: e.accessKeySecret,

@@ -6,7 +6,7 @@
 // the credential case comes last, because it breaks the key on purpose.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTemplate } from '../../local-cloud/fc/template';
-import { alarmCallback, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
+import { alarmCallback, LOCAL_CODE_BUCKET, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 
 const MODIFY = 'ModifyInstanceNetworkSpec';
 const OTS_WRITES = new Set(['PutRow', 'UpdateRow', 'DeleteRow', 'BatchWriteRow']);
@@ -171,7 +171,7 @@ describe('security of the deployed functions', () => {
       await system.cloud.clock.advance(600);
       await post(alarmCallback({ instanceId: 'i-sec-web-1', curValue: 99, timestamp: now() }));
       await tick();
-      const template = await readTemplate(`${ROOT}template.yml`, { Policy: POLICY, WebhookToken: WEBHOOK_TOKEN });
+      const template = await readTemplate(`${ROOT}template.yml`, { WebhookToken: WEBHOOK_TOKEN, OtsInstanceName: 'bwscaler', CodeBucket: LOCAL_CODE_BUCKET });
       // Act: every action since the harness created the tables (CreateTable and friends are setup).
       const firstFunctionCall = system.runner.invocations[0]?.at ?? 0;
       const rpc = system.cloud.world.calls.filter((c) => c.time >= firstFunctionCall).map((c) => `${c.service}:${c.action}`);
