@@ -345,9 +345,9 @@ describe('the documented ModifyInstanceNetworkSpec refusals (test/fixtures/real/
   const decide = (code: string, message: string): CloudErrorCategory | undefined =>
     code === 'OperationDenied' ? OPERATION_DENIED.find((row) => row.message.test(message))?.category : DECIDED[code];
 
-  const rows = loadCorpus().flatMap((entry) =>
-    (entry.errors ?? []).map((error) => ({ file: entry.file, ...error, category: decide(error.Code, error.Message) })),
-  );
+  const rows = loadCorpus()
+    .filter((entry) => entry.api === 'ModifyInstanceNetworkSpec')
+    .flatMap((entry) => (entry.errors ?? []).map((error) => ({ file: entry.file, ...error, category: decide(error.Code, error.Message) })));
   let refusal = { status: 400, Code: '', Message: '' };
   let server: CannedRpcServer;
   let client: RpcClient;
@@ -377,7 +377,7 @@ describe('the documented ModifyInstanceNetworkSpec refusals (test/fixtures/real/
   });
 
   it.each(rows)('$status $Code "$Message" → $category', async ({ status, Code, Message, category }) => {
-    refusal = { status, Code, Message };
+    refusal = { status: status ?? 400, Code, Message };
 
     const error = await failureOf(callRpc(client, 'ModifyInstanceNetworkSpec', { InstanceId: 'i-1' }, { method: 'POST' }));
 

@@ -26,7 +26,8 @@ export interface CorpusFile {
   contentType?: string;
   body?: unknown;
   row?: Record<string, unknown>;
-  errors?: Array<{ status: number; Code: string; Message: string }>;
+  /** A documented or reported error: HTTP status (null when the source does not give it), code, message. */
+  errors?: Array<{ status: number | null; Code: string; Message: string }>;
 }
 
 function jsonFiles(dir: string): string[] {

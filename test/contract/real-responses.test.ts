@@ -15,10 +15,11 @@ import { REASONS } from '../../src/core/reasons';
 import type { Policy } from '../../src/core/types';
 import { handleAlarm } from '../../src/cycle/alarm';
 import { runTick } from '../../src/cycle/tick';
-import { CloudApiError, ValidationError } from '../../src/errors';
+import { BwscalerError, CloudApiError, ConflictError, StoreUnavailableError, ValidationError } from '../../src/errors';
 import { parseCloudMonitorCallback, toMetricSample } from '../../src/events/alarm';
 import type { PolicyDocument } from '../../src/policy/load';
 import type { InstanceApi } from '../../src/ports/cloud';
+import { createTablestoreStore } from '../../src/state/tablestore';
 import { type CannedAnswer, type CannedRpcServer, type RecordedRequest, startCannedRpcServer } from '../adapters/canned-rpc-server';
 import { runCli } from '../cli/support';
 import { fakeWorld } from '../fakes/cycle-deps';
@@ -273,10 +274,12 @@ describe('CloudMonitor bodies', () => {
 });
 
 describe('documented ModifyInstanceNetworkSpec refusals', () => {
-  const rows = corpus.flatMap((entry) => (entry.errors ?? []).map((error) => ({ file: entry.file, ...error })));
+  const rows = corpus
+    .filter((entry) => entry.api === 'ModifyInstanceNetworkSpec')
+    .flatMap((entry) => (entry.errors ?? []).map((error) => ({ file: entry.file, ...error })));
   let server: CannedRpcServer;
   let client: RpcClient;
-  let refusal: { status: number; Code: string; Message: string } = { status: 400, Code: 'x', Message: 'x' };
+  let refusal = { status: 400, Code: 'x', Message: 'x' };
 
   beforeAll(async () => {
     server = await startCannedRpcServer(() => ({
@@ -302,7 +305,7 @@ describe('documented ModifyInstanceNetworkSpec refusals', () => {
   });
 
   it.each(rows)('$file: $status $Code "$Message" is a CloudApiError with its code, request id and a category', async (row) => {
-    refusal = row;
+    refusal = { ...row, status: row.status ?? 400 };
 
     const error = await createEcsApi(client)
       .modifyBandwidth({ regionId: 'cn-hangzhou', instanceId: 'i-contract', bandwidthOut: 5, clientToken: 'contract', autoPay: true })
@@ -312,5 +315,47 @@ describe('documented ModifyInstanceNetworkSpec refusals', () => {
     expect(error).toMatchObject({ code: row.Code, requestId: 'CONTRACT-REQUEST-ID' });
     expect(['retryable', 'quota', 'needsHuman', 'rejected', 'notFound', 'auth']).toContain((error as CloudApiError).category);
     if (row.Message !== '%s') expect((error as CloudApiError).message).toContain(row.Message);
+  });
+});
+
+describe('Tablestore error answers through the tablestore SDK', () => {
+  const rows = corpus.filter((entry) => entry.api === 'Tablestore').flatMap((entry) => (entry.errors ?? []).map((error) => ({ file: entry.file, ...error })));
+  // What the product must make of each: store trouble that passes (the cycle fails closed and tries on
+  // the next run) or an error a person has to fix (keys, permissions, request size).
+  const UNAVAILABLE = new Set(['OTSServerBusy', 'OTSRowOperationConflict']);
+  let answer = { status: 500, body: '' };
+  let server: CannedRpcServer;
+
+  beforeAll(async () => {
+    server = await startCannedRpcServer(() => ({ status: answer.status, text: answer.body, contentType: 'application/x-protobuf' }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** Tablestore's error body: protobuf Error{code = 1, message = 2}, both strings (short: one-byte lengths). */
+  function errorBody(code: string, message: string): string {
+    const field = (tag: number, text: string) => String.fromCharCode(tag, Buffer.byteLength(text)) + text;
+    return field(0x0a, code) + field(0x12, message);
+  }
+
+  it.each(rows)('$file: $status $Code "$Message" is translated, naming the operation and the code', async ({ status, Code, Message }) => {
+    answer = { status: status ?? 409, body: errorBody(Code, Message) };
+    const store = createTablestoreStore({
+      endpoint: server.endpoint,
+      instanceName: 'contract',
+      accessKeyId: 'contract-id',
+      accessKeySecret: 'contract-secret',
+      maxRetries: 0,
+    });
+
+    const error = await store.getState('i-contract').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UNAVAILABLE.has(Code) ? StoreUnavailableError : BwscalerError);
+    if (!UNAVAILABLE.has(Code)) expect(error).not.toBeInstanceOf(StoreUnavailableError);
+    expect(error).not.toBeInstanceOf(ConflictError);
+    expect((error as Error).message).toContain('GetRow');
+    expect((error as Error).message).toContain(Code);
+    expect((error as Error).message).toContain(Message);
   });
 });
