@@ -240,7 +240,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
-  const inbound = inboundTarget(policy, instance.bandwidthIn);
+  const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn);
   if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) decision.targetIn = inbound;
   if (temporary?.times) {
     decision.startTime = temporary.times.startTime;

@@ -43,6 +43,8 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   CLASSIC_NOT_STOPPED: 'A classic-network instance can leave 0 Mbps only while Stopped.',
   TEMPORARY_UPGRADE_ACTIVE:
     'A temporary upgrade is running and reverts by itself at its EndTime; the provider refuses other changes until then (no quota spent).',
+  UNRECOGNISED_INSTANCE:
+    'DescribeInstances reported a value bwscaler does not understand for this instance (the message names the field and value): it is left unchanged; the others proceed.',
 };
 
 /**

@@ -13,12 +13,17 @@ export interface InstanceFacts {
   instanceId: string;
   regionId: string;
   instanceChargeType: InstanceChargeType;
-  internetChargeType: InternetChargeType;
+  /**
+   * '' when ECS reports none: real pages show it for an instance with an EIP bound (its bandwidth is
+   * the EIP's, so decide() stops at EIP_BOUND before reading this).
+   */
+  internetChargeType: InternetChargeType | '';
   networkType: NetworkType;
   /** Pending | Starting | Running | Stopping | Stopped (ECS instance states). */
   status: string;
   bandwidthOut: number;
-  bandwidthIn: number;
+  /** Absent when ECS reports no inbound cap (InternetMaxBandwidthIn -1): nothing to correct. */
+  bandwidthIn?: number;
   hasPublicIp: boolean;
   eipBound: boolean;
   tags: Record<string, string>;
@@ -26,6 +31,11 @@ export interface InstanceFacts {
   expiredAt?: number;
   /** OperationLocks.LockReason values, e.g. "security", "financial". */
   operationLocks: string[];
+  /**
+   * Set when the adapter could not understand this row (a field it cannot read): the other fields are
+   * then placeholders, and the cycle records UNRECOGNISED_INSTANCE and never changes the instance.
+   */
+  unrecognised?: { field: string; value: string; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +263,8 @@ export type ReasonCode =
   | 'STATUS_UNSUPPORTED'
   | 'EIP_BOUND'
   | 'CLASSIC_NOT_STOPPED'
-  | 'TEMPORARY_UPGRADE_ACTIVE';
+  | 'TEMPORARY_UPGRADE_ACTIVE'
+  | 'UNRECOGNISED_INSTANCE';
 
 export interface GuardHit {
   guard: string;

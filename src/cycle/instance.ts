@@ -61,6 +61,8 @@ export interface InstanceOutcome {
 
 /** Settles leftovers and decides; writes only what reconciliation needs. */
 export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): Promise<InstancePlan> {
+  // Before reconciliation: settling an intent reads the facts, and these facts are placeholders.
+  if (input.instance.unrecognised) return unrecognisedPlan(deps, input, input.instance.unrecognised.message);
   const { policy, signal, source } = input;
   const reconciled = await reconcilePending(deps, {
     policy,
@@ -104,6 +106,36 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
     plan.heldBy = 'ALARM_NO_SCALE_DOWN';
   }
   return plan;
+}
+
+/** A row the adapter could not read: its own decision, never an order, no state write. */
+function unrecognisedPlan(deps: CycleDeps, input: InstanceCycleInput, message: string): InstancePlan {
+  const { instance, state } = input;
+  const current = instance.bandwidthOut;
+  const decision: Decision = {
+    instanceId: instance.instanceId,
+    action: 'none',
+    current,
+    target: current,
+    proposed: current,
+    reason: 'UNRECOGNISED_INSTANCE',
+    message,
+    guards: [],
+    isDowngrade: false,
+    allocatePublicIp: false,
+    recommendations: state.recommendations,
+  };
+  return {
+    input,
+    now: deps.now(),
+    instance,
+    state,
+    decision,
+    decisionId: decisionIdOf(instance.instanceId, state.version, 'none', current),
+    acts: false,
+    block: { kind: 'unchanged' },
+    reconciled: { state, inFlight: false, unwritten: [] },
+  };
 }
 
 /**
