@@ -67,6 +67,28 @@ describe('createMetricApi', () => {
     expect(rates.get('i-1')).toEqual({ at: T, outBps: 4_000_000 });
   });
 
+  it('reads the documented DescribeMetricLast response example verbatim', async () => {
+    // Prepare: the success example of https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/api-describemetriclast-new
+    answer = () => ({
+      status: 200,
+      json: {
+        NextToken: '',
+        RequestId: '021472A6-25E3-4094-8D00-BA4B6A5486C3',
+        Success: true,
+        Datapoints: '[{"timestamp":1548777660000,"userId":"123456789876****","instanceId":"i-abcdefgh12****","Minimum":93.1,"Average":99.52,"Maximum":100}]',
+        Code: '200',
+        Message: 'The specified resource is not found.',
+        Period: '60',
+      },
+    });
+
+    // Act
+    const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', [{ instanceId: 'i-abcdefgh12****', networkType: 'classic' }]);
+
+    // Assess
+    expect(rates.get('i-abcdefgh12****')).toEqual({ at: 1548777660000, outBps: 99.52 });
+  });
+
   it('asks for VPC_PublicIP_InternetOutRate for VPC instances and InternetOutRate for classic ones', async () => {
     // Prepare
     answer = metricLast({
