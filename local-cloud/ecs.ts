@@ -3,10 +3,12 @@
 //
 // The rules a change must pass live in ecs-rules.ts (one model, shared with the backtest's simulated
 // cloud and the test fake); this file parses requests, keeps the state (orders, tokens, locks,
-// temporary upgrades) and renders responses. Sources:
-// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyinstancenetworkspec
-// https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances
-// and docs/reference/ecs-modify.md.
+// temporary upgrades) and renders responses. Sources, as the comments below name them:
+// (A) https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyinstancenetworkspec
+// (B) AlibabaCloudDocs/ecs, intl.en-US/API Reference/Networks/ModifyInstanceNetworkSpec.md (2020–21)
+// (D) https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances
+// (G) https://www.alibabacloud.com/help/doc-detail/99059.htm (modify the bandwidth of a subscription instance)
+// and docs/reference/ecs-modify.md, which lists every refusal with its condition.
 import {
   type ChangeRequest,
   type InstanceView,
@@ -81,8 +83,8 @@ const COMMON_PARAMS = new Set([
 // ---------------------------------------------------------------------------------------------
 // Money model (kept simple, and consistent in both directions):
 // - PostPaid: bandwidth is billed by the hour afterwards, so an order costs 0 when it is placed.
-// - PrePaid PayByTraffic: changing the peak does not change the cost (§2.5), so 0.
-// - PrePaid PayByBandwidth: the Hangzhou sample price list (§0.10) — 25 CNY/Mbps/month up to
+// - PrePaid PayByTraffic: changing the peak does not change the cost (G: the traffic is billed), so 0.
+// - PrePaid PayByBandwidth: the Hangzhou sample price list of the public-bandwidth billing page (an example, as the docs say) — 25 CNY/Mbps/month up to
 //   5 Mbps (5 Mbps = 125), +80 CNY per Mbps above — read as a daily price over a 30-day month.
 //   An upgrade pays (new daily − old daily) × remaining days until ExpiredTime (Billing FAQ
 //   example); a downgrade refunds the same difference; a temporary upgrade pays the difference for
@@ -196,7 +198,7 @@ export function createEcs(world: World): Ecs {
       // a pay-as-you-go one only with AllocatePublicIp=true.
       if (instance.InstanceChargeType === 'PrePaid' || change.allocatePublicIp) instance.PublicIpAddress = [allocateIp()];
     }
-    // §0.4: a VPC instance set to 0 Mbps releases its public IP; a classic one keeps it.
+    // (G): a VPC instance set to 0 Mbps releases its public IP; a classic one keeps it.
     if (change.out === 0 && instance.InstanceNetworkType === 'vpc') instance.PublicIpAddress = [];
     if (change.out !== from) setBandwidth(instance, change.out, now);
   }
@@ -634,7 +636,7 @@ function describeInstances(world: World, params: Record<string, string>): Record
   };
 }
 
-/** `["i-a","i-b"]`: a JSON array string of at most 100 ids (§2.1). */
+/** `["i-a","i-b"]`: a JSON array string of at most 100 ids (D). */
 function parseIdList(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
   let list: unknown;
@@ -656,7 +658,7 @@ function enumFilter(value: string | undefined, allowed: string[], status: number
   return value;
 }
 
-/** Tag.N.Key / Tag.N.Value with N in 1..20 (§2.1); a value without its key is a mismatch. */
+/** Tag.N.Key / Tag.N.Value with N in 1..20 (D); a value without its key is a mismatch. */
 function parseTagFilter(params: Record<string, string>): Array<{ key: string; value?: string }> {
   const byIndex = new Map<number, { key?: string; value?: string }>();
   for (const [name, value] of Object.entries(params)) {

@@ -2,8 +2,8 @@
 // signature v1.0 verification, replay and clock-skew checks, dispatch by Version to a service's
 // action handlers, JSON or XML answers, a call log entry per call, and fault injection.
 //
-// Sources: facts §3 (ADE/ecs "Request signatures.md", "Common parameters.md", "Response results.md")
-// and sdk-notes §1 (pop-core 1.8.0 wire behaviour).
+// Sources: AlibabaCloudDocs/ecs "Request signatures.md", "Common parameters.md", "Response results.md"
+// (intl.en-US/API Reference/Getting started), and @alicloud/pop-core 1.8.0 lib/rpc.js (wire behaviour).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type RpcContext, RpcError, type RpcHandler } from './model';
