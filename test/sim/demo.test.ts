@@ -10,7 +10,7 @@ import { activeWindows } from '../../src/schedule/windows';
 import { blockedByReason, type DemoResult, decisionsFromLogs, demoFixture, type LoggedDecision, runDemo } from '../../src/sim/demo';
 
 const MINUTE = 60_000;
-const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1'];
+const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1', 'i-demo-eip-1', 'i-demo-sub-traffic-1'];
 
 function decision(fields: Partial<LoggedDecision>): LoggedDecision {
   return { at: 0, instanceId: 'i-1', policy: 'p', action: 'none', current: 10, target: 10, proposed: 10, reason: 'WITHIN_TOLERANCE', ...fields };
