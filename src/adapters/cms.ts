@@ -3,7 +3,7 @@
 // API is limited to 50 calls/s per account and its free quota counts calls).
 import * as z from 'zod';
 import { chunk, mapWithConcurrency } from '../concurrency';
-import type { MetricSample, NetworkType } from '../core/types';
+import type { MetricSample, NetworkType, TrafficPoint } from '../core/types';
 import { CloudApiError } from '../errors';
 import type { MetricApi } from '../ports/cloud';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from './pop';
@@ -70,7 +70,59 @@ export function createMetricApi(client: RpcClient, options: { userId?: string } 
       for (const batch of results) for (const [instanceId, sample] of batch) samples.set(instanceId, sample);
       return samples;
     },
+
+    async outboundBytes(regionId, instance, startMs, endMs) {
+      return trafficPoints(client, regionId, instance, startMs, endMs, options.userId);
+    },
   } satisfies MetricApi;
+}
+
+/** The period of the rate points integrated into bytes: CloudMonitor's basic ECS metrics are per minute. */
+const TRAFFIC_PERIOD_SECONDS = 60;
+
+/**
+ * One instance's outbound bytes per minute over [startMs, endMs). ECS basic monitoring
+ * (acs_ecs_dashboard) documents outbound *rates* only, in bit/s (the OUT_RATE_METRIC names above,
+ * https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/user-guide/overview-of-basic-and-operating-system-monitoring
+ * "once per minute"); no byte metric is listed for an instance's static public IP. So the minute's
+ * Average rate is integrated over its 60 s: bytes = Average × 60 / 8. Points of one minute on
+ * several `ip` series are added: every IP's traffic is billed.
+ *
+ * DescribeMetricList reads StartTime as exclusive and EndTime as inclusive, on the points'
+ * timestamps (the period starts); the bounds below select the minutes that start at or after
+ * startMs and end by endMs. Milliseconds are sent: the zone-less text form is read in UTC+8.
+ */
+async function trafficPoints(
+  client: RpcClient,
+  regionId: string,
+  instance: { instanceId: string; networkType: NetworkType },
+  startMs: number,
+  endMs: number,
+  userId: string | undefined,
+): Promise<TrafficPoint[]> {
+  const periodMs = TRAFFIC_PERIOD_SECONDS * 1000;
+  const lastStart = endMs - periodMs;
+  if (lastStart < startMs) return [];
+  const params: RpcParams = {
+    RegionId: regionId,
+    Namespace: ECS_NAMESPACE,
+    MetricName: OUT_RATE_METRIC[instance.networkType],
+    Period: String(TRAFFIC_PERIOD_SECONDS),
+    Dimensions: JSON.stringify([userId ? { userId, instanceId: instance.instanceId } : { instanceId: instance.instanceId }]),
+    StartTime: String(startMs - 1),
+    EndTime: String(lastStart),
+    Length: String(PAGE_LENGTH),
+  };
+  const byMinute = new Map<number, number>();
+  for await (const points of metricPages(client, 'DescribeMetricList', params)) {
+    for (const point of points) {
+      if (point.instanceId !== undefined && point.instanceId !== instance.instanceId) continue;
+      if (point.Average === undefined || !Number.isFinite(point.Average) || point.Average < 0) continue;
+      if (point.timestamp < startMs || point.timestamp > lastStart) continue;
+      byMinute.set(point.timestamp, (byMinute.get(point.timestamp) ?? 0) + (point.Average * TRAFFIC_PERIOD_SECONDS) / 8);
+    }
+  }
+  return [...byMinute].sort(([a], [b]) => a - b).map(([start, bytes]) => ({ start, end: start + periodMs, bytes }));
 }
 
 async function latestPoints(

@@ -264,7 +264,7 @@ export function pickWindow(
 export const applySpendGuard: Guard = (ctx, p) => {
   const guard = ctx.policy.spendGuard;
   if (!guard || ctx.instance.internetChargeType !== 'PayByTraffic' || p.driver === 'override') return undefined;
-  const cap = spendCap(guard, ctx.state.spend, ctx.now);
+  const cap = spendCap(guard, ctx.state.spend, ctx.now, ctx.current, ctx.policy.billingUtcOffsetMinutes);
   if (!cap || p.target <= cap.mbps) return undefined;
   return {
     to: cap.mbps,

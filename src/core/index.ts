@@ -24,7 +24,16 @@ export {
   PROVIDER_LOCK_SECONDS,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
-export { type SpendCap, spendCap, spendPeriods, trafficCostCny } from './spend';
+export {
+  accrueSpend,
+  DEFAULT_BILLING_UTC_OFFSET_MINUTES,
+  type SpendCap,
+  type SpendTotals,
+  spendCap,
+  spendMeasureFrom,
+  spendPeriods,
+  trafficCostCny,
+} from './spend';
 export {
   activeTemporaryUpgrade,
   formatEndTime,

@@ -1,4 +1,4 @@
-import type { InstanceFacts, MetricSample, NetworkType } from '../core/types';
+import type { InstanceFacts, MetricSample, NetworkType, TrafficPoint } from '../core/types';
 
 export interface ModifyBandwidthRequest {
   regionId: string;
@@ -21,7 +21,16 @@ export interface InstanceApi {
   modifyBandwidth(req: ModifyBandwidthRequest): Promise<{ orderId: string }>;
 }
 
-/** The CloudMonitor reads bwscaler needs: the latest served outbound rate of many instances. */
+/**
+ * The CloudMonitor reads bwscaler needs: the latest served outbound rate of many instances, and one
+ * instance's outbound traffic over a span (the pay-by-traffic spend guard).
+ */
 export interface MetricApi {
   latestOutRates(regionId: string, instances: Array<{ instanceId: string; networkType: NetworkType }>): Promise<Map<string, MetricSample>>;
+  /**
+   * Outbound bytes per metric period whose period lies within [startMs, endMs), oldest first. Only
+   * periods CloudMonitor has published are returned: a period still inside its reporting lag is left
+   * for a later call, never reported as 0.
+   */
+  outboundBytes(regionId: string, instance: { instanceId: string; networkType: NetworkType }, startMs: number, endMs: number): Promise<TrafficPoint[]>;
 }

@@ -132,10 +132,11 @@ describe('the spend guard', () => {
   });
 
   it('takes the tighter of the hourly and daily caps', () => {
-    // Day: 20 CNY left over 12 h = 25 GB / 43200 s = 4.6 Mbit/s; hour: 10 CNY over 1 h = 27.7 Mbit/s.
+    // T0 is 20:00 in the billing time zone (UTC+8): the day has 4 h left. Day: 20 CNY = 25 GB over
+    // 14400 s = 13.9 Mbit/s; hour: 10 CNY over 1 h = 27.7 Mbit/s.
     const cap = spendCap({ pricePerGb: 0.8, budgetCnyPerHour: 10, budgetCnyPerDay: 20 }, undefined, T0);
 
-    expect(cap).toEqual({ mbps: 4, period: 'day', remainingCny: 20, budgetCny: 20 });
+    expect(cap).toEqual({ mbps: 13, period: 'day', remainingCny: 20, budgetCny: 20 });
   });
 
   it('is absent without a budget', () => {
