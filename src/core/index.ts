@@ -1,5 +1,5 @@
 // The decision core's public surface. Everything here is pure: no SDK, no environment, no clock, no I/O.
-export { downgradesInPeriod, downgradesLeft, quotaExhausted, startOfUtcMonth } from './budget';
+export { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted, startOfBillingMonth, startOfUtcMonth } from './budget';
 export { decide } from './decide';
 export type { Driver } from './guards';
 export {

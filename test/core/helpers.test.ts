@@ -103,7 +103,12 @@ describe('trimRecommendations', () => {
 describe('the downgrade budget', () => {
   const rows = [
     { name: 'lifetime counting counts every downgrade', monthlyReset: false, ats: [Date.UTC(2025, 0, 5), T0], used: 2 },
-    { name: 'monthly counting starts at 00:00 UTC on the 1st', monthlyReset: true, ats: [Date.UTC(2025, 5, 1) - 1, Date.UTC(2025, 5, 1), T0], used: 2 },
+    {
+      name: 'monthly counting starts at 00:00 on the 1st in the billing time zone (UTC+8)',
+      monthlyReset: true,
+      ats: [Date.UTC(2025, 5, 1) - 8 * HOUR - 1, Date.UTC(2025, 5, 1) - 8 * HOUR, T0],
+      used: 2,
+    },
   ];
   it.each(rows)('$name', ({ monthlyReset, ats, used }) => {
     const state = makeState({ downgrades: ats.map((at) => ({ at, from: 20, to: 10 })) });
