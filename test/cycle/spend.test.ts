@@ -14,7 +14,8 @@ const MINUTE = 60_000;
 const BILLING_DAY = T0 - 20 * 3_600_000;
 
 const guarded: Policy = policy({ selector: { regionId: 'cn-hangzhou', instanceIds: ['i-traffic'] }, spendGuard: { pricePerGb: 0.8, budgetCnyPerHour: 10 } });
-const tick = (world: ReturnType<typeof fakeWorld>, at: number) => runTick(world.deps, { doc: { source: 'test', policies: [guarded] }, shard: 0, of: 1, triggerTime: at });
+const tick = (world: ReturnType<typeof fakeWorld>, at: number) =>
+  runTick(world.deps, { doc: { source: 'test', policies: [guarded] }, shard: 0, of: 1, triggerTime: at });
 
 describe('spend measured by the tick', () => {
   it('counts the billing day on a cold start, stores it, and measures only new minutes afterwards', async () => {

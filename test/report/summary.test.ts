@@ -90,7 +90,9 @@ describe('formatSummaryTable', () => {
 
     // Assess
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^instance\s+billing\s+cost CNY\s+static peak\s+saving\s+vs oracle\s+score vs opt\s+dropped\s+changes\s+downgrades\s+top blocked reasons$/);
+    expect(lines[0]).toMatch(
+      /^instance\s+billing\s+cost CNY\s+static peak\s+saving\s+vs oracle\s+score vs opt\s+dropped\s+changes\s+downgrades\s+top blocked reasons$/,
+    );
     expect(lines[1]).toMatch(/^-+( +-+)+$/);
     expect(lines[2]).toMatch(
       /^i-web\s+postpaid-bandwidth\s+1,234.50\s+3,000.00\s+58.9%\s+\+23.5%\s+—\s+0.12%\s+120\s+40\s+PROVIDER_LOCK 12, COOLDOWN 3, MIN_HOLD 2 \(\+1 more\)$/,
