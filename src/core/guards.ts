@@ -1,7 +1,7 @@
 // The guards `decide` applies, each a small function of the context and the current proposal. A hard
 // stop ends the decision; a guard may only narrow the proposal (towards the current bandwidth, or into
 // the allowed range) and says why. The ORDER lives in decide.ts, next to its one written-down list.
-import { downgradesInPeriod, downgradesLeft, quotaExhausted } from './budget';
+import { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted } from './budget';
 import { formatMbps, formatPercent, formatSeconds } from './format';
 import { bpsToMbps, highestRecommendation, utilization, wouldScaleUp } from './metric';
 import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, MODIFIABLE_STATUSES, PROVIDER_LOCK_SECONDS } from './provider';
@@ -264,7 +264,7 @@ export function pickWindow(
 export const applySpendGuard: Guard = (ctx, p) => {
   const guard = ctx.policy.spendGuard;
   if (!guard || ctx.instance.internetChargeType !== 'PayByTraffic' || p.driver === 'override') return undefined;
-  const cap = spendCap(guard, ctx.state.spend, ctx.now);
+  const cap = spendCap(guard, ctx.state.spend, ctx.now, ctx.current, ctx.policy.billingUtcOffsetMinutes);
   if (!cap || p.target <= cap.mbps) return undefined;
   return {
     to: cap.mbps,
@@ -336,12 +336,17 @@ export const applyDowngradeBudget: Guard = (ctx, p) => {
   const period = monthlyReset ? 'this month' : 'on this subscription';
   const message =
     quotaExhausted(state, policy, now) && state.quotaExhaustedAt !== undefined
-      ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}`
+      ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}${resetNote(policy, now)}`
       : `${downgradesInPeriod(state, policy, now)} of ${quota} downgrades used ${period}${
           spendReserve || reserve === 0 ? '' : ` (${reserve} kept in reserve for a manual override)`
         }`;
   return { to: ctx.current, reason: 'DOWNGRADE_BUDGET', message };
 };
+
+function resetNote(policy: Policy, now: number): string {
+  const reset = nextQuotaReset(policy, now);
+  return reset === undefined ? '' : `; it resets at ${iso(reset)}`;
+}
 
 /** "Classic-network instance 0→N: it must be Stopped" (InvalidInstanceStatus.NotStopped). */
 export const requireStoppedForClassic: Guard = (ctx, p) => {

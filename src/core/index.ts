@@ -1,5 +1,5 @@
 // The decision core's public surface. Everything here is pure: no SDK, no environment, no clock, no I/O.
-export { downgradesInPeriod, downgradesLeft, quotaExhausted, startOfUtcMonth } from './budget';
+export { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted, startOfBillingMonth, startOfUtcMonth } from './budget';
 export { decide } from './decide';
 export type { Driver } from './guards';
 export {
@@ -24,7 +24,16 @@ export {
   PROVIDER_LOCK_SECONDS,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
-export { type SpendCap, spendCap, spendPeriods, trafficCostCny } from './spend';
+export {
+  accrueSpend,
+  DEFAULT_BILLING_UTC_OFFSET_MINUTES,
+  type SpendCap,
+  type SpendTotals,
+  spendCap,
+  spendMeasureFrom,
+  spendPeriods,
+  trafficCostCny,
+} from './spend';
 export {
   activeTemporaryUpgrade,
   formatEndTime,

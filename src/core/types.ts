@@ -137,6 +137,11 @@ export interface Policy {
   autoPay: boolean;
   /** Allow a VPC instance to go to 0 Mbps (which releases its public IP). */
   allowZero: boolean;
+  /**
+   * The billing time zone as minutes east of UTC: spend hours and days and the downgrade quota's
+   * months start there. Undefined = UTC+8 (480), the China site's billing time.
+   */
+  billingUtcOffsetMinutes?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,7 +206,10 @@ export interface ScalingState {
   pending?: PendingChange;
   blocked?: BlockedCondition;
   temporaryUpgrade?: { until: number; base: number; target: number };
-  /** PayByTraffic spend tracking for the spend guard. */
+  /**
+   * PayByTraffic spend measured from CloudMonitor for the spend guard: running totals of the current
+   * billing hour and day, and the end of the last traffic point counted (src/core/spend.ts).
+   */
   spend?: { hourStart: number; hourCny: number; dayStart: number; dayCny: number; lastSampleAt: number };
 }
 
@@ -212,6 +220,13 @@ export interface ScalingState {
 export interface MetricSample {
   at: number;
   outBps: number;
+}
+
+/** Outbound traffic of one metric period, [start, end), in bytes (measured or integrated from the rate). */
+export interface TrafficPoint {
+  start: number;
+  end: number;
+  bytes: number;
 }
 
 export type Signal =

@@ -19,6 +19,8 @@ export interface InstanceCycleInput {
   signal: Signal;
   /** Alarm event key or tick id, for the history. */
   source: string;
+  /** The tick added newly measured traffic to `state.spend`: the state is stored even when nothing else changed. */
+  spendMeasured?: boolean;
   /** The policy's windows active now; the tick resolves them once per policy. */
   windows?: ActiveWindow[];
   retry?: Partial<RetryOptions>;
@@ -252,6 +254,8 @@ function stateToStore(plan: InstancePlan): ScalingState | undefined {
   }
   const recommendations = recommendationsToStore(state.recommendations, decision, now);
   if (recommendations) next = { ...(next ?? state), recommendations };
+  // The running spend totals: a cold start or a crash then resumes from the last counted minute.
+  if (plan.input.spendMeasured && state.spend !== undefined) next = next ?? state;
   return next;
 }
 

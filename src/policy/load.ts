@@ -95,7 +95,12 @@ function toPolicy(parsed: ParsedPolicy): Policy {
       minHoldBeforeDowngradeSeconds: scaleDown.minHold,
       projectedCheck: scaleDown.projectedCheck,
     },
-    downgradeBudget: parsed.downgradeBudget,
+    downgradeBudget: {
+      quota: parsed.downgradeBudget.quota,
+      reserve: parsed.downgradeBudget.reserve,
+      monthlyReset: parsed.downgradeBudget.monthlyReset,
+    },
+    billingUtcOffsetMinutes: parsed.billingTimeZone,
     ...(parsed.spendGuard && { spendGuard: parsed.spendGuard }),
     ...(parsed.override && { override: parsed.override }),
     autoPay: parsed.autoPay,

@@ -1,4 +1,4 @@
-import type { InstanceFacts, MetricSample, NetworkType } from '../core/types';
+import type { InstanceFacts, MetricSample, NetworkType, TrafficPoint } from '../core/types';
 
 export interface ModifyBandwidthRequest {
   regionId: string;
@@ -39,9 +39,18 @@ export interface RejectedDatapoint {
 /** The latest sample per instance that has one, and the datapoints set aside (each one instance's problem only). */
 export type OutRateReadings = Map<string, MetricSample> & { readonly rejected?: readonly RejectedDatapoint[] };
 
-/** The CloudMonitor reads bwscaler needs: the latest served outbound rate of many instances. */
+/**
+ * The CloudMonitor reads bwscaler needs: the latest served outbound rate of many instances, and one
+ * instance's outbound traffic over a span (the pay-by-traffic spend guard).
+ */
 export interface MetricApi {
   latestOutRates(regionId: string, instances: MetricTarget[]): Promise<OutRateReadings>;
+  /**
+   * Outbound bytes per metric period whose period lies within [startMs, endMs), oldest first. Only
+   * periods CloudMonitor has published are returned: a period still inside its reporting lag, or a
+   * collector gap, is left out, never reported as 0.
+   */
+  outboundBytes(regionId: string, instance: MetricTarget, startMs: number, endMs: number): Promise<TrafficPoint[]>;
 }
 
 export interface OutboundBytesQuery {
@@ -73,5 +82,5 @@ export interface OutboundTraffic {
 
 /** Outbound traffic volume for spend accounting. Errors are CloudApiError; bad arguments RangeError. */
 export interface TrafficApi {
-  outboundBytes(query: OutboundBytesQuery): Promise<OutboundTraffic>;
+  outboundTraffic(query: OutboundBytesQuery): Promise<OutboundTraffic>;
 }

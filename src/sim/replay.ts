@@ -15,7 +15,7 @@ import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
 import { DEFAULT_QUOTA_RULE, refusalOf, spendDowngrade, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { LocalInstance } from '../../local-cloud/model';
 import { classifyEcsError } from '../adapters/pop';
-import type { MetricSample } from '../core/types';
+import type { MetricSample, TrafficPoint } from '../core/types';
 import { parseEndTime } from '../cycle/apply';
 import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
 import { runTick } from '../cycle/tick';
@@ -241,6 +241,20 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
       const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
       samples.set(sim.instanceId, { at: minute, outBps });
       return samples;
+    },
+    // The spend guard's traffic: the same minutes the emulator publishes, integrated as the
+    // CloudMonitor adapter does (src/adapters/cms.ts: the minute's Average × 60 s / 8), and only
+    // minutes already visible at the simulated time.
+    async outboundBytes(regionId, requested, startMs, endMs) {
+      const points: TrafficPoint[] = [];
+      if (regionId !== sim.regionId || requested.instanceId !== sim.instanceId) return points;
+      const newest = latestVisibleBucket(60, scenario.reportingLagSeconds, clock());
+      const first = Math.ceil(startMs / 60_000) * 60_000;
+      for (let minute = first; minute + 60_000 <= endMs && minute <= newest; minute += 60_000) {
+        const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
+        points.push({ start: minute, end: minute + 60_000, bytes: (outBps * 60) / 8 });
+      }
+      return points;
     },
   };
 

@@ -309,7 +309,7 @@ describe('createMetricApi', () => {
   });
 });
 
-describe('outboundBytes', () => {
+describe('outboundTraffic', () => {
   let answer: (request: RecordedRequest) => CannedAnswer = () => ({ status: 200, json: { Code: '200', Success: true, Datapoints: '[]' } });
   let server: CannedRpcServer;
   let client: RpcClient;
@@ -359,7 +359,7 @@ describe('outboundBytes', () => {
     answer = listing([point(-1, 1e9), point(0, 8e6), point(1, 16e6), point(3, 0), point(4, 8e6)], 2);
 
     // Act
-    const traffic = await createMetricApi(client).outboundBytes({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 4 * MIN });
+    const traffic = await createMetricApi(client).outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 4 * MIN });
 
     // Assess
     expect(traffic).toEqual({
@@ -389,7 +389,7 @@ describe('outboundBytes', () => {
   it('reads InternetOutRate for a classic instance, in 300 s periods', async () => {
     answer = listing([{ instanceId: 'i-c', timestamp: H, Average: 8e6 }]);
 
-    const traffic = await createMetricApi(client).outboundBytes({
+    const traffic = await createMetricApi(client).outboundTraffic({
       regionId: 'cn-hangzhou',
       instance: { instanceId: 'i-c', networkType: 'classic' },
       start: H,
@@ -407,7 +407,7 @@ describe('outboundBytes', () => {
       { instanceId: 'i-1', ip: '47.96.0.1', timestamp: H + MIN, Average: 8e6 },
     ]);
 
-    const traffic = await createMetricApi(client).outboundBytes({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 2 * MIN });
+    const traffic = await createMetricApi(client).outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 2 * MIN });
 
     expect(traffic.periods).toEqual([{ start: H + MIN, bytes: 60e6 }]);
     expect(traffic.gaps).toHaveLength(1);
@@ -421,7 +421,7 @@ describe('outboundBytes', () => {
       { instanceId: 'i-1', ip: '47.96.0.2', timestamp: H, Average: 8e6 },
     ]);
 
-    const traffic = await createMetricApi(client).outboundBytes({
+    const traffic = await createMetricApi(client).outboundTraffic({
       regionId: 'cn-hangzhou',
       instance: { instanceId: 'i-1', networkType: 'vpc' },
       start: H,
@@ -438,7 +438,7 @@ describe('outboundBytes', () => {
     { name: 'a period List does not take', query: { start: H, end: H + 2 * MIN, periodSeconds: 120 }, message: 'periodSeconds' },
   ])('refuses $name before calling CloudMonitor', async ({ query, message }) => {
     const error = await createMetricApi(client)
-      .outboundBytes({ regionId: 'cn-hangzhou', instance: vpc, ...(query as { start: number; end: number }) })
+      .outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, ...(query as { start: number; end: number }) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RangeError);
     expect((error as Error).message).toContain(message);
@@ -449,7 +449,7 @@ describe('outboundBytes', () => {
   it('passes a CloudMonitor refusal on as a CloudApiError', async () => {
     answer = () => ({ status: 400, json: { RequestId: 'R', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } });
     const error = await createMetricApi(client)
-      .outboundBytes({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + MIN })
+      .outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + MIN })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'Throttling.User', category: 'retryable' });
   });

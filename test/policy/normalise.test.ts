@@ -35,9 +35,10 @@ describe('defaults', () => {
         minHoldBeforeDowngradeSeconds: 3600,
         projectedCheck: true,
       },
-      downgradeBudget: { quota: 3, reserve: 1, monthlyReset: false },
+      downgradeBudget: { quota: 3, reserve: 1, monthlyReset: true },
       autoPay: true,
       allowZero: false,
+      billingUtcOffsetMinutes: 480,
     } satisfies Policy);
   });
 
@@ -75,7 +76,7 @@ describe('defaults', () => {
     },
     {
       name: 'a partial downgradeBudget keeps the default reserve',
-      patch: { downgradeBudget: { quota: 5, monthlyReset: true } },
+      patch: { downgradeBudget: { quota: 5, accountQuota: true, monthlyReset: true } },
       pick: (policy) => policy.downgradeBudget,
       expected: { quota: 5, reserve: 1, monthlyReset: true },
     },

@@ -72,13 +72,13 @@ describe('the CloudMonitor adapter on the local CloudMonitor', () => {
   it('reads an hour of outbound bytes, and names the periods not published yet as gaps', async () => {
     // Act
     const api = createMetricApi(client);
-    const first = await api.outboundBytes({
+    const first = await api.outboundTraffic({
       regionId: cloud.endpoints.region,
       instance: { instanceId: 'i-vpc', networkType: 'vpc' },
       start: START,
       end: START + HOUR,
     });
-    const current = await api.outboundBytes({
+    const current = await api.outboundTraffic({
       regionId: cloud.endpoints.region,
       instance: { instanceId: 'i-vpc', networkType: 'vpc', publicIp: '47.96.7.7' },
       start: START + HOUR,
@@ -99,7 +99,7 @@ describe('the CloudMonitor adapter on the local CloudMonitor', () => {
     // Prepare
     const range = { start: START, end: START + HOUR };
     // Act
-    const integrated = await createMetricApi(client).outboundBytes({
+    const integrated = await createMetricApi(client).outboundTraffic({
       regionId: cloud.endpoints.region,
       instance: { instanceId: 'i-classic', networkType: 'classic' },
       ...range,
