@@ -31,7 +31,7 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from './guards';
-import { type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
 import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
@@ -77,7 +77,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    (SCHEDULE_EXACT, the highest when windows overlap); the metric rules (see `recommendFromMetric`:
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
  *    NO_METRIC when there is no usable sample (never downgrade on missing data) and with WARMUP within
- *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth).
+ *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth), and
+ *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
@@ -151,6 +152,13 @@ function readMetric({ now, policy, instance, state, signal }: DecideInput): Metr
   if (!sample) return hold('NO_METRIC', 'no traffic sample: holding, never downgrading blind');
   if (!Number.isFinite(sample.outBps) || sample.outBps < 0) {
     return hold('NO_METRIC', `traffic sample ${sample.outBps} bit/s is not a rate: holding`);
+  }
+  // Both directions: a sample "from the future" is as untrustworthy as an old one (a skewed clock).
+  const maxAge = policy.behavior.maxSampleAgeSeconds ?? DEFAULT_MAX_SAMPLE_AGE_SECONDS;
+  const age = (now - sample.at) / 1000;
+  if (!(Math.abs(age) <= maxAge)) {
+    const when = age >= 0 ? `${formatSeconds(age)} old` : `${formatSeconds(-age)} in the future`;
+    return hold('STALE_METRIC', `the sample at ${new Date(sample.at).toISOString()} is ${when}; samples older than ${formatSeconds(maxAge)} are not acted on`);
   }
   const { lastChangeAt } = state;
   if (lastChangeAt !== undefined) {

@@ -19,6 +19,8 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   AT_TARGET: 'Already at the bandwidth the rules, schedule or override ask for.',
   WITHIN_TOLERANCE: 'Utilisation is within target ± tolerance (percentage points): nothing moves.',
   NO_METRIC: 'No usable traffic sample (none, INSUFFICIENT_DATA, or the instance is at 0 Mbps): hold, never downgrade blind.',
+  STALE_METRIC:
+    'The traffic sample is older than behavior.maxSampleAgeSeconds (default 15m, three 5-minute ticks): the metric rules hold; schedules and overrides still apply.',
   WARMUP: 'The last change was too recent (warmupSeconds) or the sample predates it: metrics are ignored.',
   PAUSED: 'The policy is paused: nothing changes.',
   OBSERVE_ONLY: 'Observe mode: the decision is computed and logged, nothing is applied; target says what would have been set.',

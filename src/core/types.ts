@@ -81,6 +81,8 @@ export interface Behavior {
   minHoldBeforeDowngradeSeconds: number;
   /** Refuse a downgrade if the projected utilisation at the new bandwidth would trip scale-up. */
   projectedCheck: boolean;
+  /** A sample older than this is not acted on (STALE_METRIC). Absent: DEFAULT_MAX_SAMPLE_AGE_SECONDS. */
+  maxSampleAgeSeconds?: number;
 }
 
 export interface DowngradeBudget {
@@ -232,6 +234,7 @@ export type ReasonCode =
   | 'AT_TARGET'
   | 'WITHIN_TOLERANCE'
   | 'NO_METRIC'
+  | 'STALE_METRIC'
   | 'WARMUP'
   | 'PAUSED'
   | 'OBSERVE_ONLY'
