@@ -13,6 +13,7 @@ import {
   type Guard,
   type HardStop,
   holdBeforeDowngrade,
+  holdBlockedUpgrade,
   holdDuringTemporaryUpgrade,
   limitStep,
   type Proposal,
@@ -22,6 +23,7 @@ import {
   raiseToScheduleFloor,
   requireStoppedForClassic,
   respectProviderLock,
+  respectRefusal,
   stabilizeScaleDown,
   stopWhenBlocked,
   stopWhenEipBound,
@@ -32,7 +34,8 @@ import {
   stopWhenStatusUnsupported,
 } from './guards';
 import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
-import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
+import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { backingOff } from './refusal';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
 import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
 
@@ -62,6 +65,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
   ['zeroProtection', protectZero],
   ['temporaryUpgrade', holdDuringTemporaryUpgrade],
   ['downgradeBudget', applyDowngradeBudget],
+  ['blockedUpgrade', holdBlockedUpgrade],
+  ['refusal', respectRefusal],
   ['classicStopped', requireStoppedForClassic],
   ['providerLock', respectProviderLock],
 ];
@@ -87,6 +92,9 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    PROVIDER_RANGE per charge type, ZERO_PROTECTED (a VPC instance keeps ≥ 1 Mbps unless allowZero).
  * 5. Provider rules on the change: TEMPORARY_UPGRADE_ACTIVE (no downgrade while one runs; it reverts
  *    by itself), DOWNGRADE_BUDGET (subscription pay-by-bandwidth; the reserve is an override's only),
+ *    an upgrade-only block (REGIONAL_BANDWIDTH_QUOTA), a remembered refusal and its back-off
+ *    (BANDWIDTH_CAP tries the largest target the refusal allows; DOWNGRADE_REFUSED,
+ *    BILLING_CYCLE_LOCKED, STATUS_UNSUPPORTED, PROVIDER_REFUSED hold; see refusal.ts),
  *    CLASSIC_NOT_STOPPED (classic 0→N only while Stopped), PROVIDER_LOCK (5 min after any change,
  *    every driver). These come last so the lock is reported only when something would have changed.
  * 6. The action: `set`, or `temporaryUpgrade` for a subscription pay-by-bandwidth upgrade while a
@@ -248,8 +256,13 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
-  const inbound = inboundTarget(policy, instance.bandwidthIn);
-  if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) decision.targetIn = inbound;
+  const inbound = inboundTarget(policy, instance.bandwidthIn, target);
+  const refused = ctx.state.refused;
+  const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
+  if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) {
+    if (inboundRefused) decision.message = `${decision.message}; inbound left as it is (${refused.code} until ${new Date(refused.retryAt).toISOString()})`;
+    else decision.targetIn = inbound;
+  }
   if (temporary?.times) {
     decision.startTime = temporary.times.startTime;
     decision.endTime = temporary.times.endTime;
@@ -257,11 +270,19 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
   return decision;
 }
 
-/** The inbound bandwidth the policy's inbound bounds allow, nearest the current one; undefined when unbounded. */
-function inboundTarget(policy: Policy, currentIn: number): number | undefined {
+/**
+ * The inbound bandwidth the policy's inbound bounds allow, nearest the current one, inside the range
+ * the API accepts for the outbound bandwidth the same order buys; undefined when unbounded. The doc
+ * ties the range to the "purchased" outbound bandwidth without saying whether the order's own value
+ * counts; if the provider reads the old one, the refusal is remembered (INBOUND_REFUSED) and later
+ * orders go without inbound until its back-off ends.
+ */
+function inboundTarget(policy: Policy, currentIn: number, targetOut: number): number | undefined {
   const { minIn, maxIn } = policy.bounds;
   if (minIn === undefined && maxIn === undefined) return undefined;
-  return Math.min(maxIn ?? Number.POSITIVE_INFINITY, Math.max(minIn ?? 0, currentIn));
+  const wanted = Math.min(maxIn ?? Number.POSITIVE_INFINITY, Math.max(minIn ?? 0, currentIn));
+  const range = inboundRange(targetOut);
+  return Math.min(range.max, Math.max(range.min, wanted));
 }
 
 /**

@@ -175,6 +175,38 @@ export interface BlockedCondition {
   message: string;
   /** When the cycle last let a change through to test whether the condition cleared (additive, src/cycle). */
   lastProbeAt?: number;
+  /** 'up': only upgrades are blocked (a regional bandwidth cap; lowering bandwidth frees quota). Absent: every change. */
+  scope?: 'up';
+}
+
+/**
+ * A change the provider refused, remembered so that the same request is not sent again every tick
+ * (src/core/refusal.ts decides what each refusal means; src/cycle/refusal.ts writes this).
+ */
+export interface RefusedChange {
+  /** The provider's error code, as it answered. */
+  code: string;
+  /** What decide() reports while the refusal holds a change back. */
+  reason: ReasonCode;
+  /**
+   * Which changes it is about: 'up' targets at or above `target`; 'down' downgrades; 'any' every
+   * change; 'inbound' sending InternetMaxBandwidthIn.
+   */
+  scope: 'up' | 'down' | 'any' | 'inbound';
+  /** Bandwidth when the refused order was sent. */
+  from: number;
+  /** The refused target: for 'up' the lowest refused in this episode, for 'down' the highest. */
+  target: number;
+  /** 'up' only: the largest target the refusal said is allowed, when it said one. */
+  cap?: number;
+  /** First refusal of this episode (same code), and the latest. */
+  since: number;
+  at: number;
+  /** Refusals in this episode; the back-off doubles with each. */
+  count: number;
+  /** Until then the refused change is not sent again. */
+  retryAt: number;
+  message: string;
 }
 
 export interface ScalingState {
@@ -192,6 +224,8 @@ export interface ScalingState {
   quotaExhaustedAt?: number;
   pending?: PendingChange;
   blocked?: BlockedCondition;
+  /** The last refusal of an order and its back-off (additive). */
+  refused?: RefusedChange;
   temporaryUpgrade?: { until: number; base: number; target: number };
   /** PayByTraffic spend tracking for the spend guard. */
   spend?: { hourStart: number; hourCny: number; dayStart: number; dayCny: number; lastSampleAt: number };
@@ -249,6 +283,12 @@ export type ReasonCode =
   | 'PROVIDER_RANGE'
   | 'ZERO_PROTECTED'
   | 'NEEDS_HUMAN'
+  | 'BANDWIDTH_CAP'
+  | 'DOWNGRADE_REFUSED'
+  | 'BILLING_CYCLE_LOCKED'
+  | 'REGIONAL_BANDWIDTH_QUOTA'
+  | 'INBOUND_REFUSED'
+  | 'PROVIDER_REFUSED'
   | 'UNPAID_ORDER'
   | 'ACCOUNT_ARREARS'
   | 'SECURITY_LOCK'
