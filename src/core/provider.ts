@@ -28,7 +28,7 @@ export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'i
  * when Out <= 10, else 1-Out. The 2020-21 text says 1-200; the narrower one is the one followed.
  */
 export function inboundRange(bandwidthOut: number): { min: number; max: number } {
-  return { min: 1, max: bandwidthOut <= 10 ? 10 : bandwidthOut };
+  return { min: 1, max: Math.max(bandwidthOut, 10) };
 }
 
 /**
