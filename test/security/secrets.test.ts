@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/cli/command';
 import type { Config } from '../../src/config';
 import { CloudApiError } from '../../src/errors';
+import { CMS_ALERT_EVENT_TYPE } from '../../src/events';
+import { alarmHandler } from '../../src/handlers/alarm';
 import type { FcContext } from '../../src/handlers/middleware';
 import type { Runtime } from '../../src/handlers/runtime';
 import { scheduleHandler } from '../../src/handlers/schedule';
@@ -122,6 +124,52 @@ describe('no credential in any output', () => {
     // Assess
     const returned = JSON.stringify(result);
     expect(returned).toContain('SignatureDoesNotMatch');
+    expect(leaks(returned)).toEqual([]);
+    expect(leaks(lines.join('\n'))).toEqual([]);
+  });
+
+  it.each(TEXTS)('the alarm function return value and its log: $name', async ({ text }) => {
+    // Prepare: the instance is blocked by a provider refusal whose message quotes the text; the
+    // decision message (returned to the caller) quotes the block.
+    const world = fakeWorld([instanceFacts({ instanceId: 'i-1' })]);
+    await world.store.putState(
+      {
+        instanceId: 'i-1',
+        version: 0,
+        recommendations: [],
+        downgrades: [],
+        blocked: { code: 'NoPermission.Price', since: T0, message: text, lastProbeAt: T0 },
+      },
+      0,
+    );
+    const lines: string[] = [];
+    const logger = createLogger((line) => lines.push(line));
+    const runtime: Runtime = {
+      config: { replayWindowSeconds: 300 } as Config,
+      doc: { source: 'test', policies: [policy({ selector: { regionId: 'cn-hangzhou', instanceIds: ['i-1'] } })] },
+      logger,
+      deps: { ...world.deps, log: ({ level, msg, ...fields }) => logger[level](msg, fields) },
+      useCredentials: () => undefined,
+    };
+    const data = {
+      alertName: 'bandwidth-high',
+      alertState: 'ALERT',
+      metricName: 'VPC_PublicIP_InternetOutRate_Percent',
+      namespace: 'acs_ecs_dashboard',
+      curValue: '99',
+      dimensions: '{userId=1234567, instanceId=i-1}',
+      timestamp: String(Math.floor(T0 / 1000)),
+      ruleId: 'rule-1',
+      userId: '1234567',
+    };
+    const event = { specversion: '1.0', id: 'evt-1', source: 'acs.cms', type: CMS_ALERT_EVENT_TYPE, time: new Date(T0).toISOString(), data };
+
+    // Act
+    const result = await alarmHandler(Buffer.from(JSON.stringify(event)), { requestId: 'r-2', runtime });
+
+    // Assess
+    const returned = JSON.stringify(result);
+    expect(returned).toContain('blocked since');
     expect(leaks(returned)).toEqual([]);
     expect(leaks(lines.join('\n'))).toEqual([]);
   });
