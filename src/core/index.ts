@@ -17,6 +17,7 @@ export {
   apiRange,
   blockedReason,
   downgradeBudgetApplies,
+  inboundRange,
   isDowngrade,
   lockReason,
   MODIFIABLE_STATUSES,
@@ -24,6 +25,21 @@ export {
   PROVIDER_LOCK_SECONDS,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
+export {
+  answerToRefusal,
+  backingOff,
+  blockAfterChange,
+  capFromMessage,
+  clearDisproved,
+  REFUSAL_BACKOFF_BASE_SECONDS,
+  REFUSAL_BACKOFF_CAP_SECONDS,
+  type RefusalAnswer,
+  type RefusalCategory,
+  type RefusalFacts,
+  recordRefusal,
+  refusalAfterChange,
+  refusalBackoffSeconds,
+} from './refusal';
 export {
   accrueSpend,
   DEFAULT_BILLING_UTC_OFFSET_MINUTES,

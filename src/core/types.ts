@@ -91,6 +91,8 @@ export interface Behavior {
   minHoldBeforeDowngradeSeconds: number;
   /** Refuse a downgrade if the projected utilisation at the new bandwidth would trip scale-up. */
   projectedCheck: boolean;
+  /** A sample older than this is not acted on (STALE_METRIC). Absent: DEFAULT_MAX_SAMPLE_AGE_SECONDS. */
+  maxSampleAgeSeconds?: number;
 }
 
 export interface DowngradeBudget {
@@ -188,6 +190,38 @@ export interface BlockedCondition {
   message: string;
   /** When the cycle last let a change through to test whether the condition cleared (additive, src/cycle). */
   lastProbeAt?: number;
+  /** 'up': only upgrades are blocked (a regional bandwidth cap; lowering bandwidth frees quota). Absent: every change. */
+  scope?: 'up';
+}
+
+/**
+ * A change the provider refused, remembered so that the same request is not sent again every tick
+ * (src/core/refusal.ts decides what each refusal means; src/cycle/refusal.ts writes this).
+ */
+export interface RefusedChange {
+  /** The provider's error code, as it answered. */
+  code: string;
+  /** What decide() reports while the refusal holds a change back. */
+  reason: ReasonCode;
+  /**
+   * Which changes it is about: 'up' targets at or above `target`; 'down' downgrades; 'any' every
+   * change; 'inbound' sending InternetMaxBandwidthIn.
+   */
+  scope: 'up' | 'down' | 'any' | 'inbound';
+  /** Bandwidth when the refused order was sent. */
+  from: number;
+  /** The refused target: for 'up' the lowest refused in this episode, for 'down' the highest. */
+  target: number;
+  /** 'up' only: the largest target the refusal said is allowed, when it said one. */
+  cap?: number;
+  /** First refusal of this episode (same code), and the latest. */
+  since: number;
+  at: number;
+  /** Refusals in this episode; the back-off doubles with each. */
+  count: number;
+  /** Until then the refused change is not sent again. */
+  retryAt: number;
+  message: string;
 }
 
 export interface ScalingState {
@@ -205,6 +239,8 @@ export interface ScalingState {
   quotaExhaustedAt?: number;
   pending?: PendingChange;
   blocked?: BlockedCondition;
+  /** The last refusal of an order and its back-off (additive). */
+  refused?: RefusedChange;
   temporaryUpgrade?: { until: number; base: number; target: number };
   /**
    * PayByTraffic spend measured from CloudMonitor for the spend guard: running totals of the current
@@ -257,6 +293,7 @@ export type ReasonCode =
   | 'AT_TARGET'
   | 'WITHIN_TOLERANCE'
   | 'NO_METRIC'
+  | 'STALE_METRIC'
   | 'WARMUP'
   | 'PAUSED'
   | 'OBSERVE_ONLY'
@@ -271,6 +308,12 @@ export type ReasonCode =
   | 'PROVIDER_RANGE'
   | 'ZERO_PROTECTED'
   | 'NEEDS_HUMAN'
+  | 'BANDWIDTH_CAP'
+  | 'DOWNGRADE_REFUSED'
+  | 'BILLING_CYCLE_LOCKED'
+  | 'REGIONAL_BANDWIDTH_QUOTA'
+  | 'INBOUND_REFUSED'
+  | 'PROVIDER_REFUSED'
   | 'UNPAID_ORDER'
   | 'ACCOUNT_ARREARS'
   | 'SECURITY_LOCK'

@@ -92,6 +92,7 @@ function toPolicy(parsed: ParsedPolicy): Policy {
       ...(scaleDown.maxStep?.mbps !== undefined && { maxStepDownMbps: scaleDown.maxStep.mbps }),
       ...(scaleDown.maxStep?.percent !== undefined && { maxStepDownPercent: scaleDown.maxStep.percent }),
       warmupSeconds: parsed.warmup,
+      maxSampleAgeSeconds: parsed.maxSampleAge,
       minHoldBeforeDowngradeSeconds: scaleDown.minHold,
       projectedCheck: scaleDown.projectedCheck,
     },

@@ -638,6 +638,7 @@ const policySchema = z
     scaleUp: scaleUpSchema.prefault({}),
     scaleDown: scaleDownSchema.prefault({}),
     warmup: duration(0, 'Ignore metrics this long after a change (CloudMonitor lags). Default 5m.').prefault('5m'),
+    maxSampleAge: duration(60, 'Never act on a traffic sample older than this (STALE_METRIC). Default 15m: three 5-minute ticks.').prefault('15m'),
     downgradeBudget: downgradeBudgetSchema.prefault({}),
     billingTimeZone: billingTimeZoneSchema.prefault('+08:00'),
     spendGuard: spendGuardSchema.optional().meta({ description: 'PayByTraffic instances: cap spending.' }),
