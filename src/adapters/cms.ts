@@ -5,7 +5,7 @@
 // the sources: docs/reference/cloudmonitor.md.
 import * as z from 'zod';
 import { chunk, mapWithConcurrency } from '../concurrency';
-import type { MetricSample, NetworkType, TrafficPoint } from '../core/types';
+import type { MetricSample, NetworkType } from '../core/types';
 import { CloudApiError } from '../errors';
 import type { MetricApi, MetricTarget, OutboundBytesQuery, OutboundTraffic, OutRateReadings, RejectedDatapoint, TrafficApi } from '../ports/cloud';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from './pop';
