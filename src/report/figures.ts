@@ -33,6 +33,12 @@ export function instanceFigures(instance: ReportInstance): InstanceFigures {
   };
 }
 
+/**
+ * Every bandwidth decrease counts as a downgrade; only a subscription's (prepaid-bandwidth) spend its
+ * refund quota. The terminal prints it under the summary, the HTML under the summary table.
+ */
+export const DOWNGRADES_NOTE = 'downgrades: bandwidth decreases; only the subscription (prepaid-bandwidth) ones spend its downgrade quota';
+
 const MONEY = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const ONE_DECIMAL = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
@@ -83,4 +89,25 @@ export function formatDuration(seconds: number): string {
 /** `2024-03-05 14:05` UTC. */
 export function formatUtcMinute(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** The per-instance figures as JSON, for `--json` (the same numbers as the table and the HTML). */
+export function reportSummaryJson(data: { instances: readonly ReportInstance[] }): Array<Record<string, unknown>> {
+  return data.instances.map((instance) => {
+    const figures = instanceFigures(instance);
+    return {
+      instanceId: instance.instanceId,
+      billing: instance.billing,
+      policy: instance.policy,
+      cost: instance.summary.cost,
+      staticPeakCost: instance.summary.staticPeakCost,
+      ...(instance.summary.oracleCost === undefined ? {} : { oracleCost: instance.summary.oracleCost }),
+      savingPercent: figures.savingPercent ?? null,
+      overOraclePercent: figures.overOraclePercent ?? null,
+      droppedPercent: figures.droppedPercent,
+      changes: instance.summary.changes,
+      downgrades: instance.summary.downgrades,
+      blocked: Object.fromEntries(figures.blocked.map((entry) => [entry.reason, entry.count])),
+    };
+  });
 }

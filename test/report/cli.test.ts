@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/report/cli';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CommandIo } from '../../src/cli/command';
+import { run as runReport } from '../../src/report/cli';
 import { makeInstance, makeReport } from './report-data';
 
 describe('bwscaler report', () => {
@@ -11,17 +12,21 @@ describe('bwscaler report', () => {
 
   beforeAll(() => {
     directory = mkdtempSync(join(tmpdir(), 'bwscaler-report-cli-'));
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void output.log.push(line));
-    vi.spyOn(console, 'error').mockImplementation((line: string) => void output.error.push(line));
   });
   afterEach(() => {
     output.log.length = 0;
     output.error.length = 0;
   });
   afterAll(() => {
-    vi.restoreAllMocks();
     rmSync(directory, { recursive: true, force: true });
   });
+
+  const io: CommandIo = {
+    stdout: { write: (text: string) => output.log.push(text.replace(/\n$/, '')) },
+    stderr: { write: (text: string) => output.error.push(text.replace(/\n$/, '')) },
+    now: () => 0,
+  };
+  const run = (args: string[]) => runReport(args, {}, io);
 
   function dataFile(name: string, content: string): string {
     const file = join(directory, name);
@@ -42,6 +47,17 @@ describe('bwscaler report', () => {
     expect(readFileSync(out, 'utf8')).toContain('data-chart="bandwidth"');
     expect(output.log.join('\n')).toMatch(/^instance\s+billing/);
     expect(output.log.join('\n')).toContain('i-cli');
+  });
+
+  it('prints the summary figures as JSON with --json', async () => {
+    const file = dataFile('json.json', JSON.stringify(makeReport([makeInstance({ instanceId: 'i-json' })])));
+    const out = join(directory, 'json.html');
+
+    const code = await run([file, '--out', out, '--json']);
+
+    expect(code).toBe(0);
+    const printed = JSON.parse(output.log.join('\n'));
+    expect(printed).toMatchObject({ out, instances: [{ instanceId: 'i-json' }] });
   });
 
   it.each([
