@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { environmentLines } from '../../local-cloud/cli';
 import type { LocalCloudEndpoints } from '../../local-cloud/cloud';
+import { loadFixtureFile } from '../../local-cloud/fixture';
 import { formatTable } from '../../src/cli/command';
 import { run as fetchHistory } from '../../src/cli/fetch-history';
 import { run as history } from '../../src/cli/history';
@@ -171,6 +172,12 @@ describe('bwscaler cloud --env', () => {
     expect(parsed.ALIBABA_CLOUD_ACCESS_KEY_SECRET).toBe("it's-a-secret");
     expect(parsed.BWSCALER_POLICY).toMatch(/examples\/policy\.yaml$/);
     expect(loadConfig(parsed)).toMatchObject({ region: 'cn-hangzhou', ecsEndpoint: endpoints.ecs, otsInstance: 'bwscaler' });
+  });
+
+  it('loads the example fixture the README documents', async () => {
+    const fixture = await loadFixtureFile('examples/local-cloud-fixture.json', Date.UTC(2026, 10, 2));
+
+    expect(fixture.instances.map((instance) => instance.InstanceId)).toEqual(['i-example-web-1', 'i-example-shop-1', 'i-example-api-1']);
   });
 
   it('names no policy for a fixture of the operator', () => {
