@@ -2,8 +2,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { run as backtest } from '../../src/cli/backtest';
 import type { CommandIo } from '../../src/cli/command';
 import { run as runReport } from '../../src/report/cli';
+import { csvOf, SYNTHETIC_MBPS } from '../sim/support';
 import { makeInstance, makeReport } from './report-data';
 
 describe('bwscaler report', () => {
@@ -47,6 +49,21 @@ describe('bwscaler report', () => {
     expect(readFileSync(out, 'utf8')).toContain('data-chart="bandwidth"');
     expect(output.log.join('\n')).toMatch(/^instance\s+billing/);
     expect(output.log.join('\n')).toContain('i-cli');
+  });
+
+  it('renders what `backtest --data` saved: a run can be rendered again without being run again', async () => {
+    // Prepare
+    const trace = dataFile('trace.csv', csvOf(SYNTHETIC_MBPS.map((mbps) => mbps * 1e6)));
+    const saved = join(directory, 'backtest.json');
+    expect(await backtest(['--trace', trace, '--data', saved], {}, io)).toBe(0);
+    output.log.length = 0;
+
+    // Act
+    const code = await run([saved, '--out', join(directory, 'again.html')]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(readFileSync(join(directory, 'again.html'), 'utf8')).toContain('data-chart="bandwidth"');
   });
 
   it('prints the summary figures as JSON with --json', async () => {
