@@ -26,6 +26,7 @@ const USAGE = `usage: bwscaler backtest --trace FILE.csv [options]
                             documented Hangzhou examples, which are not your bill
   --full-stack              replay through the built functions, SDKs and local cloud emulators (slow)
   --report FILE             also write report.html there
+  --data FILE               also write the report's data as JSON ("bwscaler report FILE" renders it again)
   --json                    end the output with one JSON line of the figures`;
 
 const FLAGS = {
@@ -39,6 +40,7 @@ const FLAGS = {
   prices: { type: 'string' },
   'full-stack': { type: 'boolean' },
   report: { type: 'string' },
+  data: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -86,6 +88,10 @@ export async function run(args: string[], _env: Record<string, string | undefine
     if (flags.report !== undefined) {
       await writeFile(flags.report, renderReport(reportData(result, prices, { pricesNote: pricesNote(flags.prices) })));
       out.print(`wrote ${flags.report}`);
+    }
+    if (flags.data !== undefined) {
+      await writeFile(flags.data, JSON.stringify(reportData(result)));
+      out.print(`wrote ${flags.data}`);
     }
     if (flags.json) out.print(JSON.stringify(result.summary));
     return EXIT_OK;

@@ -37,7 +37,7 @@ const STAND_INS = {
   BWSCALER_POLICY: '---\n',
 } as const;
 
-export function readCloudAccess(env: Env, options: { policyFromEnv: boolean }): CloudAccess {
+export function readCloudAccess(env: Env, options: { policyFromEnv: boolean; store?: boolean }): CloudAccess {
   const filled: Env = { ...env };
   const isSet = (name: string) => (env[name]?.trim() ?? '') !== '';
   // `memory:` is the state module's in-memory store (src/state/index.ts), not a URL loadConfig takes.
@@ -48,11 +48,27 @@ export function readCloudAccess(env: Env, options: { policyFromEnv: boolean }): 
   const policyFromEnv = options.policyFromEnv && isSet('BWSCALER_POLICY');
   if (!policyFromEnv) filled.BWSCALER_POLICY = STAND_INS.BWSCALER_POLICY;
 
-  const config = loadConfig(filled);
-  if (!config.credentials) {
-    // Function Compute hands its functions the role's credentials; a terminal has no such role.
-    throw new ConfigError('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET: required, not set');
+  // Every problem of the environment in one error, as loadConfig reports its own: the credentials
+  // (which loadConfig treats as optional, a function having its role's) and, for a command that
+  // reads the store, the Tablestore variables the stand-ins above hid from loadConfig.
+  const problems: string[] = [];
+  let config: ReturnType<typeof loadConfig> | undefined;
+  try {
+    config = loadConfig(filled);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    problems.push(error.message);
   }
+  if (!isSet('ALIBABA_CLOUD_ACCESS_KEY_ID') && !isSet('ALIBABA_CLOUD_ACCESS_KEY_SECRET')) {
+    // Function Compute hands its functions the role's credentials; a terminal has no such role.
+    problems.push('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET: required, not set');
+  }
+  if (options.store && env.BWSCALER_OTS_ENDPOINT?.trim() !== MEMORY_ENDPOINT) {
+    for (const name of ['BWSCALER_OTS_ENDPOINT', 'BWSCALER_OTS_INSTANCE']) {
+      if (!isSet(name)) problems.push(`${name}: required, not set (the state store)`);
+    }
+  }
+  if (problems.length > 0 || !config?.credentials) throw new ConfigError(problems.join('\n'));
   const { credentials } = config;
   const access: CloudAccess = {
     region: config.region,

@@ -88,12 +88,35 @@ type FlagValues<S extends FlagSpec> = { [K in keyof S]?: S[K]['type'] extends 'b
 
 /** node:util parseArgs, strict, no positionals; its TypeErrors become UsageErrors naming the flag. */
 export function readFlags<S extends FlagSpec>(args: string[], spec: S): FlagValues<S> & { help?: boolean } {
+  return readArgs(args, spec, { positionals: false }).flags;
+}
+
+/**
+ * readFlags for the commands that take files (`validate FILE...`, `report DATA.json`). `--help` is
+ * looked for before the strict parse, so that `CMD --help` shows the help even beside a bad flag.
+ */
+export function readArgs<S extends FlagSpec>(
+  args: string[],
+  spec: S,
+  options: { positionals: boolean } = { positionals: true },
+): { flags: FlagValues<S> & { help?: boolean }; positionals: string[] } {
+  if (args.includes('--help') || args.includes('-h')) return { flags: { help: true } as FlagValues<S> & { help?: boolean }, positionals: [] };
   try {
-    const { values } = parseArgs({ args, options: { ...spec, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
-    return values as FlagValues<S> & { help?: boolean };
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...spec, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: options.positionals,
+    });
+    return { flags: values as FlagValues<S> & { help?: boolean }, positionals };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** A command's result as JSON on stdout: one document, two-space indented. */
+export function printJson(out: Terminal, value: unknown): void {
+  out.print(JSON.stringify(value, null, 2));
 }
 
 export function requiredFlag(name: string, value: string | undefined): string {

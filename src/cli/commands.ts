@@ -13,6 +13,7 @@ registerCommand(
   async () => (await import('./fetch-history')).run,
 );
 registerCommand('plan', 'show what the policies would do now, changing nothing', async () => (await import('./plan')).run);
+registerCommand('tick', "run the schedule function's cycle once (observe mode unless --enforce)", async () => (await import('./tick')).run);
 registerCommand('status', "show every instance's stored scaling state", async () => (await import('./status')).run);
 registerCommand('history', "show an instance's recorded decisions", async () => (await import('./history')).run);
 registerCommand('start', 'the demo: simulate a week on the local cloud, print a summary, write report.html', async () => (await import('./start')).run);

@@ -44,7 +44,7 @@ const CHUNK_MS = DAY_MS;
 /** DescribeMetricList `Length`: "Default value: 1000" (facts §4.2). */
 const PAGE_LENGTH = 1000;
 
-const USAGE = `usage: bwscaler fetch-history --instance ID [--days N] [--metric NAME] [--period 60|300] [--out FILE]
+const USAGE = `usage: bwscaler fetch-history --instance ID [--days N] [--metric NAME] [--period 60|300] [--out FILE] [--json]
 
 Downloads an instance's outbound rate from CloudMonitor (DescribeMetricList) as a CSV
 "timestamp,value": ISO-8601 UTC period starts, the period's Average in bit/s. Replay it with
@@ -56,9 +56,13 @@ Downloads an instance's outbound rate from CloudMonitor (DescribeMetricList) as 
                    (default: VPC_PublicIP_InternetOutRate for a VPC instance, InternetOutRate for classic)
   --period S       seconds per point: 60 or 300 (default 60)
   --out FILE       write the CSV here instead of to stdout
+  --json           the points as JSON ({"points": [{"at", "bps"}]}) instead of the CSV
 
 environment: BWSCALER_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
-             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]`;
+             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]
+
+exit codes: 0 written, 1 no datapoint in the range (the warning names the range asked and the newest
+            point CloudMonitor has), an unknown instance, or the cloud failed, 2 usage or configuration`;
 
 export interface HistoryQuery {
   regionId: string;
@@ -131,6 +135,7 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       metric: { type: 'string' },
       period: { type: 'string' },
       out: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (flags.help) {
       out.print(USAGE);
@@ -158,10 +163,13 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       for (const reason of skipped.slice(0, 5)) out.warn(`skipped an unreadable datapoint: ${reason}`);
       if (skipped.length > 5) out.warn(`skipped ${skipped.length - 5} more unreadable datapoints`);
       if (points.length === 0) {
-        out.warn(`no ${metricName} datapoints for ${instanceId} between ${isoSeconds(from)} and ${isoSeconds(to)} (no public IP, or the wrong --metric?)`);
+        const newest = await newestPoint(clients.cms, { regionId: access.region, instanceId, metricName, periodSeconds });
+        out.warn(emptyRangeHint({ instanceId, metricName, from, to, newest }));
         return EXIT_FAILURE;
       }
-      const csv = traceCsv(points);
+      const csv = flags.json
+        ? `${JSON.stringify({ instanceId, metricName, periodSeconds, unit: 'bit/s', points: points.map((p) => ({ at: isoSeconds(p.at), bps: p.bps })) }, null, 2)}\n`
+        : traceCsv(points);
       if (file === undefined) io.stdout.write(csv);
       else {
         try {
@@ -180,6 +188,44 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       clients.close();
     }
   });
+}
+
+/**
+ * The newest point CloudMonitor has for the instance. DescribeMetricLast looks back a bounded time
+ * from its EndTime (docs/reference/cloudmonitor.md), which is the cloud's own "now" when none is
+ * sent: enough to tell whose clock is where.
+ */
+async function newestPoint(cms: RpcClient, query: Pick<HistoryQuery, 'regionId' | 'instanceId' | 'metricName' | 'periodSeconds'>): Promise<number | undefined> {
+  const params: RpcParams = {
+    RegionId: query.regionId,
+    Namespace: ECS_NAMESPACE,
+    MetricName: query.metricName,
+    Period: String(query.periodSeconds),
+    Dimensions: JSON.stringify([{ instanceId: query.instanceId }]),
+  };
+  let newest: number | undefined;
+  for await (const points of metricPages(cms, 'DescribeMetricLast', params)) {
+    for (const [index, raw] of points.entries()) {
+      const reading = readPoint(raw, `DescribeMetricLast(${query.metricName}) Datapoints[${index}]`);
+      if (reading.ok && (newest === undefined || reading.point.timestamp > newest)) newest = reading.point.timestamp;
+    }
+  }
+  return newest;
+}
+
+/**
+ * Why a range came back empty, in terms of time first: the commonest cause is a clock, not a
+ * metric name (the local cloud's manual clock starts on 2026-11-02 and stays there, while "the
+ * last N days" is counted from this machine's clock).
+ */
+export function emptyRangeHint(found: { instanceId: string; metricName: string; from: number; to: number; newest: number | undefined }): string {
+  const asked = `no ${found.metricName} datapoints for ${found.instanceId} between ${isoSeconds(found.from)} and ${isoSeconds(found.to)}`;
+  if (found.newest === undefined) return `${asked}; CloudMonitor has none at all for it (no public IP, or the wrong --metric?)`;
+  const has = `CloudMonitor keeps ${MAX_DAYS} days, so it has points from ${isoSeconds(found.newest - MAX_DAYS * DAY_MS)} up to ${isoSeconds(found.newest)}`;
+  if (found.newest < found.from) {
+    return `${asked}; ${has}: its clock is behind this machine's (a local cloud on its manual clock? start it with --clock wall, or advance it)`;
+  }
+  return `${asked}; ${has}`;
 }
 
 /** The outbound rate metric for the instance's network type, as the metrics adapter reads it. */

@@ -47,3 +47,12 @@ export async function describeFleet(ecs: InstanceApi, doc: PolicyDocument): Prom
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * The one wording, and the one rule, for an instance id an operator named that the cloud does not
+ * know (plan, setup-alarms, history, fetch-history): a warning naming it, and exit 1, after
+ * whatever could be done for the ids that were found.
+ */
+export function unknownInstance(policy: string, instanceId: string): string {
+  return `policy ${policy} lists ${instanceId}, which DescribeInstances does not return (deleted, another region, or a typo)`;
+}

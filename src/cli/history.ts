@@ -1,6 +1,18 @@
 // `bwscaler history`: one instance's decisions as the functions recorded them, acting or not.
 import type { HistoryRecord } from '../ports/state-store';
-import { type CommandIo, durationFlag, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, requiredFlag, runCommand } from './command';
+import {
+  type CommandIo,
+  durationFlag,
+  type Env,
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatTable,
+  isoSeconds,
+  processIo,
+  readFlags,
+  requiredFlag,
+  runCommand,
+} from './command';
 import { openStore, STORE_ENVIRONMENT } from './store-access';
 
 const DEFAULT_SINCE = '24h';
@@ -14,7 +26,11 @@ decided and why (the reason code), and what came of it (applied, observed, faile
   --since DURATION    how far back from now, e.g. "30m", "24h", "7d" (default ${DEFAULT_SINCE})
   --json              JSON (the stored records) instead of a table
 
-${STORE_ENVIRONMENT}`;
+${STORE_ENVIRONMENT}
+
+exit codes: 0 shown, 1 nothing recorded for the instance in the time range (an unknown id, or no
+            decision yet; a warning says which range was read) or the store failed, 2 usage or
+            configuration`;
 
 export function historyRow(record: HistoryRecord): string[] {
   const { decision } = record;
@@ -44,12 +60,13 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     const to = io.now();
     const from = to - sinceSeconds * 1000;
     const records = await store.queryHistory(instanceId, from, to);
-    if (flags.json) {
-      out.print(JSON.stringify({ instanceId, from: isoSeconds(from), to: isoSeconds(to), records }, null, 2));
-      return EXIT_OK;
+    if (flags.json) out.print(JSON.stringify({ instanceId, from: isoSeconds(from), to: isoSeconds(to), records }, null, 2));
+    else out.print(formatTable(['TIME', 'SOURCE', 'ACTION', 'CURRENT', 'TARGET', 'REASON', 'OUTCOME', 'MESSAGE'], records.map(historyRow)));
+    // The one rule of the commands for an instance they find nothing for: a warning, and exit 1.
+    if (records.length === 0) {
+      out.warn(`no decisions recorded for ${instanceId} between ${isoSeconds(from)} and ${isoSeconds(to)} (an unknown instance id, or none decided yet)`);
+      return EXIT_FAILURE;
     }
-    out.print(formatTable(['TIME', 'SOURCE', 'ACTION', 'CURRENT', 'TARGET', 'REASON', 'OUTCOME', 'MESSAGE'], records.map(historyRow)));
-    if (records.length === 0) out.warn(`no decisions recorded for ${instanceId} since ${isoSeconds(from)}`);
     return EXIT_OK;
   });
 }

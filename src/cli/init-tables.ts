@@ -1,60 +1,47 @@
 // `bwscaler init-tables`: creates the Tablestore tables the functions use; safe to run twice.
 // Reads the same environment variables as the functions (src/cli/store-access.ts).
-import { parseArgs } from 'node:util';
-import { BwscalerError, ConfigError } from '../errors';
+import { ConfigError } from '../errors';
 import { MEMORY_ENDPOINT } from '../state/index';
 import { DEFAULT_HISTORY_TTL_SECONDS } from '../state/rules';
 import { ensureTables } from '../state/tables';
+import { type CommandIo, type Env, EXIT_OK, printJson, processIo, readFlags, runCommand } from './command';
 import { tablestoreConfigFromEnv } from './store-access';
 
-const USAGE = `usage: bwscaler init-tables [--history-ttl-days N]
+const USAGE = `usage: bwscaler init-tables [--history-ttl-days N] [--json]
 
 Creates bwscaler_state, bwscaler_history (time-to-live: --history-ttl-days, default ${DEFAULT_HISTORY_TTL_SECONDS / 86_400})
 and bwscaler_events if they are missing. Existing tables are left as they are.
 
+  --history-ttl-days N  days the history keeps a decision (whole days, at least 1)
+  --json                JSON ({"tables": [{"table", "outcome"}]}) instead of lines
+
 environment: BWSCALER_OTS_ENDPOINT, BWSCALER_OTS_INSTANCE, ALIBABA_CLOUD_ACCESS_KEY_ID,
-             ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN (STS only)`;
+             ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN (STS only)
 
-/** Exit codes: 0 done, 1 Tablestore refused or failed, 2 bad arguments or configuration. */
-export async function run(args: string[], env: Record<string, string | undefined> = process.env): Promise<number> {
-  let historyTtlSeconds: number;
-  try {
-    const { values } = parseArgs({
-      args,
-      options: { 'history-ttl-days': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    });
-    if (values.help) {
-      console.log(USAGE);
-      return 0;
+exit codes: 0 done, 1 Tablestore refused or failed, 2 bad arguments or configuration`;
+
+export async function run(args: string[], env: Env = process.env, io: CommandIo = processIo): Promise<number> {
+  return runCommand('init-tables', USAGE, io, async (out) => {
+    const flags = readFlags(args, { 'history-ttl-days': { type: 'string' }, json: { type: 'boolean' } });
+    if (flags.help) {
+      out.print(USAGE);
+      return EXIT_OK;
     }
-    historyTtlSeconds = historyTtl(values['history-ttl-days']);
-  } catch (error) {
-    console.error(`bwscaler init-tables: ${(error as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-
-  if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) {
-    console.log(`BWSCALER_OTS_ENDPOINT is ${MEMORY_ENDPOINT}: the in-memory store needs no tables`);
-    return 0;
-  }
-  try {
+    const historyTtlSeconds = historyTtl(flags['history-ttl-days']);
+    if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) {
+      const note = `BWSCALER_OTS_ENDPOINT is ${MEMORY_ENDPOINT}: the in-memory store needs no tables`;
+      if (flags.json) printJson(out, { tables: [], note });
+      else out.print(note);
+      return EXIT_OK;
+    }
     const config = tablestoreConfigFromEnv(env);
-    for (const { table, outcome } of await ensureTables(config, { historyTtlSeconds })) {
-      console.log(`${table}: ${outcome}`);
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`bwscaler init-tables: ${error.message}`);
-      return 2;
-    }
-    if (error instanceof BwscalerError) {
-      console.error(`bwscaler init-tables: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
+    out.addSecret(config.accessKeySecret);
+    out.addSecret(config.securityToken);
+    const tables = await ensureTables(config, { historyTtlSeconds });
+    if (flags.json) printJson(out, { tables });
+    else for (const { table, outcome } of tables) out.print(`${table}: ${outcome}`);
+    return EXIT_OK;
+  });
 }
 
 function historyTtl(days: string | undefined): number {

@@ -1,9 +1,9 @@
 // `bwscaler plan`: what the policy would do RIGHT NOW to the account, without doing it. The same
 // steps as the tick (describe the managed instances, read their latest served rate and their stored
-// state, then src/cycle's planInstance and the core's decide), with every policy forced to observe
-// mode and every write refused:
-// - observe mode makes decide() return action none (OBSERVE_ONLY) with the would-be target, and
-//   makes planInstance mark the plan as not acting;
+// state, then src/cycle's planInstance and the core's decide), stopping before anything acts:
+// - only planInstance runs, never actOnPlan (which sends the order and writes the state); the
+//   decision is taken as an enforcing policy would take it, so its reason is the one that DRIVES the
+//   change (SATURATED_STEP_UP, OVERRIDE, ...), not observe mode's OBSERVE_ONLY, which would hide it;
 // - the ports handed to the cycle refuse writes (ModifyInstanceNetworkSpec, every store write), so
 //   "zero writes" holds whatever the cycle's internals do;
 // - an instance with an unsettled intent is reported, not reconciled: settling it is a write (and
@@ -18,8 +18,8 @@ import { emptyState, type StateStore } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import { createMemoryStore } from '../state/index';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
-import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
-import { describeFleet, type ManagedInstance } from './fleet';
+import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, formatTable, isoSeconds, printJson, processIo, readFlags, runCommand } from './command';
+import { describeFleet, type ManagedInstance, unknownInstance } from './fleet';
 import { createStoreFromEnv } from './store-access';
 
 const USAGE = `usage: bwscaler plan [--policy FILE] [--json]
@@ -34,7 +34,17 @@ nothing: no bandwidth change, no state write.
 environment: BWSCALER_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
              [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]
              BWSCALER_OTS_ENDPOINT and BWSCALER_OTS_INSTANCE: read the stored state (cooldowns,
-             downgrades, stabilisation); without them every instance is planned from a fresh state`;
+             downgrades, stabilisation); without them every instance is planned from a fresh state
+
+The REASON column is the reason that drives the change (or the hold), whatever the policy's mode; a
+policy in observe mode is marked "(observe)": the functions would log the decision, not apply it.
+The table fits 120 columns (long messages are cut with "…"); --json carries every message whole.
+
+exit codes: 0 planned, 1 an instance a policy lists is unknown to ECS (the others are still
+            planned) or the cloud failed, 2 usage or configuration`;
+
+/** The widest line the table prints: a terminal of 120 columns shows it without wrapping. */
+export const TABLE_WIDTH = 120;
 
 export interface PlanRow {
   instanceId: string;
@@ -113,9 +123,10 @@ export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeF
       continue;
     }
     const signal: Signal = sample ? { kind: 'tick', sample } : { kind: 'tick' };
-    const observed: Policy = { ...policy, mode: 'observe' };
+    // Decided as enforcing, so the reason is the driving one; planInstance alone never acts.
+    const enforced: Policy = { ...policy, mode: 'enforce' };
     const { decision } = await planInstance(cycleDeps, {
-      policy: observed,
+      policy: enforced,
       instance,
       state,
       signal,
@@ -174,30 +185,33 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     try {
       const plan = await planFleet({ ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), now: io.now }, doc);
       if (flags.json) {
-        out.print(
-          JSON.stringify({ at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing }, null, 2),
-        );
+        printJson(out, { at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing });
       } else {
-        out.print(
-          formatTable(
-            ['INSTANCE', 'POLICY', 'CURRENT', 'TARGET', 'ACTION', 'REASON', 'MESSAGE'],
-            plan.rows.map((row) => [
-              row.instanceId,
-              row.policy + (row.policyMode === 'observe' ? ' (observe)' : ''),
-              `${row.current} Mbps`,
-              `${row.target} Mbps`,
-              row.change === 'hold' ? 'hold' : `would ${row.change}`,
-              row.reason,
-              row.message,
-            ]),
-          ),
-        );
+        out.print(planTable(plan.rows));
       }
       if (!hasStore) out.warn('BWSCALER_OTS_ENDPOINT is not set: planned from a fresh state (no cooldowns, downgrades or stabilisation history)');
-      for (const { policy, instanceId } of plan.missing) out.warn(`policy ${policy} lists ${instanceId}, which DescribeInstances does not return`);
-      return EXIT_OK;
+      for (const { policy, instanceId } of plan.missing) out.warn(unknownInstance(policy, instanceId));
+      return plan.missing.length > 0 ? EXIT_FAILURE : EXIT_OK;
     } finally {
       clients.close();
     }
   });
+}
+
+export function planTable(rows: readonly PlanRow[]): string {
+  const table = formatTable(
+    ['INSTANCE', 'POLICY', 'MBPS', 'ACTION', 'REASON', 'MESSAGE'],
+    rows.map((row) => [
+      row.instanceId,
+      row.policy + (row.policyMode === 'observe' ? ' (observe)' : ''),
+      row.target === row.current ? `${row.current}` : `${row.current} → ${row.target}`,
+      row.change === 'hold' ? 'hold' : `would ${row.change}`,
+      row.reason,
+      row.message,
+    ]),
+  );
+  return table
+    .split('\n')
+    .map((line) => (line.length > TABLE_WIDTH ? `${line.slice(0, TABLE_WIDTH - 1)}…` : line))
+    .join('\n');
 }

@@ -15,8 +15,20 @@ import type { NetworkType } from '../core/types';
 import { CloudApiError, ConfigError } from '../errors';
 import type { PolicyDocument } from '../policy/load';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
-import { type CommandIo, type Env, EXIT_OK, formatTable, integerFlag, processIo, readFlags, requiredFlag, runCommand, UsageError } from './command';
-import { describeFleet, type ManagedInstance } from './fleet';
+import {
+  type CommandIo,
+  type Env,
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatTable,
+  integerFlag,
+  processIo,
+  readFlags,
+  requiredFlag,
+  runCommand,
+  UsageError,
+} from './command';
+import { describeFleet, type ManagedInstance, unknownInstance } from './fleet';
 
 /** Every rule this command owns starts with this; --prune touches nothing else. */
 export const RULE_PREFIX = 'bwscaler-';
@@ -66,7 +78,10 @@ saturation threshold. Running it again updates the same rules.
 
 environment: BWSCALER_REGION, BWSCALER_WEBHOOK_TOKEN, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT,
-             BWSCALER_CMS_ENDPOINT]`;
+             BWSCALER_CMS_ENDPOINT]
+
+exit codes: 0 done, 1 a policy lists an instance ECS does not know (the rules for the others are
+            still written) or the cloud failed, 2 usage or configuration`;
 
 export interface AlarmSettings {
   /** Overrides every policy's saturation threshold. */
@@ -299,9 +314,9 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
         out.print(`callback: ${webhook}`);
         for (const { ruleId, result } of report.stale) out.print(`${ruleId}: no longer derived from the policy file; ${result}`);
       }
-      for (const { policy, instanceId } of report.missingInstances) out.warn(`policy ${policy} lists ${instanceId}, which DescribeInstances does not return`);
+      for (const { policy, instanceId } of report.missingInstances) out.warn(unknownInstance(policy, instanceId));
       for (const name of report.policiesWithoutInstances) out.warn(`policy ${name} manages no instance: no rule for it`);
-      return EXIT_OK;
+      return report.missingInstances.length > 0 ? EXIT_FAILURE : EXIT_OK;
     } finally {
       clients.close();
     }

@@ -1,27 +1,66 @@
-// `bwscaler status`: every instance's stored scaling state, as the functions last wrote it.
+// `bwscaler status`: every instance's stored scaling state, as the functions last wrote it, next to
+// its bandwidth now and the policy that manages it (when the command can read the cloud).
+import { createEcsApi } from '../adapters/ecs';
 import type { ScalingState } from '../core/types';
-import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
+import { emptyState } from '../ports/state-store';
+import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import {
+  type CommandIo,
+  type Env,
+  EXIT_FAILURE,
+  EXIT_OK,
+  formatTable,
+  isoSeconds,
+  printJson,
+  processIo,
+  readFlags,
+  runCommand,
+  type Terminal,
+} from './command';
+import { describeFleet, unknownInstance } from './fleet';
 import { openStore, STORE_ENVIRONMENT } from './store-access';
 
-const USAGE = `usage: bwscaler status [--json]
+const USAGE = `usage: bwscaler status [--policy FILE] [--json]
 
-Shows the state the functions keep per instance: the last bandwidth they set and when, the
-subscription downgrades spent, an unconfirmed change, a condition that needs a person, and a running
-temporary upgrade.
+Shows every instance the policies manage and the state the functions keep for it: its bandwidth
+now and its policy, the last change the functions made and when, the subscription downgrades spent,
+an unconfirmed change, a condition that needs a person, and a running temporary upgrade. An
+instance the functions never changed shows its bandwidth and "never" as its last change.
 
-  --json  JSON (the stored states as they are) instead of a table
+  --policy FILE  the policy file (default: BWSCALER_POLICY); with it and the cloud's variables set,
+                 the bandwidth and the policy come from ECS; without, only the stored states show
+  --json         JSON instead of a table
 
-${STORE_ENVIRONMENT}`;
+${STORE_ENVIRONMENT}
+             [, BWSCALER_REGION, BWSCALER_POLICY, BWSCALER_ECS_ENDPOINT: the bandwidth and the policy]
+
+exit codes: 0 shown, 1 a policy lists an instance ECS does not know, or the store failed, 2 usage
+            or configuration`;
 
 const NONE = '-';
 
-export function statusRow(state: ScalingState): string[] {
+export interface StatusEntry {
+  instanceId: string;
+  /** The policy that manages it now; absent when the command could not read the policies. */
+  policy?: string;
+  /** The bandwidth ECS reports now (Mbps); absent when the command could not read the cloud. */
+  bandwidthOut?: number;
+  /** The stored state; an empty one for an instance the functions never decided for. */
+  state: ScalingState;
+  /** False: the store holds nothing for it yet. */
+  stored: boolean;
+}
+
+export function statusRow(entry: StatusEntry): string[] {
+  const { state } = entry;
   const { pending, blocked, temporaryUpgrade } = state;
   const downgrades = `${state.downgrades.length}${state.quotaExhaustedAt !== undefined ? ' (quota spent)' : ''}`;
+  const bandwidth = entry.bandwidthOut ?? state.lastTarget;
   return [
-    state.instanceId,
-    state.lastTarget === undefined ? NONE : `${state.lastTarget} Mbps`,
-    state.lastChangeAt === undefined ? NONE : isoSeconds(state.lastChangeAt),
+    entry.instanceId,
+    entry.policy ?? NONE,
+    bandwidth === undefined ? NONE : `${bandwidth} Mbps`,
+    state.lastChangeAt === undefined ? (entry.stored ? 'never' : 'never (no state yet)') : `${state.lastTarget} Mbps at ${isoSeconds(state.lastChangeAt)}`,
     downgrades,
     pending ? `${pending.from} → ${pending.target} Mbps since ${isoSeconds(pending.startedAt)}` : NONE,
     blocked ? `${blocked.code} since ${isoSeconds(blocked.since)}: ${blocked.message}` : NONE,
@@ -29,22 +68,64 @@ export function statusRow(state: ScalingState): string[] {
   ];
 }
 
+const compareIds = (a: { instanceId: string }, b: { instanceId: string }) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0);
+
 export async function run(args: string[], env: Env = process.env, io: CommandIo = processIo): Promise<number> {
   return runCommand('status', USAGE, io, async (out) => {
-    const flags = readFlags(args, { json: { type: 'boolean' } });
+    const flags = readFlags(args, { policy: { type: 'string' }, json: { type: 'boolean' } });
     if (flags.help) {
       out.print(USAGE);
       return EXIT_OK;
     }
     const store = openStore(env, out);
+    const fleet = await readFleet(env, flags.policy, out);
     // One range read over every shard: status is a whole-fleet view.
-    const states = (await store.listStates(0, 1)).sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
-    if (flags.json) {
-      out.print(JSON.stringify({ states }, null, 2));
-      return EXIT_OK;
+    const states = new Map((await store.listStates(0, 1)).map((state) => [state.instanceId, state]));
+    const entries: StatusEntry[] = [];
+    for (const { instance, policy } of fleet?.managed ?? []) {
+      const state = states.get(instance.instanceId);
+      entries.push({
+        instanceId: instance.instanceId,
+        policy: policy.name,
+        bandwidthOut: instance.bandwidthOut,
+        state: state ?? emptyState(instance.instanceId),
+        stored: state !== undefined,
+      });
+      states.delete(instance.instanceId);
     }
-    out.print(formatTable(['INSTANCE', 'LAST TARGET', 'LAST CHANGE', 'DOWNGRADES', 'PENDING', 'BLOCKED', 'TEMPORARY UPGRADE'], states.map(statusRow)));
-    if (states.length === 0) out.warn('no state stored yet: the functions have not decided for any instance');
-    return EXIT_OK;
+    // States of instances no policy manages now (or every state, when the cloud was not read).
+    for (const state of states.values()) entries.push({ instanceId: state.instanceId, state, stored: true });
+    entries.sort(compareIds);
+
+    if (flags.json) printJson(out, { instances: entries, missingInstances: fleet?.missing ?? [] });
+    else
+      out.print(
+        formatTable(['INSTANCE', 'POLICY', 'BANDWIDTH', 'LAST CHANGE', 'DOWNGRADES', 'PENDING', 'BLOCKED', 'TEMPORARY UPGRADE'], entries.map(statusRow)),
+      );
+    if (entries.length === 0) out.warn('no instance found: no policy manages one, and the functions have stored no state yet');
+    for (const { policy, instanceId } of fleet?.missing ?? []) out.warn(unknownInstance(policy, instanceId));
+    return (fleet?.missing.length ?? 0) > 0 ? EXIT_FAILURE : EXIT_OK;
   });
+}
+
+/**
+ * The managed instances as ECS describes them, when the environment names a region and a policy:
+ * status is useful from the store alone (the functions' own record), so without them it says what
+ * it leaves out instead of failing.
+ */
+async function readFleet(env: Env, policyFile: string | undefined, out: Terminal) {
+  const hasPolicy = policyFile !== undefined || (env.BWSCALER_POLICY?.trim() ?? '') !== '';
+  if (!hasPolicy || (env.BWSCALER_REGION?.trim() ?? '') === '') {
+    out.warn('without BWSCALER_REGION and a policy (--policy FILE or BWSCALER_POLICY), only stored states show, without the bandwidth ECS reports now');
+    return undefined;
+  }
+  const access = readCloudAccess(env, { policyFromEnv: policyFile === undefined });
+  for (const secret of access.secrets) out.addSecret(secret);
+  const doc = await loadPolicies(policyFile, access);
+  const clients = openClients(access);
+  try {
+    return await describeFleet(createEcsApi(clients.ecs), doc);
+  } finally {
+    clients.close();
+  }
 }

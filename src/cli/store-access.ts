@@ -28,28 +28,29 @@ export function openStore(env: Env, out: Terminal): StateStore {
 export const STORE_ENVIRONMENT = `environment: BWSCALER_OTS_ENDPOINT, BWSCALER_OTS_INSTANCE, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN]`;
 
-function required(env: Env, name: string, purpose: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigError(`environment variable ${name} is not set (${purpose})`);
-  return value;
-}
-
-/** The Tablestore connection the environment describes; ConfigError names the first missing variable. */
+/**
+ * The Tablestore connection the environment describes. Every missing or malformed variable is
+ * named in ONE ConfigError (as the functions' configuration parser does), so an operator fixes the
+ * environment in one go instead of one variable per run.
+ */
 export function tablestoreConfigFromEnv(env: Env, credentials?: Credentials): TablestoreConfig {
-  const endpoint = required(env, 'BWSCALER_OTS_ENDPOINT', `the Tablestore endpoint, or ${MEMORY_ENDPOINT}`);
-  if (!/^https?:\/\//.test(endpoint)) {
-    throw new ConfigError(`BWSCALER_OTS_ENDPOINT must start with http:// or https:// (or be ${MEMORY_ENDPOINT}), got "${endpoint}"`);
+  const problems: string[] = [];
+  const required = (name: string, purpose: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`environment variable ${name} is not set (${purpose})`);
+    return value ?? '';
+  };
+  const endpoint = required('BWSCALER_OTS_ENDPOINT', `the Tablestore endpoint, or ${MEMORY_ENDPOINT}`);
+  if (endpoint !== '' && !/^https?:\/\//.test(endpoint)) {
+    problems.push(`BWSCALER_OTS_ENDPOINT must start with http:// or https:// (or be ${MEMORY_ENDPOINT}), got "${endpoint}"`);
   }
-  const instanceName = required(env, 'BWSCALER_OTS_INSTANCE', 'the Tablestore instance name');
+  const instanceName = required('BWSCALER_OTS_INSTANCE', 'the Tablestore instance name');
+  const accessKeyId = credentials ? credentials.accessKeyId : required('ALIBABA_CLOUD_ACCESS_KEY_ID', 'the AccessKey id');
+  const accessKeySecret = credentials ? credentials.accessKeySecret : required('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'the AccessKey secret');
+  if (problems.length > 0) throw new ConfigError(problems.join('\n'));
   if (credentials) return { endpoint, instanceName, ...credentials };
   const token = env.ALIBABA_CLOUD_SECURITY_TOKEN?.trim();
-  return {
-    endpoint,
-    instanceName,
-    accessKeyId: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'the AccessKey id'),
-    accessKeySecret: required(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'the AccessKey secret'),
-    ...(token ? { securityToken: token } : {}),
-  };
+  return { endpoint, instanceName, accessKeyId, accessKeySecret, ...(token ? { securityToken: token } : {}) };
 }
 
 export function createStoreFromEnv(env: Env, credentials?: Credentials): StateStore {

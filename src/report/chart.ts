@@ -33,6 +33,12 @@ export interface LineChartSpec {
   /** Caption above the value axis, e.g. "Mbps". */
   valueUnit: string;
   series: readonly ChartSeries[];
+  /**
+   * Bucket a series into this many min/max pairs once it has more than twice as many points
+   * (default: one pair per horizontal pixel above DOWNSAMPLE_ABOVE points). The per-day charts pass
+   * fewer, to keep thirty-odd of them light; spikes keep their height either way.
+   */
+  buckets?: number;
 }
 
 const WIDTH = 960;
@@ -108,13 +114,19 @@ export function renderLineChart(spec: LineChartSpec): string {
     }),
   ].join('');
   const axes = `<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom}"/><line class="axis" x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}"/><text class="unit" x="${MARGIN.left - 8}" y="${MARGIN.top - 12}" text-anchor="end">${escapeHtml(spec.valueUnit)}</text>`;
-  const lines = spec.series.map((series) => renderSeries(series, x, y)).join('');
+  const sampling = spec.buckets === undefined ? { above: DOWNSAMPLE_ABOVE, buckets: PLOT_WIDTH } : { above: 2 * spec.buckets, buckets: spec.buckets };
+  const lines = spec.series.map((series) => renderSeries(series, x, y, sampling)).join('');
   return `${open}${title}${legend}<g class="grid-lines">${grid}</g>${lines}${axes}</svg>`;
 }
 
-function renderSeries(series: ChartSeries, x: (index: number) => number, y: (value: number) => number): string {
+interface Sampling {
+  above: number;
+  buckets: number;
+}
+
+function renderSeries(series: ChartSeries, x: (index: number) => number, y: (value: number) => number, sampling: Sampling): string {
   if (series.values.length === 0) return '';
-  const corners = series.timing === 'running' ? runningCorners(series.values) : intervalCorners(series.values);
+  const corners = series.timing === 'running' ? runningCorners(series.values, sampling) : intervalCorners(series.values, sampling);
   const points = corners.map(([index, value]) => `${coordinate(x(index))},${coordinate(y(value))}`);
 
   const key = escapeHtml(series.key);
@@ -133,10 +145,10 @@ function renderSeries(series: ChartSeries, x: (index: number) => number, y: (val
  * resolution only changes make corners; a bucketed series keeps its min/max points (one pixel apart,
  * where a step and a diagonal look the same) and ends at the right edge with its last value.
  */
-function intervalCorners(values: readonly number[]): Array<[number, number]> {
+function intervalCorners(values: readonly number[], sampling: Sampling): Array<[number, number]> {
   const corners: Array<[number, number]> = [];
-  if (values.length > DOWNSAMPLE_ABOVE) {
-    for (const point of downsampleMinMax(values, PLOT_WIDTH)) corners.push([point.index, point.value]);
+  if (values.length > sampling.above) {
+    for (const point of downsampleMinMax(values, sampling.buckets)) corners.push([point.index, point.value]);
   } else {
     values.forEach((value, i) => {
       const previous = values[i - 1];
@@ -149,8 +161,8 @@ function intervalCorners(values: readonly number[]): Array<[number, number]> {
 }
 
 /** Points of a running total: 0 at the start, then values[i] at the end of interval i. */
-function runningCorners(values: readonly number[]): Array<[number, number]> {
-  const samples: SamplePoint[] = values.length > DOWNSAMPLE_ABOVE ? downsampleMinMax(values, PLOT_WIDTH) : values.map((value, index) => ({ index, value }));
+function runningCorners(values: readonly number[], sampling: Sampling): Array<[number, number]> {
+  const samples: SamplePoint[] = values.length > sampling.above ? downsampleMinMax(values, sampling.buckets) : values.map((value, index) => ({ index, value }));
   return [[0, 0], ...samples.map((point): [number, number] => [point.index + 1, point.value])];
 }
 

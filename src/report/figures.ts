@@ -1,5 +1,6 @@
 // The per-instance figures both views show (report.html header, terminal table), computed once so the
 // two never disagree, and how each figure reads.
+import { blockedCounts } from './decisions';
 import type { ReportInstance } from './types';
 
 export interface InstanceFigures {
@@ -11,17 +12,14 @@ export interface InstanceFigures {
   overOraclePercent?: number;
   droppedPercent: number;
   changesPerDay?: number;
-  /** Blocked decision counts, largest first, ties by reason code. */
+  /** Blocked decision counts, largest first, ties by reason code (see decisions.ts for the one definition). */
   blocked: Array<{ reason: string; count: number }>;
 }
 
 export function instanceFigures(instance: ReportInstance): InstanceFigures {
   const { summary } = instance;
   const days = (instance.demandMbps.length * instance.stepSeconds) / 86_400;
-  const blocked = Object.entries(summary.blocked)
-    .map(([reason, count]) => ({ reason, count }))
-    .filter((entry) => entry.count > 0)
-    .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
+  const blocked = blockedCounts(instance);
   return {
     days,
     savingPercent: summary.staticPeakCost > 0 ? ((summary.staticPeakCost - summary.cost) / summary.staticPeakCost) * 100 : undefined,
@@ -32,6 +30,12 @@ export function instanceFigures(instance: ReportInstance): InstanceFigures {
     blocked,
   };
 }
+
+/**
+ * Every bandwidth decrease counts as a downgrade; only a subscription's (prepaid-bandwidth) spend its
+ * refund quota. The terminal prints it under the summary, the HTML under the summary table.
+ */
+export const DOWNGRADES_NOTE = 'downgrades: bandwidth decreases; only the subscription (prepaid-bandwidth) ones spend its downgrade quota';
 
 const MONEY = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
@@ -80,7 +84,57 @@ export function formatDuration(seconds: number): string {
   return `${ONE_DECIMAL.format(seconds / 86_400)} days`;
 }
 
+/**
+ * A span as people write it: `45 s`, `10 min`, `11 h 40 min`, `2 d 3 h`; the two largest units,
+ * the smaller one left out when it is zero.
+ */
+export function formatHumanDuration(totalSeconds: number): string {
+  const seconds = Math.round(totalSeconds);
+  if (seconds < 60) return `${seconds} s`;
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3600],
+    ['min', 60],
+    ['s', 1],
+  ];
+  const first = units.findIndex(([, size]) => seconds >= size);
+  const [bigName, bigSize] = units[first] as [string, number];
+  const big = Math.floor(seconds / bigSize);
+  const next = units[first + 1];
+  const small = next ? Math.floor((seconds - big * bigSize) / next[1]) : 0;
+  return small > 0 && next ? `${big} ${bigName} ${small} ${next[0]}` : `${big} ${bigName}`;
+}
+
+/** A decision message with its raw second counts ("held for 42000 s") written as durations ("11 h 40 min"). */
+export function humanizeDurations(message: string): string {
+  return message.replace(/\b(\d+(?:\.\d+)?) ?s\b/g, (whole, digits: string) => {
+    const seconds = Number(digits);
+    return seconds >= 60 ? formatHumanDuration(seconds) : whole;
+  });
+}
+
 /** `2024-03-05 14:05` UTC. */
 export function formatUtcMinute(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+/** The per-instance figures as JSON, for `--json` (the same numbers as the table and the HTML). */
+export function reportSummaryJson(data: { instances: readonly ReportInstance[] }): Array<Record<string, unknown>> {
+  return data.instances.map((instance) => {
+    const figures = instanceFigures(instance);
+    return {
+      instanceId: instance.instanceId,
+      billing: instance.billing,
+      policy: instance.policy,
+      cost: instance.summary.cost,
+      staticPeakCost: instance.summary.staticPeakCost,
+      ...(instance.summary.oracleCost === undefined ? {} : { oracleCost: instance.summary.oracleCost }),
+      savingPercent: figures.savingPercent ?? null,
+      overOraclePercent: figures.overOraclePercent ?? null,
+      droppedPercent: figures.droppedPercent,
+      changes: instance.summary.changes,
+      downgrades: instance.summary.downgrades,
+      blocked: Object.fromEntries(figures.blocked.map((entry) => [entry.reason, entry.count])),
+    };
+  });
 }

@@ -213,8 +213,10 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
     action: d.action as ReportDecision['action'],
     from: d.from,
     to: d.to,
+    proposed: d.proposed,
     reason: d.reason,
-    message: d.errorCode ? `${d.reason} (${d.errorCode})` : d.reason,
+    // The decision's own message (the report's Message column), with the provider's code when an order failed.
+    message: `${d.message ?? d.reason}${d.errorCode ? ` (${d.errorCode})` : ''}`,
     outcome: d.outcome,
   }));
   const instance: ReportInstance = {

@@ -427,6 +427,7 @@ function instanceReport(
       action: d.action,
       from: d.current,
       to: d.target,
+      proposed: d.proposed,
       reason: d.reason,
       message: d.message ?? REASONS[d.reason as ReasonCode] ?? d.reason,
       ...(d.outcome !== undefined ? { outcome: d.outcome } : {}),

@@ -34,6 +34,8 @@ export interface DecisionLogEntry {
   reason: string;
   outcome: string;
   errorCode?: string;
+  /** The decision's own one-line explanation, as the cycle logged it. */
+  message?: string;
 }
 
 export interface ReplayRun {
@@ -56,6 +58,7 @@ export function decisionEntry(at: number, record: Record<string, unknown>): Deci
     outcome: String(record.outcome),
   };
   if (typeof record.errorCode === 'string') entry.errorCode = record.errorCode;
+  if (typeof record.message === 'string') entry.message = record.message;
   return entry;
 }
 

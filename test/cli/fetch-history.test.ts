@@ -110,6 +110,30 @@ describe('bwscaler fetch-history against the local cloud', () => {
     expect(result.stderr).toContain('--instance i-nowhere: DescribeInstances in cn-hangzhou does not return it');
   });
 
+  it('names the range asked and the range CloudMonitor has when a clock runs ahead of it', async () => {
+    // Prepare: "now" a week ahead of the local cloud's manual clock, as a terminal's is.
+    const ahead = () => now() + 7 * 86_400_000;
+
+    // Act
+    const result = await runCli(run, ['--instance', 'i-web-1', '--days', '1'], local.env(), ahead);
+
+    // Assess
+    expect(result.code).toBe(1);
+    const asked = `between ${new Date(ahead() - 86_400_000).toISOString().slice(0, 13)}`;
+    expect(result.stderr).toContain(asked);
+    expect(result.stderr).toMatch(/CloudMonitor keeps 31 days, so it has points from \S+ up to \S+: its clock is behind this machine's/);
+    expect(result.stderr).toContain('--clock wall');
+  });
+
+  it('prints the points as JSON with --json', async () => {
+    const result = await runCli(run, ['--instance', 'i-web-1', '--days', '1', '--json'], local.env(), now);
+
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { metricName: string; points: Array<{ at: string; bps: number }> };
+    expect(printed.metricName).toBe('VPC_PublicIP_InternetOutRate');
+    expect(printed.points.length).toBeGreaterThan(1000);
+  });
+
   const usageRows = [
     { name: 'without --instance', args: ['--days', '1'], expected: '--instance is required' },
     { name: 'zero days', args: ['--instance', 'i-web-1', '--days', '0'], expected: '--days: expected a whole number from 1 to 31, got 0' },

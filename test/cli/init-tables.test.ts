@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/init-tables';
 import { type OtsCloud, startOtsCloud } from '../state/local-cloud';
+import { runCli } from './support';
 
 let local: OtsCloud;
 
@@ -31,13 +32,8 @@ function cloudEnv(): Record<string, string> {
 
 /** Runs the command and collects what it printed. */
 async function initTables(args: string[], env: Record<string, string | undefined>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => void out.push(String(line)));
-  vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
-  const code = await run(args, env);
-  vi.restoreAllMocks();
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const result = await runCli(run, args, env);
+  return { code: result.code, out: result.stdout.trimEnd(), err: result.stderr.trimEnd() };
 }
 
 describe('bwscaler init-tables', () => {
@@ -75,6 +71,26 @@ describe('bwscaler init-tables', () => {
 
     expect(result.code).toBe(2);
     expect(result.err).toContain(says);
+  });
+
+  it('names every missing variable at once', async () => {
+    const result = await initTables([], {});
+
+    expect(result.code).toBe(2);
+    for (const name of missing) expect(result.err).toContain(`environment variable ${name} is not set`);
+  });
+
+  it('prints the tables as JSON with --json', async () => {
+    const result = await initTables(['--json'], cloudEnv());
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.out)).toEqual({
+      tables: [
+        { table: 'bwscaler_state', outcome: 'exists' },
+        { table: 'bwscaler_history', outcome: 'exists' },
+        { table: 'bwscaler_events', outcome: 'exists' },
+      ],
+    });
   });
 
   it('exits 1 when Tablestore refuses the credentials', async () => {

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PlanRow, readOnlyInstances, readOnlyStore, run } from '../../src/cli/plan';
@@ -43,7 +43,7 @@ describe('bwscaler plan against the local cloud', () => {
     const rpcBefore = local.cloud.world.calls.length;
     const otsBefore = local.cloud.ots.calls().length;
     const result = await runCli(run, ['--policy', local.policyFile, '--json'], env, now);
-    const report = result.code === 0 ? (JSON.parse(result.stdout) as { stateSource: string; rows: PlanRow[]; missingInstances: unknown[] }) : undefined;
+    const report = result.stdout !== '' ? (JSON.parse(result.stdout) as { stateSource: string; rows: PlanRow[]; missingInstances: unknown[] }) : undefined;
     return {
       ...result,
       report,
@@ -60,8 +60,9 @@ describe('bwscaler plan against the local cloud', () => {
     // Act
     const result = await plan(local.env());
 
-    // Assess
-    expect(result.code).toBe(0);
+    // Assess: the shop policy lists i-gone-1, which ECS does not know: every row, a warning, exit 1.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('policy shop lists i-gone-1, which DescribeInstances does not return');
     expect(result.report?.stateSource).toBe('fresh');
     expect(result.report?.rows.map((row) => row.instanceId)).toEqual(['i-web-1', 'i-web-2', 'i-web-3', 'i-shop-1']);
     expect(result.rows['i-web-1']).toMatchObject({
@@ -70,10 +71,9 @@ describe('bwscaler plan against the local cloud', () => {
       current: 10,
       target: 20,
       change: 'raise',
-      reason: 'OBSERVE_ONLY',
+      reason: 'SATURATED_STEP_UP',
       sample: { outBps: 10_000_000 },
     });
-    expect(result.rows['i-web-1']?.message).toContain('SATURATED_STEP_UP');
     // 40 % is below the web band (60-80 %), but a fresh stabilisation window holds the current 10 Mbps.
     expect(result.rows['i-web-2']).toMatchObject({ current: 10, target: 10, change: 'hold', reason: 'STABILIZATION' });
     expect(result.report?.missingInstances).toEqual([{ policy: 'shop', instanceId: 'i-gone-1' }]);
@@ -99,31 +99,42 @@ describe('bwscaler plan against the local cloud', () => {
     const result = await plan({ ...local.env(), ...storeEnv(local.cloud) });
 
     // Assess
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     expect(result.report?.stateSource).toBe('store');
     expect(result.rows['i-web-2']).toMatchObject({ target: 10, change: 'hold', reason: 'WARMUP' });
     expect(result.rows['i-shop-1']).toMatchObject({ current: 20, target: 30, change: 'hold', reason: 'PENDING_CHANGE' });
-    expect(result.rows['i-web-1']).toMatchObject({ target: 20, reason: 'OBSERVE_ONLY' });
+    expect(result.rows['i-web-1']).toMatchObject({ target: 20, reason: 'SATURATED_STEP_UP' });
     expect(result.rpcActions.filter((action) => !READ_ACTIONS.has(action))).toEqual([]);
     expect(result.otsActions.length).toBeGreaterThan(0);
     expect(result.otsActions.filter((action) => !OTS_READS.has(action))).toEqual([]);
     expect((await store.getState('i-shop-1')).pending?.decisionId).toBe('d-1');
   });
 
-  it('prints a table with what would change', async () => {
+  it('prints a table with the driving reason of what would change, within 120 columns', async () => {
     const result = await runCli(run, ['--policy', local.policyFile], local.env(), now);
 
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^INSTANCE\s+POLICY\s+CURRENT\s+TARGET\s+ACTION\s+REASON\s+MESSAGE$/);
-    expect(lines[1]).toMatch(/^i-web-1\s+web\s+10 Mbps\s+20 Mbps\s+would raise\s+OBSERVE_ONLY\s+observe mode: would set/);
+    expect(lines[0]).toMatch(/^INSTANCE\s+POLICY\s+MBPS\s+ACTION\s+REASON\s+MESSAGE$/);
+    expect(lines[1]).toMatch(/^i-web-1\s+web\s+10 → 20\s+would raise\s+SATURATED_STEP_UP\s+/);
     expect(lines).toHaveLength(5);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(120);
+  });
+
+  it('exits 0 when every instance the policies list exists', async () => {
+    const file = join(local.policyFile, '..', 'all-known.yaml');
+    await writeFile(file, (await readFile(local.policyFile, 'utf8')).replace(', i-gone-1', ''));
+
+    const result = await runCli(run, ['--policy', file], local.env(), now);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('DescribeInstances does not return');
   });
 
   it('takes the policy from BWSCALER_POLICY when --policy is absent', async () => {
     const result = await runCli(run, ['--json'], local.env({ BWSCALER_POLICY: local.policyFile }), now);
 
-    expect(result.code).toBe(0);
+    expect(result.code).toBe(1);
     expect((JSON.parse(result.stdout) as { rows: PlanRow[] }).rows).toHaveLength(4);
   });
 

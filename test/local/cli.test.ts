@@ -116,7 +116,7 @@ describe('bwscaler cloud arguments', () => {
   it.each([
     { name: 'an unknown option', args: ['--prot', '1'], code: 2, error: "Unknown option '--prot'" },
     { name: 'a port out of range', args: ['--port', '70000'], code: 2, error: '--port must be an integer 0-65535' },
-    { name: 'an unknown clock', args: ['--clock', 'fast'], code: 2, error: '--clock must be real or manual' },
+    { name: 'an unknown clock', args: ['--clock', 'fast'], code: 2, error: '--clock must be manual or wall' },
     { name: 'a start that is not a date', args: ['--start', 'monday'], code: 2, error: '--start must be an ISO 8601 date' },
   ])('exits $code on $name', async ({ args, code, error }) => {
     const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined);

@@ -9,16 +9,15 @@ import { documentWith } from './helpers';
 
 /** Runs a command and returns its exit code and what it printed, line by line. */
 async function capture(command: () => Promise<number>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, 'log').mockImplementation((line: unknown) => void out.push(String(line)));
-  vi.spyOn(console, 'error').mockImplementation((line: unknown) => void err.push(String(line)));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((line: unknown) => void stdout.push(`${String(line)}\n`));
+  vi.spyOn(console, 'error').mockImplementation((line: unknown) => void stderr.push(`${String(line)}\n`));
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => stdout.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => stderr.push(String(chunk)) > 0);
   const code = await command();
-  return { code, out, err };
+  const lines = (chunks: string[]) => (chunks.length === 0 ? [] : chunks.join('').replace(/\n$/, '').split('\n'));
+  return { code, out: lines(stdout), err: lines(stderr), raw: stdout.join('') };
 }
 
 let dir: string;
@@ -42,13 +41,13 @@ describe('bwscaler validate', () => {
   it('prints "FILE: ok (N policies)" and exits 0 for a valid file', async () => {
     const result = await capture(() => validate(['examples/policy.yaml']));
 
-    expect(result).toEqual({ code: 0, out: ['examples/policy.yaml: ok (3 policies)'], err: [] });
+    expect(result).toMatchObject({ code: 0, out: ['examples/policy.yaml: ok (3 policies)'], err: [] });
   });
 
   it('prints every error prefixed by the file and exits 1 for an invalid file', async () => {
     const result = await capture(() => validate([invalidFile]));
 
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       code: 1,
       out: [],
       err: [
@@ -67,19 +66,30 @@ describe('bwscaler validate', () => {
   });
 
   const usageRows = [
-    { name: 'no file', args: [], err: ['usage: bwscaler validate FILE...'] },
-    { name: 'an option it does not know', args: ['--strict', 'examples/policy.yaml'], err: ['usage: bwscaler validate FILE...'] },
+    { name: 'no file', args: [], err: 'expected at least one policy FILE' },
+    { name: 'an option it does not know', args: ['--strict', 'examples/policy.yaml'], err: "Unknown option '--strict'" },
     {
       name: 'a file that cannot be read',
       args: [join('examples', 'missing.yaml')],
-      err: ["cannot read policy file examples/missing.yaml: ENOENT: no such file or directory, open 'examples/missing.yaml'"],
+      err: "cannot read policy file examples/missing.yaml: ENOENT: no such file or directory, open 'examples/missing.yaml'",
     },
   ];
 
   it.each(usageRows)('exits 2 for $name', async ({ args, err }) => {
     const result = await capture(() => validate(args));
 
-    expect(result).toEqual({ code: 2, out: [], err });
+    expect(result).toMatchObject({ code: 2, out: [] });
+    expect(result.err.join('\n')).toContain(err);
+  });
+
+  it('prints one JSON document with --json', async () => {
+    const result = await capture(() => validate(['examples/policy.yaml', invalidFile, '--json']));
+
+    expect(result.code).toBe(1);
+    const printed = JSON.parse(result.raw);
+    expect(printed.files[0]).toMatchObject({ file: 'examples/policy.yaml', ok: true, issues: [] });
+    expect(printed.files[1]).toMatchObject({ file: invalidFile, ok: false });
+    expect(printed.files[1].issues).toHaveLength(2);
   });
 
   it('is registered with the bwscaler command', async () => {
@@ -96,12 +106,13 @@ describe('bwscaler schema', () => {
     const result = await capture(() => main(['schema']));
 
     expect(result.code).toBe(0);
-    expect(result.out.join('')).toBe(committed);
+    expect(result.raw).toBe(committed);
   });
 
   it('refuses arguments with exit code 2', async () => {
     const result = await capture(() => schema(['--write']));
 
-    expect(result).toEqual({ code: 2, out: [], err: ['usage: bwscaler schema'] });
+    expect(result).toMatchObject({ code: 2, out: [] });
+    expect(result.err.join('\n')).toContain('usage: bwscaler schema');
   });
 });

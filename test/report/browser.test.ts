@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/report/html';
-import { makeInstance, makeReport, REFERENCE_POINTS, syntheticInstance } from './report-data';
+import { decision, makeInstance, makeReport, REFERENCE_POINTS, syntheticInstance, T0 } from './report-data';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -151,5 +151,83 @@ describe.skipIf(!hasChromium)('report.html in headless Chromium', () => {
     // Measured on this machine: the same figure with an empty chart (legend, caption, "No data") is
     // about 16 KB as PNG; the reference trace's chart about 110 KB.
     expect(statSync(png).size).toBeGreaterThan(60_000);
+  });
+});
+
+describe.skipIf(!hasChromium)('report.html of a week at 1400 px in headless Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let directory: string;
+
+  beforeAll(async () => {
+    // Prepare: a week with a run of 30 identical cooldown holds (one every 5 minutes) in it.
+    directory = mkdtempSync(join(tmpdir(), 'bwscaler-report-week-'));
+    const file = join(directory, 'report.html');
+    const week = syntheticInstance('i-week', 7 * 288, 3);
+    const held = Array.from({ length: 30 }, (_, i) =>
+      decision({
+        at: T0 + 6 * 86_400_000 + i * 300_000,
+        reason: 'COOLDOWN',
+        from: 20,
+        proposed: 12,
+        message: `scale-down cooldown: ${600 + i * 300} s of 43200 s`,
+      }),
+    );
+    week.decisions = [...week.decisions.filter((d) => d.at < held[0]!.at || d.at > held[29]!.at), ...held];
+    writeFileSync(file, renderReport(makeReport([week], { subtitle: 'a week' })));
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    await page.route('**', (route) => (route.request().url().startsWith('file:') ? route.continue() : route.abort()));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (directory) rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('shows a run of identical decisions as one row with its count and span', async () => {
+    const row = page.locator('table.decisions tbody tr[data-run="30"]');
+
+    await expect(row.count()).resolves.toBe(1);
+    const text = await row.innerText();
+    expect(text).toContain('×30');
+    expect(text).toContain('2 h 25 min');
+    expect(text).toContain('cooldown: 2 h 35 min of 12 h');
+  });
+
+  it('gives the card, the chips and the counts one number of blocked decisions', async () => {
+    const section = page.locator('section[data-instance="i-week"]');
+    const card = Number((await section.locator('.figure', { hasText: 'Blocked' }).locator('dd').innerText()).match(/^[\d,]+/)?.[0].replace(',', ''));
+    const chips = await section.locator('[data-blocked] .chip').allInnerTexts();
+    const chipSum = chips.reduce((sum, chip) => sum + Number(chip.split(/\s+/).at(-1)?.replace(',', '')), 0);
+    const listed = Number((await section.locator('[data-count="blocked"]').innerText()).match(/Blocked\s+([\d,]+)/)?.[1]?.replace(',', ''));
+
+    expect(card).toBeGreaterThan(30);
+    expect(chipSum).toBe(card);
+    expect(listed).toBe(card);
+  });
+
+  it('zooms to a day: a closed panel opens on a click, without JavaScript, to a full-width chart of that day', async () => {
+    const day = page.locator('details.day').nth(2);
+    await expect(page.locator('details.day').count()).resolves.toBe(7);
+    await expect(day.locator('svg').isVisible()).resolves.toBe(false);
+
+    await day.locator('summary').click();
+
+    const box = await day.locator('svg[data-chart="day"]').boundingBox();
+    expect(box?.width).toBeGreaterThan(900);
+    expect(box?.height).toBeGreaterThan(200);
+    await expect(day.locator('svg[data-chart="day"]').getAttribute('aria-label')).resolves.toContain('2024-01-03');
+  });
+
+  it('cuts nothing off at 1400 px: no horizontal scrolling of the page or of a table', async () => {
+    const wide = await page.$$eval('.table-wrap', (wraps) => wraps.filter((wrap) => wrap.scrollWidth > wrap.clientWidth + 1).map((wrap) => wrap.className));
+    const pageWidth = await page.$eval('html', (html) => html.scrollWidth);
+    const overflow = { page: pageWidth, wide };
+
+    expect(overflow.page).toBeLessThanOrEqual(1400);
+    expect(overflow.wide).toEqual([]);
   });
 });

@@ -1,8 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/report/cli';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { run as backtest } from '../../src/cli/backtest';
+import type { CommandIo } from '../../src/cli/command';
+import { run as runReport } from '../../src/report/cli';
+import { csvOf, SYNTHETIC_MBPS } from '../sim/support';
 import { makeInstance, makeReport } from './report-data';
 
 describe('bwscaler report', () => {
@@ -11,17 +14,21 @@ describe('bwscaler report', () => {
 
   beforeAll(() => {
     directory = mkdtempSync(join(tmpdir(), 'bwscaler-report-cli-'));
-    vi.spyOn(console, 'log').mockImplementation((line: string) => void output.log.push(line));
-    vi.spyOn(console, 'error').mockImplementation((line: string) => void output.error.push(line));
   });
   afterEach(() => {
     output.log.length = 0;
     output.error.length = 0;
   });
   afterAll(() => {
-    vi.restoreAllMocks();
     rmSync(directory, { recursive: true, force: true });
   });
+
+  const io: CommandIo = {
+    stdout: { write: (text: string) => output.log.push(text.replace(/\n$/, '')) },
+    stderr: { write: (text: string) => output.error.push(text.replace(/\n$/, '')) },
+    now: () => 0,
+  };
+  const run = (args: string[]) => runReport(args, {}, io);
 
   function dataFile(name: string, content: string): string {
     const file = join(directory, name);
@@ -71,6 +78,32 @@ describe('bwscaler report', () => {
 
     expect(code).toBe(2);
     expect(output.error.join('\n')).toMatch(/bad-prices\.yaml: currency: expected a three-letter currency code/);
+  });
+
+  it('renders what `backtest --data` saved: a run can be rendered again without being run again', async () => {
+    // Prepare
+    const trace = dataFile('trace.csv', csvOf(SYNTHETIC_MBPS.map((mbps) => mbps * 1e6)));
+    const saved = join(directory, 'backtest.json');
+    expect(await backtest(['--trace', trace, '--data', saved], {}, io)).toBe(0);
+    output.log.length = 0;
+
+    // Act
+    const code = await run([saved, '--out', join(directory, 'again.html')]);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(readFileSync(join(directory, 'again.html'), 'utf8')).toContain('data-chart="bandwidth"');
+  });
+
+  it('prints the summary figures as JSON with --json', async () => {
+    const file = dataFile('json.json', JSON.stringify(makeReport([makeInstance({ instanceId: 'i-json' })])));
+    const out = join(directory, 'json.html');
+
+    const code = await run([file, '--out', out, '--json']);
+
+    expect(code).toBe(0);
+    const printed = JSON.parse(output.log.join('\n'));
+    expect(printed).toMatchObject({ out, instances: [{ instanceId: 'i-json' }] });
   });
 
   it.each([

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { decisionKind, digestDecisions } from '../../src/report/decisions';
+import { formatHumanDuration, humanizeDurations } from '../../src/report/figures';
 import { renderReport } from '../../src/report/html';
+import { formatSummaryTable } from '../../src/report/summary';
 import type { ReportData, ReportInstance } from '../../src/report/types';
 import { decision, makeInstance, makeReport, REFERENCE_POINTS, syntheticInstance, T0 } from './report-data';
 
@@ -37,7 +39,13 @@ describe('renderReport escapes every untrusted string', () => {
     { name: 'instanceId', patch: (data: ReportData) => (instance(data).instanceId = PAYLOAD) },
     { name: 'label', patch: (data: ReportData) => (instance(data).label = PAYLOAD) },
     { name: 'policy', patch: (data: ReportData) => (instance(data).policy = PAYLOAD) },
-    { name: 'a blocked reason key', patch: (data: ReportData) => (instance(data).summary.blocked = { [PAYLOAD]: 3 }) },
+    {
+      name: 'a blocked reason key (of a producer that sends no decisions)',
+      patch: (data: ReportData) => {
+        instance(data).decisions = [];
+        instance(data).summary.blocked = { [PAYLOAD]: 3 };
+      },
+    },
     { name: 'a decision message', patch: (data: ReportData) => (instance(data).decisions = [decision({ action: 'set', to: 20, message: PAYLOAD })]) },
     { name: 'a decision reason', patch: (data: ReportData) => (instance(data).decisions = [decision({ action: 'set', to: 20, reason: PAYLOAD })]) },
     { name: 'a decision outcome', patch: (data: ReportData) => (instance(data).decisions = [decision({ action: 'set', to: 20, outcome: PAYLOAD })]) },
@@ -209,7 +217,7 @@ describe('decisionKind', () => {
     { name: 'the provider lock blocks', row: decision({ reason: 'PROVIDER_LOCK' }), blocked: [], expected: 'blocked' },
     { name: 'a spent downgrade budget blocks', row: decision({ reason: 'DOWNGRADE_BUDGET' }), blocked: [], expected: 'blocked' },
     { name: 'an unknown held reason is listed rather than hidden', row: decision({ reason: 'SOMETHING_NEW' }), blocked: [], expected: 'blocked' },
-    { name: 'a quiet reason the producer counts as blocked is blocked', row: decision({ reason: 'WARMUP' }), blocked: ['WARMUP'], expected: 'blocked' },
+    { name: 'at the policy bounds is not held back (isHeldBack)', row: decision({ reason: 'BOUNDS' }), blocked: [], expected: 'quiet' },
     {
       name: 'an order the provider refused did not act',
       row: decision({ action: 'set', to: 5, reason: 'SCALE_DOWN', outcome: 'blocked' }),
@@ -228,15 +236,15 @@ describe('decisionKind', () => {
       blocked: [],
       expected: 'quiet',
     },
-  ])('$name', ({ row, blocked, expected }) => {
-    expect(decisionKind(row, new Set(blocked))).toBe(expected);
+  ])('$name', ({ row, expected }) => {
+    expect(decisionKind(row)).toBe(expected);
   });
 });
 
 describe('digestDecisions', () => {
   it('keeps the latest 200 acting or blocked decisions in time order and counts all of them', () => {
-    // Prepare: 250 acting decisions, given newest first, between 1,000 quiet ones.
-    const acting = Array.from({ length: 250 }, (_, i) => decision({ at: T0 + (250 - i) * 900_000, action: 'set', from: 10, to: 11, reason: 'SCALE_UP' }));
+    // Prepare: 250 different acting decisions, given newest first, between 1,000 quiet ones.
+    const acting = Array.from({ length: 250 }, (_, i) => decision({ at: T0 + (250 - i) * 900_000, action: 'set', from: 10, to: 11 + i, reason: 'SCALE_UP' }));
     const quiet = Array.from({ length: 1_000 }, (_, i) => decision({ at: T0 + i * 300_000 }));
 
     // Act
@@ -246,10 +254,104 @@ describe('digestDecisions', () => {
     expect(digest.total).toBe(1_250);
     expect(digest.listed).toBe(250);
     expect(digest.rows).toHaveLength(200);
-    expect(digest.rows[0]?.at).toBe(T0 + 51 * 900_000);
-    expect(digest.rows[199]?.at).toBe(T0 + 250 * 900_000);
-    expect(digest.counts.acting).toEqual([{ reason: 'SCALE_UP', count: 250 }]);
+    expect(digest.rows[0]?.decision.at).toBe(T0 + 51 * 900_000);
+    expect(digest.rows[199]?.decision.at).toBe(T0 + 250 * 900_000);
+    expect(digest.acted).toEqual({ raised: 250, lowered: 0, temporary: 0, total: 250 });
     expect(digest.counts.quiet).toEqual([{ reason: 'AT_TARGET', count: 1_000 }]);
+  });
+
+  it('collapses a run of identical decisions into one row with its count, and a quiet one ends the run', () => {
+    // Prepare: 5 identical cooldown holds, a quiet tick, 2 more, then a different one.
+    const held = (at: number) => decision({ at, reason: 'COOLDOWN', from: 10, proposed: 6, message: `held ${at} s` });
+    const decisions = [held(T0), held(T0 + 1), held(T0 + 2), held(T0 + 3), held(T0 + 4), decision({ at: T0 + 5 }), held(T0 + 6), held(T0 + 7)];
+    decisions.push(decision({ at: T0 + 8, reason: 'STABILIZATION', from: 10, proposed: 6 }));
+
+    // Act
+    const digest = digestDecisions(makeInstance({ decisions }));
+
+    // Assess
+    expect(digest.rows.map((run) => [run.decision.reason, run.count])).toEqual([
+      ['COOLDOWN', 5],
+      ['COOLDOWN', 2],
+      ['STABILIZATION', 1],
+    ]);
+    expect(digest.rows[0]?.last.at).toBe(T0 + 4);
+    expect(digest.listed).toBe(8);
+    expect(digest.counts.blocked).toEqual([
+      { reason: 'COOLDOWN', count: 7 },
+      { reason: 'STABILIZATION', count: 1 },
+    ]);
+  });
+});
+
+describe('one count of blocked', () => {
+  it('gives the card, the chips, the counts and the terminal table the same number, whatever summary.blocked says', () => {
+    // Prepare: a producer whose summary disagrees with its own decisions.
+    const decisions = [
+      decision({ at: T0, reason: 'STABILIZATION', from: 10, proposed: 6 }),
+      decision({ at: T0 + 1, reason: 'STABILIZATION', from: 10, proposed: 6 }),
+      decision({ at: T0 + 2, reason: 'BOUNDS', from: 5, proposed: 3 }),
+      decision({ at: T0 + 3, action: 'set', from: 10, to: 8, reason: 'STABILIZATION' }),
+    ];
+    const instance = makeInstance({ decisions });
+    instance.summary = { ...instance.summary, blocked: { STABILIZATION: 729, BOUNDS: 94 } };
+
+    // Act
+    const html = renderReport(makeReport([instance]));
+
+    // Assess
+    expect(html).toMatch(/<dt>Blocked<\/dt><dd>2<span class="detail">1 reason<\/span>/);
+    expect(html).toContain('<li data-count="blocked"><b>Blocked</b> 2: <code>STABILIZATION</code> 2');
+    expect(html).toContain('<li data-count="acted"><b>Acted</b> 1: ▼ lowered 1</li>');
+    expect(formatSummaryTable(makeReport([instance]))).toContain('STABILIZATION 2');
+    expect(formatSummaryTable(makeReport([instance]))).not.toContain('729');
+  });
+});
+
+describe('what the report writes for people', () => {
+  it.each([
+    { seconds: 42_000, text: '11 h 40 min' },
+    { seconds: 600, text: '10 min' },
+    { seconds: 45, text: '45 s' },
+    { seconds: 3600, text: '1 h' },
+    { seconds: 187_200, text: '2 d 4 h' },
+  ])('writes $seconds s as "$text"', ({ seconds, text }) => {
+    expect(formatHumanDuration(seconds)).toBe(text);
+  });
+
+  it('rewrites the raw seconds of a decision message, leaving short ones and other units alone', () => {
+    expect(humanizeDurations('held for 42000 s of 43200 s; 30 s lag; 600 s window, 98% of 10 Mbps')).toBe(
+      'held for 11 h 40 min of 12 h; 30 s lag; 10 min window, 98% of 10 Mbps',
+    );
+  });
+
+  it("names the policy file's keys in the glossary, not the core's field names", () => {
+    const instance = makeInstance({ decisions: [decision({ reason: 'MIN_HOLD', from: 10, proposed: 6 }), decision({ at: T0 + 1, reason: 'WARMUP' })] });
+
+    const html = renderReport(makeReport([instance]));
+
+    expect(html).toContain('scaleDown.minHold');
+    expect(html).not.toContain('minHoldBeforeDowngradeSeconds');
+    expect(html).not.toContain('warmupSeconds');
+  });
+
+  it('carries the downgrades footnote the terminal prints', () => {
+    const html = renderReport(makeReport([makeInstance()]));
+
+    expect(html).toContain('only the subscription (prepaid-bandwidth) ones spend its downgrade quota');
+  });
+
+  it('offers a chart per day for a run of a week, and none past two weeks', () => {
+    const week = syntheticInstance('i-week', 7 * 288, 1);
+    const long = syntheticInstance('i-long', 20 * 288, 2);
+
+    const html = renderReport(makeReport([week, long]));
+
+    const weekSection = /<section class="instance"[^>]*data-instance="i-week"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(weekSection.match(/<details class="day"/g)).toHaveLength(7);
+    expect(weekSection.match(/data-chart="day"/g)).toHaveLength(7);
+    const longSection = /<section class="instance"[^>]*data-instance="i-long"[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(longSection).not.toContain('<details class="day"');
   });
 });
 
