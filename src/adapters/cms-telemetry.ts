@@ -70,13 +70,13 @@ export const TELEMETRY_EVENTS = { applied: 'bwscaler_applied', blocked: 'bwscale
 const NEEDS_HUMAN_REASONS = new Set(['NEEDS_HUMAN', 'UNPAID_ORDER', 'ACCOUNT_ARREARS', 'SECURITY_LOCK', 'INSTANCE_EXPIRED']);
 
 /**
- * A blocked decision needs a human unless the provider's downgrade quota blocked it (that clears by
- * itself when the billing period turns): the cycle blocks on exactly those two error categories
- * (src/cycle/apply.ts), and the decision line carries the provider's code.
+ * The cycle blocks on two error categories (src/cycle/apply.ts): the provider's downgrade quota, which
+ * clears by itself when the billing period turns (a plain "blocked"), and the needsHuman codes
+ * (arrears, unpaid order, security lock, expiry). The decision line carries the provider's code.
  */
 function needsHuman(line: DecisionLine): boolean {
   if (NEEDS_HUMAN_REASONS.has(line.reason)) return true;
-  return line.errorCode !== undefined && classifyEcsError(line.errorCode) !== 'quota';
+  return line.errorCode !== undefined && classifyEcsError(line.errorCode) === 'needsHuman';
 }
 
 export interface PublisherOptions {
