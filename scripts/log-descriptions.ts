@@ -18,7 +18,12 @@ export interface LogDescription {
   functions: Record<'alarm' | 'schedule', { project: string; logstore: string }>;
 }
 
-const ROS_PSEUDO: Record<string, string> = { 'ALIYUN::StackName': 'Name', 'ALIYUN::TenantId': 'AccountId', 'ALIYUN::AccountId': 'AccountId', 'ALIYUN::Region': 'Region' };
+const ROS_PSEUDO: Record<string, string> = {
+  'ALIYUN::StackName': 'Name',
+  'ALIYUN::TenantId': 'AccountId',
+  'ALIYUN::AccountId': 'AccountId',
+  'ALIYUN::Region': 'Region',
+};
 
 function keyOf(name: string): 'alarm' | 'schedule' {
   if (name.endsWith('-alarm')) return 'alarm';
@@ -58,7 +63,8 @@ export function readRosLogs(file: string): LogDescription {
       if (p.TTL !== undefined) out.retentionDays = Number(p.TTL);
     }
     if (r.Type === 'ALIYUN::SLS::Index') {
-      out.indexKeys = ((p.KeyIndices ?? []) as Array<{ Name: string }>).map((k) => k.Name).sort();
+      const keys = (p.KeyIndices ?? []) as Array<{ Name: string; JsonKeyIndices?: Array<{ Name: string }> }>;
+      out.indexKeys = keys.flatMap((k) => [k.Name, ...(k.JsonKeyIndices ?? []).map((j) => `${k.Name}.${j.Name}`)]).sort();
       out.fullText = Boolean((p.FullTextIndex as { Enable?: boolean } | undefined)?.Enable);
     }
     if (r.Type === 'ALIYUN::FC3::Function') {
@@ -74,9 +80,9 @@ export function readServerlessDevsLogs(file: string, indexFile: string): LogDesc
   const raw = parse(readFileSync(file, 'utf8')) as { resources: Record<string, { props: Record<string, unknown> }> };
   const value = (v: unknown): string =>
     String(v).replace(/\$\{([^}]+)\}/g, (whole, expr: string) => {
-      if (expr === 'vars.name') return '${Name}';
-      if (expr === "config('AccountID')") return '${AccountId}';
-      if (expr === 'vars.region') return '${Region}';
+      if (expr === 'vars.name') return `\${Name}`;
+      if (expr === "config('AccountID')") return `\${AccountId}`;
+      if (expr === 'vars.region') return `\${Region}`;
       return whole;
     });
   const functions: Partial<LogDescription['functions']> = {};
@@ -84,8 +90,9 @@ export function readServerlessDevsLogs(file: string, indexFile: string): LogDesc
     const config = props.logConfig as { project: unknown; logstore: unknown } | undefined;
     if (config) functions[keyOf(value(props.functionName))] = { project: value(config.project), logstore: value(config.logstore) };
   }
-  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { line?: unknown; keys?: Record<string, unknown> };
-  return { kind: 'serverless-devs', indexKeys: Object.keys(index.keys ?? {}).sort(), fullText: index.line !== undefined, functions: complete(file, functions) };
+  const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { line?: unknown; keys?: Record<string, { json_keys?: Record<string, unknown> }> };
+  const indexKeys = Object.entries(index.keys ?? {}).flatMap(([name, key]) => [name, ...Object.keys(key.json_keys ?? {}).map((j) => `${name}.${j}`)]);
+  return { kind: 'serverless-devs', indexKeys: indexKeys.sort(), fullText: index.line !== undefined, functions: complete(file, functions) };
 }
 
 export function readTerraformLogs(dir: string): LogDescription {
@@ -102,9 +109,9 @@ export function readTerraformLogs(dir: string): LogDescription {
   };
   const base = (v: unknown): string =>
     String(v).replace(/\$\{([^}]+)\}/g, (whole, expr: string) => {
-      if (expr === 'var.name') return '${Name}';
-      if (expr === 'local.account_id') return '${AccountId}';
-      if (expr === 'local.region') return '${Region}';
+      if (expr === 'var.name') return `\${Name}`;
+      if (expr === 'local.account_id') return `\${AccountId}`;
+      if (expr === 'local.region') return `\${Region}`;
       return whole;
     });
   const [projectId, project] = one('alicloud_log_project');
@@ -127,7 +134,9 @@ export function readTerraformLogs(dir: string): LogDescription {
     project: projectName,
     logstore: storeName,
     ...(store.retention_period === undefined ? {} : { retentionDays: Number(store.retention_period) }),
-    indexKeys: ((index.field_search ?? []) as Array<{ name: string }>).map((k) => k.name).sort(),
+    indexKeys: ((index.field_search ?? []) as Array<{ name: string; json_keys?: Array<{ name: string }> }>)
+      .flatMap((k) => [k.name, ...(k.json_keys ?? []).map((j) => `${k.name}.${j.name}`)])
+      .sort(),
     fullText: index.full_text !== undefined,
     functions: complete(dir, functions),
   };

@@ -217,8 +217,9 @@ describe('the policy packed with the code', () => {
 describe('the functions log to one Simple Log Service store, indexed the same way in all three', () => {
   const logs = readLogDescriptions(ROOT);
   const PROJECT = `\${Name}-\${AccountId}`;
-  // The keys of the decision line (src/cycle/instance.ts logDecision) the README's saved searches use.
-  const QUERIED = ['instanceId', 'policy', 'reason', 'outcome', 'decisionId'];
+  // Function Compute stores each stdout line in `message`; the keys of the decision line
+  // (src/cycle/instance.ts logDecision) the README's saved searches use are indexed inside it.
+  const QUERIED = ['instanceId', 'policy', 'reason', 'outcome', 'decisionId'].map((key) => `message.${key}`);
 
   it.each(logs.map((l) => [l.kind, l] as const))('%s: both functions send their lines to project <name>-<account id>, store bwscaler', (_kind, l) => {
     expect(l.functions.alarm).toEqual({ project: PROJECT, logstore: 'bwscaler' });
@@ -227,7 +228,12 @@ describe('the functions log to one Simple Log Service store, indexed the same wa
 
   it('create the same project and store with the same retention (Serverless Devs: README commands)', () => {
     const created = logs.filter((l) => l.kind !== 'serverless-devs');
-    for (const l of created) expect({ project: l.project, logstore: l.logstore, retentionDays: l.retentionDays }, l.kind).toEqual({ project: PROJECT, logstore: 'bwscaler', retentionDays: 30 });
+    for (const l of created)
+      expect({ project: l.project, logstore: l.logstore, retentionDays: l.retentionDays }, l.kind).toEqual({
+        project: PROJECT,
+        logstore: 'bwscaler',
+        retentionDays: 30,
+      });
   });
 
   it('declare the same index, full text plus the keys operators query', () => {
@@ -245,7 +251,10 @@ describe('the functions log to one Simple Log Service store, indexed the same wa
       ['serverless-devs', d.serverlessDevsPolicy],
     ] as const) {
       const log = (statements ?? []).filter((s) => (s.action as string[]).some((a) => a.startsWith('log:')));
-      expect(log.map((s) => ({ action: s.action, resource: s.resource })), kind).toEqual([{ action: ['log:PostLogStoreLogs'], resource: [arn] }]);
+      expect(
+        log.map((s) => ({ action: s.action, resource: s.resource })),
+        kind,
+      ).toEqual([{ action: ['log:PostLogStoreLogs'], resource: [arn] }]);
     }
   });
 });
