@@ -1,10 +1,28 @@
 // The admin API of the local cloud (not part of Alibaba's protocol): move a manual clock, read the
 // whole state, inject faults, settle unpaid orders, and change what a console user could change
 // (account balance/arrears, instance status, locks, EIP). JSON in and out; errors are {"error"}.
+//
+// Routes (under /_admin):
+//   GET  /state                    everything; ?callsSince=N for the call log from N
+//   GET  /clock, POST /clock       {advanceSeconds} (manual clock only)
+//   GET|POST|DELETE /faults        inject RPC faults (see world.ts Fault)
+//   POST /account                  {balance?, arrears?}
+//   POST /orders/{id}/pay|cancel   settle an unpaid order
+//   POST /instances/{id}           {Status?, OperationLocks?, ExpiredTime?, EipAddress?|null,
+//                                   BaseBandwidthMbps?|null, InstanceType?, DowngradesUsed?}
+//   GET  /ecs/rules                the account's ECS rules (ecs-rules.ts)
+//   POST /ecs/rules                {regionalCaps?: {payByTrafficMbps, payByBandwidthMbps} for every
+//                                   region, or {"cn-hangzhou": {...}} per region; downgradeQuota?:
+//                                   {count?, period?: month|lifetime, utcOffsetMinutes?,
+//                                   payByTrafficSpends?}; downgradePrivilege?; downgradeLocksBillingCycle?}
+//   POST /ecs/quota/reset          {instanceId?}: the downgrade quota as on the 1st (all instances
+//                                   when none is named); also lifts the billing-cycle lock
+//   GET  /cms, POST /cms/reporting-lag, GET /ots
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Cms } from './cms/index';
 import { describeInstance, type Ecs } from './ecs';
+import { downgradesSpent, quotaPeriodOf } from './ecs-rules';
 import type { Clock } from './model';
 import type { Ots } from './ots/index';
 import type { HttpReply } from './rpc';
@@ -53,7 +71,30 @@ const instancePatchSchema = z.strictObject({
     .strictObject({ AllocationId: z.string(), IpAddress: z.string(), Bandwidth: z.number().int().nonnegative(), InternetChargeType: z.string() })
     .nullable()
     .optional(),
+  BaseBandwidthMbps: z.number().int().positive().nullable().optional(),
+  InstanceType: z.string().min(1).optional(),
+  DowngradesUsed: z.number().int().nonnegative().optional(),
 });
+const capsSchema = z.strictObject({ payByTrafficMbps: z.number().int().positive(), payByBandwidthMbps: z.number().int().positive() });
+const ecsRulesPatchSchema = z.strictObject({
+  regionalCaps: z.union([capsSchema, z.record(z.string(), capsSchema)]).optional(),
+  downgradeQuota: z
+    .strictObject({
+      count: z.number().int().nonnegative().optional(),
+      period: z.enum(['month', 'lifetime']).optional(),
+      utcOffsetMinutes: z
+        .number()
+        .int()
+        .min(-12 * 60)
+        .max(14 * 60)
+        .optional(),
+      payByTrafficSpends: z.boolean().optional(),
+    })
+    .optional(),
+  downgradePrivilege: z.boolean().optional(),
+  downgradeLocksBillingCycle: z.boolean().optional(),
+});
+const quotaResetSchema = z.strictObject({ instanceId: z.string().min(1).optional() });
 const lagSchema = z.strictObject({ seconds: z.number().finite().min(0) });
 
 class AdminError extends Error {
@@ -79,11 +120,17 @@ export function createAdmin(deps: AdminDeps) {
       account: world.account,
       instances: [...world.instances.values()].map((i) => ({
         ...describeInstance(i),
-        DowngradesUsed: i.downgradesUsed,
-        DowngradeQuota: i.downgradeQuota ?? 3,
+        DowngradesUsed: downgradesSpent(
+          { used: i.downgradesUsed, ...(i.downgradePeriod ? { period: i.downgradePeriod } : {}) },
+          clock.now(),
+          world.ecsRules.quota,
+        ),
+        DowngradeQuota: i.downgradeQuota ?? world.ecsRules.quota.count,
+        ...(i.baseBandwidthMbps !== undefined ? { BaseBandwidthMbps: i.baseBandwidthMbps } : {}),
         Demand: i.demand,
         BandwidthLog: i.bandwidthLog,
       })),
+      ecsRules: world.ecsRules,
       orders: world.orders,
       callsTotal: world.calls.length,
       calls: world.calls.slice(since),
@@ -121,6 +168,35 @@ export function createAdmin(deps: AdminDeps) {
       if (patch.arrears !== undefined) world.account.arrears = patch.arrears;
       return { account: world.account };
     }
+    if (path === '/ecs/rules') {
+      if (method === 'POST') {
+        const patch = parse(ecsRulesPatchSchema, body);
+        const caps = patch.regionalCaps;
+        if (caps !== undefined) {
+          if ('payByTrafficMbps' in caps && typeof caps.payByTrafficMbps === 'number') {
+            world.ecsRules.regionalCaps = { default: caps as z.output<typeof capsSchema>, byRegion: {} };
+          } else {
+            Object.assign(world.ecsRules.regionalCaps.byRegion, caps);
+          }
+        }
+        if (patch.downgradeQuota !== undefined) Object.assign(world.ecsRules.quota, stripUndefined(patch.downgradeQuota));
+        if (patch.downgradePrivilege !== undefined) world.ecsRules.downgradePrivilege = patch.downgradePrivilege;
+        if (patch.downgradeLocksBillingCycle !== undefined) world.ecsRules.downgradeLocksBillingCycle = patch.downgradeLocksBillingCycle;
+      }
+      if (method === 'GET' || method === 'POST') return { ecsRules: world.ecsRules };
+    }
+    if (method === 'POST' && path === '/ecs/quota/reset') {
+      const { instanceId } = parse(quotaResetSchema, body);
+      if (instanceId !== undefined && !world.instances.has(instanceId)) throw new AdminError(404, `no instance ${instanceId}`);
+      const period = quotaPeriodOf(clock.now(), world.ecsRules.quota);
+      for (const instance of world.instances.values()) {
+        if (instanceId !== undefined && instance.InstanceId !== instanceId) continue;
+        instance.downgradesUsed = 0;
+        instance.downgradePeriod = period;
+        delete instance.lockedForBillingCycle;
+      }
+      return { reset: instanceId ?? 'all' };
+    }
     if (method === 'GET' && path === '/cms') {
       return { reportingLagSeconds: cms.reportingLagSeconds, rules: cms.alarms.rules(), deliveries: cms.deliveries() };
     }
@@ -151,7 +227,14 @@ export function createAdmin(deps: AdminDeps) {
       if (patch.OperationLocks !== undefined) instance.OperationLocks = patch.OperationLocks;
       if (patch.ExpiredTime !== undefined) instance.ExpiredTime = patch.ExpiredTime;
       if (patch.EipAddress === null) delete instance.EipAddress;
-      else if (patch.EipAddress !== undefined) instance.EipAddress = patch.EipAddress;
+      else if (patch.EipAddress !== undefined) instance.EipAddress = stripUndefined(patch.EipAddress);
+      if (patch.BaseBandwidthMbps === null) delete instance.baseBandwidthMbps;
+      else if (patch.BaseBandwidthMbps !== undefined) instance.baseBandwidthMbps = patch.BaseBandwidthMbps;
+      if (patch.InstanceType !== undefined) instance.InstanceType = patch.InstanceType;
+      if (patch.DowngradesUsed !== undefined) {
+        instance.downgradesUsed = patch.DowngradesUsed;
+        instance.downgradePeriod = quotaPeriodOf(clock.now(), world.ecsRules.quota);
+      }
       return { instance: describeInstance(instance) };
     }
     throw new AdminError(404, `no admin route ${method} ${path}`);

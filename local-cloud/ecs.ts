@@ -1,8 +1,25 @@
 // The ECS emulator (API version 2014-05-26): DescribeInstances, DescribeInstanceAttribute,
-// ModifyInstanceNetworkSpec with every documented rule, and AllocatePublicIpAddress.
+// ModifyInstanceNetworkSpec and AllocatePublicIpAddress.
 //
-// Sources (facts sheet): §1 ModifyInstanceNetworkSpec — (A) the 2025 API page, (B) ADE/ecs 2020–21;
-// §2.1 DescribeInstances, §2.2 DescribeInstanceAttribute, §2.3 AllocatePublicIpAddress, §2.5 billing.
+// The rules a change must pass live in ecs-rules.ts (one model, shared with the backtest's simulated
+// cloud and the test fake); this file parses requests, keeps the state (orders, tokens, locks,
+// temporary upgrades) and renders responses. Sources, as the comments below name them:
+// (A) https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-modifyinstancenetworkspec
+// (B) AlibabaCloudDocs/ecs, intl.en-US/API Reference/Networks/ModifyInstanceNetworkSpec.md (2020–21)
+// (D) https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances
+// (G) https://www.alibabacloud.com/help/doc-detail/99059.htm (modify the bandwidth of a subscription instance)
+// and docs/reference/ecs-modify.md, which lists every refusal with its condition.
+import {
+  type ChangeRequest,
+  type InstanceView,
+  MODIFY_LOCK_ERROR,
+  MODIFY_LOCK_SECONDS,
+  type RegionalCaps,
+  refusalOf,
+  spendDowngrade,
+  spendsDowngradeQuota,
+  TEMPORARY_UPGRADE_MIN_SECONDS,
+} from './ecs-rules';
 import { formatExpiredTime } from './fixture';
 import { type LocalInstance, RpcError, type RpcHandler } from './model';
 import { missingParameter } from './rpc';
@@ -10,20 +27,7 @@ import type { Order, World } from './world';
 
 export const ECS_VERSION = '2014-05-26';
 
-/** "you cannot modify the bandwidth of the instance again within five minutes" (B). */
-export const MODIFY_LOCK_SECONDS = 300;
-
-/**
- * The answer to a ModifyInstanceNetworkSpec inside the 5-minute lock. No code is documented for it
- * (facts §0.3); of the four candidates in the error table we answer `Throttling`, because its
- * documented message is the only one that names the five-minute wait ("please try again after 5
- * minutes"). Adapters should still treat all four candidates as "retry later".
- */
-export const MODIFY_LOCK_ERROR = {
-  status: 400,
-  code: 'Throttling',
-  message: 'Request was denied due to request throttling, please try again after 5 minutes.',
-} as const;
+export { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS };
 
 /**
  * How long a ClientToken is remembered (clock time). The docs give no figure [I]; 24 h covers every
@@ -79,8 +83,8 @@ const COMMON_PARAMS = new Set([
 // ---------------------------------------------------------------------------------------------
 // Money model (kept simple, and consistent in both directions):
 // - PostPaid: bandwidth is billed by the hour afterwards, so an order costs 0 when it is placed.
-// - PrePaid PayByTraffic: changing the peak does not change the cost (§2.5), so 0.
-// - PrePaid PayByBandwidth: the Hangzhou sample price list (§0.10) — 25 CNY/Mbps/month up to
+// - PrePaid PayByTraffic: changing the peak does not change the cost (G: the traffic is billed), so 0.
+// - PrePaid PayByBandwidth: the Hangzhou sample price list of the public-bandwidth billing page (an example, as the docs say) — 25 CNY/Mbps/month up to
 //   5 Mbps (5 Mbps = 125), +80 CNY per Mbps above — read as a daily price over a 30-day month.
 //   An upgrade pays (new daily − old daily) × remaining days until ExpiredTime (Billing FAQ
 //   example); a downgrade refunds the same difference; a temporary upgrade pays the difference for
@@ -184,13 +188,17 @@ export function createEcs(world: World): Ecs {
     const from = instance.InternetMaxBandwidthOut;
     instance.InternetChargeType = change.chargeType;
     instance.InternetMaxBandwidthIn = change.in;
-    if (change.isDowngrade) instance.downgradesUsed += 1;
+    if (change.isDowngrade) {
+      spendDowngrade(instance, now, world.ecsRules.quota);
+      // (A) OperationDenied: where the account's rule says so, a downgrade ends changes for the cycle.
+      if (world.ecsRules.downgradeLocksBillingCycle) instance.lockedForBillingCycle = true;
+    }
     if (from === 0 && change.out > 0 && instance.PublicIpAddress.length === 0 && !instance.EipAddress) {
       // (A)/(B) usage notes: a subscription instance leaving 0 Mbps gets a public IP automatically;
       // a pay-as-you-go one only with AllocatePublicIp=true.
       if (instance.InstanceChargeType === 'PrePaid' || change.allocatePublicIp) instance.PublicIpAddress = [allocateIp()];
     }
-    // §0.4: a VPC instance set to 0 Mbps releases its public IP; a classic one keeps it.
+    // (G): a VPC instance set to 0 Mbps releases its public IP; a classic one keeps it.
     if (change.out === 0 && instance.InstanceNetworkType === 'vpc') instance.PublicIpAddress = [];
     if (change.out !== from) setBandwidth(instance, change.out, now);
   }
@@ -235,6 +243,56 @@ export function createEcs(world: World): Ecs {
     return world.orders.find((o) => o.InstanceId === instanceId && o.status === 'unpaid');
   }
 
+  /** The rules' view of an instance (ecs-rules.ts InstanceView). */
+  function instanceView(instance: LocalInstance): InstanceView {
+    return {
+      instanceId: instance.InstanceId,
+      regionId: instance.RegionId,
+      instanceChargeType: instance.InstanceChargeType,
+      internetChargeType: instance.InternetChargeType,
+      networkType: instance.InstanceNetworkType,
+      status: instance.Status,
+      out: instance.InternetMaxBandwidthOut,
+      eipBound: instance.EipAddress !== undefined && instance.EipAddress.IpAddress !== '',
+      operationLocks: instance.OperationLocks,
+      ...(instance.ExpiredTime !== undefined ? { expiredAt: Date.parse(instance.ExpiredTime) } : {}),
+      ...(instance.baseBandwidthMbps !== undefined ? { baseBandwidthMbps: instance.baseBandwidthMbps } : {}),
+      ...(instance.InstanceType !== undefined ? { instanceType: instance.InstanceType } : {}),
+      downgradesUsed: instance.downgradesUsed,
+      ...(instance.downgradePeriod !== undefined ? { downgradePeriod: instance.downgradePeriod } : {}),
+      ...(instance.downgradeQuota !== undefined ? { downgradeQuota: instance.downgradeQuota } : {}),
+      ...(instance.lockedForBillingCycle ? { lockedForBillingCycle: true } : {}),
+    };
+  }
+
+  /** What a change of `instance` needs to know about the account and its region. */
+  function changeContext(instance: LocalInstance, now: number) {
+    const regionSums = { PayByTraffic: 0, PayByBandwidth: 0 };
+    for (const other of world.instances.values()) {
+      if (other === instance || other.RegionId !== instance.RegionId) continue;
+      if (other.InternetChargeType === 'PayByTraffic' || other.InternetChargeType === 'PayByBandwidth') {
+        regionSums[other.InternetChargeType] += other.InternetMaxBandwidthOut;
+      }
+    }
+    const last = lastChangeAt.get(instance.InstanceId);
+    return {
+      now,
+      ...(last !== undefined ? { lastChangeAt: last } : {}),
+      temporaryUpgradeActive: temporaryUpgrades.has(instance.InstanceId),
+      unpaidOrderOnInstance: unpaidOrderOf(instance.InstanceId) !== undefined,
+      unpaidOrderInAccount: world.orders.some((o) => o.status === 'unpaid'),
+      accountArrears: world.account.arrears,
+      regionSums,
+      regionalCaps: regionalCapsOf(instance.RegionId),
+      quota: world.ecsRules.quota,
+      downgradePrivilege: world.ecsRules.downgradePrivilege,
+    };
+  }
+
+  function regionalCapsOf(regionId: string): RegionalCaps {
+    return world.ecsRules.regionalCaps.byRegion[regionId] ?? world.ecsRules.regionalCaps.default;
+  }
+
   function modifyInstanceNetworkSpec(params: Record<string, string>, now: number): { OrderId: bigint } {
     // 1. ClientToken first: a retry after a crash or a lost answer must get the original OrderId
     //    back, not a lock or quota error caused by its own first attempt.
@@ -255,7 +313,8 @@ export function createEcs(world: World): Ecs {
 
     // 2. The request itself.
     const instance = instanceOf(params);
-    const chargeType = parseChargeType(params.NetworkChargeType) ?? instance.InternetChargeType;
+    const requestedChargeType = parseChargeType(params.NetworkChargeType);
+    const chargeType = requestedChargeType ?? instance.InternetChargeType;
     const out = parseInteger(
       params.InternetMaxBandwidthOut,
       'InvalidInternetMaxBandwidthOut.ValueNotSupported',
@@ -269,70 +328,22 @@ export function createEcs(world: World): Ecs {
     if (out === undefined && inbound === undefined && params.NetworkChargeType === undefined) {
       throw missingParameter('InternetMaxBandwidthOut');
     }
-    // (A): PayByBandwidth subscription 0–200, every other combination 0–100.
-    const maxOut = instance.InstanceChargeType === 'PrePaid' && chargeType === 'PayByBandwidth' ? 200 : 100;
-    if (out !== undefined && (out < 0 || out > maxOut)) {
-      throw new RpcError(
-        400,
-        'InvalidInternetMaxBandwidthOut.ValueNotSupported',
-        `The specified InternetMaxBandwidthOut is beyond the permitted range (0-${maxOut} for ${instance.InstanceChargeType} ${chargeType}).`,
-      );
-    }
-    // (C) and the Java SDK model (@Validation minimum=1, maximum=200).
-    if (inbound !== undefined && (inbound < 1 || inbound > 200)) {
-      throw new RpcError(400, 'InvalidInternetMaxBandwidthIn.ValueNotSupported', 'The specified InternetMaxBandwidthIn is beyond the permitted range (1-200).');
-    }
     const autoPay = parseBoolean(params.AutoPay, 'AutoPay') ?? true;
     const allocatePublicIp = parseBoolean(params.AllocatePublicIp, 'AllocatePublicIp') ?? false;
     const temporary = parseTemporaryWindow(params, instance, now);
     const from = instance.InternetMaxBandwidthOut;
     const target = out ?? from;
 
-    // 3. Account and instance state.
-    if (world.account.arrears) throw new RpcError(400, 'Account.Arrearage', 'Your account has an outstanding payment.');
-    if (instance.OperationLocks.includes('security')) {
-      throw new RpcError(403, 'InstanceLockedForSecurity', 'The specified operation is denied as your instance is locked for security reasons.');
-    }
-    if (isExpiredOrInArrears(instance, now)) {
-      throw new RpcError(
-        403,
-        'InstanceExpiredOrInArrears',
-        'The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode).',
-      );
-    }
-    if (instance.EipAddress) {
-      if (temporary)
-        throw new RpcError(400, 'BandwidthUpgradeDenied.EipBoundInstance', 'The specified VPC instance has bound EIP, temporary bandwidth upgrade is denied.');
-      throw new RpcError(403, 'InvalidInstance.EipNotSupport', 'The specified vpc instance with eip is not supported, please unassociate eip first.');
-    }
-    if (instance.Status !== 'Running' && instance.Status !== 'Stopped') {
-      throw new RpcError(
-        400,
-        'InvalidOperation.InstanceStatusUnsupported',
-        `The current status of the instance (${instance.Status}) does not support this operation, expect status is Running or Stopped.`,
-      );
-    }
-    if (instance.InstanceNetworkType === 'classic' && from === 0 && target > 0 && instance.Status !== 'Stopped') {
-      throw new RpcError(400, 'InvalidInstanceStatus.NotStopped', 'The specified Instance status is not Stopped.');
-    }
-    // The facts sheet spells the code `UnPaidOrder` (both the 400 and the 403 rows); 403 is the
-    // per-instance one.
-    if (unpaidOrderOf(instance.InstanceId)) {
-      throw new RpcError(403, 'InvalidInstance.UnPaidOrder', 'The specified Instance has unpaid order.');
-    }
-    if (temporaryUpgrades.has(instance.InstanceId)) {
-      throw new RpcError(400, 'InvalidAction.WithActiveElasticUpgrade', 'The instance has active Elastic Upgrade.');
-    }
-
-    // 4. Cadence and quota.
-    const last = lastChangeAt.get(instance.InstanceId);
-    if (last !== undefined && now - last < MODIFY_LOCK_SECONDS * 1000) {
-      throw new RpcError(MODIFY_LOCK_ERROR.status, MODIFY_LOCK_ERROR.code, MODIFY_LOCK_ERROR.message);
-    }
-    const isDowngrade = !temporary && instance.InstanceChargeType === 'PrePaid' && target < from;
-    if (isDowngrade && instance.downgradesUsed >= (instance.downgradeQuota ?? 3)) {
-      throw new RpcError(400, 'InstanceDowngrade.QuotaExceed', 'Quota of instance downgrade is exceed.');
-    }
+    // 3. The provider's rules (ecs-rules.ts): ranges, state, unpaid orders, locks, caps, quota.
+    const request: ChangeRequest = {
+      out: target,
+      ...(inbound !== undefined ? { in: inbound } : {}),
+      ...(requestedChargeType !== undefined ? { chargeType: requestedChargeType } : {}),
+      ...(temporary ? { temporary } : {}),
+    };
+    const refusal = refusalOf(instanceView(instance), request, changeContext(instance, now));
+    if (refusal) throw new RpcError(refusal.status, refusal.code, refusal.message);
+    const isDowngrade = spendsDowngradeQuota(instanceView(instance), from, target, world.ecsRules.quota, temporary !== undefined);
 
     // 5. Money.
     const amount = temporary
@@ -379,7 +390,7 @@ export function createEcs(world: World): Ecs {
     }
     const endMatch = /^(\d{4}-\d{2}-\d{2}T\d{2})Z$/.exec(params.EndTime);
     const end = endMatch ? Date.parse(`${endMatch[1]}:00Z`) : Number.NaN;
-    if (Number.isNaN(end) || end - start < 3 * 3600_000) {
+    if (Number.isNaN(end) || end - start < TEMPORARY_UPGRADE_MIN_SECONDS * 1000) {
       throw new RpcError(400, 'InvalidEndTime.ValueNotSupported', 'The specified EndTime must be yyyy-MM-ddTHHZ and at least 3 hours after StartTime.');
     }
     const expiresAt = instance.ExpiredTime ? Date.parse(instance.ExpiredTime) : Number.POSITIVE_INFINITY;
@@ -504,7 +515,7 @@ function parseBoolean(value: string | undefined, name: string): boolean | undefi
   throw new RpcError(400, 'InvalidParameter', `The specified parameter ${name} is not valid (true or false).`);
 }
 
-function parseChargeType(value: string | undefined): LocalInstance['InternetChargeType'] | undefined {
+function parseChargeType(value: string | undefined): 'PayByBandwidth' | 'PayByTraffic' | undefined {
   if (value === undefined) return undefined;
   if (value === 'PayByBandwidth' || value === 'PayByTraffic') return value;
   throw new RpcError(400, 'InvalidInternetChargeType.ValueNotSupported', 'The specified InternetChargeType is invalid.');
@@ -518,13 +529,24 @@ function isIpv4(value: string): boolean {
 // ---------------------------------------------------------------------------------------------
 // Reads.
 
-/** One instance in DescribeInstances' response shape (§2.1). */
+/**
+ * One instance in DescribeInstances' response shape. The shapes follow a real capture of 44
+ * instances (aliyun/alibabacloud-ecs-tool-troubleshooter, ecs-devops-dashboard/src/app/static/data/
+ * DescribeInstances.ts @0c5f78d1): an instance without an EIP answers an EipAddress object with
+ * empty strings and no Bandwidth; an EIP-bound one answers its EIP (with Bandwidth and
+ * IsSupportUnassociate) and an empty InternetChargeType; pay-as-you-go reports ExpiredTime
+ * 2099-12-31T15:59Z; a VPC instance carries VpcAttributes and an empty InnerIpAddress list.
+ * Fields a fixture copied from a real response (`extra`) are rendered verbatim.
+ */
 export function describeInstance(instance: LocalInstance): Record<string, unknown> {
+  const privateIp = `172.16.${Math.floor(hashOf(instance.InstanceId) / 250) % 250}.${(hashOf(instance.InstanceId) % 250) + 1}`;
+  const isVpc = instance.InstanceNetworkType === 'vpc';
   return {
     InstanceId: instance.InstanceId,
     InstanceName: instance.InstanceName ?? instance.InstanceId,
     RegionId: instance.RegionId,
     ZoneId: instance.ZoneId ?? '',
+    InstanceType: instance.InstanceType ?? 'ecs.g7.large',
     Status: instance.Status,
     InstanceChargeType: instance.InstanceChargeType,
     InternetChargeType: instance.InternetChargeType,
@@ -532,14 +554,26 @@ export function describeInstance(instance: LocalInstance): Record<string, unknow
     InternetMaxBandwidthOut: instance.InternetMaxBandwidthOut,
     InternetMaxBandwidthIn: instance.InternetMaxBandwidthIn,
     PublicIpAddress: { IpAddress: [...instance.PublicIpAddress] },
-    // ECS answers an empty EipAddress object, not a missing one, for an instance without an EIP.
-    EipAddress: instance.EipAddress ?? { AllocationId: '', IpAddress: '', InternetChargeType: '' },
+    InnerIpAddress: { IpAddress: isVpc ? [] : [`10.${privateIp.slice(7)}`] },
+    VpcAttributes: {
+      PrivateIpAddress: { IpAddress: isVpc ? [privateIp] : [] },
+      VpcId: isVpc ? 'vpc-local' : '',
+      VSwitchId: isVpc ? 'vsw-local' : '',
+      NatIpAddress: '',
+    },
+    EipAddress: instance.EipAddress ? { ...instance.EipAddress } : { AllocationId: '', IpAddress: '', InternetChargeType: '' },
     Tags: { Tag: instance.Tags.map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue })) },
-    // A pay-as-you-go instance reports a far-future ExpiredTime, as ECS does.
     ExpiredTime: instance.ExpiredTime ?? formatExpiredTime(Date.UTC(2099, 11, 31, 15, 59)),
     // ECS lists locks as objects: {"OperationLocks":{"LockReason":[{"LockReason":"security"}]}}.
     OperationLocks: { LockReason: instance.OperationLocks.map((reason) => ({ LockReason: reason })) },
+    ...structuredClone(instance.extra ?? {}),
   };
+}
+
+function hashOf(text: string): number {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return h;
 }
 
 function describeInstances(world: World, params: Record<string, string>): Record<string, unknown> {
@@ -602,7 +636,7 @@ function describeInstances(world: World, params: Record<string, string>): Record
   };
 }
 
-/** `["i-a","i-b"]`: a JSON array string of at most 100 ids (§2.1). */
+/** `["i-a","i-b"]`: a JSON array string of at most 100 ids (D). */
 function parseIdList(value: string | undefined, name: string): string[] | undefined {
   if (value === undefined) return undefined;
   let list: unknown;
@@ -624,7 +658,7 @@ function enumFilter(value: string | undefined, allowed: string[], status: number
   return value;
 }
 
-/** Tag.N.Key / Tag.N.Value with N in 1..20 (§2.1); a value without its key is a mismatch. */
+/** Tag.N.Key / Tag.N.Value with N in 1..20 (D); a value without its key is a mismatch. */
 function parseTagFilter(params: Record<string, string>): Array<{ key: string; value?: string }> {
   const byIndex = new Map<number, { key?: string; value?: string }>();
   for (const [name, value] of Object.entries(params)) {

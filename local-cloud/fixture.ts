@@ -3,13 +3,13 @@
 // is a typo, and the error names the path.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { DEFAULT_DOWNGRADE_QUOTA, DEFAULT_QUOTA_RULE, DEFAULT_REGIONAL_CAPS, type DowngradeQuotaRule, type RegionalCaps } from './ecs-rules';
 import { LocalCloudInputError } from './errors';
 import type { DemandSpec, LocalInstance } from './model';
 
 export const DEFAULT_REGION = 'cn-hangzhou';
 export const DEFAULT_OTS_INSTANCE = 'bwscaler';
-/** The API doc's subscription downgrade quota (ADE/ecs ModifyInstanceNetworkSpec: "a maximum of three times"). */
-export const DEFAULT_DOWNGRADE_QUOTA = 3;
+export { DEFAULT_DOWNGRADE_QUOTA };
 
 /** The key the local cloud accepts when a fixture names none. Not a secret: it only opens 127.0.0.1. */
 export const DEMO_ACCESS_KEY = { id: 'LTAI5tLocalCloudDemoKey', secret: 'local-cloud-demo-secret' } as const;
@@ -42,24 +42,79 @@ const expiredTimeSchema = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/, '
 const tagSchema = z.strictObject({ TagKey: z.string().min(1), TagValue: z.string() });
 const lockSchema = z.union([z.string(), z.strictObject({ LockReason: z.string(), LockMsg: z.string().optional() })]);
 
+/**
+ * DescribeInstances fields the emulator does not model but renders verbatim, so that an instance
+ * pasted from a real response keeps them. The names are those of a real capture (44 instances in 5
+ * regions, aliyun/alibabacloud-ecs-tool-troubleshooter, ecs-devops-dashboard/src/app/static/data/
+ * DescribeInstances.ts @0c5f78d1) and of the API's response example; any other name is a typo.
+ */
+const REAL_PASSTHROUGH_FIELDS = [
+  'AutoReleaseTime',
+  'ClusterId',
+  'Cpu',
+  'CpuOptions',
+  'CreationTime',
+  'CreditSpecification',
+  'DedicatedHostAttribute',
+  'DedicatedInstanceAttribute',
+  'DeletionProtection',
+  'DeploymentSetId',
+  'Description',
+  'DeviceAvailable',
+  'EcsCapacityReservationAttr',
+  'GPUAmount',
+  'GPUSpec',
+  'HibernationOptions',
+  'HostName',
+  'ImageId',
+  'ImageOptions',
+  'InnerIpAddress',
+  'InstanceTypeFamily',
+  'IoOptimized',
+  'KeyPairName',
+  'Memory',
+  'MetadataOptions',
+  'NetworkInterfaces',
+  'OSName',
+  'OSNameEn',
+  'OSType',
+  'PrivateDnsNameOptions',
+  'Recyclable',
+  'ResourceGroupId',
+  'SaleCycle',
+  'SecurityGroupIds',
+  'SerialNumber',
+  'SpotPriceLimit',
+  'SpotStrategy',
+  'StartTime',
+  'StoppedMode',
+  'VlanId',
+  'VpcAttributes',
+] as const;
+
 const instanceSchema = z.strictObject({
+  ...Object.fromEntries(REAL_PASSTHROUGH_FIELDS.map((name) => [name, z.unknown().optional()])),
   InstanceId: z.string().regex(/^[A-Za-z0-9-_.]+$/, 'expected an instance id such as i-bp1example'),
   InstanceName: z.string().optional(),
   RegionId: z.string().optional(),
   ZoneId: z.string().optional(),
   InstanceChargeType: z.enum(['PrePaid', 'PostPaid']).default('PostPaid'),
-  InternetChargeType: z.enum(['PayByBandwidth', 'PayByTraffic']).default('PayByBandwidth'),
+  // '' is what a real EIP-bound instance reports (the capture cited above: i-bp19y1z08hlzzldsdod2).
+  InternetChargeType: z.enum(['PayByBandwidth', 'PayByTraffic', '']).default('PayByBandwidth'),
+  InstanceType: z.string().optional(),
   InstanceNetworkType: z.enum(['vpc', 'classic']).default('vpc'),
   Status: z.enum(['Pending', 'Starting', 'Running', 'Stopping', 'Stopped']).default('Running'),
   InternetMaxBandwidthOut: z.number().int().min(0),
-  InternetMaxBandwidthIn: z.number().int().min(0).optional(),
+  // -1 on 40 of the 44 real instances of the capture cited above; others report 2000 or 36000.
+  InternetMaxBandwidthIn: z.number().int().min(-1).optional(),
   // Both the DescribeInstances shape ({IpAddress:[…]}) and a bare list are accepted.
   PublicIpAddress: z.union([z.array(z.ipv4()), z.strictObject({ IpAddress: z.array(z.ipv4()) })]).optional(),
   EipAddress: z
     .strictObject({
       AllocationId: z.string(),
       IpAddress: z.string(),
-      Bandwidth: z.number().int().nonnegative(),
+      Bandwidth: z.number().int().nonnegative().optional(),
+      IsSupportUnassociate: z.boolean().optional(),
       InternetChargeType: z.string(),
     })
     .optional(),
@@ -70,7 +125,42 @@ const instanceSchema = z.strictObject({
   Demand: demandSchema.optional(),
   DowngradeQuota: z.number().int().nonnegative().optional(),
   DowngradesUsed: z.number().int().nonnegative().optional(),
+  /** The instance type's base bandwidth (Mbps): a higher target is InvalidParameter.BandwidthBiggerThanBaseBandwidth. */
+  BaseBandwidthMbps: z.number().int().positive().optional(),
 });
+
+const capsSchema = z.strictObject({ payByTrafficMbps: z.number().int().positive(), payByBandwidthMbps: z.number().int().positive() });
+
+/** The account's ECS rules (ecs-rules.ts): regional caps, the downgrade quota, the downgrade privilege. */
+const ecsRulesSchema = z.strictObject({
+  /** The same caps in every region, or per region id (a region not listed gets the documented default). */
+  regionalCaps: z.union([capsSchema, z.record(z.string(), capsSchema)]).optional(),
+  downgradeQuota: z
+    .strictObject({
+      count: z.number().int().nonnegative().optional(),
+      period: z.enum(['month', 'lifetime']).optional(),
+      /** Minutes east of UTC of the monthly reset (480 = UTC+8, the default). */
+      utcOffsetMinutes: z
+        .number()
+        .int()
+        .min(-12 * 60)
+        .max(14 * 60)
+        .optional(),
+      payByTrafficSpends: z.boolean().optional(),
+    })
+    .optional(),
+  downgradePrivilege: z.boolean().optional(),
+  downgradeLocksBillingCycle: z.boolean().optional(),
+});
+
+/** The account's ECS rules with defaults applied; the admin API may change them at run time. */
+export interface EcsRulesConfig {
+  /** Caps per region id; `default` applies to every other region. */
+  regionalCaps: { default: RegionalCaps; byRegion: Record<string, RegionalCaps> };
+  quota: DowngradeQuotaRule;
+  downgradePrivilege: boolean;
+  downgradeLocksBillingCycle: boolean;
+}
 
 const fixtureSchema = z.strictObject({
   regionId: z.string().optional(),
@@ -81,6 +171,7 @@ const fixtureSchema = z.strictObject({
     .optional(),
   account: z.strictObject({ balance: z.number().finite(), arrears: z.boolean().optional() }).optional(),
   instances: z.array(instanceSchema).optional(),
+  ecs: ecsRulesSchema.optional(),
 });
 
 /** A fixture as written (JSON); every field but the instances' id and bandwidth has a default. */
@@ -101,6 +192,7 @@ export interface ResolvedFixture {
   accessKeys: AccessKey[];
   account: { balance: number; arrears: boolean };
   instances: LocalInstance[];
+  ecsRules: EcsRulesConfig;
 }
 
 /** Parses a fixture object; `source` names where it came from in error messages. */
@@ -133,6 +225,27 @@ export function parseFixture(input: unknown, start: number, source = 'fixture'):
       arrears: fixture.account?.arrears ?? false,
     },
     instances,
+    ecsRules: resolveEcsRules(fixture.ecs),
+  };
+}
+
+function resolveEcsRules(raw: z.output<typeof ecsRulesSchema> | undefined): EcsRulesConfig {
+  const caps = raw?.regionalCaps;
+  const isSingle = caps !== undefined && 'payByTrafficMbps' in caps && typeof caps.payByTrafficMbps === 'number';
+  const quota = raw?.downgradeQuota ?? {};
+  return {
+    regionalCaps: {
+      default: isSingle ? (caps as RegionalCaps) : { ...DEFAULT_REGIONAL_CAPS },
+      byRegion: caps !== undefined && !isSingle ? { ...(caps as Record<string, RegionalCaps>) } : {},
+    },
+    quota: {
+      count: quota.count ?? DEFAULT_QUOTA_RULE.count,
+      period: quota.period ?? DEFAULT_QUOTA_RULE.period,
+      utcOffsetMinutes: quota.utcOffsetMinutes ?? DEFAULT_QUOTA_RULE.utcOffsetMinutes,
+      payByTrafficSpends: quota.payByTrafficSpends ?? DEFAULT_QUOTA_RULE.payByTrafficSpends,
+    },
+    downgradePrivilege: raw?.downgradePrivilege ?? true,
+    downgradeLocksBillingCycle: raw?.downgradeLocksBillingCycle ?? false,
   };
 }
 
@@ -192,7 +305,12 @@ function toLocalInstance(raw: z.output<typeof instanceSchema>, index: number, re
     demand: (raw.Demand as DemandSpec | undefined) ?? { kind: 'constant', mbps: out / 2 },
     bandwidthLog: [{ at: start, out }],
     downgradesUsed: raw.DowngradesUsed ?? 0,
-    downgradeQuota: raw.DowngradeQuota ?? DEFAULT_DOWNGRADE_QUOTA,
+    ...(raw.DowngradeQuota !== undefined ? { downgradeQuota: raw.DowngradeQuota } : {}),
+    ...(raw.BaseBandwidthMbps !== undefined ? { baseBandwidthMbps: raw.BaseBandwidthMbps } : {}),
+    ...(raw.InstanceType !== undefined ? { InstanceType: raw.InstanceType } : {}),
+    extra: Object.fromEntries(
+      REAL_PASSTHROUGH_FIELDS.map((name) => [name, (raw as Record<string, unknown>)[name]] as const).filter(([, value]) => value !== undefined),
+    ),
   };
 }
 
@@ -208,7 +326,8 @@ function demoIp(index: number): string {
 /**
  * The fleet served without a fixture (region cn-hangzhou), shaped for examples/policy.yaml: three
  * pay-as-you-go pay-by-bandwidth VPC web servers peaking at different hours, one subscription shop
- * server with an evening peak, and one pay-by-traffic API server.
+ * server with an evening peak, one pay-by-traffic API server, and two neighbours with the values
+ * real accounts report (an EIP-bound instance, a pay-by-traffic subscription; inbound -1 and 2000).
  */
 export function demoFleet(): FixtureInstance[] {
   const web = (n: number, peakMbps: number, peakHourUtc: number): FixtureInstance => ({
@@ -226,7 +345,8 @@ export function demoFleet(): FixtureInstance[] {
     // Peaks at 10:00, 14:00 and 21:00 Beijing time (UTC+8).
     web(1, 20, 2),
     web(2, 40, 6),
-    web(3, 60, 13),
+    // Inbound -1: what 40 of the 44 real instances in the capture cited above report.
+    { ...web(3, 60, 13), InternetMaxBandwidthIn: -1 },
     {
       InstanceId: 'i-demo-sub-1',
       InstanceName: 'demo-shop-1',
@@ -249,6 +369,34 @@ export function demoFleet(): FixtureInstance[] {
       InternetMaxBandwidthOut: 50,
       Tags: [{ TagKey: 'app', TagValue: 'api' }],
       Demand: { kind: 'diurnal', baseMbps: 10, peakMbps: 70, peakHourUtc: 7, weekendFactor: 0.5, noise: 0.15, seed: 5 },
+    },
+    // Real neighbours the web selector also meets, shaped like the capture cited above:
+    // an EIP-bound instance (empty InternetChargeType, 0 Mbps, the bandwidth on the EIP), which
+    // ModifyInstanceNetworkSpec refuses (InvalidInstance.EipNotSupport) ...
+    {
+      InstanceId: 'i-demo-eip-1',
+      InstanceName: 'demo-web-eip-1',
+      InstanceChargeType: 'PostPaid',
+      InternetChargeType: '',
+      InstanceNetworkType: 'vpc',
+      Status: 'Running',
+      InternetMaxBandwidthOut: 0,
+      InternetMaxBandwidthIn: -1,
+      EipAddress: { Bandwidth: 20, AllocationId: 'eip-demo-1', IpAddress: '47.96.1.180', IsSupportUnassociate: true, InternetChargeType: 'PayByTraffic' },
+      Tags: [{ TagKey: 'app', TagValue: 'web' }],
+    },
+    // ... and a subscription billed by traffic, whose inbound cap reads 2000.
+    {
+      InstanceId: 'i-demo-sub-traffic-1',
+      InstanceName: 'demo-web-sub-traffic-1',
+      InstanceChargeType: 'PrePaid',
+      InternetChargeType: 'PayByTraffic',
+      InstanceNetworkType: 'vpc',
+      Status: 'Running',
+      InternetMaxBandwidthOut: 30,
+      InternetMaxBandwidthIn: 2000,
+      Tags: [{ TagKey: 'app', TagValue: 'web' }],
+      Demand: { kind: 'diurnal', baseMbps: 3, peakMbps: 25, peakHourUtc: 4, weekendFactor: 0.8, noise: 0.1, seed: 6 },
     },
   ];
 }

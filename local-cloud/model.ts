@@ -38,14 +38,17 @@ export interface LocalInstance {
   InstanceName?: string;
   RegionId: string;
   ZoneId?: string;
+  InstanceType?: string;
   InstanceChargeType: 'PrePaid' | 'PostPaid';
-  InternetChargeType: 'PayByBandwidth' | 'PayByTraffic';
+  /** `''` for an EIP-bound instance, as DescribeInstances reports it. */
+  InternetChargeType: 'PayByBandwidth' | 'PayByTraffic' | '';
   InstanceNetworkType: 'vpc' | 'classic';
   Status: string;
   InternetMaxBandwidthOut: number;
+  /** Real instances report -1 (no inbound cap set) and values such as 2000 or 36000. */
   InternetMaxBandwidthIn: number;
   PublicIpAddress: string[];
-  EipAddress?: { AllocationId: string; IpAddress: string; Bandwidth: number; InternetChargeType: string };
+  EipAddress?: EipAddress;
   Tags: Array<{ TagKey: string; TagValue: string }>;
   /** `yyyy-MM-ddTHH:mmZ` */
   ExpiredTime?: string;
@@ -54,9 +57,29 @@ export interface LocalInstance {
   demand: DemandSpec;
   /** Every bandwidth the instance had, in time order (the first entry is its initial value). */
   bandwidthLog: Array<{ at: number; out: number }>;
+  /** Downgrades spent in `downgradePeriod` (ecs-rules.ts quotaPeriodOf); absent period = the current one. */
   downgradesUsed: number;
-  /** Subscription downgrades allowed (default 3, the API doc's figure); a fixture may set `DowngradeQuota`. */
+  downgradePeriod?: string;
+  /** Subscription downgrades allowed per period; overrides the account's rule (fixture `DowngradeQuota`). */
   downgradeQuota?: number;
+  /** The instance type's base bandwidth cap (fixture `BaseBandwidthMbps`): InvalidParameter.BandwidthBiggerThanBaseBandwidth above it. */
+  baseBandwidthMbps?: number;
+  /** Set after a downgrade when the account's rule locks the rest of the billing cycle (OperationDenied). */
+  lockedForBillingCycle?: boolean;
+  /**
+   * Further DescribeInstances fields exactly as a real response carries them (InstanceType,
+   * VpcAttributes, InnerIpAddress, StoppedMode, ...): rendered verbatim, after the modelled ones.
+   */
+  extra?: Record<string, unknown>;
+}
+
+/** DescribeInstances' EipAddress; Bandwidth and IsSupportUnassociate appear only on a bound EIP. */
+export interface EipAddress {
+  AllocationId: string;
+  IpAddress: string;
+  Bandwidth?: number;
+  IsSupportUnassociate?: boolean;
+  InternetChargeType: string;
 }
 
 export interface RpcContext {

@@ -2,12 +2,12 @@
 // signature v1.0 verification, replay and clock-skew checks, dispatch by Version to a service's
 // action handlers, JSON or XML answers, a call log entry per call, and fault injection.
 //
-// Sources: facts §3 (ADE/ecs "Request signatures.md", "Common parameters.md", "Response results.md")
-// and sdk-notes §1 (pop-core 1.8.0 wire behaviour).
+// Sources: AlibabaCloudDocs/ecs "Request signatures.md", "Common parameters.md", "Response results.md"
+// (intl.en-US/API Reference/Getting started), and @alicloud/pop-core 1.8.0 lib/rpc.js (wire behaviour).
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type RpcContext, RpcError, type RpcHandler } from './model';
-import { verifyRpcV1 } from './signature';
+import { stringToSign, verifyRpcV1 } from './signature';
 import type { CallRecord, Fault, World } from './world';
 
 /** One RPC product served on the shared port, selected by the request's `Version`. */
@@ -106,7 +106,17 @@ export function createRpcEndpoint(world: World, services: RpcService[], options:
     const key = world.accessKeys.find((k) => k.id === params.AccessKeyId);
     if (!key) throw new RpcError(400, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
     if (!verifyRpcV1(method, params, key.secret)) {
-      throw new RpcError(400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.');
+      // The real gateway echoes its own string to sign, URL-encoded (so `&SecurityToken=` reads
+      // `%26SecurityToken%3D`, and the token's own `/ + =` are encoded twice). The SDKs rely on it:
+      // aliyun/alibaba-cloud-sdk-go sdk/errors/signature_does_not_match_wrapper.go parses the prefix
+      // "Specified signature is not matched with our calculation. server string to sign is:".
+      // Harsh on purpose: the AccessKeyId and an STS token travel back in an error message, and the
+      // product's redaction must keep them out of every output.
+      throw new RpcError(
+        400,
+        'SignatureDoesNotMatch',
+        `Specified signature is not matched with our calculation. server string to sign is:${stringToSign(method, params)}`,
+      );
     }
     // STS: a temporary key is only valid with its own token, and a permanent key takes none. The
     // docs list no code for this [I]; InvalidSecurityToken.MismatchWithAccessKey is the STS

@@ -1,7 +1,7 @@
 // The state of the local cloud: one account, its keys, its ECS fleet, the orders ECS made, every RPC
 // call it answered and the faults it injects. The emulators (ECS, CloudMonitor) and the admin API
 // read and change this one object; nothing else holds cloud state.
-import type { AccessKey, ResolvedFixture } from './fixture';
+import type { AccessKey, EcsRulesConfig, ResolvedFixture } from './fixture';
 import type { Clock, LocalInstance } from './model';
 
 /** An ECS order, as ModifyInstanceNetworkSpec creates it. */
@@ -75,6 +75,8 @@ export interface World {
   clock: Clock;
   accessKeys: AccessKey[];
   account: { balance: number; arrears: boolean };
+  /** The account's ECS rules (regional caps, downgrade quota, privilege); the admin API changes them. */
+  ecsRules: EcsRulesConfig;
   instances: Map<string, LocalInstance>;
   orders: Order[];
   calls: CallRecord[];
@@ -90,6 +92,7 @@ export function createWorld(fixture: ResolvedFixture, clock: Clock, seed = 1): W
     clock,
     accessKeys: fixture.accessKeys,
     account: { ...fixture.account },
+    ecsRules: structuredClone(fixture.ecsRules),
     instances: new Map(fixture.instances.map((instance) => [instance.InstanceId, instance])),
     orders: [],
     calls: [],

@@ -62,6 +62,9 @@ export async function buildFunctions({ quiet = false, outdir = join(root, 'dist'
       tsconfig: join(root, 'tsconfig.build.json'),
       metafile: true,
       plugins: [slimTablestore],
+      // SDK debug output bypasses redaction (scripts/no-debug.cjs); the tablestore SDK's `logger`
+      // option is never set (src/state/tablestore-client.ts), which keeps its request logging off.
+      alias: { debug: join(root, 'scripts', 'no-debug.cjs') },
       logLevel: quiet ? 'silent' : 'warning',
     });
     const bytes = Object.values(result.metafile.outputs)[0].bytes;

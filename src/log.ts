@@ -31,13 +31,25 @@ const parameterNames = SECRET_PARAMETERS.map((name) => name.replace(/[-_]/g, '[-
 // stops at the delimiters that end it in those notations.
 const SECRET_ASSIGNMENT = new RegExp(`(?<![A-Za-z0-9])((?:${parameterNames})["']?\\s*[=:]\\s*["']?)([^"'&\\s,;}\\]]+)`, 'gi');
 
+// The same assignment URL-encoded once or twice, as inside a string to sign: the real
+// SignatureDoesNotMatch message quotes the server's one ("server string to sign is:POST&%2F&
+// AccessKeyId%3D…%26SecurityToken%3D…", e.g. github.com/NewFuture/DDNS/issues/57), where `=` is
+// %3D (or %253D) and the next parameter starts at %26 (or %2526). The value runs to that separator,
+// so the token's own encoded `/`, `+` and `=` (%252F, %252B, %253D) go with it.
+const ENCODED_SECRET_ASSIGNMENT = new RegExp(
+  `(?:(?<![A-Za-z0-9])|(?<=%26|%2526|%252526))((?:${parameterNames})(?:%3D|%253D|%25253D))((?:(?!%26|%2526|%252526)[^"'&\\s,;}\\]])+)`,
+  'gi',
+);
+
 /**
  * Removes credentials from free text: the values of well-known secret parameters, and every
  * registered secret in its raw, URL-encoded and double-encoded forms (a signed URL contains the
  * encoded form; pop-core's StringToSign the double-encoded one).
  */
 export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = text.replace(SECRET_ASSIGNMENT, (_match, prefix: string) => `${prefix}${REDACTED}`);
+  let out = text
+    .replace(ENCODED_SECRET_ASSIGNMENT, (_match, prefix: string) => `${prefix}${REDACTED}`)
+    .replace(SECRET_ASSIGNMENT, (_match, prefix: string) => `${prefix}${REDACTED}`);
   for (const secret of secretForms(secrets)) out = out.replaceAll(secret, REDACTED);
   return out;
 }
@@ -75,6 +87,16 @@ export interface Logger {
    * no real credential is that short, and redacting them would mangle ordinary words.
    */
   addSecret(secret: string): void;
+  /**
+   * A redacted, JSON-safe copy of a value that leaves the function some other way than a log line
+   * (a return value, a notification): the same scrubbing, the same registered secrets.
+   */
+  redact<T>(value: T): T;
+}
+
+/** A redacted, JSON-safe copy of `value` (strings anywhere inside it), for outputs that are not log lines. */
+export function redactValue<T>(value: T, secrets: Iterable<string> = []): T {
+  return scrub(value, new Set(secrets)) as T;
 }
 
 export const MIN_SECRET_LENGTH = 8;
@@ -102,6 +124,7 @@ export function createLogger(write: (line: string) => void = (line) => process.s
       }
       secrets.add(secret);
     },
+    redact: (value) => scrub(value, secrets) as typeof value,
   };
 }
 

@@ -1,7 +1,10 @@
 // Threshold alert rules (PutResourceMetricRule / DescribeMetricRuleList / DeleteMetricRules, CMS
-// 2019-01-01) and the engine that evaluates them on the clock and calls back on state changes.
+// 2019-01-01) and the engine that evaluates them on the clock and calls back on state changes:
+// ALERT when a level triggers, OK when it clears, INSUFFICIENT_DATA when the rule's NoDataPolicy
+// asks for it. Sources: docs/reference/cloudmonitor.md.
 import { type LocalInstance, RpcError } from '../model';
 import {
+  type AlertState,
   CLOUDEVENT_CONTENT_TYPE,
   callbackFields,
   cloudEvent,
@@ -17,7 +20,15 @@ import { invalidParameter, missingParameter, optional, parseObjectList, positive
 import { resolveMetric } from './query';
 
 export type TriggerLevel = 'CRITICAL' | 'WARN' | 'INFO';
-export type AlarmLevel = TriggerLevel | 'OK';
+export type AlarmLevel = TriggerLevel | 'OK' | 'INSUFFICIENT_DATA';
+
+/**
+ * PutResourceMetricRule NoDataPolicy, as the CMS SDK documents it: "KEEP_LAST_STATE (default
+ * value): No operation is performed. INSUFFICIENT_DATA: An alert whose content is 'Insufficient
+ * data' is triggered. OK: The status is considered normal."
+ */
+export type NoDataPolicy = 'KEEP_LAST_STATE' | 'INSUFFICIENT_DATA' | 'OK';
+const NO_DATA_POLICIES: readonly NoDataPolicy[] = ['KEEP_LAST_STATE', 'INSUFFICIENT_DATA', 'OK'];
 
 /** The threshold operators of PutResourceMetricRule and the symbol each shows in `expression`. */
 const OPERATORS = {
@@ -77,6 +88,7 @@ export interface AlarmRule {
   /** Emulator-only: deliver each notice as an EventBridge CloudEvent to this URL as well. */
   eventBridgeUrl?: string;
   silenceTimeSeconds: number;
+  noDataPolicy: NoDataPolicy;
   createdAt: number;
   updatedAt: number;
   /** By instanceId. */
@@ -92,6 +104,8 @@ export interface AlarmWorld {
   instances: Map<string, LocalInstance>;
   userId: string;
   lagSeconds(): number;
+  /** Whether the collector published this instance's point for the bucket (Cms.suppressData). */
+  published(instanceId: string, bucketStart: number, periodSeconds: number): boolean;
 }
 
 /** The emulator-only PutResourceMetricRule parameter naming an EventBridge delivery URL. */
@@ -161,8 +175,10 @@ function parseRule(params: Record<string, string>, now: number, previous: AlarmR
     const prefix = UNEMULATED_PREFIXES.find((p) => key === p || key.startsWith(`${p}.`));
     if (prefix !== undefined) throw unsupported(key, 'rules are evaluated all day on a single metric');
   }
-  const noData = optional(params, 'NoDataPolicy');
-  if (noData !== undefined && noData !== 'KEEP_LAST_STATE') throw unsupported('NoDataPolicy', 'only the default KEEP_LAST_STATE is emulated');
+  const noData = optional(params, 'NoDataPolicy') ?? 'KEEP_LAST_STATE';
+  if (!(NO_DATA_POLICIES as readonly string[]).includes(noData)) {
+    throw invalidParameter('NoDataPolicy', `expected one of ${NO_DATA_POLICIES.join(', ')}, got "${noData}"`);
+  }
   const periodSeconds = positiveInteger(params, 'Period', 60);
   if (periodSeconds % 60 !== 0) throw invalidParameter('Period', `ECS basic metrics have periods that are multiples of 60 seconds, got ${periodSeconds}`);
   const silenceTimeSeconds = positiveInteger(params, 'SilenceTime', DEFAULT_SILENCE_SECONDS);
@@ -183,6 +199,7 @@ function parseRule(params: Record<string, string>, now: number, previous: AlarmR
     ...(webhook !== undefined ? { webhook } : {}),
     ...(eventBridgeUrl !== undefined ? { eventBridgeUrl } : {}),
     silenceTimeSeconds,
+    noDataPolicy: noData as NoDataPolicy,
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
     // Re-putting a rule keeps what it knows about each resource, so an edit does not replay an
@@ -204,22 +221,30 @@ interface Verdict {
   level: AlarmLevel;
   /** The escalation that decided the verdict (the triggered one, or the most severe for OK). */
   escalation: Escalation;
-  curValue: number;
+  /** Undefined when there was no data to judge. */
+  curValue: number | undefined;
 }
 
 /**
  * A level triggers when its statistic breached the threshold in each of the last `Times` visible
  * periods; levels are tried most severe first. Evaluation looks at the datapoints themselves, not at
  * how often evaluate() ran, so a manual clock that jumps ten minutes still sees ten points.
+ * No point for the newest visible period is "no data", and the rule's NoDataPolicy decides; an
+ * older unpublished period can confirm no level (it counts as not breached).
  */
-function judge(rule: AlarmRule, series: Series, now: number, lagSeconds: number): Verdict {
+function judge(rule: AlarmRule, series: Series | undefined, now: number, world: AlarmWorld): Verdict | 'noData' {
   const metric = METRICS[rule.metricName];
   const [mostSevere] = rule.escalations;
   if (metric === undefined || mostSevere === undefined) throw new Error(`rule ${rule.ruleId} was stored without a metric or escalation`);
+  if (series === undefined) return 'noData';
   const periodMs = rule.periodSeconds * 1000;
-  const newest = latestVisibleBucket(rule.periodSeconds, lagSeconds, now);
+  const newest = latestVisibleBucket(rule.periodSeconds, world.lagSeconds(), now);
   const depth = Math.max(...rule.escalations.map((e) => e.times));
-  const points = Array.from({ length: depth }, (_, k) => datapointOf(metric, series, newest - k * periodMs, rule.periodSeconds));
+  const points = Array.from({ length: depth }, (_, k) => {
+    const bucket = newest - k * periodMs;
+    return world.published(series.dimensions.instanceId, bucket, rule.periodSeconds) ? datapointOf(metric, series, bucket, rule.periodSeconds) : undefined;
+  });
+  if (points[0] === undefined) return 'noData';
   const statisticAt = (index: number, statistic: Statistic): number => points[index]?.[statistic] ?? Number.NaN;
 
   for (const escalation of rule.escalations) {
@@ -229,6 +254,13 @@ function judge(rule: AlarmRule, series: Series, now: number, lagSeconds: number)
     if (held) return { level: escalation.level, escalation, curValue: statisticAt(0, escalation.statistics) };
   }
   return { level: 'OK', escalation: mostSevere, curValue: statisticAt(0, mostSevere.statistics) };
+}
+
+/** What a rule's NoDataPolicy makes of "no data": a verdict, or undefined to keep the last state. */
+function noDataVerdict(rule: AlarmRule): Verdict | undefined {
+  const [mostSevere] = rule.escalations;
+  if (mostSevere === undefined || rule.noDataPolicy === 'KEEP_LAST_STATE') return undefined;
+  return { level: rule.noDataPolicy, escalation: mostSevere, curValue: undefined };
 }
 
 interface Notice {
@@ -241,7 +273,7 @@ interface Notice {
 
 function deliveryRequests(notice: Notice): DeliveryRequest[] {
   const { rule, series, verdict, at } = notice;
-  const alertState = verdict.level === 'OK' ? 'OK' : 'ALERT';
+  const alertState: AlertState = verdict.level === 'OK' || verdict.level === 'INSUFFICIENT_DATA' ? verdict.level : 'ALERT';
   // A recovery notice shows the condition that has just cleared.
   const cleared = rule.escalations.find((e) => e.level === notice.preTriggerLevel) ?? verdict.escalation;
   const fields = callbackFields({
@@ -254,8 +286,8 @@ function deliveryRequests(notice: Notice): DeliveryRequest[] {
     metricName: rule.metricName,
     metricProject: rule.namespace,
     namespace: rule.namespace,
-    // The doc names CRITICAL/WARN/INFO; a recovery's level and the level before a first alert are
-    // not documented, and the emulator writes "OK" for both.
+    // The doc names CRITICAL/WARN/INFO; a recovery's level, a no-data notice's and the level
+    // before a first alert are not documented: the emulator writes OK or INSUFFICIENT_DATA.
     preTriggerLevel: notice.preTriggerLevel,
     ruleId: rule.ruleId,
     at,
@@ -296,16 +328,32 @@ export function createAlarmService(world: AlarmWorld, delivery: DeliveryOptions)
     for (const rule of rules.values()) {
       const metric = METRICS[rule.metricName];
       if (metric === undefined) continue;
-      for (const series of seriesOf(metric, world.instances.values(), world.userId)) {
+      const live = seriesOf(metric, world.instances.values(), world.userId).filter((series) => coversSeries(rule, series));
+      // A resource the rule knows whose series has gone (a VPC instance whose public IP was
+      // released) is judged as having no data, not forgotten.
+      const liveIds = new Set(live.map((series) => series.instance.InstanceId));
+      const gone = Object.keys(rule.states).filter((id) => !liveIds.has(id) && world.instances.has(id));
+      const targets: Array<{ id: string; series: Series | undefined }> = [
+        ...live.map((series) => ({ id: series.instance.InstanceId, series })),
+        ...gone.map((id) => ({ id, series: undefined })),
+      ];
+      for (const { id, series: found } of targets) {
+        const instance = world.instances.get(id);
+        if (instance === undefined) continue;
+        const series = found ?? { instance, dimensions: { userId: world.userId, instanceId: id } };
         if (!coversSeries(rule, series)) continue;
-        const id = series.instance.InstanceId;
         const state = rule.states[id] ?? { level: 'OK', changedAt: rule.createdAt };
-        const verdict = judge(rule, series, now, world.lagSeconds());
+        const judged = judge(rule, found, now, world);
+        const verdict = judged === 'noData' ? noDataVerdict(rule) : judged;
+        if (verdict === undefined) {
+          rule.states[id] = state;
+          continue;
+        }
         const silenced = state.notifiedAt !== undefined && now - state.notifiedAt < rule.silenceTimeSeconds * 1000;
         if (verdict.level !== state.level) {
           notices.push({ rule, series, verdict, preTriggerLevel: state.level, at: now });
           rule.states[id] = { level: verdict.level, changedAt: now, notifiedAt: now };
-        } else if (verdict.level !== 'OK' && !silenced) {
+        } else if (verdict.level !== 'OK' && verdict.level !== 'INSUFFICIENT_DATA' && !silenced) {
           // An alert that outlasts SilenceTime is notified again ("CloudMonitor resends").
           notices.push({ rule, series, verdict, preTriggerLevel: state.level, at: now });
           rule.states[id] = { ...state, notifiedAt: now };
@@ -373,7 +421,9 @@ export function createAlarmService(world: AlarmWorld, delivery: DeliveryOptions)
 
 /** DescribeMetricRuleList's Alarm shape. Note its AlertState says ALARM where callbacks say ALERT. */
 function describeRule(rule: AlarmRule): Record<string, unknown> {
-  const alarming = Object.values(rule.states).some((state) => state.level !== 'OK');
+  const levels = Object.values(rule.states).map((state) => state.level);
+  const alarming = levels.some((level) => level !== 'OK' && level !== 'INSUFFICIENT_DATA');
+  const noData = levels.includes('INSUFFICIENT_DATA');
   const escalations = Object.fromEntries(
     rule.escalations.map((e) => [
       e.level === 'CRITICAL' ? 'Critical' : e.level === 'WARN' ? 'Warn' : 'Info',
@@ -392,9 +442,9 @@ function describeRule(rule: AlarmRule): Record<string, unknown> {
     Webhook: rule.webhook ?? '',
     Escalations: escalations,
     EnableState: true,
-    AlertState: alarming ? 'ALARM' : 'OK',
+    AlertState: alarming ? 'ALARM' : noData ? 'INSUFFICIENT_DATA' : 'OK',
     SilenceTime: rule.silenceTimeSeconds,
-    NoDataPolicy: 'KEEP_LAST_STATE',
+    NoDataPolicy: rule.noDataPolicy,
     SourceType: 'METRIC',
     GmtCreate: rule.createdAt,
     GmtUpdate: String(rule.updatedAt),

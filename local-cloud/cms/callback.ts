@@ -1,13 +1,18 @@
-// How a threshold alert leaves CloudMonitor: the documented form-encoded webhook (facts §4.3),
-// or the same fields wrapped in an EventBridge CloudEvent (facts §4.4), POSTed with CloudMonitor's
-// documented retry discipline — 3 tries, 5 s timeout each — and every attempt recorded.
+// How a threshold alert leaves CloudMonitor: the documented form-encoded webhook, or the same
+// fields wrapped in an EventBridge CloudEvent, POSTed with CloudMonitor's documented retry
+// discipline (a try and up to three retries, 5 s timeout each) and every attempt recorded.
+// Source: "Use threshold alert callbacks", https://www.alibabacloud.com/help/en/document_detail/60714.html
+// (last updated 2026-06-04); the body format and fields are summarised in docs/reference/cloudmonitor.md.
 import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The doc: "OK, ALERT, and INSUFFICIENT_DATA". */
+export type AlertState = 'OK' | 'ALERT' | 'INSUFFICIENT_DATA';
 
 /** The callback fields, all strings, named exactly as the 2020 callback doc's sample body. */
 export interface CallbackFields {
   alertName: string;
-  alertState: 'OK' | 'ALERT';
+  alertState: AlertState;
   curValue: string;
   dimensions: string;
   expression: string;
@@ -27,7 +32,8 @@ export type CallbackInput = Omit<CallbackFields, 'signature' | 'dimensions' | 't
   dimensions: { userId: string; instanceId: string; ip?: string };
   /** Epoch ms of the evaluation; the callback carries seconds (sample: `timestamp=1508136760`). */
   at: number;
-  curValue: number;
+  /** Undefined when there is no data (INSUFFICIENT_DATA). */
+  curValue: number | undefined;
 };
 
 export function callbackFields(input: CallbackInput): CallbackFields {
@@ -35,13 +41,15 @@ export function callbackFields(input: CallbackInput): CallbackFields {
   const timestamp = String(Math.floor(at / 1000));
   return {
     ...rest,
-    curValue: String(curValue),
-    // A Java map's toString, not JSON: `{userId=12****, instanceId=i-12****}` (facts §0.7).
+    // The doc defines curValue only for a triggered or cleared alert. With no data there is no
+    // value; the emulator sends an empty field, the harsher reading for a receiver that needs a number.
+    curValue: curValue === undefined ? '' : String(curValue),
+    // A Java map's toString, not JSON: `{userId=12****, instanceId=i-12****}` (the doc's sample body).
     dimensions: `{${Object.entries(dimensions)
       .map(([key, value]) => `${key}=${value}`)
       .join(', ')}}`,
     timestamp,
-    // The doc shows a `signature` field but not how it is computed (facts §4.3). The emulator sends
+    // The doc shows a `signature` field but not how it is computed. The emulator sends
     // an opaque value of the same shape (base64 of a 20-byte digest) that receivers must not verify.
     signature: createHash('sha1').update(`${input.ruleId}|${dimensions.instanceId}|${timestamp}|${input.alertState}`).digest('base64'),
   };
@@ -55,9 +63,10 @@ export function formBody(fields: CallbackFields): string {
 }
 
 /**
- * CloudEvents 1.0 structured envelope in the shape EventBridge delivers (the MNS sample of facts
- * §4.4). The type `cms:CloudMonitor:AlertWebHook` is from peers.md §1.1; the `data` schema of a
- * real CloudMonitor event is unverified (facts §4.4, §9), so `data` carries the webhook fields.
+ * CloudEvents 1.0 structured envelope in the shape EventBridge delivers (its MNS trigger sample,
+ * awesome-fc/code-example nodejs/nodejs-mns-queue-trigger/README.md). The type
+ * `cms:CloudMonitor:AlertWebHook` is the EventBridge "CloudMonitor events" page's; no real CloudMonitor
+ * event sample is public, so `data` carries the webhook fields.
  */
 export function cloudEvent(fields: CallbackFields, context: { at: number; regionId: string }): Record<string, unknown> {
   const time = new Date(context.at).toISOString();
@@ -84,7 +93,7 @@ export type Channel = 'webhook' | 'eventbridge';
 export interface Delivery {
   ruleId: string;
   instanceId: string;
-  alertState: 'OK' | 'ALERT';
+  alertState: AlertState;
   triggerLevel: string;
   channel: Channel;
   url: string;
@@ -101,21 +110,28 @@ export interface Delivery {
   body: string;
 }
 
-/** "The alert callback is retried 3 times" — read as three tries in all (facts §4.3). */
-export const DELIVERY_TRIES = 3;
+/**
+ * "Cloud Monitor retries failed callbacks up to three times": the first try and three retries.
+ * (An older page said "The retry policy of alarm callback is three times", which an earlier
+ * emulator read as three tries in all; the current wording is explicit about retries.)
+ */
+export const DELIVERY_TRIES = 4;
 
 export interface DeliveryOptions {
   fetch: typeof fetch;
   /** Per attempt; CloudMonitor documents 5 s. */
   timeoutMs: number;
-  /** Wall-clock pause between tries; CloudMonitor documents none, so this is the emulator's choice. */
+  /**
+   * Wall-clock pause between tries. CloudMonitor documents no spacing; a short one is the harsher
+   * choice (a receiver that is down for more than tries × (timeout + pause) loses the notice).
+   */
   retryDelayMs: number;
 }
 
 export interface DeliveryRequest {
   ruleId: string;
   instanceId: string;
-  alertState: 'OK' | 'ALERT';
+  alertState: AlertState;
   triggerLevel: string;
   channel: Channel;
   url: string;

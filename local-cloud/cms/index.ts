@@ -11,6 +11,7 @@ export type { AlarmEngine, AlarmLevel, AlarmRule, Escalation, ResourceState, Tri
 export { EVENTBRIDGE_URL_PARAM } from './alarms';
 export type { CallbackFields, Delivery } from './callback';
 export { ECS_NAMESPACE, METRICS } from './metrics';
+export { lastLookbackMs, retentionMs } from './query';
 export { bandwidthAt, demandMbps, servedMbps } from './traffic';
 
 export interface Cms {
@@ -20,6 +21,13 @@ export interface Cms {
   custom: Pick<CustomMonitoring, 'metrics' | 'events'>;
   readonly reportingLagSeconds: number;
   setReportingLag(seconds: number): void;
+  /**
+   * A collector outage: no datapoint of this instance (any metric) whose period overlaps
+   * [from, to) is ever published, to queries or to alert rules. `to` undefined = until further
+   * notice. The real service has such gaps (an agent or pipeline fault); nothing documents them,
+   * so they are injected, not random.
+   */
+  suppressData(instanceId: string, from: number, to?: number): void;
   /** Every callback attempt so far, oldest first. */
   deliveries(): Delivery[];
 }
@@ -30,7 +38,7 @@ export interface CmsOptions {
   fetch?: typeof fetch;
   /** Per callback attempt (default 5000, CloudMonitor's documented timeout). */
   callbackTimeoutMs?: number;
-  /** Pause between callback tries (default 1000; CloudMonitor documents none). */
+  /** Pause between callback tries (default 1000; CloudMonitor documents none, see callback.ts). */
   retryDelayMs?: number;
 }
 
@@ -43,15 +51,19 @@ const DEFAULT_USER_ID = '1234567890123456';
 export function createCms(world: { clock: Clock; instances: Map<string, LocalInstance>; userId?: string }, options: CmsOptions = {}): Cms {
   let lagSeconds = checkedLag(options.reportingLagSeconds ?? 60);
   const userId = world.userId ?? DEFAULT_USER_ID;
+  const outages: Array<{ instanceId: string; from: number; to: number }> = [];
+  const published = (instanceId: string, bucketStart: number, periodSeconds: number): boolean =>
+    !outages.some((o) => o.instanceId === instanceId && bucketStart < o.to && bucketStart + periodSeconds * 1000 > o.from);
   const source = {
     instances: world.instances,
     userId,
     get lagSeconds() {
       return lagSeconds;
     },
+    published,
   };
   const alarms = createAlarmService(
-    { instances: world.instances, userId, lagSeconds: () => lagSeconds },
+    { instances: world.instances, userId, lagSeconds: () => lagSeconds, published },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
   const custom = createCustomMonitoring();
@@ -71,6 +83,10 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     },
     setReportingLag(seconds) {
       lagSeconds = checkedLag(seconds);
+    },
+    suppressData(instanceId, from, to = Number.POSITIVE_INFINITY) {
+      if (!(Number.isFinite(from) && to > from)) throw new RangeError(`suppressData: expected from < to, got ${from} and ${to}`);
+      outages.push({ instanceId, from, to });
     },
     deliveries: alarms.deliveries,
   };

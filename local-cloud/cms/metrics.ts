@@ -1,5 +1,8 @@
-// The ECS public-traffic metrics CloudMonitor publishes in namespace acs_ecs_dashboard
-// (facts §4.1), as series of period-aligned datapoints computed on demand from the traffic model.
+// The ECS public-traffic metrics CloudMonitor publishes in namespace acs_ecs_dashboard, as series
+// of period-aligned datapoints computed on demand from the traffic model. The metric list, units,
+// dimensions and statistics are the ECS basic-metrics table of "View the monitoring information of
+// an ECS instance" (https://help.aliyun.com/zh/ecs/user-guide/view-the-monitoring-information-of-an-ecs-instance),
+// summarised in docs/reference/cloudmonitor.md.
 import type { LocalInstance } from '../model';
 import { type MinuteStats, minuteStats, type TrafficQuantity } from './traffic';
 
@@ -7,29 +10,36 @@ export const ECS_NAMESPACE = 'acs_ecs_dashboard';
 
 export type Statistic = 'Average' | 'Maximum' | 'Minimum';
 
+/**
+ * Which instances a metric has a series for. The table names the unprefixed Internet* metrics
+ * "经典网络公网…" (classic network) and the VPC_PublicIP_* ones "IP 维度公网…" (per public IP, with an
+ * `ip` dimension), so a VPC instance gets no InternetOutRate point and a classic one no
+ * VPC_PublicIP_* point. A VPC instance's series is its fixed public IP's: an EIP's traffic is
+ * published in the EIP's own namespace (acs_vpc_eip), which the emulator does not serve, so an
+ * instance reached only through an EIP has no VPC_PublicIP_* series here. Whether the real service
+ * also lists an EIP under VPC_PublicIP_* is not documented; "no data" is the harsher answer.
+ */
+export type MetricFamily = 'classic' | 'vpcPublicIp';
+
 export interface MetricDefinition {
   quantity: TrafficQuantity;
-  /** The VPC_PublicIP_* family: only VPC instances with a public address, with an `ip` dimension. */
-  perPublicIp: boolean;
-  /** Statistics the metric publishes (facts §4.1 "Statistics" column). */
+  family: MetricFamily;
+  /** Statistics the metric publishes (the table's "Statistics" column). */
   statistics: readonly Statistic[];
 }
 
 const ALL_STATISTICS: readonly Statistic[] = ['Average', 'Maximum', 'Minimum'];
 
-/**
- * Facts §9 leaves open whether `InternetOutRate*` reports anything for VPC instances. The emulator
- * answers both families for VPC instances (classic instances get only the unprefixed one), so an
- * adapter that picks the "wrong" family still sees data; bwscaler's adapter prefers VPC_PublicIP_*
- * for VPC instances, which is the combination verified in the docs.
- */
 export const METRICS: Readonly<Record<string, MetricDefinition>> = {
-  InternetOutRate: { quantity: 'outRate', perPublicIp: false, statistics: ALL_STATISTICS },
-  InternetOutRate_Percent: { quantity: 'outPercent', perPublicIp: false, statistics: ['Average'] },
-  InternetInRate: { quantity: 'inRate', perPublicIp: false, statistics: ALL_STATISTICS },
-  VPC_PublicIP_InternetOutRate: { quantity: 'outRate', perPublicIp: true, statistics: ALL_STATISTICS },
-  VPC_PublicIP_InternetOutRate_Percent: { quantity: 'outPercent', perPublicIp: true, statistics: ['Average'] },
-  VPC_PublicIP_InternetInRate: { quantity: 'inRate', perPublicIp: true, statistics: ALL_STATISTICS },
+  InternetOutRate: { quantity: 'outRate', family: 'classic', statistics: ALL_STATISTICS },
+  InternetOutRate_Percent: { quantity: 'outPercent', family: 'classic', statistics: ['Average'] },
+  InternetInRate: { quantity: 'inRate', family: 'classic', statistics: ALL_STATISTICS },
+  // Bytes per one-minute report. The table lists Maximum, Minimum, Average for InternetOut (Sum
+  // only for InternetIn); the emulator publishes no Sum, the harsher reading.
+  InternetOut: { quantity: 'outBytes', family: 'classic', statistics: ALL_STATISTICS },
+  VPC_PublicIP_InternetOutRate: { quantity: 'outRate', family: 'vpcPublicIp', statistics: ALL_STATISTICS },
+  VPC_PublicIP_InternetOutRate_Percent: { quantity: 'outPercent', family: 'vpcPublicIp', statistics: ['Average'] },
+  VPC_PublicIP_InternetInRate: { quantity: 'inRate', family: 'vpcPublicIp', statistics: ALL_STATISTICS },
 };
 
 /** One time series: a metric of one instance (and, for VPC_PublicIP_*, one address). */
@@ -42,12 +52,12 @@ export function seriesOf(metric: MetricDefinition, instances: Iterable<LocalInst
   const series: Series[] = [];
   for (const instance of instances) {
     const base = { userId, instanceId: instance.InstanceId };
-    if (!metric.perPublicIp) {
-      series.push({ instance, dimensions: base });
+    if (metric.family === 'classic') {
+      if (instance.InstanceNetworkType === 'classic') series.push({ instance, dimensions: base });
       continue;
     }
     if (instance.InstanceNetworkType !== 'vpc') continue;
-    const ip = instance.PublicIpAddress[0] ?? instance.EipAddress?.IpAddress;
+    const ip = instance.PublicIpAddress.find((address) => address !== '');
     if (ip !== undefined) series.push({ instance, dimensions: { ...base, ip } });
   }
   return series.sort((a, b) => compareText(a.dimensions.instanceId, b.dimensions.instanceId));
@@ -100,7 +110,7 @@ export function bucketStats(metric: MetricDefinition, instance: LocalInstance, b
   return { Average: sum / minutes, Maximum: max, Minimum: min };
 }
 
-/** A datapoint as DescribeMetricLast/List serialise it (facts §4.2). */
+/** A datapoint as DescribeMetricLast/List serialise it (see their response examples in docs/reference/cloudmonitor.md). */
 export type Datapoint = { timestamp: number; userId: string; instanceId: string; ip?: string } & Partial<Record<Statistic, number>>;
 
 export function datapointOf(metric: MetricDefinition, series: Series, bucketStart: number, periodSeconds: number): Datapoint {
@@ -111,7 +121,7 @@ export function datapointOf(metric: MetricDefinition, series: Series, bucketStar
 }
 
 /**
- * Rates are whole bit/s and percentages carry two decimals, as in the documented samples
+ * Rates are whole bit/s, volumes whole bytes, and percentages carry two decimals, as in the documented samples
  * (`"Average":99.52`). Rounding never lifts a value past its cap: the caps are whole Mbit/s and 100.
  */
 function roundFor(metric: MetricDefinition, value: number): number {

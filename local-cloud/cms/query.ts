@@ -1,5 +1,8 @@
-// DescribeMetricLast / DescribeMetricList (CMS 2019-01-01, facts §4.2): parameter checks, the
-// query window, Dimensions filtering and NextToken paging over datapoints computed on demand.
+// DescribeMetricLast / DescribeMetricList (CMS 2019-01-01): parameter checks, the query window,
+// Dimensions filtering and NextToken paging over datapoints computed on demand. Sources:
+// DescribeMetricLast https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/api-describemetriclast-new
+// (2025-03-25) and https://www.alibabacloud.com/help/doc-detail/155560.htm; DescribeMetricList
+// https://www.alibabacloud.com/help/doc-detail/51936.htm (2026-01-22). Summary: docs/reference/cloudmonitor.md.
 import { createHash } from 'node:crypto';
 import type { LocalInstance } from '../model';
 import {
@@ -19,17 +22,44 @@ export interface MetricSource {
   instances: Map<string, LocalInstance>;
   userId: string;
   lagSeconds: number;
+  /** Whether the collector published the point of this instance's bucket (see Cms.suppressData). */
+  published(instanceId: string, bucketStart: number, periodSeconds: number): boolean;
 }
 
 export type QueryKind = 'last' | 'list';
 
 const HOUR_MS = 3600_000;
-/** DescribeMetricLast: "a time range that only covers a maximum of 31 days". */
-const MAX_WINDOW_MS = 31 * 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** DescribeMetricLast (older page): "a time range covering a maximum of 31 days". */
+const MAX_WINDOW_MS = 31 * DAY_MS;
 /** Both docs: "Default value: 1000". */
 const DEFAULT_LENGTH = 1000;
+/** DescribeMetricLast: "The maximum value of the Length parameter for each request is 1440." */
+const MAX_LAST_LENGTH = 1440;
+/** DescribeMetricLast, Dimensions: "You can query a maximum of 50 instances in each request." */
+const MAX_LAST_DIMENSIONS = 50;
 /** DescribeMetricList's documented Period values. */
 const LIST_PERIODS = [60, 300, 900];
+/**
+ * DescribeMetricLast's documented Period values are 15, 60, 900 and 3600; 15 is second-level data,
+ * which ECS basic metrics (reported once a minute) do not have.
+ */
+const LAST_PERIODS = [60, 900, 3600];
+/**
+ * How far back DescribeMetricLast looks from EndTime: "For minute-level data, the start time is
+ * obtained by comparing the time specified by StartTime and 2 hours earlier than EndTime ... the
+ * earlier one is used"; two days for hour-level data.
+ */
+export function lastLookbackMs(periodSeconds: number): number {
+  return periodSeconds >= 3600 ? 2 * DAY_MS : 2 * HOUR_MS;
+}
+/**
+ * Storage: "7 days if Period is less than 60 seconds, 31 days if it is 60 seconds, 91 days if it
+ * is 300 seconds or more" (both docs' Precautions). Older points are gone.
+ */
+export function retentionMs(periodSeconds: number): number {
+  return periodSeconds >= 300 ? 91 * DAY_MS : 31 * DAY_MS;
+}
 
 export interface MetricQueryResult {
   Code: '200';
@@ -56,16 +86,16 @@ export function resolveMetric(params: Record<string, string>): { namespace: stri
   return { namespace, metricName, metric };
 }
 
-/** Period in seconds: List takes 60/300/900 (its doc); Last takes any multiple of 60 (ECS basic metrics). */
+/** Period in seconds: List takes 60/300/900, Last 60/900/3600 (their docs, for ECS basic metrics). */
 export function resolvePeriod(params: Record<string, string>, kind: QueryKind): number {
   const period = positiveInteger(params, 'Period', 60);
-  if (kind === 'list' && !LIST_PERIODS.includes(period)) throw invalidParameter('Period', `expected one of ${LIST_PERIODS.join(', ')}, got ${period}`);
-  if (period % 60 !== 0) throw invalidParameter('Period', `ECS basic metrics have periods that are multiples of 60 seconds, got ${period}`);
+  const allowed = kind === 'list' ? LIST_PERIODS : LAST_PERIODS;
+  if (!allowed.includes(period)) throw invalidParameter('Period', `expected one of ${allowed.join(', ')} for ECS basic metrics, got ${period}`);
   return period;
 }
 
 interface Window {
-  /** Exclusive ("excludes the time specified by StartTime"); undefined = open. */
+  /** Exclusive ("excludes the time specified by StartTime"); undefined only in cursors of older tokens. */
   start: number | undefined;
   /** Inclusive ("includes the time specified by EndTime"). */
   end: number;
@@ -106,18 +136,24 @@ function decodeCursor(token: string, query: string): Cursor {
   return { offset: cursor.offset, start: cursor.start ?? undefined, end: cursor.end, query };
 }
 
-function resolveWindow(params: Record<string, string>, kind: QueryKind, now: number): Window {
+function resolveWindow(params: Record<string, string>, kind: QueryKind, periodSeconds: number, now: number): Window {
   const endRaw = optional(params, 'EndTime');
   const startRaw = optional(params, 'StartTime');
   const end = endRaw === undefined ? now : parseTime('EndTime', endRaw);
-  // List without StartTime shows the last hour (the CMS console default); Last without StartTime
-  // looks back without limit for the newest point ("we recommend that you do not use" StartTime).
-  const start = startRaw !== undefined ? parseTime('StartTime', startRaw) : kind === 'list' ? end - HOUR_MS : undefined;
-  if (start !== undefined) {
-    if (start >= end) throw invalidParameter('StartTime', 'StartTime must be earlier than EndTime');
-    if (end - start > MAX_WINDOW_MS) throw invalidParameter('StartTime', 'the time range may cover at most 31 days');
+  const asked = startRaw === undefined ? undefined : parseTime('StartTime', startRaw);
+  if (asked !== undefined) {
+    if (asked >= end) throw invalidParameter('StartTime', 'StartTime must be earlier than EndTime');
+    if (end - asked > MAX_WINDOW_MS) throw invalidParameter('StartTime', 'the time range may cover at most 31 days');
   }
-  return { start, end };
+  if (kind === 'list') {
+    // List without StartTime shows the last hour (the console's default view; the doc names none).
+    return { start: asked ?? end - HOUR_MS, end };
+  }
+  // Last looks back a bounded time, never forever; as documented, a StartTime later than that bound
+  // does not narrow the window (the earlier of the two wins), so a caller cannot use StartTime to
+  // refuse old points: it must check a point's age itself.
+  const bound = end - lastLookbackMs(periodSeconds);
+  return { start: asked === undefined ? bound : Math.min(asked, bound), end };
 }
 
 /**
@@ -128,47 +164,54 @@ function firstCursor(window: Window, periodSeconds: number, lagSeconds: number, 
   return { offset: 0, start: window.start, end: Math.min(window.end, latestVisibleBucket(periodSeconds, lagSeconds, now)), query };
 }
 
-/** Bucket starts (period-aligned) in (start, end] that are visible at `now`, oldest first. */
+/** Bucket starts (period-aligned) in (start, end] that are visible and still stored at `now`, oldest first. */
 function visibleBuckets(window: Window, periodSeconds: number, lagSeconds: number, now: number): { first: number; count: number } {
   const periodMs = periodSeconds * 1000;
   const last = Math.min(Math.floor(window.end / periodMs) * periodMs, latestVisibleBucket(periodSeconds, lagSeconds, now));
-  const first = window.start === undefined ? last : (Math.floor(window.start / periodMs) + 1) * periodMs;
+  const stored = Math.ceil((now - retentionMs(periodSeconds)) / periodMs) * periodMs;
+  const first = Math.max(window.start === undefined ? last : (Math.floor(window.start / periodMs) + 1) * periodMs, stored);
   return { first, count: last < first ? 0 : (last - first) / periodMs + 1 };
 }
 
-function selectSeries(source: MetricSource, metric: MetricDefinition, params: Record<string, string>): Series[] {
+function selectSeries(source: MetricSource, metric: MetricDefinition, params: Record<string, string>, kind: QueryKind): Series[] {
   const dimensionsRaw = optional(params, 'Dimensions');
   const filters = dimensionsRaw === undefined ? undefined : parseObjectList('Dimensions', dimensionsRaw);
+  if (kind === 'last' && filters !== undefined && filters.length > MAX_LAST_DIMENSIONS) {
+    throw invalidParameter('Dimensions', `at most ${MAX_LAST_DIMENSIONS} instances per request, got ${filters.length}`);
+  }
   const regionId = optional(params, 'RegionId');
   const instances = [...source.instances.values()].filter((instance) => regionId === undefined || instance.RegionId === regionId);
   return seriesOf(metric, instances, source.userId).filter((series) => matchesDimensions(series, filters));
 }
 
 /**
- * Last answers one point per series (the newest visible one in the window); List answers every
- * visible point of every series in the window. Points are ordered by instanceId, then time, and
- * paged by `Length`: only the requested page is computed.
+ * Last answers one point per series (the newest published one in the window); List answers every
+ * published point of every series in the window. Points are ordered by instanceId, then time, and
+ * paged by `Length` over (series × buckets): only the requested page is computed, and a page holds
+ * fewer than `Length` points when the collector published nothing for some buckets.
  */
 export function queryMetric(source: MetricSource, kind: QueryKind, params: Record<string, string>, now: number): MetricQueryResult {
   const { metric } = resolveMetric(params);
   const period = resolvePeriod(params, kind);
   const length = positiveInteger(params, 'Length', DEFAULT_LENGTH);
-  const series = selectSeries(source, metric, params);
+  if (kind === 'last' && length > MAX_LAST_LENGTH) throw invalidParameter('Length', `the maximum is ${MAX_LAST_LENGTH}, got ${length}`);
+  const series = selectSeries(source, metric, params, kind);
   const query = fingerprint(kind, params);
   const token = optional(params, 'NextToken');
-  const cursor = token === undefined ? firstCursor(resolveWindow(params, kind, now), period, source.lagSeconds, now, query) : decodeCursor(token, query);
+  const cursor =
+    token === undefined ? firstCursor(resolveWindow(params, kind, period, now), period, source.lagSeconds, now, query) : decodeCursor(token, query);
 
+  const periodMs = period * 1000;
   const buckets = visibleBuckets(cursor, period, source.lagSeconds, now);
   const perSeries = kind === 'last' ? Math.min(buckets.count, 1) : buckets.count;
-  const newest = buckets.first + (buckets.count - 1) * period * 1000;
   const total = series.length * perSeries;
 
   const page: Datapoint[] = [];
   for (let i = cursor.offset; i < Math.min(total, cursor.offset + length); i++) {
     const one = series[Math.floor(i / perSeries)];
     if (one === undefined) break;
-    const bucket = kind === 'last' ? newest : buckets.first + (i % perSeries) * period * 1000;
-    page.push(datapointOf(metric, one, bucket, period));
+    const bucket = kind === 'last' ? newestPublished(source, one, buckets, period) : buckets.first + (i % perSeries) * periodMs;
+    if (bucket !== undefined && source.published(one.dimensions.instanceId, bucket, period)) page.push(datapointOf(metric, one, bucket, period));
   }
 
   const next = cursor.offset + length;
@@ -179,4 +222,13 @@ export function queryMetric(source: MetricSource, kind: QueryKind, params: Recor
     Datapoints: JSON.stringify(page),
     ...(next < total ? { NextToken: encodeCursor({ ...cursor, offset: next }) } : {}),
   };
+}
+
+/** The newest bucket of the window the collector published for this series, if any. */
+function newestPublished(source: MetricSource, series: Series, buckets: { first: number; count: number }, periodSeconds: number): number | undefined {
+  for (let k = buckets.count - 1; k >= 0; k--) {
+    const bucket = buckets.first + k * periodSeconds * 1000;
+    if (source.published(series.dimensions.instanceId, bucket, periodSeconds)) return bucket;
+  }
+  return undefined;
 }

@@ -125,14 +125,19 @@ export interface MinuteStats {
   Minimum: number;
 }
 
-export type TrafficQuantity = 'outRate' | 'outPercent' | 'inRate';
+export type TrafficQuantity = 'outRate' | 'outPercent' | 'inRate' | 'outBytes';
 
 /**
  * Average/Maximum/Minimum over the minute starting at `minuteStart` (epoch ms, minute-aligned).
  * Rates are bit/s (the unit of CloudMonitor's ECS rate metrics); percent is served ÷ bandwidth in
- * effect at each sample × 100, and 0 while the bandwidth is 0.
+ * effect at each sample × 100, and 0 while the bandwidth is 0. Bytes are one number per minute
+ * (the volume the minute carried, its mean rate × 60 s ÷ 8), so its three statistics are equal.
  */
 export function minuteStats(instance: LocalInstance, quantity: TrafficQuantity, minuteStart: number): MinuteStats {
+  if (quantity === 'outBytes') {
+    const bytes = (minuteStats(instance, 'outRate', minuteStart).Average * 60) / 8;
+    return { Average: bytes, Maximum: bytes, Minimum: bytes };
+  }
   let sum = 0;
   let max = Number.NEGATIVE_INFINITY;
   let min = Number.POSITIVE_INFINITY;
@@ -145,7 +150,7 @@ export function minuteStats(instance: LocalInstance, quantity: TrafficQuantity, 
   return { Average: sum / SAMPLE_OFFSETS_MS.length, Maximum: max, Minimum: min };
 }
 
-function sampleAt(instance: LocalInstance, quantity: TrafficQuantity, t: number): number {
+function sampleAt(instance: LocalInstance, quantity: Exclude<TrafficQuantity, 'outBytes'>, t: number): number {
   switch (quantity) {
     case 'outRate':
       return servedMbps(instance, t) * 1e6;

@@ -9,10 +9,13 @@ import { callRpc, parseResponse, type RpcClient, type RpcParams } from './pop';
 
 export const ECS_API_VERSION = '2014-05-26';
 
-/** DescribeInstances: `InstanceIds` holds at most 100 ids, and a page at most 100 rows (facts §2.1). */
+/**
+ * DescribeInstances: `InstanceIds` holds at most 100 ids, and a page at most 100 rows
+ * (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances).
+ */
 const IDS_PER_CALL = 100;
 const PAGE_SIZE = 100;
-/** Tag.N runs from 1 to 20 (facts §2.1). */
+/** Tag.N runs from 1 to 20 (same page). */
 const MAX_TAG_FILTERS = 20;
 /** Batches in flight at once: a few hundred instances in one round trip, well under the API rate limit. */
 const DESCRIBE_CONCURRENCY = 4;
@@ -21,15 +24,26 @@ const MAX_PAGES = 1000;
 
 const ipList = z.object({ IpAddress: z.array(z.string()).default([]) });
 
+/**
+ * InternetMaxBandwidthIn as real pages report it. The DescribeInstances reference describes the field
+ * only as the maximum inbound bandwidth in Mbit/s; Alibaba's own published captures of live accounts
+ * (test/fixtures/real/README.md: 40 of 44 instances, aliyun/alibabacloud-ecs-tool-troubleshooter) report
+ * -1 on VPC instances with and without a public IP, and values far above the settable 1-200 range
+ * (2000, 36000). Read: -1 = no inbound cap is set or reported. The harsher consequence is chosen: an
+ * instance at -1 has no known inbound bandwidth, so bwscaler never sends an inbound correction for it.
+ */
+const NO_INBOUND_CAP = -1;
+
 const instanceSchema = z.object({
   InstanceId: z.string().min(1),
   RegionId: z.string().min(1),
   Status: z.string(),
   InstanceChargeType: z.enum(['PrePaid', 'PostPaid']),
-  InternetChargeType: z.enum(['PayByBandwidth', 'PayByTraffic']),
+  // '' is real: ECS reports it for instances with an EIP bound (test/fixtures/real, cn-heyuan page).
+  InternetChargeType: z.enum(['PayByBandwidth', 'PayByTraffic', '']),
   InstanceNetworkType: z.enum(['vpc', 'classic']),
   InternetMaxBandwidthOut: z.number().int().min(0),
-  InternetMaxBandwidthIn: z.number().int().min(0),
+  InternetMaxBandwidthIn: z.number().int().min(NO_INBOUND_CAP),
   PublicIpAddress: ipList.optional(),
   EipAddress: z.object({ IpAddress: z.string().optional() }).optional(),
   Tags: z.object({ Tag: z.array(z.object({ TagKey: z.string(), TagValue: z.string().default('') })).default([]) }).optional(),
@@ -74,7 +88,12 @@ async function describeAllPages(client: RpcClient, params: RpcParams): Promise<I
   do {
     const body = await callRpc(client, 'DescribeInstances', nextToken ? { ...params, NextToken: nextToken } : params, { method: 'GET' });
     const page = parseResponse(describePageSchema, body, 'DescribeInstances');
-    for (const raw of page.Instances.Instance) facts.push(toInstanceFacts(parseResponse(instanceSchema, raw, 'DescribeInstances.Instances.Instance')));
+    // One row bwscaler cannot read is that instance's problem only: it comes back marked
+    // `unrecognised` (the cycle never changes it) and every other row of the page proceeds.
+    for (const raw of page.Instances.Instance) {
+      const row = readInstanceRow(raw, String(params.RegionId));
+      if (row) facts.push(row);
+    }
     nextToken = page.NextToken || undefined;
     if (nextToken !== undefined) {
       if (seenTokens.has(nextToken) || seenTokens.size >= MAX_PAGES) {
@@ -99,6 +118,72 @@ function tagFilters(tags: Record<string, string> | undefined): RpcParams {
   return params;
 }
 
+/**
+ * One DescribeInstances row as InstanceFacts, or as an unrecognised instance naming the first field it
+ * cannot read and that field's value. A row without an InstanceId cannot be anybody's decision and is
+ * skipped: a policy that lists the id then reports it as missing.
+ */
+export function readInstanceRow(raw: unknown, regionId: string): InstanceFacts | undefined {
+  const parsed = instanceSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.map(String).join('.') : '';
+    return unrecognisedRow(raw, regionId, field || '(row)', issue?.message ?? 'unreadable');
+  }
+  const instance = parsed.data;
+  const eipBound = (instance.EipAddress?.IpAddress ?? '') !== '';
+  if (instance.InternetChargeType === '' && !eipBound) {
+    return unrecognisedRow(raw, regionId, 'InternetChargeType', 'empty, and no EIP is bound');
+  }
+  try {
+    return toInstanceFacts(instance);
+  } catch (error) {
+    if (error instanceof CloudApiError && error.code === 'InvalidResponse.ExpiredTime')
+      return unrecognisedRow(raw, regionId, 'ExpiredTime', 'not yyyy-MM-ddTHH:mmZ');
+    throw error;
+  }
+}
+
+function unrecognisedRow(raw: unknown, regionId: string, field: string, problem: string): InstanceFacts | undefined {
+  const row = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const instanceId = typeof row.InstanceId === 'string' ? row.InstanceId : '';
+  if (instanceId === '') return undefined;
+  const value = displayValue(valueAt(row, field));
+  const tags = z.object({ Tag: z.array(z.object({ TagKey: z.string(), TagValue: z.string().default('') })) }).safeParse(row.Tags);
+  const bandwidthOut = row.InternetMaxBandwidthOut;
+  return {
+    instanceId,
+    regionId: typeof row.RegionId === 'string' && row.RegionId !== '' ? row.RegionId : regionId,
+    // Placeholders below: planInstance stops at `unrecognised` before anything reads them.
+    instanceChargeType: row.InstanceChargeType === 'PostPaid' ? 'PostPaid' : 'PrePaid',
+    internetChargeType: '',
+    networkType: row.InstanceNetworkType === 'classic' ? 'classic' : 'vpc',
+    status: typeof row.Status === 'string' ? row.Status : '',
+    bandwidthOut: typeof bandwidthOut === 'number' && Number.isInteger(bandwidthOut) && bandwidthOut >= 0 ? bandwidthOut : 0,
+    hasPublicIp: false,
+    eipBound: false,
+    tags: tags.success ? Object.fromEntries(tags.data.Tag.map((tag) => [tag.TagKey, tag.TagValue])) : {},
+    operationLocks: [],
+    unrecognised: {
+      field,
+      value,
+      message: `DescribeInstances reports ${field} = ${value} for ${instanceId} (${problem}): bwscaler leaves this instance unchanged until ECS reports a value it understands`,
+    },
+  };
+}
+
+function valueAt(row: Record<string, unknown>, path: string): unknown {
+  let value: unknown = row;
+  for (const key of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  return value;
+}
+
+/** A field's value as a person would quote it, kept short (a page can carry long text). */
+function displayValue(value: unknown): string {
+  const text = value === undefined ? 'missing' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 export function toInstanceFacts(instance: EcsInstance): InstanceFacts {
   const facts: InstanceFacts = {
     instanceId: instance.InstanceId,
@@ -108,13 +193,13 @@ export function toInstanceFacts(instance: EcsInstance): InstanceFacts {
     networkType: instance.InstanceNetworkType,
     status: instance.Status,
     bandwidthOut: instance.InternetMaxBandwidthOut,
-    bandwidthIn: instance.InternetMaxBandwidthIn,
     hasPublicIp: (instance.PublicIpAddress?.IpAddress ?? []).some((ip) => ip !== ''),
     // An EIP-bound VPC instance reports an empty EipAddress object when nothing is bound.
     eipBound: (instance.EipAddress?.IpAddress ?? '') !== '',
     tags: Object.fromEntries((instance.Tags?.Tag ?? []).map((tag) => [tag.TagKey, tag.TagValue])),
     operationLocks: (instance.OperationLocks?.LockReason ?? []).map((lock) => (typeof lock === 'string' ? lock : lock.LockReason)),
   };
+  if (instance.InternetMaxBandwidthIn !== NO_INBOUND_CAP) facts.bandwidthIn = instance.InternetMaxBandwidthIn;
   // Only a subscription expires: pay-as-you-go instances report a placeholder (2099-12-31T15:59Z).
   const expiredAt = parseExpiredTime(instance.InstanceId, instance.ExpiredTime);
   if (expiredAt !== undefined && instance.InstanceChargeType === 'PrePaid') facts.expiredAt = expiredAt;
@@ -134,7 +219,7 @@ function parseExpiredTime(instanceId: string, text: string | undefined): number 
 
 function modifyParams(req: ModifyBandwidthRequest): RpcParams {
   const params: RpcParams = {
-    // RegionId is absent from the parameter table but present in the documented sample URL (facts §1.1).
+    // RegionId is absent from the parameter table but present in older documented sample URLs.
     RegionId: req.regionId,
     InstanceId: req.instanceId,
     InternetMaxBandwidthOut: req.bandwidthOut,

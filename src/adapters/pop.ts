@@ -1,7 +1,7 @@
 // The Alibaba Cloud RPC (POP) client: @alicloud/pop-core behind one function that turns every way it
 // can fail into a CloudApiError with a redacted message.
 //
-// pop-core 1.8.0 quirks this file exists for (lib/rpc.js, httpx lib/index.js; sdk-notes §1):
+// pop-core 1.8.0 quirks this file exists for (node_modules/@alicloud/pop-core lib/rpc.js, httpx lib/index.js):
 // - it never checks the HTTP status: a 5xx whose JSON body has no `Code` RESOLVES as a success;
 // - a non-JSON body (a gateway's HTML 502) rejects with json-bigint's plain object
 //   `{name: 'SyntaxError', message, at, text}`: not an Error, no stack, no status;
@@ -174,8 +174,9 @@ function toCloudApiError(action: string, error: unknown): Error {
     const data = shape.data as { Message?: unknown; RequestId?: unknown; Recommend?: unknown };
     const apiMessage = typeof data.Message === 'string' ? redact(data.Message) : '';
     const requestId = typeof data.RequestId === 'string' ? data.RequestId : undefined;
-    return new CloudApiError(`${action} failed: ${shape.code}: ${apiMessage}`, shape.code, classifyEcsError(shape.code, apiMessage), requestId, {
-      cause: sanitized(name, shape.code, apiMessage, { recommend: data.Recommend }),
+    const code = documentedSpelling(shape.code);
+    return new CloudApiError(`${action} failed: ${code}: ${apiMessage}`, code, classifyEcsError(code, apiMessage), requestId, {
+      cause: sanitized(name, code, apiMessage, { recommend: data.Recommend, ...(code === shape.code ? {} : { receivedCode: shape.code }) }),
     });
   }
   if (name === 'SyntaxError' && !(error instanceof Error)) {
@@ -213,18 +214,72 @@ function sanitized(name: string, code: string, message: string, extra: Record<st
 }
 
 // ---------------------------------------------------------------------------------------------
-// Classification (facts §1.3 "suggested classification", §3.4 common codes, peers §1.1).
+// Spelling. The ModifyInstanceNetworkSpec references disagree with each other and with older texts on
+// the case of some codes: the current one (https://api.alibabacloud.com/document/Ecs/2014-05-26/ModifyInstanceNetworkSpec,
+// change history to 2025-03-14) and the 2021 one (AlibabaCloudDocs/ecs, intl.en-US/API Reference/
+// Networks/ModifyInstanceNetworkSpec.md) write InvalidInstance.UnPaidOrder and DecreasedBandwidthNotAllowed,
+// older texts InvalidInstance.UnpaidOrder and DecreasedBandWidthNotAllowed, and the current one adds
+// OperationDenied.UnpaidOrder. Chosen: accept any case, and report the documented spelling, so that
+// everything after the adapter (stored blocks, blockedReason, notices, logs) compares one spelling.
+
+/** The spellings both references print, for the codes this product treats on their own. */
+const DOCUMENTED_SPELLINGS = [
+  'InvalidInstance.UnPaidOrder',
+  'OperationDenied.UnpaidOrder',
+  'DecreasedBandwidthNotAllowed',
+  'OperationDenied',
+  'IncorrectInstanceStatus',
+  'InvalidInstanceStatus',
+  'InstanceDowngrade.QuotaExceed',
+  'QuotaExceeded.InternetBandwidth',
+  'InvalidParameter.BandwidthBiggerThanBaseBandwidth',
+  'InvalidInternetMaxBandwidthIn.ValueNotSupported',
+  'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+  'InvalidAccountStatus.NotEnoughBalance',
+  'Account.Arrearage',
+  'InstanceExpiredOrInArrears',
+  'InstanceLockedForSecurity',
+  'InvalidInstanceId.NotFound',
+  'LastOrderProcessing',
+  'LastRequestProcessing',
+  'TaskConflict',
+  'Throttling',
+  'InternalError',
+];
+const SPELLING = new Map(DOCUMENTED_SPELLINGS.map((code) => [code.toLowerCase(), code]));
+
+/** A code in the documented spelling when it is one of ours in another case; otherwise as received. */
+export function documentedSpelling(code: string): string {
+  return SPELLING.get(code.toLowerCase()) ?? code;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classification (the error tables named above, the POP-wide common codes, and the codes Alibaba's
+// Terraform provider retries).
 
 const lower = (codes: string[]) => new Set(codes.map((code) => code.toLowerCase()));
 
-/** Billing or security states only the account owner can clear. */
-const NEEDS_HUMAN = lower(['InvalidAccountStatus.NotEnoughBalance', 'Account.Arrearage', 'InstanceExpiredOrInArrears', 'InstanceLockedForSecurity']);
+/**
+ * Billing, account or security states only the account owner can clear. QuotaExceeded.InternetBandwidth
+ * is the account's regional bandwidth cap (raised by a ticket, per the current reference); the
+ * 3-D verification and the payment method are the card's and the account's.
+ */
+const NEEDS_HUMAN = lower([
+  'InvalidAccountStatus.NotEnoughBalance',
+  'Account.Arrearage',
+  'InstanceExpiredOrInArrears',
+  'InstanceLockedForSecurity',
+  'QuotaExceeded.InternetBandwidth',
+  'SecurityRisk.3DVerification',
+  'InvalidPayMethod.SyncPaymentNotSupport',
+]);
 const AUTH = lower(['SignatureDoesNotMatch', 'IncompleteSignature', 'MissingCredentials']);
 const AUTH_PREFIXES = ['invalidaccesskeyid', 'invalidsecuritytoken', 'forbidden.'];
 /**
- * Transient: throttling, the 5-minute lock after a change (undocumented code: any of the four
- * order/task codes, facts §0.3), an order in flight, server faults (Terraform's provider retries
- * the same set, peers §1.1), and our own transport codes (RequestTimeout, BadGateway, HttpStatus.5xx).
+ * Transient: throttling (the current reference answers the 5-minute lock after a change with
+ * Throttling, "please try again after 5 minutes"), an order or task in flight, server faults
+ * (Alibaba's Terraform provider retries the same set), and our own transport codes (RequestTimeout,
+ * BadGateway, HttpStatus.5xx).
  */
 const RETRYABLE = lower([
   'LastOrderProcessing',
@@ -241,10 +296,11 @@ const RETRYABLE = lower([
 const RETRYABLE_PREFIXES = ['throttling', 'serviceunavailable', 'httpstatus.5'];
 
 /**
- * How the cycle treats an ECS error. Codes compare case-insensitively: the docs spell
- * InvalidInstance.UnPaidOrder, the 2025 table OperationDenied.UnpaidOrder.
- * `OperationDenied` covers "no further changes in this billing cycle after a downgrade" (quota) but
- * also "instance is in VPC" and "PrePaid" (rejected): only the message tells them apart.
+ * How the cycle treats an ECS error. Codes compare case-insensitively (see "Spelling" above).
+ * `OperationDenied` has four documented messages: "After downgrade, you cannot upgrade or downgrade
+ * ... current billing cycle" (quota), "The current user does not support this operation" (the
+ * account's: needs a person), "Specified instance is in VPC" and "... the instance is PrePaid"
+ * (rejected): only the message tells them apart.
  * Unknown codes are `rejected`: the request is wrong for this instance until something changes.
  */
 export function classifyEcsError(code: string, message = ''): CloudErrorCategory {
@@ -252,6 +308,7 @@ export function classifyEcsError(code: string, message = ''): CloudErrorCategory
   if (key.endsWith('unpaidorder') || NEEDS_HUMAN.has(key) || key.startsWith('nopermission.')) return 'needsHuman';
   if (key === 'instancedowngrade.quotaexceed') return 'quota';
   if (key === 'operationdenied' && /after downgrade/i.test(message)) return 'quota';
+  if (key === 'operationdenied' && /current user does not support/i.test(message)) return 'needsHuman';
   if (key === 'invalidinstanceid.notfound') return 'notFound';
   if (AUTH.has(key) || AUTH_PREFIXES.some((p) => key.startsWith(p))) return 'auth';
   if (RETRYABLE.has(key) || RETRYABLE_PREFIXES.some((p) => key.startsWith(p))) return 'retryable';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../errors';
 import { renderReport } from '../report/html';
 import { type BacktestResult, reportData, runBacktest } from '../sim/backtest';
-import { BILLINGS, type Billing } from '../sim/cost';
+import { BILLINGS, type Billing, DEFAULT_PRICES } from '../sim/cost';
+import { loadPrices, pricesNote } from '../sim/prices';
 import { loadTrace, TRACE_UNITS, type TraceUnit } from '../sim/trace';
 import { type CommandIo, EXIT_OK, formatTable, processIo, readFlags, requiredFlag, runCommand, type Terminal, UsageError } from './command';
 
@@ -21,6 +22,8 @@ const USAGE = `usage: bwscaler backtest --trace FILE.csv [options]
   --billing BILLING         ${BILLINGS.join(' | ')} (default postpaid-bandwidth)
   --policy FILE             policy file (default examples/policy.yaml)
   --policy-name NAME        the policy to replay (default: the one that selects the billing's simulated instance)
+  --prices FILE             your price table (YAML or JSON; see docs/cost-model.md); default: the
+                            documented Hangzhou examples, which are not your bill
   --full-stack              replay through the built functions, SDKs and local cloud emulators (slow)
   --report FILE             also write report.html there
   --json                    end the output with one JSON line of the figures`;
@@ -33,6 +36,7 @@ const FLAGS = {
   billing: { type: 'string' },
   policy: { type: 'string' },
   'policy-name': { type: 'string' },
+  prices: { type: 'string' },
   'full-stack': { type: 'boolean' },
   report: { type: 'string' },
   json: { type: 'boolean' },
@@ -62,6 +66,7 @@ export async function run(args: string[], _env: Record<string, string | undefine
     }).catch((error: unknown) => {
       throw readable(error, `cannot read trace ${tracePath}`);
     });
+    const prices = flags.prices === undefined ? DEFAULT_PRICES : await loadPrices(flags.prices);
     const policyText = await readFile(policyPath, 'utf8').catch((error: unknown) => {
       throw readable(error, `cannot read policy file ${policyPath}`);
     });
@@ -72,11 +77,14 @@ export async function run(args: string[], _env: Record<string, string | undefine
       policySource: policyPath,
       ...(flags['policy-name'] === undefined ? {} : { policyName: flags['policy-name'] }),
       fullStack: flags['full-stack'] === true,
+      prices,
     });
 
     printResult(out, result);
+    out.print(pricesNote(flags.prices));
+    for (const warning of result.summary.warnings) out.warn(`warning: ${warning}`);
     if (flags.report !== undefined) {
-      await writeFile(flags.report, renderReport(reportData(result)));
+      await writeFile(flags.report, renderReport(reportData(result, prices, { pricesNote: pricesNote(flags.prices) })));
       out.print(`wrote ${flags.report}`);
     }
     if (flags.json) out.print(JSON.stringify(result.summary));
@@ -120,19 +128,25 @@ function printResult(out: Terminal, result: BacktestResult): void {
     name,
     o.cost.toFixed(2),
     summary.oracleCost > 0 ? `${(o.cost / summary.oracleCost).toFixed(3)}×` : '—',
+    o.score.toFixed(2),
+    summary.oracleScore > 0 ? `${(o.score / summary.oracleScore).toFixed(3)}×` : '—',
     `${(o.droppedFraction * 100).toFixed(4)} %`,
     (o.changes / summary.days).toFixed(1),
   ];
   out.print(
     formatTable(
-      ['plan', `cost ${summary.currency}`, 'vs oracle', 'dropped', 'changes/day'],
+      ['plan', `cost ${summary.currency}`, 'vs oracle', 'score', 'vs best score', 'dropped', 'changes/day'],
       [
         row(`policy ${summary.policy}`, outcomes.policy),
         row('static peak', outcomes.staticPeak),
         row('naive reactive', outcomes.naive),
-        row('oracle (hindsight)', outcomes.oracle),
+        row('oracle (all demand)', outcomes.oracle),
+        row('oracle (best score)', outcomes.scoreOracle),
       ],
     ),
+  );
+  out.print(
+    `oracle: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${summary.dropPenaltyPerGb} ${summary.currency} per dropped GB`,
   );
   out.print('');
   const blocked = Object.entries(summary.blocked).sort(([, a], [, b]) => b - a);

@@ -9,7 +9,7 @@
 // It is the SERVED rate, clipped at the bandwidth the instance had then; the backtest treats it as
 // demand, so saturated stretches understate the real demand.
 import { writeFile } from 'node:fs/promises';
-import { ECS_NAMESPACE, metricPages, OUT_RATE_METRIC } from '../adapters/cms';
+import { ECS_NAMESPACE, metricPages, OUT_RATE_METRIC, readPoint } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
 import type { RpcClient, RpcParams } from '../adapters/pop';
 import { BwscalerError } from '../errors';
@@ -80,8 +80,14 @@ export interface RatePoint {
  * Every point of one instance's metric in (from, to], oldest first, walking the range a day at a
  * time and each day's pages by NextToken. Two series of one instance at one time (a second `ip`
  * dimension) keep the larger value, as the metrics adapter does: the cap applies to the busiest.
+ * A datapoint that cannot be read (src/adapters/cms.ts readPoint) is left out: the trace holds the
+ * previous value over it, and `skipped` says how many there were.
  */
-export async function fetchRateHistory(cms: RpcClient, query: HistoryQuery, options: { pageLength?: number } = {}): Promise<RatePoint[]> {
+export async function fetchRateHistory(
+  cms: RpcClient,
+  query: HistoryQuery,
+  options: { pageLength?: number; skipped?: (reason: string) => void } = {},
+): Promise<RatePoint[]> {
   const byTime = new Map<number, number>();
   for (let start = query.from; start < query.to; start += CHUNK_MS) {
     const params: RpcParams = {
@@ -95,10 +101,15 @@ export async function fetchRateHistory(cms: RpcClient, query: HistoryQuery, opti
       Dimensions: JSON.stringify([{ instanceId: query.instanceId }]),
       Length: String(options.pageLength ?? PAGE_LENGTH),
     };
-    for await (const points of metricPages(cms, 'DescribeMetricList', params)) {
-      for (const point of points) {
-        if (point.instanceId !== undefined && point.instanceId !== query.instanceId) continue;
-        if (point.Average === undefined || !Number.isFinite(point.Average)) continue;
+    for await (const raws of metricPages(cms, 'DescribeMetricList', params)) {
+      for (const [index, raw] of raws.entries()) {
+        const reading = readPoint(raw, `DescribeMetricList(${query.metricName}) Datapoints[${index}]`);
+        if (!reading.ok) {
+          if (reading.instanceId === undefined || reading.instanceId === query.instanceId) options.skipped?.(reading.reason);
+          continue;
+        }
+        const { point } = reading;
+        if (point.instanceId !== query.instanceId) continue;
         byTime.set(point.timestamp, Math.max(point.Average, byTime.get(point.timestamp) ?? Number.NEGATIVE_INFINITY));
       }
     }
@@ -138,7 +149,14 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       const metricName = metricFlag ?? (await defaultMetric(clients.ecs, access.region, instanceId));
       const to = io.now();
       const from = to - days * DAY_MS;
-      const points = await fetchRateHistory(clients.cms, { regionId: access.region, instanceId, metricName, periodSeconds, from, to });
+      const skipped: string[] = [];
+      const points = await fetchRateHistory(
+        clients.cms,
+        { regionId: access.region, instanceId, metricName, periodSeconds, from, to },
+        { skipped: (reason) => skipped.push(reason) },
+      );
+      for (const reason of skipped.slice(0, 5)) out.warn(`skipped an unreadable datapoint: ${reason}`);
+      if (skipped.length > 5) out.warn(`skipped ${skipped.length - 5} more unreadable datapoints`);
       if (points.length === 0) {
         out.warn(`no ${metricName} datapoints for ${instanceId} between ${isoSeconds(from)} and ${isoSeconds(to)} (no public IP, or the wrong --metric?)`);
         return EXIT_FAILURE;

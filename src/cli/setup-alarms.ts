@@ -22,10 +22,12 @@ import { describeFleet, type ManagedInstance } from './fleet';
 export const RULE_PREFIX = 'bwscaler-';
 
 /**
- * The utilisation metric per network type (facts §4.1): `*_Percent` is relative to the configured
- * InternetMaxBandwidthOut, which is what the policy's thresholds mean. VPC_PublicIP_* describes a VPC
- * instance's public IP; InternetOutRate_Percent is the classic-network name (marked [I] in the
- * facts: verify on a real classic instance). Same split as the metrics adapter's OUT_RATE_METRIC.
+ * The utilisation metric per network type: `*_Percent` is relative to the configured
+ * InternetMaxBandwidthOut, which is what the policy's thresholds mean. The ECS basic-metrics table
+ * publishes InternetOutRate_Percent for the classic network only and VPC_PublicIP_InternetOutRate_Percent
+ * per public IP of a VPC instance, so a rule on the wrong one never fires
+ * (https://help.aliyun.com/zh/ecs/user-guide/view-the-monitoring-information-of-an-ecs-instance;
+ * docs/reference/cloudmonitor.md). Same split as the metrics adapter's OUT_RATE_METRIC.
  */
 export const UTILISATION_METRIC: Record<NetworkType, string> = {
   vpc: 'VPC_PublicIP_InternetOutRate_Percent',
@@ -42,7 +44,7 @@ export const DEFAULT_CONTACT_GROUP = 'bwscaler';
  * one lets the alarm path help again within the hour, the tick covers the time in between.
  */
 export const SILENCE_SECONDS = 3600;
-/** Basic ECS metrics are per minute (facts §4.1). */
+/** Basic ECS metrics are reported once a minute (docs/reference/cloudmonitor.md). */
 const PERIOD_SECONDS = 60;
 
 const USAGE = `usage: bwscaler setup-alarms --callback-url URL [--policy FILE] [--threshold PERCENT] [--times N]
@@ -132,7 +134,7 @@ export function ruleParams(rule: AlarmRule): RpcParams {
     Webhook: rule.webhook,
     Period: String(PERIOD_SECONDS),
     SilenceTime: String(SILENCE_SECONDS),
-    // The `_Percent` metrics publish Average only (facts §4.1); CloudMonitor refuses another statistic.
+    // The `_Percent` metrics publish Average only; CloudMonitor refuses another statistic.
     'Escalations.Critical.Statistics': 'Average',
     'Escalations.Critical.ComparisonOperator': 'GreaterThanOrEqualToThreshold',
     'Escalations.Critical.Threshold': String(rule.thresholdPercent),

@@ -3,7 +3,7 @@
 import { type DemoProgress, MAX_DEMO_DAYS } from '../sim/demo';
 import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, integerFlag, processIo, readFlags, runCommand } from './command';
 
-const USAGE = `usage: bwscaler start [--days N] [--out FILE] [--seed N] [--quiet]
+const USAGE = `usage: bwscaler start [--days N] [--out FILE] [--seed N] [--prices FILE] [--quiet]
 
 Simulates N days (default 7) of a SYNTHETIC workload (daily and weekly cycles, noise, a flash crowd)
 on the local cloud's demo fleet: the built functions, the real SDKs, the ECS, CloudMonitor and
@@ -12,11 +12,19 @@ Tablestore emulators, examples/policy.yaml. Prints a summary per instance and wr
   --days N     simulated days, 1 to ${MAX_DEMO_DAYS} (default 7)
   --out FILE   where to write the HTML report (default report.html)
   --seed N     seed of the demand noise; the same seed replays the same run (default 1)
+  --prices FILE  your price table (YAML or JSON; docs/cost-model.md); default: the documented
+               Hangzhou examples, which are not your bill
   --quiet      no progress line; the summary and the report as usual`;
 
 export async function run(args: string[], _env: Env = process.env, io: CommandIo = processIo): Promise<number> {
   return runCommand('start', USAGE, io, async (out) => {
-    const flags = readFlags(args, { days: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, quiet: { type: 'boolean' } });
+    const flags = readFlags(args, {
+      days: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      prices: { type: 'string' },
+      quiet: { type: 'boolean' },
+    });
     if (flags.help) {
       out.print(USAGE);
       return EXIT_OK;
@@ -26,11 +34,18 @@ export async function run(args: string[], _env: Env = process.env, io: CommandIo
     const file = flags.out ?? 'report.html';
     // Loaded here, not at the top: `bwscaler start --help` need not load the local cloud.
     const { runDemo } = await import('../sim/demo');
+    const prices = flags.prices === undefined ? undefined : await (await import('../sim/prices')).loadPrices(flags.prices);
 
     const stream = io.stderr as { write(text: string): unknown; isTTY?: boolean };
     const progress = flags.quiet ? undefined : progressPrinter(stream, stream.isTTY === true);
     if (!flags.quiet) stream.write(`building the functions and starting the local cloud…\n`);
-    const result = await runDemo({ days, seed, out: file, ...(progress ? { progress: progress.update } : {}) });
+    const result = await runDemo({
+      days,
+      seed,
+      out: file,
+      ...(prices ? { prices, pricesSource: flags.prices } : {}),
+      ...(progress ? { progress: progress.update } : {}),
+    });
     progress?.done();
 
     out.print(result.summary);

@@ -13,6 +13,7 @@ import {
   type Guard,
   type HardStop,
   holdBeforeDowngrade,
+  holdBlockedUpgrade,
   holdDuringTemporaryUpgrade,
   limitStep,
   type Proposal,
@@ -22,6 +23,7 @@ import {
   raiseToScheduleFloor,
   requireStoppedForClassic,
   respectProviderLock,
+  respectRefusal,
   stabilizeScaleDown,
   stopWhenBlocked,
   stopWhenEipBound,
@@ -31,8 +33,9 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from './guards';
-import { type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
-import { downgradeBudgetApplies, isDowngrade, needsPublicIpAllocation } from './provider';
+import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { backingOff } from './refusal';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
 import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
 
@@ -62,6 +65,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
   ['zeroProtection', protectZero],
   ['temporaryUpgrade', holdDuringTemporaryUpgrade],
   ['downgradeBudget', applyDowngradeBudget],
+  ['blockedUpgrade', holdBlockedUpgrade],
+  ['refusal', respectRefusal],
   ['classicStopped', requireStoppedForClassic],
   ['providerLock', respectProviderLock],
 ];
@@ -77,7 +82,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    (SCHEDULE_EXACT, the highest when windows overlap); the metric rules (see `recommendFromMetric`:
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
  *    NO_METRIC when there is no usable sample (never downgrade on missing data) and with WARMUP within
- *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth).
+ *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth), and
+ *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
@@ -86,6 +92,9 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    PROVIDER_RANGE per charge type, ZERO_PROTECTED (a VPC instance keeps ≥ 1 Mbps unless allowZero).
  * 5. Provider rules on the change: TEMPORARY_UPGRADE_ACTIVE (no downgrade while one runs; it reverts
  *    by itself), DOWNGRADE_BUDGET (subscription pay-by-bandwidth; the reserve is an override's only),
+ *    an upgrade-only block (REGIONAL_BANDWIDTH_QUOTA), a remembered refusal and its back-off
+ *    (BANDWIDTH_CAP tries the largest target the refusal allows; DOWNGRADE_REFUSED,
+ *    BILLING_CYCLE_LOCKED, STATUS_UNSUPPORTED, PROVIDER_REFUSED hold; see refusal.ts),
  *    CLASSIC_NOT_STOPPED (classic 0→N only while Stopped), PROVIDER_LOCK (5 min after any change,
  *    every driver). These come last so the lock is reported only when something would have changed.
  * 6. The action: `set`, or `temporaryUpgrade` for a subscription pay-by-bandwidth upgrade while a
@@ -151,6 +160,13 @@ function readMetric({ now, policy, instance, state, signal }: DecideInput): Metr
   if (!sample) return hold('NO_METRIC', 'no traffic sample: holding, never downgrading blind');
   if (!Number.isFinite(sample.outBps) || sample.outBps < 0) {
     return hold('NO_METRIC', `traffic sample ${sample.outBps} bit/s is not a rate: holding`);
+  }
+  // Both directions: a sample "from the future" is as untrustworthy as an old one (a skewed clock).
+  const maxAge = policy.behavior.maxSampleAgeSeconds ?? DEFAULT_MAX_SAMPLE_AGE_SECONDS;
+  const age = (now - sample.at) / 1000;
+  if (!(Math.abs(age) <= maxAge)) {
+    const when = age >= 0 ? `${formatSeconds(age)} old` : `${formatSeconds(-age)} in the future`;
+    return hold('STALE_METRIC', `the sample at ${new Date(sample.at).toISOString()} is ${when}; samples older than ${formatSeconds(maxAge)} are not acted on`);
   }
   const { lastChangeAt } = state;
   if (lastChangeAt !== undefined) {
@@ -240,8 +256,13 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
-  const inbound = inboundTarget(policy, instance.bandwidthIn);
-  if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) decision.targetIn = inbound;
+  const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn, target);
+  const refused = ctx.state.refused;
+  const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
+  if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) {
+    if (inboundRefused) decision.message = `${decision.message}; inbound left as it is (${refused.code} until ${new Date(refused.retryAt).toISOString()})`;
+    else decision.targetIn = inbound;
+  }
   if (temporary?.times) {
     decision.startTime = temporary.times.startTime;
     decision.endTime = temporary.times.endTime;
@@ -249,11 +270,19 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
   return decision;
 }
 
-/** The inbound bandwidth the policy's inbound bounds allow, nearest the current one; undefined when unbounded. */
-function inboundTarget(policy: Policy, currentIn: number): number | undefined {
+/**
+ * The inbound bandwidth the policy's inbound bounds allow, nearest the current one, inside the range
+ * the API accepts for the outbound bandwidth the same order buys; undefined when unbounded. The doc
+ * ties the range to the "purchased" outbound bandwidth without saying whether the order's own value
+ * counts; if the provider reads the old one, the refusal is remembered (INBOUND_REFUSED) and later
+ * orders go without inbound until its back-off ends.
+ */
+function inboundTarget(policy: Policy, currentIn: number, targetOut: number): number | undefined {
   const { minIn, maxIn } = policy.bounds;
   if (minIn === undefined && maxIn === undefined) return undefined;
-  return Math.min(maxIn ?? Number.POSITIVE_INFINITY, Math.max(minIn ?? 0, currentIn));
+  const wanted = Math.min(maxIn ?? Number.POSITIVE_INFINITY, Math.max(minIn ?? 0, currentIn));
+  const range = inboundRange(targetOut);
+  return Math.min(range.max, Math.max(range.min, wanted));
 }
 
 /**

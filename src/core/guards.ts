@@ -1,10 +1,11 @@
 // The guards `decide` applies, each a small function of the context and the current proposal. A hard
 // stop ends the decision; a guard may only narrow the proposal (towards the current bandwidth, or into
 // the allowed range) and says why. The ORDER lives in decide.ts, next to its one written-down list.
-import { downgradesInPeriod, downgradesLeft, quotaExhausted } from './budget';
+import { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted } from './budget';
 import { formatMbps, formatPercent, formatSeconds } from './format';
 import { bpsToMbps, highestRecommendation, utilization, wouldScaleUp } from './metric';
 import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, MODIFIABLE_STATUSES, PROVIDER_LOCK_SECONDS } from './provider';
+import { backingOff } from './refusal';
 import { spendCap } from './spend';
 import { activeTemporaryUpgrade, formatEndTime } from './temporary-upgrade';
 import type { ActiveWindow, InstanceFacts, MetricSample, Policy, ReasonCode, Recommendation, ScalingState } from './types';
@@ -64,7 +65,8 @@ export const stopWhenPaused: HardStop = ({ policy }) => (policy.paused ? { reaso
 /** A condition the cycle recorded from a provider error; it stays until the cycle clears it. */
 export const stopWhenBlocked: HardStop = ({ state }) => {
   const blocked = state.blocked;
-  if (!blocked) return undefined;
+  // A block on upgrades only is a guard (holdBlockedUpgrade): downgrades still go.
+  if (!blocked || blocked.scope === 'up') return undefined;
   return {
     reason: blockedReason(blocked.code),
     message: `blocked since ${iso(blocked.since)} by ${blocked.code}: ${blocked.message}`,
@@ -264,7 +266,7 @@ export function pickWindow(
 export const applySpendGuard: Guard = (ctx, p) => {
   const guard = ctx.policy.spendGuard;
   if (!guard || ctx.instance.internetChargeType !== 'PayByTraffic' || p.driver === 'override') return undefined;
-  const cap = spendCap(guard, ctx.state.spend, ctx.now);
+  const cap = spendCap(guard, ctx.state.spend, ctx.now, ctx.current, ctx.policy.billingUtcOffsetMinutes);
   if (!cap || p.target <= cap.mbps) return undefined;
   return {
     to: cap.mbps,
@@ -336,12 +338,17 @@ export const applyDowngradeBudget: Guard = (ctx, p) => {
   const period = monthlyReset ? 'this month' : 'on this subscription';
   const message =
     quotaExhausted(state, policy, now) && state.quotaExhaustedAt !== undefined
-      ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}`
+      ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}${resetNote(policy, now)}`
       : `${downgradesInPeriod(state, policy, now)} of ${quota} downgrades used ${period}${
           spendReserve || reserve === 0 ? '' : ` (${reserve} kept in reserve for a manual override)`
         }`;
   return { to: ctx.current, reason: 'DOWNGRADE_BUDGET', message };
 };
+
+function resetNote(policy: Policy, now: number): string {
+  const reset = nextQuotaReset(policy, now);
+  return reset === undefined ? '' : `; it resets at ${iso(reset)}`;
+}
 
 /** "Classic-network instance 0→N: it must be Stopped" (InvalidInstanceStatus.NotStopped). */
 export const requireStoppedForClassic: Guard = (ctx, p) => {
@@ -367,4 +374,57 @@ export const respectProviderLock: Guard = (ctx, p) => {
     reason: 'PROVIDER_LOCK',
     message: `last change ${formatSeconds(elapsed)} ago; the provider allows none within ${formatSeconds(PROVIDER_LOCK_SECONDS)}`,
   };
+};
+
+/** A block on upgrades only (the regional bandwidth quota): a downgrade still goes, and frees quota. */
+export const holdBlockedUpgrade: Guard = (ctx, p) => {
+  const blocked = ctx.state.blocked;
+  if (blocked?.scope !== 'up' || p.target <= ctx.current) return undefined;
+  return {
+    to: ctx.current,
+    reason: blockedReason(blocked.code),
+    message: `upgrades blocked since ${iso(blocked.since)} by ${blocked.code}: ${blocked.message}`,
+  };
+};
+
+/**
+ * A refusal the cycle remembered (src/core/refusal.ts says what each one means). While its back-off
+ * runs the refused change is not sent again; an upgrade refused for being above the instance type's
+ * base bandwidth tries the largest target below it instead: the cap the refusal named, else halfway
+ * between the current bandwidth and the refused target (a bisection over the ticks). Once the
+ * back-off ends, one order at the refused target (never above it) probes whether it still holds.
+ */
+export const respectRefusal: Guard = (ctx, p) => {
+  const { state, current, now } = ctx;
+  const refused = state.refused;
+  if (!refused || p.target === current || refused.scope === 'inbound') return undefined;
+  const waiting = backingOff(refused, now);
+  const episode = `${refused.code} refused ${formatMbps(refused.from)} → ${formatMbps(refused.target)} at ${iso(refused.at)} (${refused.count}× since ${iso(refused.since)})`;
+  const hold = { to: current, reason: refused.reason, message: `${episode}; not sent again before ${iso(refused.retryAt)}` };
+  const up = p.target > current;
+  switch (refused.scope) {
+    case 'up': {
+      // At or above the refused target already (an operator changed it): the refusal says nothing now.
+      if (!up || current >= refused.target) return undefined;
+      if (!waiting) {
+        if (p.target <= refused.target) return undefined;
+        return {
+          to: refused.target,
+          reason: refused.reason,
+          message: `${episode}; the back-off is over: probing ${formatMbps(refused.target)} again, no higher`,
+        };
+      }
+      // Only a base-bandwidth refusal says that something lower would do; any other waits out its back-off.
+      if (refused.reason !== 'BANDWIDTH_CAP' && refused.cap === undefined) return hold;
+      const allowed = refused.cap !== undefined ? Math.min(refused.cap, refused.target - 1) : Math.floor((current + refused.target) / 2);
+      if (p.target <= allowed) return undefined;
+      if (allowed <= current) return hold;
+      const why = refused.cap !== undefined ? `the refusal allows at most ${formatMbps(refused.cap)}` : `trying halfway, ${formatMbps(allowed)}`;
+      return { to: allowed, reason: refused.reason, message: `${episode}; ${why} until ${iso(refused.retryAt)}` };
+    }
+    case 'down':
+      return !up && waiting ? hold : undefined;
+    default:
+      return waiting ? hold : undefined;
+  }
 };

@@ -1,5 +1,5 @@
 // The decision core's public surface. Everything here is pure: no SDK, no environment, no clock, no I/O.
-export { downgradesInPeriod, downgradesLeft, quotaExhausted, startOfUtcMonth } from './budget';
+export { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted, startOfBillingMonth, startOfUtcMonth } from './budget';
 export { decide } from './decide';
 export type { Driver } from './guards';
 export {
@@ -17,6 +17,7 @@ export {
   apiRange,
   blockedReason,
   downgradeBudgetApplies,
+  inboundRange,
   isDowngrade,
   lockReason,
   MODIFIABLE_STATUSES,
@@ -24,7 +25,31 @@ export {
   PROVIDER_LOCK_SECONDS,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
-export { type SpendCap, spendCap, spendPeriods, trafficCostCny } from './spend';
+export {
+  answerToRefusal,
+  backingOff,
+  blockAfterChange,
+  capFromMessage,
+  clearDisproved,
+  REFUSAL_BACKOFF_BASE_SECONDS,
+  REFUSAL_BACKOFF_CAP_SECONDS,
+  type RefusalAnswer,
+  type RefusalCategory,
+  type RefusalFacts,
+  recordRefusal,
+  refusalAfterChange,
+  refusalBackoffSeconds,
+} from './refusal';
+export {
+  accrueSpend,
+  DEFAULT_BILLING_UTC_OFFSET_MINUTES,
+  type SpendCap,
+  type SpendTotals,
+  spendCap,
+  spendMeasureFrom,
+  spendPeriods,
+  trafficCostCny,
+} from './spend';
 export {
   activeTemporaryUpgrade,
   formatEndTime,

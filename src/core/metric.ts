@@ -7,6 +7,13 @@ import type { Adjustment, Policy, ReasonCode, Recommendation, StepRule } from '.
 const BITS_PER_MBIT = 1_000_000;
 
 /**
+ * How old a sample may be and still move bandwidth: three periods of the default 5-minute tick
+ * (template.yml ScheduleCron). CloudMonitor reports 1-minute points a minute or two late, so a sane
+ * sample is minutes old; one far older means the metric pipeline (or a clock) is broken.
+ */
+export const DEFAULT_MAX_SAMPLE_AGE_SECONDS = 900;
+
+/**
  * Served traffic as a percentage of the bandwidth cap; undefined at 0 Mbps, where nothing is served
  * and utilisation says nothing about demand. Rounded to 1e-9 %: 29 Mbps of 100 computes as
  * 28.999999999999996 in floating point and must still fall in a band that starts at 29 %.

@@ -24,6 +24,14 @@ export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'i
 }
 
 /**
+ * The InternetMaxBandwidthIn range the API accepts for an outbound bandwidth (2025 doc): 1-10 Mbps
+ * when Out <= 10, else 1-Out. The 2020-21 text says 1-200; the narrower one is the one followed.
+ */
+export function inboundRange(bandwidthOut: number): { min: number; max: number } {
+  return { min: 1, max: Math.max(bandwidthOut, 10) };
+}
+
+/**
  * Only subscription pay-by-bandwidth downgrades are refunded, and refunds are what the quota counts
  * ("up to 3 refunds per subscription instance", §2.5). A subscription pay-by-traffic instance changes
  * only its cap, which carries no refund.
@@ -75,9 +83,13 @@ const BLOCKING_CODES: ReadonlyMap<string, ReasonCode> = new Map<string, ReasonCo
   ['InvalidAccountStatus.NotEnoughBalance', 'ACCOUNT_ARREARS'],
   ['InstanceExpiredOrInArrears', 'INSTANCE_EXPIRED'],
   ['InstanceLockedForSecurity', 'SECURITY_LOCK'],
+  ['REGIONAL_BANDWIDTH_QUOTA', 'REGIONAL_BANDWIDTH_QUOTA'],
+  ['QuotaExceeded.InternetBandwidth', 'REGIONAL_BANDWIDTH_QUOTA'],
 ]);
+const BLOCKING_CODES_LOWER: ReadonlyMap<string, ReasonCode> = new Map([...BLOCKING_CODES].map(([code, reason]) => [code.toLowerCase(), reason]));
 
 /** The reason code for a BlockedCondition the cycle recorded; an unknown code still blocks, as NEEDS_HUMAN. */
 export function blockedReason(code: string): ReasonCode {
-  return BLOCKING_CODES.get(code) ?? 'NEEDS_HUMAN';
+  // Case-insensitive: the docs spell InvalidInstance.UnPaidOrder and InvalidInstance.UnpaidOrder.
+  return BLOCKING_CODES.get(code) ?? BLOCKING_CODES_LOWER.get(code.toLowerCase()) ?? 'NEEDS_HUMAN';
 }

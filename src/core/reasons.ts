@@ -19,6 +19,8 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   AT_TARGET: 'Already at the bandwidth the rules, schedule or override ask for.',
   WITHIN_TOLERANCE: 'Utilisation is within target ± tolerance (percentage points): nothing moves.',
   NO_METRIC: 'No usable traffic sample (none, INSUFFICIENT_DATA, or the instance is at 0 Mbps): hold, never downgrade blind.',
+  STALE_METRIC:
+    'The traffic sample is older than behavior.maxSampleAgeSeconds (default 15m, three 5-minute ticks): the metric rules hold; schedules and overrides still apply.',
   WARMUP: 'The last change was too recent (warmupSeconds) or the sample predates it: metrics are ignored.',
   PAUSED: 'The policy is paused: nothing changes.',
   OBSERVE_ONLY: 'Observe mode: the decision is computed and logged, nothing is applied; target says what would have been set.',
@@ -34,6 +36,16 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   PROVIDER_RANGE: 'The target was above what the API accepts for this charge type (subscription by bandwidth 200, otherwise 100 Mbps).',
   ZERO_PROTECTED: 'A VPC instance at 0 Mbps loses its public IP; allowZero is off, so it keeps 1 Mbps.',
   NEEDS_HUMAN: 'A provider condition the autoscaler cannot resolve blocks changes; an operator must look.',
+  BANDWIDTH_CAP:
+    "The provider refused a target above the instance type's base bandwidth (BandwidthBiggerThanBaseBandwidth): the largest target it allows is tried instead (the cap it names, else halfway); the refused one again only after a back-off.",
+  DOWNGRADE_REFUSED: 'The provider refused a downgrade (DecreasedBandwidthNotAllowed): no downgrade is sent again until the back-off ends.',
+  BILLING_CYCLE_LOCKED:
+    'The provider refuses every change for the rest of the billing cycle after a downgrade (OperationDenied): changes wait out an exponential back-off.',
+  REGIONAL_BANDWIDTH_QUOTA:
+    "The region's total public bandwidth quota is reached (QuotaExceeded.InternetBandwidth): upgrades stop until a person raises the quota or bandwidth elsewhere drops; downgrades still go.",
+  INBOUND_REFUSED: 'The provider refused the inbound bandwidth sent with a change: orders go without InternetMaxBandwidthIn until the back-off ends.',
+  PROVIDER_REFUSED:
+    'The provider refused this change with a code the autoscaler has no special answer for: it is not sent again until an exponential back-off ends.',
   UNPAID_ORDER: 'An unpaid order exists for the instance or account: pay or cancel it in the expense center.',
   ACCOUNT_ARREARS: 'The account is in arrears or lacks balance: top it up.',
   SECURITY_LOCK: 'The instance is locked for security reasons: resolve it with Alibaba Cloud.',
@@ -43,6 +55,8 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   CLASSIC_NOT_STOPPED: 'A classic-network instance can leave 0 Mbps only while Stopped.',
   TEMPORARY_UPGRADE_ACTIVE:
     'A temporary upgrade is running and reverts by itself at its EndTime; the provider refuses other changes until then (no quota spent).',
+  UNRECOGNISED_INSTANCE:
+    'DescribeInstances reported a value bwscaler does not understand for this instance (the message names the field and value): it is left unchanged; the others proceed.',
 };
 
 /**

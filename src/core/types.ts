@@ -13,12 +13,17 @@ export interface InstanceFacts {
   instanceId: string;
   regionId: string;
   instanceChargeType: InstanceChargeType;
-  internetChargeType: InternetChargeType;
+  /**
+   * '' when ECS reports none: real pages show it for an instance with an EIP bound (its bandwidth is
+   * the EIP's, so decide() stops at EIP_BOUND before reading this).
+   */
+  internetChargeType: InternetChargeType | '';
   networkType: NetworkType;
   /** Pending | Starting | Running | Stopping | Stopped (ECS instance states). */
   status: string;
   bandwidthOut: number;
-  bandwidthIn: number;
+  /** Absent when ECS reports no inbound cap (InternetMaxBandwidthIn -1): nothing to correct. */
+  bandwidthIn?: number;
   hasPublicIp: boolean;
   eipBound: boolean;
   tags: Record<string, string>;
@@ -26,6 +31,11 @@ export interface InstanceFacts {
   expiredAt?: number;
   /** OperationLocks.LockReason values, e.g. "security", "financial". */
   operationLocks: string[];
+  /**
+   * Set when the adapter could not understand this row (a field it cannot read): the other fields are
+   * then placeholders, and the cycle records UNRECOGNISED_INSTANCE and never changes the instance.
+   */
+  unrecognised?: { field: string; value: string; message: string };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -81,6 +91,8 @@ export interface Behavior {
   minHoldBeforeDowngradeSeconds: number;
   /** Refuse a downgrade if the projected utilisation at the new bandwidth would trip scale-up. */
   projectedCheck: boolean;
+  /** A sample older than this is not acted on (STALE_METRIC). Absent: DEFAULT_MAX_SAMPLE_AGE_SECONDS. */
+  maxSampleAgeSeconds?: number;
 }
 
 export interface DowngradeBudget {
@@ -127,6 +139,11 @@ export interface Policy {
   autoPay: boolean;
   /** Allow a VPC instance to go to 0 Mbps (which releases its public IP). */
   allowZero: boolean;
+  /**
+   * The billing time zone as minutes east of UTC: spend hours and days and the downgrade quota's
+   * months start there. Undefined = UTC+8 (480), the China site's billing time.
+   */
+  billingUtcOffsetMinutes?: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,6 +190,38 @@ export interface BlockedCondition {
   message: string;
   /** When the cycle last let a change through to test whether the condition cleared (additive, src/cycle). */
   lastProbeAt?: number;
+  /** 'up': only upgrades are blocked (a regional bandwidth cap; lowering bandwidth frees quota). Absent: every change. */
+  scope?: 'up';
+}
+
+/**
+ * A change the provider refused, remembered so that the same request is not sent again every tick
+ * (src/core/refusal.ts decides what each refusal means; src/cycle/refusal.ts writes this).
+ */
+export interface RefusedChange {
+  /** The provider's error code, as it answered. */
+  code: string;
+  /** What decide() reports while the refusal holds a change back. */
+  reason: ReasonCode;
+  /**
+   * Which changes it is about: 'up' targets at or above `target`; 'down' downgrades; 'any' every
+   * change; 'inbound' sending InternetMaxBandwidthIn.
+   */
+  scope: 'up' | 'down' | 'any' | 'inbound';
+  /** Bandwidth when the refused order was sent. */
+  from: number;
+  /** The refused target: for 'up' the lowest refused in this episode, for 'down' the highest. */
+  target: number;
+  /** 'up' only: the largest target the refusal said is allowed, when it said one. */
+  cap?: number;
+  /** First refusal of this episode (same code), and the latest. */
+  since: number;
+  at: number;
+  /** Refusals in this episode; the back-off doubles with each. */
+  count: number;
+  /** Until then the refused change is not sent again. */
+  retryAt: number;
+  message: string;
 }
 
 export interface ScalingState {
@@ -190,8 +239,13 @@ export interface ScalingState {
   quotaExhaustedAt?: number;
   pending?: PendingChange;
   blocked?: BlockedCondition;
+  /** The last refusal of an order and its back-off (additive). */
+  refused?: RefusedChange;
   temporaryUpgrade?: { until: number; base: number; target: number };
-  /** PayByTraffic spend tracking for the spend guard. */
+  /**
+   * PayByTraffic spend measured from CloudMonitor for the spend guard: running totals of the current
+   * billing hour and day, and the end of the last traffic point counted (src/core/spend.ts).
+   */
   spend?: { hourStart: number; hourCny: number; dayStart: number; dayCny: number; lastSampleAt: number };
 }
 
@@ -202,6 +256,13 @@ export interface ScalingState {
 export interface MetricSample {
   at: number;
   outBps: number;
+}
+
+/** Outbound traffic of one metric period, [start, end), in bytes (measured or integrated from the rate). */
+export interface TrafficPoint {
+  start: number;
+  end: number;
+  bytes: number;
 }
 
 export type Signal =
@@ -232,6 +293,7 @@ export type ReasonCode =
   | 'AT_TARGET'
   | 'WITHIN_TOLERANCE'
   | 'NO_METRIC'
+  | 'STALE_METRIC'
   | 'WARMUP'
   | 'PAUSED'
   | 'OBSERVE_ONLY'
@@ -246,6 +308,12 @@ export type ReasonCode =
   | 'PROVIDER_RANGE'
   | 'ZERO_PROTECTED'
   | 'NEEDS_HUMAN'
+  | 'BANDWIDTH_CAP'
+  | 'DOWNGRADE_REFUSED'
+  | 'BILLING_CYCLE_LOCKED'
+  | 'REGIONAL_BANDWIDTH_QUOTA'
+  | 'INBOUND_REFUSED'
+  | 'PROVIDER_REFUSED'
   | 'UNPAID_ORDER'
   | 'ACCOUNT_ARREARS'
   | 'SECURITY_LOCK'
@@ -253,7 +321,8 @@ export type ReasonCode =
   | 'STATUS_UNSUPPORTED'
   | 'EIP_BOUND'
   | 'CLASSIC_NOT_STOPPED'
-  | 'TEMPORARY_UPGRADE_ACTIVE';
+  | 'TEMPORARY_UPGRADE_ACTIVE'
+  | 'UNRECOGNISED_INSTANCE';
 
 export interface GuardHit {
   guard: string;

@@ -16,13 +16,14 @@
 //
 // Store round trips per acting decision: exactly two (t1, t3).
 
-import { downgradesLeft } from '../core';
+import { clearDisproved, downgradesLeft } from '../core';
 import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { CloudApiError, type CloudErrorCategory, ConflictError } from '../errors';
 import type { ModifyBandwidthRequest } from '../ports/cloud';
 import type { HistoryRecord } from '../ports/state-store';
 import { type CycleDeps, sendNotice } from './deps';
 import { clientTokenOf, type DecisionSummary, decisionIdOf, historyRecord, type Outcome, summarize } from './history';
+import { settleRefusal } from './refusal';
 
 export interface RetryOptions {
   /** Calls per invocation, the first included. */
@@ -210,7 +211,9 @@ export function stateAfterChange(state: ScalingState, instance: InstanceFacts, p
   } else if (temporaryUpgrade && temporaryUpgrade.until > at) {
     next.temporaryUpgrade = temporaryUpgrade;
   }
-  return next;
+  // A success disproves a block or a refusal about this change; an upgrade-only block or a refused
+  // higher target still stands (src/core/refusal.ts).
+  return clearDisproved(next, state, pending.from, pending.target, pending.targetIn);
 }
 
 export interface SettleContext {
@@ -262,40 +265,12 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
     return { outcome: 'uncertain', decisionId, state: intent, errorCode, unwritten: [row('uncertain', { errorCode })] };
   }
 
-  let next: ScalingState;
-  let outcome: Outcome;
-  switch (call.category) {
-    case 'quota':
-      // The provider's word beats our ledger (facts §0.2: the quota is shared with other refunds).
-      next = { ...withoutPending(intent), quotaExhaustedAt: at };
-      outcome = 'blocked';
-      break;
-    case 'needsHuman': {
-      const since = intent.blocked?.code === errorCode ? intent.blocked.since : at;
-      next = { ...withoutPending(intent), blocked: { code: errorCode, since, message: call.message, lastProbeAt: at } };
-      outcome = 'blocked';
-      break;
-    }
-    default:
-      // rejected, notFound, auth, or retryable refusals that outlasted the attempts: nothing was
-      // ordered, so the intent goes and the next cycle decides afresh (with a new token).
-      next = withoutPending(intent);
-      outcome = 'failed';
-  }
+  // What the refusal means, and whether it starts an episode worth one notice: src/cycle/refusal.ts.
+  const { next, outcome, notice } = settleRefusal(policy, instance, intent, withoutPending(intent), pending, call, at);
   const written = await commitOrConflict(deps, next, intent, [row(outcome, { errorCode })]);
   if (!written) return lostCommit(deps, ctx);
-  if (call.category === 'quota') {
-    await sendNotice(deps, {
-      type: 'blocked',
-      instanceId,
-      reason: 'DOWNGRADE_BUDGET',
-      message: `the provider refused a downgrade with ${errorCode}: no further downgrades until the quota resets`,
-    });
-  } else if (call.category === 'needsHuman') {
-    await sendNotice(deps, { type: 'needs-a-human', instanceId, code: errorCode, message: `${call.message}; bandwidth changes stop until this is resolved` });
-  } else {
-    deps.log({ level: 'warn', msg: 'order failed', instanceId, decisionId, errorCode, category: call.category, attempts: call.attempts });
-  }
+  deps.log({ level: 'warn', msg: 'order failed', instanceId, decisionId, errorCode, category: call.category, attempts: call.attempts, outcome });
+  if (notice) await sendNotice(deps, notice);
   return { outcome, decisionId, state: written, errorCode, unwritten: [] };
 }
 

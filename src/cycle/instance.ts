@@ -19,6 +19,8 @@ export interface InstanceCycleInput {
   signal: Signal;
   /** Alarm event key or tick id, for the history. */
   source: string;
+  /** The tick added newly measured traffic to `state.spend`: the state is stored even when nothing else changed. */
+  spendMeasured?: boolean;
   /** The policy's windows active now; the tick resolves them once per policy. */
   windows?: ActiveWindow[];
   retry?: Partial<RetryOptions>;
@@ -61,6 +63,8 @@ export interface InstanceOutcome {
 
 /** Settles leftovers and decides; writes only what reconciliation needs. */
 export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): Promise<InstancePlan> {
+  // Before reconciliation: settling an intent reads the facts, and these facts are placeholders.
+  if (input.instance.unrecognised) return unrecognisedPlan(deps, input, input.instance.unrecognised.message);
   const { policy, signal, source } = input;
   const reconciled = await reconcilePending(deps, {
     policy,
@@ -104,6 +108,36 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
     plan.heldBy = 'ALARM_NO_SCALE_DOWN';
   }
   return plan;
+}
+
+/** A row the adapter could not read: its own decision, never an order, no state write. */
+function unrecognisedPlan(deps: CycleDeps, input: InstanceCycleInput, message: string): InstancePlan {
+  const { instance, state } = input;
+  const current = instance.bandwidthOut;
+  const decision: Decision = {
+    instanceId: instance.instanceId,
+    action: 'none',
+    current,
+    target: current,
+    proposed: current,
+    reason: 'UNRECOGNISED_INSTANCE',
+    message,
+    guards: [],
+    isDowngrade: false,
+    allocatePublicIp: false,
+    recommendations: state.recommendations,
+  };
+  return {
+    input,
+    now: deps.now(),
+    instance,
+    state,
+    decision,
+    decisionId: decisionIdOf(instance.instanceId, state.version, 'none', current),
+    acts: false,
+    block: { kind: 'unchanged' },
+    reconciled: { state, inFlight: false, unwritten: [] },
+  };
 }
 
 /**
@@ -220,6 +254,8 @@ function stateToStore(plan: InstancePlan): ScalingState | undefined {
   }
   const recommendations = recommendationsToStore(state.recommendations, decision, now);
   if (recommendations) next = { ...(next ?? state), recommendations };
+  // The running spend totals: a cold start or a crash then resumes from the last counted minute.
+  if (plan.input.spendMeasured && state.spend !== undefined) next = next ?? state;
   return next;
 }
 

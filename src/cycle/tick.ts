@@ -3,14 +3,16 @@
 // Cost per tick for N instances in the shard, by design (the benchmark targets of the issue):
 // - DescribeInstances: ceil(N/100) for id selectors (ids are filtered to the shard BEFORE the call,
 //   and all policies of a region share one call set), plus the pages of each distinct tag selector;
-// - CloudMonitor: one latestOutRates per region (the adapter batches DescribeMetricLast);
+// - CloudMonitor: one latestOutRates per region (the adapter batches DescribeMetricLast), plus one
+//   outboundBytes per pay-by-traffic instance under a spend guard (its spend since the last tick);
 // - Tablestore: one listStates, one appendHistory for every row of the tick (the store splits it into
 //   BatchWriteRow requests), two writes per acting decision (intent, commit), and one putState per
-//   instance whose stabilisation window or block changed;
+//   instance whose stabilisation window, block or measured spend changed;
 // - ECS writes: at most budget.maxEcsWrites orders; the rest are deferred with ECS_BUDGET and, since
 //   every tick re-evaluates from scratch (windows are level-triggered), converge on a later tick.
 import { mapWithConcurrency } from '../concurrency';
-import type { InstanceFacts, MetricSample, Policy, Signal } from '../core/types';
+import { accrueSpend, spendMeasureFrom } from '../core';
+import type { InstanceFacts, MetricSample, Policy, ScalingState, Signal } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import { emptyState, type HistoryRecord, shardOf } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
@@ -80,11 +82,14 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
     const sample = samples.get(instance.instanceId);
     const signal: Signal = sample ? { kind: 'tick', sample } : { kind: 'tick' };
     try {
+      const stored = states.get(instance.instanceId) ?? emptyState(instance.instanceId);
+      const state = await withMeasuredSpend(deps, instance, policy, stored, now, summary);
       plans.push(
         await planInstance(deps, {
           policy,
           instance,
-          state: states.get(instance.instanceId) ?? emptyState(instance.instanceId),
+          state,
+          spendMeasured: state !== stored,
           signal,
           source,
           windows: windowsOf.get(policy) ?? [],
@@ -200,6 +205,36 @@ async function latestSamples(deps: CycleDeps, managed: ManagedInstance[], summar
     }
   }
   return samples;
+}
+
+/**
+ * A pay-by-traffic instance under a spend guard: its outbound traffic since the last counted point,
+ * added to the running totals in its state (src/core/spend.ts). A failed read leaves the totals as
+ * they are; the guard then counts the unmeasured time at the full current bandwidth, so an outage of
+ * CloudMonitor makes the cap stricter, never looser.
+ */
+async function withMeasuredSpend(
+  deps: CycleDeps,
+  instance: InstanceFacts,
+  policy: Policy,
+  state: ScalingState,
+  now: number,
+  summary: TickSummary,
+): Promise<ScalingState> {
+  const guard = policy.spendGuard;
+  if (!guard || instance.internetChargeType !== 'PayByTraffic') return state;
+  const offset = policy.billingUtcOffsetMinutes;
+  const from = spendMeasureFrom(state.spend, now, offset);
+  try {
+    const points = await deps.metrics.outboundBytes(instance.regionId, instance, from, now);
+    const spend = accrueSpend(state.spend, points, now, guard.pricePerGb, offset);
+    const before = state.spend;
+    if (before && before.lastSampleAt === spend.lastSampleAt && before.hourStart === spend.hourStart && before.dayStart === spend.dayStart) return state;
+    return { ...state, spend };
+  } catch (error) {
+    recordError(deps, summary, { instanceId: instance.instanceId, stage: 'spend' }, error);
+    return state;
+  }
 }
 
 function recordError(deps: CycleDeps, summary: TickSummary, where: { instanceId?: string; regionId?: string; stage: string }, error: unknown): void {

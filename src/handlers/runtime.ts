@@ -26,8 +26,8 @@ export interface Runtime {
   doc: PolicyDocument;
   logger: Logger;
   deps: CycleDeps;
-  /** CloudMonitor custom metrics and events of this invocation's decisions; flushed after the cycle. */
-  telemetry: DecisionPublisher;
+  /** CloudMonitor custom metrics and events of this invocation's decisions, flushed after the cycle (absent in handler tests that build a Runtime by hand). */
+  telemetry?: DecisionPublisher;
   /** Takes the invocation's context.credentials (absent outside Function Compute). */
   useCredentials(credentials: Credentials | undefined): void;
 }

@@ -1,7 +1,7 @@
 // Notifications to people: a DingTalk group robot or a generic JSON webhook. Best effort by
 // contract: a notification failure is logged and never reaches the scaling cycle.
 import { createHmac } from 'node:crypto';
-import type { Logger } from '../log';
+import { type Logger, redactValue } from '../log';
 
 export type NotifyEvent =
   /** A bandwidth change went through. */
@@ -42,7 +42,8 @@ export function createNotifier(options: {
 
   return {
     async notify(event) {
-      const { url, body } = request(event);
+      // Messages quote provider errors: no secret leaves in a notification either.
+      const { url, body } = request(options.logger ? options.logger.redact(event) : redactValue(event));
       try {
         const response = await send(url, {
           method: 'POST',

@@ -56,6 +56,13 @@ export function formatDuration(totalSeconds: number): string {
   return text || '0s';
 }
 
+/**
+ * The longest duration any policy field accepts: 31 days. No cooldown, warm-up, hold or window is
+ * meant to last longer than a billing month, and a bound keeps a typo ("99999999999999999999d",
+ * which JavaScript reads as 8.6e24 s) from disabling a rule for good without a word.
+ */
+export const MAX_DURATION_SECONDS = 31 * 86_400;
+
 function duration(minSeconds: number, description: string) {
   const shapeError = `expected a duration ${DURATION_SHAPE}`;
   return z
@@ -64,6 +71,10 @@ function duration(minSeconds: number, description: string) {
     })
     .transform((value, ctx) => {
       const seconds = typeof value === 'number' ? value : parseDuration(value);
+      if (seconds !== undefined && !(seconds <= MAX_DURATION_SECONDS)) {
+        ctx.addIssue({ code: 'custom', message: `expected a duration of at most ${formatDuration(MAX_DURATION_SECONDS)}`, input: value });
+        return z.NEVER;
+      }
       if (seconds === undefined || seconds < minSeconds) {
         const message = seconds === undefined ? shapeError : `expected a duration of at least ${formatDuration(minSeconds)}`;
         ctx.addIssue({ code: 'custom', message, input: value });
@@ -486,25 +497,39 @@ const scaleDownSchema = z.strictObject({
     .meta({ description: 'Refuse a downgrade whose projected utilisation would trigger a scale-up. Default true.' }),
 });
 
+/**
+ * The largest downgrade quota the provider documents: "Up to three refunds can be made for each
+ * subscription instance" (https://www.alibabacloud.com/help/en/ecs/user-guide/modify-the-bandwidth-configurations-of-subscription-instances).
+ * The current console guide sizes a monthly quota by the account's consumption and shows it under
+ * Privileges & Quota; a larger quota is accepted only when the policy says it is the account's own.
+ */
+export const DOCUMENTED_DOWNGRADE_QUOTA = 3;
+
 const downgradeBudgetSchema = z
   .strictObject({
     quota: z
       .int({ error: 'expected a whole number of downgrades >= 1' })
       .min(1, { error: 'expected a whole number of downgrades >= 1' })
-      .prefault(3)
-      .meta({ description: 'Subscription downgrades allowed per instance (the API doc says 3). Default 3.' }),
+      .prefault(DOCUMENTED_DOWNGRADE_QUOTA)
+      .meta({
+        description: `Subscription downgrades allowed per period (the docs: ${DOCUMENTED_DOWNGRADE_QUOTA}). Above ${DOCUMENTED_DOWNGRADE_QUOTA} needs accountQuota: true. Default ${DOCUMENTED_DOWNGRADE_QUOTA}.`,
+      }),
+    accountQuota: z.boolean({ error: 'expected true or false' }).prefault(false).meta({
+      description: "The quota is this account's own, read from the console's Privileges & Quota page, and may exceed the documented 3. Default false.",
+    }),
     reserve: z
       .int({ error: 'expected a whole number of downgrades >= 0' })
       .min(0, { error: 'expected a whole number of downgrades >= 0' })
       .prefault(1)
       .meta({ description: 'Downgrades kept back for emergencies. Default 1.' }),
-    // Off by default: the API doc states a lifetime limit of 3, the console guide a monthly quota.
-    // Assuming a reset that does not happen would spend the last downgrade; the opposite mistake
-    // only makes scale-down more careful.
+    // On by default: the current console guide describes a monthly quota, reset on the 1st, and a
+    // provider QuotaExceed is recorded with its date either way, so a reset that did not happen is
+    // answered by the provider (and blocks again until the next 1st) rather than spending anything.
+    // Lifetime counting (false) follows the older API text: 3 per instance, never reset.
     monthlyReset: z
       .boolean({ error: 'expected true or false' })
-      .prefault(false)
-      .meta({ description: 'Reset the count on the 1st of each month (UTC). Default false.' }),
+      .prefault(true)
+      .meta({ description: 'Reset the count on the 1st of each month, in the billing time zone. false = count over the lifetime. Default true.' }),
   })
   .superRefine((budget, ctx) => {
     // A quota below 1 is already reported; comparing against it would only add noise.
@@ -516,6 +541,34 @@ const downgradeBudgetSchema = z
         input: budget.reserve,
       });
     }
+    if (budget.quota > DOCUMENTED_DOWNGRADE_QUOTA && !budget.accountQuota) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['quota'],
+        message: `expected at most ${DOCUMENTED_DOWNGRADE_QUOTA} (the documented quota); if this account's quota is larger, say so with accountQuota: true`,
+        input: budget.quota,
+      });
+    }
+  });
+
+const BILLING_TIME_ZONE_PATTERN = /^(?:UTC|[+-](\d{2}):(\d{2}))$/;
+const BILLING_TIME_ZONE_SHAPE = 'a UTC offset like "+08:00" or "UTC"';
+
+/** "+08:00" → 480 minutes east of UTC. */
+const billingTimeZoneSchema = z
+  .string({ error: `expected ${BILLING_TIME_ZONE_SHAPE}` })
+  .transform((text, ctx) => {
+    const match = BILLING_TIME_ZONE_PATTERN.exec(text.trim());
+    const hours = Number(match?.[1] ?? 0);
+    const minutes = Number(match?.[2] ?? 0);
+    if (!match || hours > 14 || minutes > 59) {
+      ctx.addIssue({ code: 'custom', message: `expected ${BILLING_TIME_ZONE_SHAPE}`, input: text });
+      return z.NEVER;
+    }
+    return (text.trim().startsWith('-') ? -1 : 1) * (hours * 60 + minutes);
+  })
+  .meta({
+    description: 'Where billing hours, days and months start: spend budgets and the monthly downgrade quota. Default "+08:00" (China site, Beijing time).',
   });
 
 const spendGuardSchema = z
@@ -585,7 +638,9 @@ const policySchema = z
     scaleUp: scaleUpSchema.prefault({}),
     scaleDown: scaleDownSchema.prefault({}),
     warmup: duration(0, 'Ignore metrics this long after a change (CloudMonitor lags). Default 5m.').prefault('5m'),
+    maxSampleAge: duration(60, 'Never act on a traffic sample older than this (STALE_METRIC). Default 15m: three 5-minute ticks.').prefault('15m'),
     downgradeBudget: downgradeBudgetSchema.prefault({}),
+    billingTimeZone: billingTimeZoneSchema.prefault('+08:00'),
     spendGuard: spendGuardSchema.optional().meta({ description: 'PayByTraffic instances: cap spending.' }),
     override: overrideSchema.optional(),
     autoPay: z
@@ -633,6 +688,7 @@ const policySchema = z
       }
       const threshold = (policy.saturation as { threshold?: unknown } | undefined)?.threshold;
       const target = (policy.targetTracking as { target?: unknown; tolerance?: unknown } | undefined)?.target;
+      checkStepDirections(policy.steps, typeof target === 'number' ? target : undefined, threshold, ctx);
       const tolerance = (policy.targetTracking as { tolerance?: unknown } | undefined)?.tolerance;
       if (typeof threshold === 'number' && typeof target === 'number' && typeof tolerance === 'number') {
         if (threshold <= target + tolerance) {
@@ -647,6 +703,51 @@ const policySchema = z
     },
     { when: () => true },
   );
+
+/**
+ * Step bands must push utilisation toward where the policy wants it, not away:
+ * {from: 80, to: 95, adjust: "-50"} cuts bandwidth exactly when it runs hot.
+ * - With targetTracking, a band wholly at or above the target must not lower bandwidth, and a band
+ *   wholly at or below it must not raise it.
+ * - Always (the policy's target may be implicit in its bands), a band that lowers bandwidth must lie
+ *   below every band that raises it, the saturation step-up included.
+ * A "=N" band sets a value and has no direction; a band whose own limits are wrong is already reported.
+ */
+function checkStepDirections(steps: unknown, target: number | undefined, saturation: unknown, ctx: z.RefinementCtx): void {
+  if (!Array.isArray(steps)) return;
+  const bands = steps.flatMap((raw, index) => {
+    const step = raw as { from?: unknown; to?: unknown; adjust?: unknown } | null;
+    const adjust = step?.adjust as Adjustment | undefined;
+    if (typeof adjust !== 'object' || adjust === null || typeof step?.from !== 'number') return [];
+    const to = typeof step.to === 'number' ? step.to : Number.POSITIVE_INFINITY;
+    if (to <= step.from) return [];
+    const lowers = (adjust.type === 'add' && adjust.mbps < 0) || (adjust.type === 'multiply' && adjust.factor < 1);
+    const raises = (adjust.type === 'add' && adjust.mbps > 0) || (adjust.type === 'multiply' && adjust.factor > 1);
+    return [{ index, from: step.from, to, lowers, raises, adjust }];
+  });
+  const issue = (index: number, adjust: Adjustment, message: string) =>
+    ctx.addIssue({ code: 'custom', path: ['steps', index, 'adjust'], message, input: adjust });
+  const raising = bands.filter((band) => band.raises).map((band) => ({ from: band.from, what: `steps[${band.index}]` }));
+  if (typeof saturation === 'number') raising.push({ from: saturation, what: `the saturation threshold (${saturation} %)` });
+  for (const band of bands) {
+    if (target !== undefined && band.from >= target && band.lowers) {
+      issue(
+        band.index,
+        band.adjust,
+        `expected an increase: this band is above targetTracking's target (${target} %), and lowering bandwidth there raises utilisation further`,
+      );
+    } else if (target !== undefined && band.to <= target && band.raises) {
+      issue(
+        band.index,
+        band.adjust,
+        `expected a decrease: this band is below targetTracking's target (${target} %), and raising bandwidth there lowers utilisation further`,
+      );
+    } else if (band.lowers) {
+      const above = raising.find((r) => r.from < band.to);
+      if (above) issue(band.index, band.adjust, `expected a band that lowers bandwidth to end at or below ${above.what}, which raises it from ${above.from} %`);
+    }
+  }
+}
 
 export const policyDocumentSchema = z
   .strictObject({

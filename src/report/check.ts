@@ -74,6 +74,8 @@ function checkInstance(instance: ReportInstance, path: string, issues: string[])
       expectFinite(issues, summary[name], `${path}.summary.${name}`);
     }
     expectFinite(issues, summary.oracleCost, `${path}.summary.oracleCost`, true);
+    expectFinite(issues, summary.score, `${path}.summary.score`, true);
+    expectFinite(issues, summary.oracleScore, `${path}.summary.oracleScore`, true);
     if (typeof summary.blocked !== 'object' || summary.blocked === null) {
       issues.push(`${path}.summary.blocked: expected an object of counts by reason, got ${describe(summary.blocked)}`);
     } else {

@@ -5,20 +5,23 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ValidationError } from '../errors';
+import { checkReportData } from './check';
 import { renderReport } from './html';
 import { formatSummaryTable } from './summary';
 import type { ReportData } from './types';
 
-const USAGE = 'usage: bwscaler report DATA.json [--out report.html]';
+const USAGE = 'usage: bwscaler report DATA.json [--out report.html] [--prices FILE]';
 
 export async function run(args: string[]): Promise<number> {
   let file: string;
   let out: string;
+  let pricesFile: string | undefined;
   try {
-    const parsed = parseArgs({ args, options: { out: { type: 'string', short: 'o' } }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args, options: { out: { type: 'string', short: 'o' }, prices: { type: 'string' } }, allowPositionals: true, strict: true });
     if (parsed.positionals.length !== 1) throw new TypeError('expected exactly one DATA.json');
     file = parsed.positionals[0] as string;
     out = parsed.values.out ?? 'report.html';
+    pricesFile = parsed.values.prices;
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -38,6 +41,25 @@ export async function run(args: string[]): Promise<number> {
   } catch (error) {
     console.error(`${file}: not JSON: ${(error as Error).message}`);
     return 1;
+  }
+  if (pricesFile !== undefined) {
+    try {
+      checkReportData(data);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const issue of error.issues) console.error(`${file}: ${issue}`);
+      return 1;
+    }
+    // The saved series are priced again with the user's table (src/sim/reprice.ts).
+    try {
+      const { loadPrices } = await import('../sim/prices');
+      const { repriceReport } = await import('../sim/reprice');
+      data = repriceReport(data, await loadPrices(pricesFile), pricesFile);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const issue of error.issues.length ? error.issues : [error.message]) console.error(issue);
+      return 2;
+    }
   }
   let html: string;
   try {

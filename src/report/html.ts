@@ -82,6 +82,8 @@ function renderOverview(data: ReportData): string {
 <tbody>${rows.join('')}</tbody></table></div></section>`;
 }
 
+const TIMES = new Intl.NumberFormat('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+
 function renderInstance(instance: ReportInstance, index: number, digest: DecisionDigest, currencyCode: string): string {
   const figures = instanceFigures(instance);
   const { summary } = instance;
@@ -99,6 +101,13 @@ function renderInstance(instance: ReportInstance, index: number, digest: Decisio
     summary.oracleCost === undefined
       ? ''
       : card('Above optimum', formatSignedPercent(figures.overOraclePercent), `hindsight ${formatMoney(summary.oracleCost)}`),
+    summary.score === undefined || summary.oracleScore === undefined || !(summary.oracleScore > 0)
+      ? ''
+      : card(
+          'Score vs optimum',
+          `${TIMES.format(summary.score / summary.oracleScore)}×`,
+          `score ${formatMoney(summary.score)} = cost + ${formatMoney(summary.dropPenaltyPerGb ?? 0)} per dropped GB`,
+        ),
     card('Dropped traffic', formatDroppedPercent(figures.droppedPercent), `saturated ${formatCount(summary.saturatedMinutes)} min`),
     card('Changes', formatCount(summary.changes), `${formatRate(figures.changesPerDay)} per day`),
     card('Downgrades', formatCount(summary.downgrades)),

@@ -25,6 +25,7 @@ export function formatSummaryTable(data: ReportData): string {
     { heading: 'static peak', align: 'right' },
     { heading: 'saving', align: 'right' },
     { heading: 'vs oracle', align: 'right' },
+    { heading: 'score vs opt', align: 'right' },
     { heading: 'dropped', align: 'right' },
     { heading: 'changes', align: 'right' },
     { heading: 'downgrades', align: 'right' },
@@ -42,6 +43,9 @@ export function formatSummaryTable(data: ReportData): string {
       formatMoney(summary.staticPeakCost),
       formatPercentFigure(figures.savingPercent),
       formatSignedPercent(figures.overOraclePercent),
+      summary.score !== undefined && summary.oracleScore !== undefined && summary.oracleScore > 0
+        ? `${(summary.score / summary.oracleScore).toFixed(3)}×`
+        : '—',
       formatDroppedPercent(figures.droppedPercent),
       formatCount(summary.changes),
       formatCount(summary.downgrades),

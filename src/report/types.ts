@@ -33,7 +33,12 @@ export interface ReportInstance {
   summary: {
     cost: number;
     staticPeakCost: number;
+    /** The all-demand optimum's cost (src/sim/oracle.ts), when computed. */
     oracleCost?: number;
+    /** cost + dropPenaltyPerGb × dropped GB, and the least score any plan can reach. */
+    score?: number;
+    oracleScore?: number;
+    dropPenaltyPerGb?: number;
     droppedFraction: number;
     saturatedMinutes: number;
     changes: number;

@@ -35,8 +35,20 @@ export interface BacktestSummary {
   cost: number;
   staticPeakCost: number;
   naiveCost: number;
+  /** The all-demand optimum (src/sim/oracle.ts): a lower bound on the cost of a plan that drops nothing. */
   oracleCost: number;
   costVsOracle: number;
+  /** Penalty per dropped GB in `score` (prices.dropPenaltyPerGb). */
+  dropPenaltyPerGb: number;
+  /** cost + dropPenaltyPerGb × dropped GB. */
+  score: number;
+  /** The least score any plan can reach under the provider's rules. */
+  oracleScore: number;
+  /** score / oracleScore: >= 1 for every plan. */
+  scoreVsOracle: number;
+  staticPeakScoreVsOracle: number;
+  naiveScoreVsOracle: number;
+  droppedGb: number;
   staticPeakVsOracle: number;
   naiveVsOracle: number;
   droppedFraction: number;
@@ -50,14 +62,16 @@ export interface BacktestSummary {
   blocked: Record<string, number>;
   /** Errors the cycle logged (refused orders, failed calls): 0 in a sound replay. */
   errors: number;
+  /** Likely mistakes in the input, each a sentence (a wrong --unit or --peak-mbps, ...). */
+  warnings: string[];
 }
 
 export interface BacktestResult {
   summary: BacktestSummary;
   scenario: Scenario;
   run: ReplayRun;
-  plans: { policy: number[]; oracle: number[]; staticPeak: number[]; naive: number[] };
-  outcomes: { policy: PlanOutcome; oracle: PlanOutcome; staticPeak: PlanOutcome; naive: PlanOutcome };
+  plans: { policy: number[]; oracle: number[]; scoreOracle: number[]; staticPeak: number[]; naive: number[] };
+  outcomes: { policy: PlanOutcome; oracle: PlanOutcome; scoreOracle: PlanOutcome; staticPeak: PlanOutcome; naive: PlanOutcome };
 }
 
 export async function runBacktest(input: BacktestInput): Promise<BacktestResult> {
@@ -79,23 +93,20 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
   const { grid, billing, policy, instance } = scenario;
   const demand = grid.mbps;
   const step = grid.stepSeconds;
-  // The oracle and the baselines live within the same limits as the policy: its bounds, cut to the
-  // API range, and (subscription) the provider's downgrade quota. The policy's own reserve is a
-  // choice of the policy, not a constraint of the provider, so the oracle does not keep one.
-  const bounds = { minMbps: policy.bounds.minOut, maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max) };
-  const oracle = oraclePlan(demand, step, {
-    billing,
-    ...bounds,
-    initialMbps: instance.initialMbps,
-    ...(instance.instanceChargeType === 'PrePaid' && billing === 'prepaid-bandwidth' ? { downgradeQuota: instance.downgradeQuota } : {}),
-    prices,
-  }).planMbps;
+  // The oracles are physical bounds: the API range and the provider's rules, not the policy's bounds
+  // (src/sim/oracle.ts). The baselines are what an operator would configure: the policy's bounds.
+  const apiMax = apiRange(instance).max;
+  const bounds = { minMbps: policy.bounds.minOut, maxMbps: Math.min(policy.bounds.maxOut, apiMax) };
+  const oracleOptions = { billing, maxMbps: apiMax, initialMbps: instance.initialMbps, prices };
+  const oracle = oraclePlan(demand, step, oracleOptions).planMbps;
+  const scoreOracle = oraclePlan(demand, step, { ...oracleOptions, dropPenaltyPerGb: prices.dropPenaltyPerGb }).planMbps;
   const staticPeak = staticPeakPlan(demand, bounds.maxMbps);
   const naive = naiveReactivePlan(demand, step, bounds);
   const score = (plan: number[]) => scorePlan(demand, plan, step, billing, prices);
-  const outcomes = { policy: score(run.planMbps), oracle: score(oracle), staticPeak: score(staticPeak), naive: score(naive) };
+  const outcomes = { policy: score(run.planMbps), oracle: score(oracle), scoreOracle: score(scoreOracle), staticPeak: score(staticPeak), naive: score(naive) };
   const days = (demand.length * step) / 86_400;
   const ratio = (cost: number) => (outcomes.oracle.cost > 0 ? cost / outcomes.oracle.cost : Number.NaN);
+  const scoreRatio = (value: number) => (outcomes.scoreOracle.score > 0 ? value / outcomes.scoreOracle.score : Number.NaN);
   const summary: BacktestSummary = {
     trace: options.trace,
     points: demand.length,
@@ -112,6 +123,13 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
     costVsOracle: ratio(outcomes.policy.cost),
     staticPeakVsOracle: ratio(outcomes.staticPeak.cost),
     naiveVsOracle: ratio(outcomes.naive.cost),
+    dropPenaltyPerGb: prices.dropPenaltyPerGb,
+    score: outcomes.policy.score,
+    oracleScore: outcomes.scoreOracle.score,
+    scoreVsOracle: scoreRatio(outcomes.policy.score),
+    staticPeakScoreVsOracle: scoreRatio(outcomes.staticPeak.score),
+    naiveScoreVsOracle: scoreRatio(outcomes.naive.score),
+    droppedGb: outcomes.policy.droppedGb,
     droppedFraction: outcomes.policy.droppedFraction,
     naiveDroppedFraction: outcomes.naive.droppedFraction,
     saturatedMinutes: outcomes.policy.saturatedMinutes,
@@ -121,8 +139,47 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
     downgrades: outcomes.policy.downgrades,
     blocked: blockedReasons(run.decisions),
     errors: run.errors.length,
+    warnings: [],
   };
-  return { summary, scenario, run, plans: { policy: run.planMbps, oracle, staticPeak, naive }, outcomes };
+  summary.warnings = [...scenario.warnings, ...likelyMistakes(summary, demand, apiMax)];
+  return { summary, scenario, run, plans: { policy: run.planMbps, oracle, scoreOracle, staticPeak, naive }, outcomes };
+}
+
+/** Shares above which a run most likely measures a wrong input, not the policy. */
+const MOST = 0.5;
+
+/**
+ * Figures that are more likely a mistake than a result: most demand dropped or most of the time
+ * saturated (a wrong --unit or --peak-mbps), a peak the API cannot serve, a figure that overflowed.
+ */
+export function likelyMistakes(summary: BacktestSummary, demandMbps: readonly number[], apiMaxMbps: number): string[] {
+  const warnings: string[] = [];
+  const minutes = (summary.points * summary.stepSeconds) / 60;
+  if (summary.droppedFraction > MOST) {
+    warnings.push(`${(summary.droppedFraction * 100).toFixed(1)} % of the demand was dropped: check --unit and --peak-mbps before reading these figures`);
+  }
+  if (minutes > 0 && summary.saturatedMinutes / minutes > MOST) {
+    warnings.push(
+      `the bandwidth was saturated ${((summary.saturatedMinutes / minutes) * 100).toFixed(0)} % of the time: check --unit and --peak-mbps, and the policy's maxOut`,
+    );
+  }
+  let peak = 0;
+  for (const mbps of demandMbps) peak = Math.max(peak, mbps);
+  if (peak > apiMaxMbps) {
+    warnings.push(
+      `peak demand ${peak.toFixed(1)} Mbps is above the ${apiMaxMbps} Mbps the API allows for ${summary.billing}: no plan can serve it; rescale with --peak-mbps if that is not the point`,
+    );
+  }
+  const figures: Array<[string, number]> = [
+    ['cost', summary.cost],
+    ['oracleCost', summary.oracleCost],
+    ['score', summary.score],
+    ['oracleScore', summary.oracleScore],
+  ];
+  const overflowed = figures.filter(([, value]) => !Number.isFinite(value)).map(([name]) => name);
+  if (overflowed.length > 0)
+    warnings.push(`${overflowed.join(', ')} overflowed (not a finite number): the trace's values are far outside what a bandwidth bill can mean`);
+  return warnings;
 }
 
 /**
@@ -141,7 +198,7 @@ export function blockedReasons(decisions: readonly DecisionLogEntry[]): Record<s
 }
 
 /** One backtest as report.html data (src/report). */
-export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_PRICES): ReportData {
+export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_PRICES, options: { pricesNote?: string } = {}): ReportData {
   const { scenario, plans, summary } = result;
   const demand = scenario.grid.mbps;
   const cumulative = (plan: number[]) => {
@@ -177,6 +234,9 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
       cost: summary.cost,
       staticPeakCost: summary.staticPeakCost,
       oracleCost: summary.oracleCost,
+      score: summary.score,
+      oracleScore: summary.oracleScore,
+      dropPenaltyPerGb: summary.dropPenaltyPerGb,
       droppedFraction: summary.droppedFraction,
       saturatedMinutes: summary.saturatedMinutes,
       changes: summary.changes,
@@ -191,8 +251,9 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
     generatedAt: new Date().toISOString(),
     currency: prices.currency,
     notes: [
-      `cost ${summary.costVsOracle.toFixed(3)}× the hindsight oracle; static peak ${summary.staticPeakVsOracle.toFixed(3)}×; naive reactive rule ${summary.naiveVsOracle.toFixed(3)}×`,
-      'Prices are the documented Hangzhou examples (src/sim/cost.ts); pass your own for real figures.',
+      `cost ${summary.costVsOracle.toFixed(3)}× the hindsight optimum (serving all demand); static peak ${summary.staticPeakVsOracle.toFixed(3)}×; naive reactive rule ${summary.naiveVsOracle.toFixed(3)}×`,
+      `score (cost + ${summary.dropPenaltyPerGb} ${summary.currency} per dropped GB) ${summary.scoreVsOracle.toFixed(3)}× the least possible score; static peak ${summary.staticPeakScoreVsOracle.toFixed(3)}×; naive reactive rule ${summary.naiveScoreVsOracle.toFixed(3)}×`,
+      options.pricesNote ?? 'Prices are the documented Hangzhou examples (src/sim/cost.ts), not your bill: pass --prices FILE for your own.',
     ],
     instances: [instance],
   };

@@ -21,6 +21,15 @@ export interface PriceTable {
   subscription: { points: Array<[mbps: number, cnyPerMonth: number]>; abovePerMbpsMonth: number; daysPerMonth: number };
   /** PayByTraffic: outbound GB (10^9 bytes, an assumption: the doc says "GB"). */
   trafficPerGb: number;
+  /**
+   * What one dropped GB costs the service, for `score` = cost + this × dropped GB. Not a provider
+   * price: a judgement, configurable. The default is ten times the per-GB traffic price (8 CNY/GB):
+   * every way the documented prices offer to serve a GB costs less than that (by traffic 0.8; by
+   * bandwidth at full use 0.14 to 0.55; a one-minute spike on an extra Mbps held for the 5-minute
+   * lock about 2.8), so the score optimum serves what can be served, and a plan can never look good
+   * by dropping traffic.
+   */
+  dropPenaltyPerGb: number;
 }
 
 export const DEFAULT_PRICES: PriceTable = {
@@ -36,7 +45,13 @@ export const DEFAULT_PRICES: PriceTable = {
     daysPerMonth: 30,
   },
   trafficPerGb: 0.8,
+  dropPenaltyPerGb: 8,
 };
+
+/** Demand above the bandwidth for `seconds`, in GB (10^9 bytes). */
+export function droppedGigabytes(demandMbps: number, bandwidthMbps: number, seconds: number): number {
+  return (Math.max(0, demandMbps - bandwidthMbps) * 1e6 * seconds) / 8 / 1e9;
+}
 
 function subscriptionMonthly(mbps: number, table: PriceTable['subscription']): number {
   const points = table.points;
@@ -77,6 +92,10 @@ export function intervalCost(billing: Billing, bandwidthMbps: number, servedMbps
 
 export interface PlanOutcome {
   cost: number;
+  /** cost + prices.dropPenaltyPerGb × droppedGb. */
+  score: number;
+  /** Dropped demand, in GB. */
+  droppedGb: number;
   /** Dropped demand bytes over total demand bytes. */
   droppedFraction: number;
   /** Minutes during which demand exceeded the bandwidth. */
@@ -97,6 +116,7 @@ export function scorePlan(
   prices: PriceTable = DEFAULT_PRICES,
 ): PlanOutcome {
   let cost = 0;
+  let droppedGb = 0;
   let demandBits = 0;
   let droppedBits = 0;
   let saturatedSeconds = 0;
@@ -107,6 +127,7 @@ export function scorePlan(
     const bandwidth = planMbps[i] as number;
     const served = Math.min(demand, bandwidth);
     cost += intervalCost(billing, bandwidth, served, stepSeconds, prices);
+    droppedGb += droppedGigabytes(demand, bandwidth, stepSeconds);
     demandBits += demand * stepSeconds;
     droppedBits += (demand - served) * stepSeconds;
     if (demand > bandwidth) saturatedSeconds += stepSeconds;
@@ -118,6 +139,8 @@ export function scorePlan(
   }
   return {
     cost,
+    score: cost + prices.dropPenaltyPerGb * droppedGb,
+    droppedGb,
     droppedFraction: demandBits > 0 ? droppedBits / demandBits : 0,
     saturatedMinutes: saturatedSeconds / 60,
     changes,

@@ -23,7 +23,7 @@ import { renderReport } from '../report/html';
 import { formatSummaryTable } from '../report/summary';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { staticPeakPlan } from './baselines';
-import { type Billing, DEFAULT_PRICES, intervalCost, scorePlan } from './cost';
+import { type Billing, DEFAULT_PRICES, intervalCost, type PriceTable, scorePlan } from './cost';
 import { oraclePlan } from './oracle';
 import { ROOT, startSystem, WEBHOOK_TOKEN } from './system';
 
@@ -47,6 +47,10 @@ export interface DemoOptions {
   seed?: number;
   /** Called once per simulated hour, and at the end. */
   progress?: (progress: DemoProgress) => void;
+  /** The price table (`--prices FILE`); default the documented Hangzhou examples. */
+  prices?: PriceTable;
+  /** Where `prices` came from, for the report's notes. */
+  pricesSource?: string;
 }
 
 export interface DemoProgress {
@@ -137,6 +141,7 @@ function eveningRush(start: number, days: number): Array<{ start: number; durati
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const days = options.days ?? DEFAULTS.days;
   const seed = options.seed ?? DEFAULTS.seed;
+  const prices = options.prices ?? DEFAULT_PRICES;
   const out = options.out ?? DEFAULTS.out;
   if (!(Number.isFinite(days) && days > 0 && days <= MAX_DEMO_DAYS)) {
     throw new RangeError(`days: expected a number above 0 and at most ${MAX_DEMO_DAYS}, got ${days}`);
@@ -192,15 +197,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       title: 'bwscaler demo: a simulated week on the local cloud',
       subtitle: `${formatDays(days)} from ${new Date(start).toISOString().slice(0, 16)}Z, seed ${seed}`,
       generatedAt: new Date().toISOString(),
-      currency: DEFAULT_PRICES.currency,
+      currency: prices.currency,
       notes: [
         'The workload is SYNTHETIC: daily cycles peaking at different hours, weekend factors, seeded noise and one flash crowd on i-demo-web-1. It is not a recorded trace.',
         'End to end: the built function bundles, the real SDKs, and the local ECS, CloudMonitor and Tablestore emulators on a simulated clock; the schedule function runs every 5 minutes and CloudMonitor alarm rules call the alarm function.',
-        `Policy: examples/policy.yaml. Prices: the documented Hangzhou examples (src/sim/cost.ts). Static peak: a constant bandwidth equal to the peak demand, in whole Mbps.`,
+        `Policy: examples/policy.yaml. Prices: ${options.pricesSource ? `from ${options.pricesSource}` : 'the documented Hangzhou examples (src/sim/cost.ts), not your bill; pass --prices FILE for your own'}. Optimum: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${prices.dropPenaltyPerGb} ${prices.currency} per dropped GB. Static peak: a constant bandwidth equal to the peak demand, in whole Mbps.`,
         telemetryNote(system.cloud.cms.custom),
       ],
       instances: [...world.instances.values()].map((instance) =>
-        instanceReport(instance, { start, minutes: minutesTotal, doc, orders: world.orders, decisions: decisions.get(instance.InstanceId) ?? [] }),
+        instanceReport(instance, { start, minutes: minutesTotal, doc, orders: world.orders, decisions: decisions.get(instance.InstanceId) ?? [] }, prices),
       ),
     };
     const html = renderReport(data);
@@ -373,6 +378,7 @@ function apiMaxMbps(billing: Billing): number {
 function instanceReport(
   instance: LocalInstance,
   run: { start: number; minutes: number; doc: PolicyDocument; orders: readonly Order[]; decisions: readonly LoggedDecision[] },
+  prices: PriceTable,
 ): ReportInstance {
   const billing = billingOf(instance);
   const step = 60;
@@ -388,7 +394,7 @@ function instanceReport(
   const served = demand.map((d, i) => Math.min(d, bandwidth[i] as number));
   const cumulative = (plan: readonly number[]) => {
     let total = 0;
-    return plan.map((mbps, i) => (total += intervalCost(billing, mbps, Math.min(demand[i] as number, mbps), step, DEFAULT_PRICES)));
+    return plan.map((mbps, i) => (total += intervalCost(billing, mbps, Math.min(demand[i] as number, mbps), step, prices)));
   };
 
   const policyName = run.decisions.find((d) => d.policy !== '')?.policy ?? '';
@@ -396,16 +402,12 @@ function instanceReport(
   const maxMbps = Math.min(policy?.bounds.maxOut ?? apiMaxMbps(billing), apiMaxMbps(billing));
   const initialMbps = instance.bandwidthLog[0]?.out ?? instance.InternetMaxBandwidthOut;
   const staticPeak = staticPeakPlan(demand, maxMbps);
-  const oracle = policy
-    ? oraclePlan(demand, step, {
-        billing,
-        minMbps: policy.bounds.minOut,
-        maxMbps,
-        initialMbps,
-        ...(billing === 'prepaid-bandwidth' ? { downgradeQuota: instance.downgradeQuota ?? 3 } : {}),
-      }).planMbps
+  // The physical bound (src/sim/oracle.ts): the API range and the provider's rules, not the policy's bounds.
+  const oracle = policy ? oraclePlan(demand, step, { billing, maxMbps: apiMaxMbps(billing), initialMbps, prices }).planMbps : undefined;
+  const scoreOracle = policy
+    ? oraclePlan(demand, step, { billing, maxMbps: apiMaxMbps(billing), initialMbps, prices, dropPenaltyPerGb: prices.dropPenaltyPerGb }).planMbps
     : undefined;
-  const outcome = scorePlan(demand, bandwidth, step, billing, DEFAULT_PRICES);
+  const outcome = scorePlan(demand, bandwidth, step, billing, prices);
   const own = run.orders.filter((order) => order.InstanceId === instance.InstanceId && changedBandwidth(order));
 
   return {
@@ -423,8 +425,11 @@ function instanceReport(
     staticPeakCumulativeCost: cumulative(staticPeak),
     summary: {
       cost: outcome.cost,
-      staticPeakCost: scorePlan(demand, staticPeak, step, billing, DEFAULT_PRICES).cost,
-      ...(oracle ? { oracleCost: scorePlan(demand, oracle, step, billing, DEFAULT_PRICES).cost } : {}),
+      staticPeakCost: scorePlan(demand, staticPeak, step, billing, prices).cost,
+      ...(oracle ? { oracleCost: scorePlan(demand, oracle, step, billing, prices).cost } : {}),
+      score: outcome.score,
+      dropPenaltyPerGb: prices.dropPenaltyPerGb,
+      ...(scoreOracle ? { oracleScore: scorePlan(demand, scoreOracle, step, billing, prices).score } : {}),
       droppedFraction: outcome.droppedFraction,
       saturatedMinutes: outcome.saturatedMinutes,
       // Orders, not steps of the bandwidth series: a temporary upgrade's revert is the provider's, not a change.

@@ -1,150 +1,181 @@
-// The hindsight-optimal bandwidth plan: what perfect foresight would pay for the same demand under the
-// same constraints (whole Mbps, bounds, the provider's 5-minute lock, the subscription downgrade quota),
-// serving all demand that fits under the upper bound.
-import { type Billing, DEFAULT_PRICES, hourlyBandwidthCost, type PriceTable } from './cost';
+// The hindsight optimum: the least a plan can pay on the same demand grid under the provider's rules,
+// a TRUE lower bound for every plan the replay can produce (so `costVsOracle` >= 1 for a plan that
+// drops nothing, and `scoreVsOracle` >= 1 for every plan). Per billing mode:
+//
+// - pay-as-you-go by bandwidth: whole Mbps from 0 up to the API maximum, each change followed by the
+//   provider's 5-minute lock, solved exactly at the trace's resolution (a change at interval i holds
+//   for ceil(300 s / step) intervals). No quota applies. This is the achievable optimum.
+// - subscription by bandwidth: the same, except that a DOWNGRADE neither starts a lock nor spends
+//   quota. A temporary upgrade reverts to its base at its EndTime by itself, refunds nothing and
+//   spends no quota, and the provider allows no change while one runs (so nothing follows an upgrade
+//   within the lock either way), which lets a plan fall back from any level without a downgrade
+//   order. Bounding it by the quota would be wrong: a policy using temporary upgrades beat that
+//   "optimum" by 23 %. The bound relaxes the quota and the downgrade lock instead; it may not be
+//   reachable, but no plan pays less.
+// - pay-by-traffic: bandwidth is only a cap and costs nothing; serving all demand costs its GB, and
+//   the cheapest all-demand plan is the API maximum throughout. Its cost is that of the servable
+//   traffic: a plan that drops nothing costs exactly this, a plan that drops traffic costs less, and
+//   only the score (below) compares the two fairly.
+//
+// Two objectives share one solver:
+// - cost, serving all demand that fits under the API maximum (the all-demand optimum);
+// - score = cost + penalty × dropped GB, any level allowed (the score optimum).
+// The policy's own bounds are not constraints here: they are the policy's choice, not physics.
+import { type Billing, DEFAULT_PRICES, droppedGigabytes, intervalCost, type PriceTable } from './cost';
+
+export const PROVIDER_LOCK_SECONDS = 300;
 
 export interface OracleOptions {
   billing: Billing;
-  minMbps: number;
+  /** The API maximum for the instance's charge type (100, or 200 for subscription by bandwidth). */
   maxMbps: number;
-  /** Bandwidth before the first interval (a downgrade from it spends quota). */
+  /** Bandwidth before the first interval: changing away from it at interval 0 is a change. */
   initialMbps: number;
-  /** Subscription downgrades allowed over the trace; undefined = unlimited (pay-as-you-go). */
-  downgradeQuota?: number;
-  /** The provider lock after each change; changes happen only on boundaries this far apart. */
+  /** The provider lock after each change. */
   lockSeconds?: number;
   prices?: PriceTable;
+  /**
+   * Minimise cost + this × dropped GB instead of serving all demand (the score optimum). Undefined =
+   * the all-demand optimum.
+   */
+  dropPenaltyPerGb?: number;
 }
 
 export interface OraclePlan {
   /** Bandwidth per demand interval. */
   planMbps: number[];
+  /** The minimised objective: the plan's cost, or its score with a penalty. */
+  objective: number;
 }
 
 /**
- * Solves the plan by dynamic programming over blocks of one lock period.
- *
- * Changing only on block boundaries respects the 5-minute lock; for traces coarser than the lock
- * (5-minute CloudMonitor data) a block is one sample and nothing is lost. For finer traces the block
- * grid is a restriction, so the oracle may be slightly pessimistic there.
- *
- * Without a quota the minimum feasible bandwidth in every block is optimal (cost grows with bandwidth
- * and changes are free). With a quota, the state is (level, downgrades used) and a transition to a
- * lower level spends one downgrade; prefix/suffix minima keep each block O(levels × quota).
+ * Dynamic programming over (interval, level) for the states where the plan is free to change.
+ * From a free state at interval i the plan either holds its level for one interval (free again at
+ * i+1), or changes to another level and holds it for the lock (free again at i+L; cut at the end of
+ * the trace); for a subscription a downgrade is free again at once. Window sums slide with i, so the
+ * whole solve is O(intervals × levels).
  */
 export function oraclePlan(demandMbps: readonly number[], stepSeconds: number, options: OracleOptions): OraclePlan {
   const prices = options.prices ?? DEFAULT_PRICES;
-  const lockSeconds = options.lockSeconds ?? 300;
-  const perBlock = Math.max(1, Math.ceil(lockSeconds / stepSeconds));
-  const blocks = Math.ceil(demandMbps.length / perBlock);
-  const min = options.minMbps;
-  const max = options.maxMbps;
+  const n = demandMbps.length;
+  const levels = Math.max(0, Math.floor(options.maxMbps)) + 1;
+  const lock = Math.max(1, Math.ceil((options.lockSeconds ?? PROVIDER_LOCK_SECONDS) / stepSeconds));
+  const penalty = options.dropPenaltyPerGb;
+  const freeDowngrades = options.billing === 'prepaid-bandwidth';
+  if (n === 0) return { planMbps: [], objective: 0 };
 
-  const need: number[] = new Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    let peak = 0;
-    for (let i = b * perBlock; i < Math.min(demandMbps.length, (b + 1) * perBlock); i++) {
-      peak = Math.max(peak, demandMbps[i] as number);
+  const cost = (i: number, level: number): number => {
+    const demand = demandMbps[i] as number;
+    if (penalty === undefined) {
+      const need = Math.min(levels - 1, Math.ceil(demand - 1e-9));
+      if (level < need) return Number.POSITIVE_INFINITY;
     }
-    // Whole Mbps; a hair of tolerance so 20.0000000001 from float rescaling does not cost 21.
-    need[b] = Math.min(max, Math.max(min, Math.ceil(peak - 1e-9)));
-  }
+    const served = Math.min(demand, level);
+    let value = intervalCost(options.billing, level, served, stepSeconds, prices);
+    if (penalty !== undefined) value += penalty * droppedGigabytes(demand, level, stepSeconds);
+    return value;
+  };
+  // best(i) (i = 0..n): the least cost of intervals 0..i-1 ending free at i with each level. Only
+  // rows i..i+lock are live at once, so they sit in a ring; the back-pointers are kept whole.
+  const INF = Number.POSITIVE_INFINITY;
+  const ring: Float64Array[] = Array.from({ length: lock + 1 }, () => new Float64Array(levels).fill(INF));
+  const rowOf = (j: number) => ring[j % (lock + 1)] as Float64Array;
+  const previous = new Int16Array((n + 1) * levels).fill(-1);
+  const span = new Int16Array((n + 1) * levels);
+  const initial = Math.min(levels - 1, Math.max(0, Math.round(options.initialMbps)));
+  rowOf(0)[initial] = 0;
+  let last: Float64Array | undefined;
 
-  const expand = (blockLevels: number[]): OraclePlan => {
-    const planMbps: number[] = new Array(demandMbps.length);
-    for (let i = 0; i < demandMbps.length; i++) planMbps[i] = blockLevels[Math.floor(i / perBlock)] as number;
-    return { planMbps };
+  // window[l] = sum of cost(k, l) for k in [i, min(i + lock, n)), with infinite terms counted apart.
+  const windowSum = new Float64Array(levels);
+  const windowInfinite = new Int32Array(levels);
+  const addToWindow = (k: number, sign: 1 | -1) => {
+    for (let l = 0; l < levels; l++) {
+      const c = cost(k, l);
+      if (c === INF) windowInfinite[l] = (windowInfinite[l] as number) + sign;
+      else windowSum[l] = (windowSum[l] as number) + sign * c;
+    }
+  };
+  for (let k = 0; k < Math.min(lock, n); k++) addToWindow(k, 1);
+
+  const relax = (j: number, l: number, value: number, from: number, length: number) => {
+    const row = rowOf(j);
+    if (value < (row[l] as number)) {
+      row[l] = value;
+      previous[j * levels + l] = from;
+      span[j * levels + l] = length;
+    }
   };
 
-  if (options.billing === 'traffic' || options.downgradeQuota === undefined) return expand(need);
-
-  const quota = options.downgradeQuota;
-  const levels = max - min + 1;
-  const K = quota + 1;
-  const blockHours = (perBlock * stepSeconds) / 3600;
-  const rate = new Float64Array(levels);
-  for (let l = 0; l < levels; l++) rate[l] = hourlyBandwidthCost(options.billing, min + l, prices) * blockHours;
-
-  // parent[b][k*levels + l] = level index in block b-1 (or -1 for the initial state).
-  const parents: Int16Array[] = [];
-  let prev = new Float64Array(levels * K).fill(Number.POSITIVE_INFINITY);
-  const initial = Math.min(max, Math.max(min, options.initialMbps)) - min;
-  const start = options.initialMbps < min || options.initialMbps > max ? -1 : initial;
-
-  for (let b = 0; b < blocks; b++) {
-    const cur = new Float64Array(levels * K).fill(Number.POSITIVE_INFINITY);
-    const parent = new Int16Array(levels * K).fill(-1);
-    const floor = (need[b] as number) - min;
-    if (b === 0) {
-      for (let l = floor; l < levels; l++) {
-        // From the initial bandwidth: going below it is a downgrade (unless it was out of bounds).
-        const k = start >= 0 && l < start ? 1 : 0;
-        if (k < K) {
-          cur[k * levels + l] = rate[l] as number;
-          parent[k * levels + l] = start;
-        }
+  for (let i = 0; i < n; i++) {
+    const row = rowOf(i);
+    const end = Math.min(i + lock, n);
+    // Hold one interval.
+    for (let l = 0; l < levels; l++) {
+      const base = row[l] as number;
+      if (base === INF) continue;
+      const c = cost(i, l);
+      if (c !== INF) relax(i + 1, l, base + c, l, 1);
+    }
+    // Change at i, then hold for the lock. A subscription only locks after an upgrade (from a lower level).
+    let runningMin = INF;
+    let runningAt = -1;
+    let globalMin = INF;
+    let globalAt = -1;
+    for (let l = 0; l < levels; l++) {
+      const v = row[l] as number;
+      if (v < globalMin) {
+        globalMin = v;
+        globalAt = l;
       }
-    } else {
-      for (let k = 0; k < K; k++) {
-        // prefix minimum over levels <= l with the same k (staying or upgrading).
-        let bestSame = Number.POSITIVE_INFINITY;
-        let bestSameAt = -1;
-        const prefix = new Float64Array(levels);
-        const prefixAt = new Int16Array(levels);
-        for (let l = 0; l < levels; l++) {
-          const v = prev[k * levels + l] as number;
-          if (v < bestSame) {
-            bestSame = v;
-            bestSameAt = l;
-          }
-          prefix[l] = bestSame;
-          prefixAt[l] = bestSameAt;
+    }
+    for (let l = 0; l < levels; l++) {
+      const from = freeDowngrades ? runningAt : globalAt;
+      const base = freeDowngrades ? runningMin : globalMin;
+      if (base !== INF && from !== l && windowInfinite[l] === 0) relax(end, l, base + (windowSum[l] as number), from, end - i);
+      const v = row[l] as number;
+      if (v < runningMin) {
+        runningMin = v;
+        runningAt = l;
+      }
+    }
+    // Subscription: a downgrade (a temporary upgrade's revert) is free again at once.
+    if (freeDowngrades) {
+      let suffixMin = INF;
+      let suffixAt = -1;
+      for (let l = levels - 1; l >= 0; l--) {
+        if (suffixMin !== INF) {
+          const c = cost(i, l);
+          if (c !== INF) relax(i + 1, l, suffixMin + c, suffixAt, 1);
         }
-        // suffix minimum over levels > l with k-1 (a downgrade into l).
-        const suffix = new Float64Array(levels + 1).fill(Number.POSITIVE_INFINITY);
-        const suffixAt = new Int16Array(levels + 1).fill(-1);
-        if (k > 0) {
-          for (let l = levels - 1; l >= 0; l--) {
-            const v = prev[(k - 1) * levels + l] as number;
-            const better = v < (suffix[l + 1] as number);
-            suffix[l] = better ? v : (suffix[l + 1] as number);
-            suffixAt[l] = better ? l : (suffixAt[l + 1] as number);
-          }
-        }
-        for (let l = floor; l < levels; l++) {
-          const same = prefix[l] as number;
-          const down = suffix[l + 1] as number;
-          const idx = k * levels + l;
-          if (same <= down) {
-            cur[idx] = same + (rate[l] as number);
-            parent[idx] = prefixAt[l] as number;
-          } else {
-            cur[idx] = down + (rate[l] as number);
-            parent[idx] = suffixAt[l + 1] as number;
-          }
+        const v = row[l] as number;
+        if (v < suffixMin) {
+          suffixMin = v;
+          suffixAt = l;
         }
       }
     }
-    parents.push(parent);
-    prev = cur;
+    // Slide the window from [i, i+lock) to [i+1, i+1+lock), and free row i's slot for row i+lock+1.
+    addToWindow(i, -1);
+    if (i + lock < n) addToWindow(i + lock, 1);
+    if (i + 1 === n) last = Float64Array.from(rowOf(n));
+    row.fill(INF);
   }
 
-  let best = Number.POSITIVE_INFINITY;
-  let bestIdx = -1;
-  for (let i = 0; i < prev.length; i++) {
-    if ((prev[i] as number) < best) {
-      best = prev[i] as number;
-      bestIdx = i;
-    }
+  if (!last) throw new Error('oraclePlan: unreachable');
+  let level = 0;
+  for (let l = 1; l < levels; l++) if ((last[l] as number) < (last[level] as number)) level = l;
+  const objective = last[level] as number;
+  if (objective === INF) throw new Error('oraclePlan: no feasible plan (this is a bug: holding the API maximum is always feasible)');
+  const planMbps: number[] = new Array(n);
+  let j = n;
+  while (j > 0) {
+    const at = j * levels + level;
+    const length = span[at] as number;
+    for (let k = j - length; k < j; k++) planMbps[k] = level;
+    const from = previous[at] as number;
+    j -= length;
+    level = from;
   }
-  const blockLevels: number[] = new Array(blocks);
-  let k = Math.floor(bestIdx / levels);
-  let l = bestIdx % levels;
-  for (let b = blocks - 1; b >= 0; b--) {
-    blockLevels[b] = min + l;
-    const p = (parents[b] as Int16Array)[k * levels + l] as number;
-    if (b > 0 && p > l) k -= 1;
-    l = p;
-  }
-  return expand(blockLevels);
+  return { planMbps, objective };
 }

@@ -23,9 +23,9 @@ export const ISP_TRACE = 'isp-eu-transatlantic-bits-5min.csv';
 /** Every benchmark trace is rescaled to this peak (the issue's `--peak-mbps 80`). */
 export const BENCH_PEAK_MBPS = 80;
 
-/** ../shared/traces next to the repository root. */
-export function sharedTracesDir(root: string): string {
-  return join(root, '..', 'shared', 'traces');
+/** ../shared/traces next to the repository root, or BWSCALER_TRACES_DIR (a checkout in a git worktree elsewhere). */
+export function sharedTracesDir(root: string, env: Record<string, string | undefined> = process.env): string {
+  return env.BWSCALER_TRACES_DIR ?? join(root, '..', 'shared', 'traces');
 }
 
 export interface QualityTargets {

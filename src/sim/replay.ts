@@ -1,9 +1,9 @@
 // The fast replay: every interval of the trace is one fleet tick through the PRODUCTION cycle
 // (runTick → reconcile → decide → apply), with in-memory stand-ins for the three services:
-// - a simulated ECS that applies ModifyInstanceNetworkSpec and refuses what the ECS emulator refuses
-//   on this path (the 5-minute lock, the subscription downgrade quota, the API range, a change during
-//   a temporary upgrade), with the emulator's error codes, so a guard that lets a violation through
-//   shows up as a failed order instead of passing silently;
+// - a simulated ECS that applies ModifyInstanceNetworkSpec and refuses what the ECS emulator refuses,
+//   by asking the same pure model of the provider's rules (local-cloud/ecs-rules.ts: ranges, the
+//   5-minute lock, the monthly downgrade quota, a change during a temporary upgrade, ...), so a guard
+//   that lets a violation through shows up as a failed order instead of passing silently;
 // - a simulated CloudMonitor that reports exactly what the CloudMonitor emulator would: it runs the
 //   emulator's own traffic model (local-cloud/cms) on the same demand series and bandwidth log;
 // - the in-memory state store on the simulated clock.
@@ -12,11 +12,10 @@
 
 import { latestVisibleBucket } from '../../local-cloud/cms/metrics';
 import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
-import { MODIFY_LOCK_ERROR, MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs';
+import { DEFAULT_QUOTA_RULE, refusalOf, spendDowngrade, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { LocalInstance } from '../../local-cloud/model';
 import { classifyEcsError } from '../adapters/pop';
-import { apiRange } from '../core/provider';
-import type { MetricSample } from '../core/types';
+import type { MetricSample, TrafficPoint } from '../core/types';
 import { parseEndTime } from '../cycle/apply';
 import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
 import { runTick } from '../cycle/tick';
@@ -183,32 +182,49 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
         return { orderId: seen.orderId };
       }
       if (request.instanceId !== sim.instanceId) throw refusal('InvalidInstanceId.NotFound', 'The specified InstanceId does not exist.');
-      const { max } = apiRange(sim);
-      if (request.bandwidthOut < 0 || request.bandwidthOut > max) {
-        throw refusal('InvalidInternetMaxBandwidthOut.ValueNotSupported', `The specified InternetMaxBandwidthOut is beyond the permitted range (0-${max}).`);
-      }
-      if (temporary) throw refusal('InvalidAction.WithActiveElasticUpgrade', 'The instance has active Elastic Upgrade.');
-      if (lastChangeAt !== undefined && now - lastChangeAt < MODIFY_LOCK_SECONDS * 1000) throw refusal(MODIFY_LOCK_ERROR.code, MODIFY_LOCK_ERROR.message);
       const from = instance.InternetMaxBandwidthOut;
       const isTemporary = request.startTime !== undefined && request.endTime !== undefined;
-      const isDowngrade = !isTemporary && sim.instanceChargeType === 'PrePaid' && request.bandwidthOut < from;
-      if (isDowngrade && instance.downgradesUsed >= sim.downgradeQuota)
-        throw refusal('InstanceDowngrade.QuotaExceed', 'Quota of instance downgrade is exceed.');
+      const window = isTemporary ? { start: Date.parse(request.startTime as string), end: parseEndTime(request.endTime as string) } : undefined;
+      const view = {
+        instanceId: instance.InstanceId,
+        regionId: instance.RegionId,
+        instanceChargeType: instance.InstanceChargeType,
+        internetChargeType: instance.InternetChargeType,
+        networkType: instance.InstanceNetworkType,
+        status: instance.Status,
+        out: from,
+        eipBound: false,
+        operationLocks: instance.OperationLocks,
+        downgradesUsed: instance.downgradesUsed,
+        ...(instance.downgradePeriod !== undefined ? { downgradePeriod: instance.downgradePeriod } : {}),
+        ...(instance.downgradeQuota !== undefined ? { downgradeQuota: instance.downgradeQuota } : {}),
+      };
+      const refused = refusalOf(
+        view,
+        {
+          out: request.bandwidthOut,
+          ...(request.bandwidthIn !== undefined ? { in: request.bandwidthIn } : {}),
+          ...(window ? { temporary: window } : {}),
+        },
+        { now, ...(lastChangeAt !== undefined ? { lastChangeAt } : {}), temporaryUpgradeActive: temporary !== undefined, quota: DEFAULT_QUOTA_RULE },
+      );
+      if (refused) throw refusal(refused.code, refused.message);
+      const isDowngrade = spendsDowngradeQuota(view, from, request.bandwidthOut, DEFAULT_QUOTA_RULE, isTemporary);
 
       const orderId = `sim-order-${nextOrder++}`;
       orders.set(request.clientToken, { orderId, fingerprint });
       lastChangeAt = now;
-      if (isTemporary) {
+      if (window) {
         temporary = {
-          start: Date.parse(request.startTime as string),
-          end: parseEndTime(request.endTime as string),
+          start: window.start,
+          end: window.end,
           base: from,
           target: request.bandwidthOut,
           started: false,
         };
         runTemporaryUpgrade(now);
       } else {
-        if (isDowngrade) instance.downgradesUsed += 1;
+        if (isDowngrade) spendDowngrade(instance, now, DEFAULT_QUOTA_RULE);
         if (request.bandwidthOut !== from) setBandwidth(request.bandwidthOut, now);
       }
       return { orderId };
@@ -225,6 +241,20 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
       const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
       samples.set(sim.instanceId, { at: minute, outBps });
       return samples;
+    },
+    // The spend guard's traffic: the same minutes the emulator publishes, integrated as the
+    // CloudMonitor adapter does (src/adapters/cms.ts: the minute's Average × 60 s / 8), and only
+    // minutes already visible at the simulated time.
+    async outboundBytes(regionId, requested, startMs, endMs) {
+      const points: TrafficPoint[] = [];
+      if (regionId !== sim.regionId || requested.instanceId !== sim.instanceId) return points;
+      const newest = latestVisibleBucket(60, scenario.reportingLagSeconds, clock());
+      const first = Math.ceil(startMs / 60_000) * 60_000;
+      for (let minute = first; minute + 60_000 <= endMs && minute <= newest; minute += 60_000) {
+        const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
+        points.push({ start: minute, end: minute + 60_000, bytes: (outBps * 60) / 8 });
+      }
+      return points;
     },
   };
 

@@ -45,6 +45,8 @@ export interface Scenario {
   demand: Extract<DemandSpec, { kind: 'series' }>;
   /** CloudMonitor's reporting lag (the emulator's default, 60 s). */
   reportingLagSeconds: number;
+  /** Likely mistakes noticed while choosing the policy. */
+  warnings: string[];
 }
 
 /** The provider's subscription downgrade quota (ModifyInstanceNetworkSpec API doc: three). */
@@ -84,6 +86,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
   const { grid, billing } = input;
   if (grid.mbps.length === 0) throw new ValidationError('the trace has no intervals to replay');
   const full = parsePolicyDocument(input.policyText, input.policySource);
+  const warnings: string[] = [];
   const charge = CHARGE_TYPES[billing];
   let policy: Policy | undefined;
   let identity: { instanceId: string; regionId: string; tags: Record<string, string> };
@@ -102,6 +105,16 @@ export function buildScenario(input: ScenarioInput): Scenario {
   } else {
     identity = DEFAULT_IDENTITY[billing];
     policy = selectPolicy(full, simulatedFacts({ ...identity, ...charge }, 0));
+    const only = full.policies.length === 1 ? full.policies[0] : undefined;
+    if (!policy && only) {
+      // One policy, written for other instances: replaying it is almost surely what was meant, but
+      // say so instead of guessing silently.
+      policy = only;
+      identity = { instanceId: only.selector.instanceIds?.[0] ?? 'i-backtest-1', regionId: only.selector.regionId, tags: only.selector.tags ?? {} };
+      warnings.push(
+        `${input.policySource} has one policy, "${only.name}", whose selector does not match the simulated ${billing} instance; replaying it as if it did (pass --policy-name ${only.name} to say so)`,
+      );
+    }
     if (!policy) {
       throw new ValidationError(
         `${input.policySource}: no policy selects the simulated ${billing} instance (${identity.instanceId} in ${identity.regionId}, tags ${JSON.stringify(identity.tags)}); name one with --policy-name`,
@@ -139,6 +152,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
     clockStart,
     demand: demandSpec(grid),
     reportingLagSeconds: input.reportingLagSeconds ?? DEFAULT_REPORTING_LAG_SECONDS,
+    warnings,
   };
 }
 

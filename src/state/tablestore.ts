@@ -17,6 +17,22 @@ export interface TablestoreStoreConfig extends TablestoreConfig {
   now?: () => number;
   /** Rows per GetRange page. Default: the service's own cap (5000 rows or 4 MB). Tests make it small. */
   rangeLimit?: number;
+  /**
+   * Told about each row a range read skips because it cannot be read (not JSON, no version...).
+   * Default: one JSON warning line on stderr, which Function Compute keeps with the invocation's logs.
+   */
+  onUnreadableRow?: (row: UnreadableRow) => void;
+}
+
+/** A row a range read left out, and why: the other rows of the read are returned. */
+export interface UnreadableRow {
+  table: string;
+  key: string;
+  message: string;
+}
+
+function warnUnreadableRow(row: UnreadableRow): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', msg: 'unreadable row skipped', ...row })}\n`);
 }
 
 /** BatchWriteRow accepts at most 200 rows per request. */
@@ -122,7 +138,31 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
     const instanceId = String(key(row, 'instanceId'));
     const where = `${tables.state} row ${instanceId}`;
     const stored = json<StoredState>(column(row, 'state'), `${where} column state`);
+    // Every write stores a whole ScalingState; a row without its lists was not written by this code.
+    if (!Array.isArray(stored?.recommendations) || !Array.isArray(stored.downgrades)) {
+      throw new BwscalerError(`Tablestore ${where} column state: expected a JSON object with recommendations and downgrades lists`);
+    }
     return { ...stored, instanceId, version: integer(column(row, 'version'), `${where} column version`) };
+  }
+
+  /**
+   * One range read's rows through `read`, each on its own: a row that cannot be read is that row's
+   * problem only. It is reported and left out, the rest are returned. A state row left out reads as
+   * never written (version 0) to its instance's cycle, whose conditional writes then fail against the
+   * row that does exist: that instance is not changed until the row is repaired or removed.
+   */
+  function readEach<T>(table: string, rows: Row[], read: (row: Row) => T): T[] {
+    const report = config.onUnreadableRow ?? warnUnreadableRow;
+    return rows.flatMap((row) => {
+      try {
+        return [read(row)];
+      } catch (error) {
+        if (!(error instanceof BwscalerError)) throw error;
+        const rowKey = (row.primaryKey ?? []).map((cell) => String(cell.value)).join('/');
+        report({ table, key: rowKey, message: error.message });
+        return [];
+      }
+    });
   }
 
   function historyPut(sdk: Sdk, record: HistoryRecord): BatchWriteRowItem {
@@ -203,9 +243,7 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
       const partitions = Array.from({ length: STATE_PARTITIONS }, (_, p) => p).filter((p) => p % step === shard % step);
       const ranges = partitions.length === STATE_PARTITIONS ? [undefined] : partitions;
       const pages = await Promise.all(ranges.map((p) => readRange(tables.state, (sdk) => stateRange(sdk, p))));
-      return pages
-        .flat()
-        .map(readState)
+      return readEach(tables.state, pages.flat(), readState)
         .filter((state) => shardOf(state.instanceId, shards) === shard)
         .sort((a, b) => compareIds(a.instanceId, b.instanceId));
     },
@@ -276,7 +314,7 @@ export function createTablestoreStore(config: TablestoreStoreConfig): StateStore
           end: [{ instanceId }, { at: end }, { entry: sdk.INF_MAX }],
         };
       });
-      return rows.map(readHistory);
+      return readEach(tables.history, rows, readHistory);
     },
 
     // The caller's time-to-live is carried by the row (expiresAt) and checked by the write itself:

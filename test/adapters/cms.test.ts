@@ -24,7 +24,9 @@ function metricLast(pointsByMetric: Record<string, Point[]>, options: { pageLeng
     const points = (pointsByMetric[params.MetricName ?? ''] ?? []).filter((p) => ids.length === 0 || wanted.has(p.instanceId));
     const start = Number(params.NextToken ?? 0);
     const length = options.pageLength ?? Number(params.Length ?? 1000);
-    const page = points.slice(start, start + length).map((p) => ({ userId: '1234', Maximum: p.Average, Minimum: p.Average, ...p }));
+    // VPC_PublicIP_* points carry the instance's address as an `ip` dimension.
+    const ip = (params.MetricName ?? '').startsWith('VPC_PublicIP_') ? { ip: '47.96.0.1' } : {};
+    const page = points.slice(start, start + length).map((p) => ({ userId: '1234', ...ip, Maximum: p.Average, Minimum: p.Average, ...p }));
     const next = start + length < points.length ? String(start + length) : undefined;
     const Datapoints = options.datapointsAs === 'array' ? page : JSON.stringify(page);
     return { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Period: '60', ...(next ? { NextToken: next } : {}), Datapoints } };
@@ -63,6 +65,28 @@ describe('createMetricApi', () => {
     const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', [{ instanceId: 'i-1', networkType: 'vpc' }]);
 
     expect(rates.get('i-1')).toEqual({ at: T, outBps: 4_000_000 });
+  });
+
+  it('reads the documented DescribeMetricLast response example verbatim', async () => {
+    // Prepare: the success example of https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/api-describemetriclast-new
+    answer = () => ({
+      status: 200,
+      json: {
+        NextToken: '',
+        RequestId: '021472A6-25E3-4094-8D00-BA4B6A5486C3',
+        Success: true,
+        Datapoints: '[{"timestamp":1548777660000,"userId":"123456789876****","instanceId":"i-abcdefgh12****","Minimum":93.1,"Average":99.52,"Maximum":100}]',
+        Code: '200',
+        Message: 'The specified resource is not found.',
+        Period: '60',
+      },
+    });
+
+    // Act
+    const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', [{ instanceId: 'i-abcdefgh12****', networkType: 'classic' }]);
+
+    // Assess
+    expect(rates.get('i-abcdefgh12****')).toEqual({ at: 1548777660000, outBps: 99.52 });
   });
 
   it('asks for VPC_PublicIP_InternetOutRate for VPC instances and InternetOutRate for classic ones', async () => {
@@ -193,8 +217,8 @@ describe('createMetricApi', () => {
       category: 'rejected',
     },
     {
-      name: 'a point without a timestamp',
-      answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: [{ instanceId: 'i-1', Average: 1 }] } },
+      name: 'Datapoints that are JSON but not a list',
+      answer: { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: '{"timestamp":1}' } },
       code: 'InvalidResponse',
       category: 'rejected',
     },
@@ -209,5 +233,224 @@ describe('createMetricApi', () => {
 
     expect(error).toBeInstanceOf(CloudApiError);
     expect(error).toMatchObject({ code, category });
+  });
+
+  const malformed: Array<{ name: string; point: Record<string, unknown>; reason: string }> = [
+    { name: 'Average null (read as 0 bit/s by a coercing parser)', point: { Average: null }, reason: 'Average: expected a number >= 0, got null' },
+    { name: 'Average an empty string', point: { Average: '' }, reason: 'Average: expected a number >= 0, got ""' },
+    { name: 'Average not a number', point: { Average: 'n/a' }, reason: 'Average: expected a number >= 0, got "n/a"' },
+    { name: 'Average negative', point: { Average: -5 }, reason: 'Average: expected a number >= 0, got -5' },
+    { name: 'no timestamp', point: { timestamp: undefined }, reason: 'timestamp: expected epoch milliseconds, got nothing' },
+    {
+      name: 'a VPC_PublicIP_* point without ip',
+      point: { ip: undefined },
+      reason: 'ip: VPC_PublicIP_InternetOutRate points carry an ip dimension, this one has none',
+    },
+  ];
+
+  it.each(malformed)("one malformed datapoint ($name) is that instance's problem only", async ({ point, reason }) => {
+    // Prepare: i-bad's point is malformed, its neighbours' are fine.
+    const good = (instanceId: string) => ({ instanceId, userId: '1234', ip: '47.96.0.1', timestamp: T, Average: 3e6 });
+    const bad = { ...good('i-bad'), ...point };
+    answer = () => ({
+      status: 200,
+      json: { RequestId: 'R', Code: '200', Success: true, Period: '60', Datapoints: JSON.stringify([good('i-1'), bad, good('i-2')]) },
+    });
+
+    // Act
+    const rates = await createMetricApi(client).latestOutRates(
+      'cn-hangzhou',
+      ['i-1', 'i-bad', 'i-2'].map((instanceId) => ({ instanceId, networkType: 'vpc' as const })),
+    );
+
+    // Assess
+    expect(Object.fromEntries(rates)).toEqual({ 'i-1': { at: T, outBps: 3e6 }, 'i-2': { at: T, outBps: 3e6 } });
+    expect(rates.rejected).toHaveLength(1);
+    expect(rates.rejected?.[0]?.instanceId).toBe('i-bad');
+    expect(rates.rejected?.[0]?.reason).toContain(reason);
+    expect(rates.rejected?.[0]?.reason).toContain('Datapoints[1]');
+  });
+
+  it('gives no sample to an instance with one unreadable point even when another of its points reads', async () => {
+    answer = () => ({
+      status: 200,
+      json: {
+        Code: '200',
+        Success: true,
+        Datapoints: JSON.stringify([
+          { instanceId: 'i-1', ip: '47.96.0.1', timestamp: T, Average: 1e6 },
+          { instanceId: 'i-1', ip: '47.96.0.2', timestamp: T, Average: 'busy' },
+        ]),
+      },
+    });
+
+    const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', [{ instanceId: 'i-1', networkType: 'vpc' }]);
+
+    expect(rates.has('i-1')).toBe(false);
+    expect(rates.rejected?.map((r) => r.instanceId)).toEqual(['i-1']);
+  });
+
+  it('reads the series of the public IP the instance has, not another address', async () => {
+    answer = () => ({
+      status: 200,
+      json: {
+        Code: '200',
+        Success: true,
+        Datapoints: JSON.stringify([
+          { instanceId: 'i-1', ip: '47.96.0.1', timestamp: T, Average: 9e6 },
+          { instanceId: 'i-1', ip: '47.96.0.2', timestamp: T, Average: 2e6 },
+        ]),
+      },
+    });
+
+    const rates = await createMetricApi(client).latestOutRates('cn-hangzhou', [{ instanceId: 'i-1', networkType: 'vpc', publicIp: '47.96.0.2' }]);
+
+    expect(rates.get('i-1')).toEqual({ at: T, outBps: 2e6 });
+  });
+});
+
+describe('outboundTraffic', () => {
+  let answer: (request: RecordedRequest) => CannedAnswer = () => ({ status: 200, json: { Code: '200', Success: true, Datapoints: '[]' } });
+  let server: CannedRpcServer;
+  let client: RpcClient;
+  const H = Date.UTC(2027, 0, 1, 4, 0);
+  const MIN = 60_000;
+
+  beforeAll(async () => {
+    server = await startCannedRpcServer((request) => answer(request));
+    client = createRpcClient({
+      endpoint: server.endpoint,
+      apiVersion: '2019-01-01',
+      credentials: { accessKeyId: 'test-key-id', accessKeySecret: 'test-key-secret' },
+    });
+  });
+  beforeEach(() => {
+    server.requests.length = 0;
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+
+  /** Serves the given points in pages of `pageLength`, as DescribeMetricList does. */
+  function listing(points: unknown[], pageLength = 1000) {
+    return (request: RecordedRequest): CannedAnswer => {
+      const from = Number(request.params.NextToken ?? 0);
+      const next = from + pageLength < points.length ? String(from + pageLength) : undefined;
+      return {
+        status: 200,
+        json: {
+          RequestId: 'R',
+          Code: '200',
+          Success: true,
+          Period: request.params.Period ?? '60',
+          ...(next ? { NextToken: next } : {}),
+          Datapoints: JSON.stringify(points.slice(from, from + pageLength)),
+        },
+      };
+    };
+  }
+
+  const vpc = { instanceId: 'i-1', networkType: 'vpc' as const, publicIp: '47.96.0.1' };
+
+  it('integrates the rate over each period of [start, end), across pages, and names the gaps', async () => {
+    // Prepare: 8 Mbit/s for a minute is 60 MB; minute 2 has no point; a point outside the range is ignored.
+    const point = (minute: number, average: unknown) => ({ instanceId: 'i-1', userId: '1234', ip: '47.96.0.1', timestamp: H + minute * MIN, Average: average });
+    answer = listing([point(-1, 1e9), point(0, 8e6), point(1, 16e6), point(3, 0), point(4, 8e6)], 2);
+
+    // Act
+    const traffic = await createMetricApi(client).outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 4 * MIN });
+
+    // Assess
+    expect(traffic).toEqual({
+      instanceId: 'i-1',
+      metricName: 'VPC_PublicIP_InternetOutRate',
+      periodSeconds: 60,
+      periods: [
+        { start: H, bytes: 60e6 },
+        { start: H + MIN, bytes: 120e6 },
+        { start: H + 3 * MIN, bytes: 0 },
+      ],
+      gaps: [{ start: H + 2 * MIN, reason: 'no datapoint' }],
+      bytes: 180e6,
+    });
+    expect(server.requests).toHaveLength(3);
+    expect(server.requests[0]?.params).toMatchObject({
+      Action: 'DescribeMetricList',
+      Namespace: 'acs_ecs_dashboard',
+      MetricName: 'VPC_PublicIP_InternetOutRate',
+      Period: '60',
+      StartTime: String(H - 1000),
+      EndTime: String(H + 4 * MIN - 1000),
+      Dimensions: '[{"instanceId":"i-1"}]',
+    });
+  });
+
+  it('reads InternetOutRate for a classic instance, in 300 s periods', async () => {
+    answer = listing([{ instanceId: 'i-c', timestamp: H, Average: 8e6 }]);
+
+    const traffic = await createMetricApi(client).outboundTraffic({
+      regionId: 'cn-hangzhou',
+      instance: { instanceId: 'i-c', networkType: 'classic' },
+      start: H,
+      end: H + 5 * MIN,
+      periodSeconds: 300,
+    });
+
+    expect(server.requests[0]?.params).toMatchObject({ MetricName: 'InternetOutRate', Period: '300' });
+    expect(traffic.periods).toEqual([{ start: H, bytes: 300e6 }]);
+  });
+
+  it('makes a period with an unreadable point a gap with its reason, and reads the others', async () => {
+    answer = listing([
+      { instanceId: 'i-1', ip: '47.96.0.1', timestamp: H, Average: null },
+      { instanceId: 'i-1', ip: '47.96.0.1', timestamp: H + MIN, Average: 8e6 },
+    ]);
+
+    const traffic = await createMetricApi(client).outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + 2 * MIN });
+
+    expect(traffic.periods).toEqual([{ start: H + MIN, bytes: 60e6 }]);
+    expect(traffic.gaps).toHaveLength(1);
+    expect(traffic.gaps[0]?.start).toBe(H);
+    expect(traffic.gaps[0]?.reason).toContain('Average: expected a number >= 0, got null');
+  });
+
+  it('adds the series of every address when the public IP is not known', async () => {
+    answer = listing([
+      { instanceId: 'i-1', ip: '47.96.0.1', timestamp: H, Average: 8e6 },
+      { instanceId: 'i-1', ip: '47.96.0.2', timestamp: H, Average: 8e6 },
+    ]);
+
+    const traffic = await createMetricApi(client).outboundTraffic({
+      regionId: 'cn-hangzhou',
+      instance: { instanceId: 'i-1', networkType: 'vpc' },
+      start: H,
+      end: H + MIN,
+    });
+
+    expect(traffic.bytes).toBe(120e6);
+  });
+
+  it.each([
+    { name: 'a start off the period boundary', query: { start: H + 1, end: H + MIN }, message: 'boundaries' },
+    { name: 'an empty range', query: { start: H, end: H }, message: 'start < end' },
+    { name: 'more than 31 days', query: { start: H, end: H + 32 * 24 * 60 * MIN }, message: '31 days' },
+    { name: 'a period List does not take', query: { start: H, end: H + 2 * MIN, periodSeconds: 120 }, message: 'periodSeconds' },
+  ])('refuses $name before calling CloudMonitor', async ({ query, message }) => {
+    const error = await createMetricApi(client)
+      .outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, ...(query as { start: number; end: number }) })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RangeError);
+    expect((error as Error).message).toContain(message);
+    expect((error as Error).message).toContain('i-1');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('passes a CloudMonitor refusal on as a CloudApiError', async () => {
+    answer = () => ({ status: 400, json: { RequestId: 'R', Code: 'Throttling.User', Message: 'Request was denied due to user flow control.' } });
+    const error = await createMetricApi(client)
+      .outboundTraffic({ regionId: 'cn-hangzhou', instance: vpc, start: H, end: H + MIN })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'Throttling.User', category: 'retryable' });
   });
 });

@@ -6,7 +6,7 @@ import { CloudApiError, ValidationError } from '../../src/errors';
 import type { InstanceApi } from '../../src/ports/cloud';
 import { type CannedAnswer, type CannedRpcServer, type RecordedRequest, startCannedRpcServer } from './canned-rpc-server';
 
-/** A DescribeInstances instance as the API documents it (facts §2.1). */
+/** A DescribeInstances instance as the API documents it. */
 function ecsInstance(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     InstanceId: id,
@@ -129,6 +129,29 @@ describe('createEcsApi', () => {
         expected: { operationLocks: ['financial', 'security'] },
       },
       {
+        name: 'inbound -1 (no inbound cap reported, as on real pages) leaves bandwidthIn out',
+        instance: ecsInstance('i-in', { InternetMaxBandwidthIn: -1 }),
+        expected: { bandwidthOut: 10 },
+        absent: ['bandwidthIn', 'unrecognised'],
+      },
+      {
+        name: 'inbound far above the settable range (2000, as on real pages) is read as it is',
+        instance: ecsInstance('i-in2000', { InternetMaxBandwidthIn: 2000 }),
+        expected: { bandwidthIn: 2000 },
+        absent: ['unrecognised'],
+      },
+      {
+        name: 'an EIP-bound instance with an empty InternetChargeType (as on real pages) is EIP-bound, not unreadable',
+        instance: ecsInstance('i-eip-empty', {
+          InternetChargeType: '',
+          InternetMaxBandwidthOut: 0,
+          PublicIpAddress: { IpAddress: [] },
+          EipAddress: { AllocationId: 'eip-1', IpAddress: '47.96.1.180', InternetChargeType: 'PayByTraffic', Bandwidth: 199 },
+        }),
+        expected: { eipBound: true, internetChargeType: '' },
+        absent: ['unrecognised'],
+      },
+      {
         name: 'an ExpiredTime with seconds',
         instance: ecsInstance('i-secs', { ExpiredTime: '2027-03-01T00:00:30Z' }),
         expected: { expiredAt: Date.UTC(2027, 2, 1, 0, 0, 30) },
@@ -204,19 +227,7 @@ describe('createEcsApi', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  const badAnswers: Array<{ name: string; answer: (request: RecordedRequest) => CannedAnswer; code: string; mentions: string }> = [
-    {
-      name: 'an instance with an unknown charge type',
-      answer: describeFrom([ecsInstance('i-odd', { InstanceChargeType: 'Weird' })]),
-      code: 'InvalidResponse',
-      mentions: 'InstanceChargeType',
-    },
-    {
-      name: 'an unparseable ExpiredTime',
-      answer: describeFrom([ecsInstance('i-odd', { ExpiredTime: 'next tuesday' })]),
-      code: 'InvalidResponse.ExpiredTime',
-      mentions: 'i-odd',
-    },
+  const pagingFaults: Array<{ name: string; answer: (request: RecordedRequest) => CannedAnswer; code: string; mentions: string }> = [
     {
       name: 'a NextToken that never changes',
       answer: () => ({ status: 200, json: { RequestId: 'R', Instances: { Instance: [] }, NextToken: 'same' } }),
@@ -225,7 +236,7 @@ describe('createEcsApi', () => {
     },
   ];
 
-  it.each(badAnswers)('rejects $name with a CloudApiError naming it', async ({ answer: bad, code, mentions }) => {
+  it.each(pagingFaults)('rejects $name with a CloudApiError naming it', async ({ answer: bad, code, mentions }) => {
     answer = bad;
 
     const error = await ecs.describeInstances({ regionId: 'cn-hangzhou', instanceIds: ['i-odd'] }).catch((e: unknown) => e);
@@ -233,6 +244,43 @@ describe('createEcsApi', () => {
     expect(error).toBeInstanceOf(CloudApiError);
     expect((error as CloudApiError).code).toBe(code);
     expect((error as CloudApiError).message).toContain(mentions);
+  });
+
+  describe("a row it cannot read is that instance's problem only", () => {
+    const oddRows: Array<{ name: string; overrides: Record<string, unknown>; field: string; value: string }> = [
+      { name: 'an unknown InstanceChargeType', overrides: { InstanceChargeType: 'Weird' }, field: 'InstanceChargeType', value: '"Weird"' },
+      { name: 'an unparseable ExpiredTime', overrides: { ExpiredTime: 'next tuesday' }, field: 'ExpiredTime', value: '"next tuesday"' },
+      { name: 'an empty InternetChargeType with no EIP bound', overrides: { InternetChargeType: '' }, field: 'InternetChargeType', value: '""' },
+      { name: 'an inbound bandwidth below the -1 sentinel', overrides: { InternetMaxBandwidthIn: -2 }, field: 'InternetMaxBandwidthIn', value: '-2' },
+      { name: 'no InternetMaxBandwidthOut at all', overrides: { InternetMaxBandwidthOut: undefined }, field: 'InternetMaxBandwidthOut', value: 'missing' },
+      { name: 'an unknown network type', overrides: { InstanceNetworkType: 'hybrid' }, field: 'InstanceNetworkType', value: '"hybrid"' },
+    ];
+
+    it.each(oddRows)('$name: that row comes back unrecognised, naming $field = $value, and its neighbours are read', async ({ overrides, field, value }) => {
+      // Prepare
+      answer = describeFrom([ecsInstance('i-before'), ecsInstance('i-odd', overrides), ecsInstance('i-after')]);
+
+      // Act
+      const facts = await ecs.describeInstances({ regionId: 'cn-hangzhou', instanceIds: ['i-before', 'i-odd', 'i-after'] });
+
+      // Assess
+      expect(facts.map((f) => f.instanceId)).toEqual(['i-before', 'i-odd', 'i-after']);
+      expect(facts[0]?.unrecognised).toBeUndefined();
+      expect(facts[2]?.unrecognised).toBeUndefined();
+      const odd = facts[1];
+      expect(odd?.unrecognised).toMatchObject({ field, value });
+      expect(odd?.unrecognised?.message).toContain('i-odd');
+      expect(odd?.unrecognised?.message).toContain(`${field} = ${value}`);
+      expect(odd?.tags).toEqual({ app: 'web' });
+    });
+
+    it('skips a row without an InstanceId (nothing to name) and reads the rest', async () => {
+      answer = () => ({ status: 200, json: { RequestId: 'R', Instances: { Instance: [ecsInstance('i-ok'), ecsInstance('', { InstanceId: undefined })] } } });
+
+      const facts = await ecs.describeInstances({ regionId: 'cn-hangzhou' });
+
+      expect(facts.map((f) => f.instanceId)).toEqual(['i-ok']);
+    });
   });
 
   describe('modifyBandwidth', () => {

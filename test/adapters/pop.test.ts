@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Credentials, callRpc, classifyEcsError, createRpcClient, type RpcClient } from '../../src/adapters/pop';
+import { blockedReason } from '../../src/core/provider';
 import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
+import { loadCorpus } from '../contract/corpus';
 import { type CannedAnswer, type CannedRpcServer, startCannedRpcServer } from './canned-rpc-server';
 
 const credentials: Credentials = {
@@ -260,4 +262,147 @@ describe('classifyEcsError', () => {
   it.each(rows)('$code $message → $category', ({ code, message, category }) => {
     expect(classifyEcsError(code, message)).toBe(category);
   });
+});
+
+describe('the documented ModifyInstanceNetworkSpec refusals (test/fixtures/real/errors)', () => {
+  // Every code of both reference tables, decided. OperationDenied is decided by its message.
+  const DECIDED: Record<string, CloudErrorCategory> = {
+    Throttling: 'retryable',
+    LastOrderProcessing: 'retryable',
+    LastRequestProcessing: 'retryable',
+    TaskConflict: 'retryable',
+    InternalError: 'retryable',
+    'InstanceDowngrade.QuotaExceed': 'quota',
+    'InvalidInstance.UnPaidOrder': 'needsHuman',
+    'OperationDenied.UnpaidOrder': 'needsHuman',
+    'InvalidAccountStatus.NotEnoughBalance': 'needsHuman',
+    'Account.Arrearage': 'needsHuman',
+    InstanceExpiredOrInArrears: 'needsHuman',
+    InstanceLockedForSecurity: 'needsHuman',
+    'NoPermission.Price': 'needsHuman',
+    'NoPermission.Refund': 'needsHuman',
+    'QuotaExceeded.InternetBandwidth': 'needsHuman',
+    'SecurityRisk.3DVerification': 'needsHuman',
+    'InvalidPayMethod.SyncPaymentNotSupport': 'needsHuman',
+    'InvalidInstanceId.NotFound': 'notFound',
+    ...Object.fromEntries(
+      [
+        'BandIncreaseNotSupportIsp',
+        'BandwidthUpgradeDenied.EipBoundInstance',
+        'ChargeTypeViolation',
+        'DecreasedBandwidthNotAllowed',
+        'Image.OrderFailed',
+        'IncorrectInstanceStatus',
+        'InvalidAction',
+        'InvalidAction.WithActiveElasticUpgrade',
+        'InvalidBandwidth.ValueNotSupported',
+        'InvalidBandwidthOut.LessThanZero',
+        'InvalidClientToken.ValueNotSupported',
+        'InvalidEndTime.BeyondLifeCycle',
+        'InvalidEndTime.ValueNotSupported',
+        'InvalidInstance.EipNotSupport',
+        'InvalidInstance.InstanceNotSupported',
+        'InvalidInstance.NatPortMapNotSupport',
+        'InvalidInstanceChargeType.ValueNotSupported',
+        'InvalidInstanceStatus',
+        'InvalidInstanceStatus.NotStopped',
+        'InvalidInternetChargeType.ValueNotSupported',
+        'InvalidInternetMaxBandwidthIn.ValueNotSupported',
+        'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+        'InvalidIspBandwidthOut',
+        'InvalidIspType.ValueNotSupported',
+        'InvalidIspUID',
+        'InvalidNetworkType.ValueNotSupported',
+        'InvalidOperation.InstanceStatusUnsupported',
+        'InvalidOperation.PublicIpAddressNoStock',
+        'InvalidOperation.StarterPackage',
+        'InvalidParam.AllocatePublicIp',
+        'InvalidParameter.Bandwidth',
+        'InvalidParameter.BandwidthBiggerThanBaseBandwidth',
+        'InvalidParameter.CloudboxNotSupported',
+        'InvalidParameter.Conflict',
+        'InvalidParameter.DedicatedRegionNotSupported',
+        'InvalidStartTime.BeyondLifeCycle',
+        'InvalidStartTime.ValueNotSupported',
+        'IpAllocationError',
+        'Mayi.InternalError',
+        'NAT_PUBLIC_IP_BINDING_FAILED',
+        'OperationDenied.ImageNotValid',
+        'UnsupportedChangeIsp',
+        'UnsupportedIspChargeType',
+        'UnsupportedIspClassicNetwork',
+        'UnsupportedIspNetworkChargeType',
+        'UnsupportedIspRegion',
+      ].map((code) => [code, 'rejected' as const]),
+    ),
+  };
+  const OPERATION_DENIED: Array<{ message: RegExp; category: CloudErrorCategory }> = [
+    { message: /^After downgrade, you cannot upgrade or downgrade/, category: 'quota' },
+    { message: /^The current user does not support this operation/, category: 'needsHuman' },
+    { message: /^Specified instance is in VPC/, category: 'rejected' },
+    { message: /instance is PrePaid/, category: 'rejected' },
+  ];
+  const decide = (code: string, message: string): CloudErrorCategory | undefined =>
+    code === 'OperationDenied' ? OPERATION_DENIED.find((row) => row.message.test(message))?.category : DECIDED[code];
+
+  const rows = loadCorpus()
+    .filter((entry) => entry.api === 'ModifyInstanceNetworkSpec')
+    .flatMap((entry) => (entry.errors ?? []).map((error) => ({ file: entry.file, ...error, category: decide(error.Code, error.Message) })));
+  let refusal = { status: 400, Code: '', Message: '' };
+  let server: CannedRpcServer;
+  let client: RpcClient;
+
+  beforeAll(async () => {
+    // The RPC error envelope around the documented Code and Message (RequestId, HostId, Recommend synthetic).
+    server = await startCannedRpcServer(() => ({
+      status: refusal.status,
+      json: {
+        RequestId: 'REQ-DOC',
+        HostId: 'ecs.aliyuncs.com',
+        Code: refusal.Code,
+        Message: refusal.Message,
+        Recommend: 'https://api.aliyun.com/troubleshoot',
+      },
+    }));
+    client = createRpcClient({ endpoint: server.endpoint, apiVersion: '2014-05-26', credentials });
+  });
+  afterAll(async () => {
+    client.close();
+    await server.close();
+  });
+
+  it('has a decided category for every documented code and message', () => {
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.filter((row) => row.category === undefined).map((row) => `${row.Code}: ${row.Message}`)).toEqual([]);
+  });
+
+  it.each(rows)('$status $Code "$Message" → $category', async ({ status, Code, Message, category }) => {
+    refusal = { status: status ?? 400, Code, Message };
+
+    const error = await failureOf(callRpc(client, 'ModifyInstanceNetworkSpec', { InstanceId: 'i-1' }, { method: 'POST' }));
+
+    expect({ code: error.code, category: error.category, requestId: error.requestId }).toEqual({ code: Code, category, requestId: 'REQ-DOC' });
+  });
+
+  const spellings = [
+    { received: 'InvalidInstance.UnpaidOrder', documented: 'InvalidInstance.UnPaidOrder', reason: 'UNPAID_ORDER' },
+    { received: 'operationdenied.unpaidorder', documented: 'OperationDenied.UnpaidOrder', reason: 'UNPAID_ORDER' },
+    { received: 'DecreasedBandWidthNotAllowed', documented: 'DecreasedBandwidthNotAllowed', reason: 'NEEDS_HUMAN' },
+    { received: 'INCORRECTINSTANCESTATUS', documented: 'IncorrectInstanceStatus', reason: 'NEEDS_HUMAN' },
+  ];
+
+  it.each(spellings)(
+    'accepts $received as $documented: same code, same category, the spelling received kept in the cause',
+    async ({ received, documented, reason }) => {
+      refusal = { status: 400, Code: received, Message: 'as received' };
+
+      const error = await failureOf(callRpc(client, 'ModifyInstanceNetworkSpec', { InstanceId: 'i-1' }, { method: 'POST' }));
+
+      expect(error.code).toBe(documented);
+      expect(error.category).toBe(classifyEcsError(documented));
+      expect(error.cause).toMatchObject({ code: documented, receivedCode: received });
+      // What the cycle stores as the block's code then maps to the reason a person reads.
+      expect(blockedReason(error.code)).toBe(reason);
+    },
+  );
 });

@@ -201,7 +201,7 @@ const limitRows: Row[] = [
       now: T0 + 30 * MINUTE,
       policy: makePolicy({ spendGuard: hourlyBudget }),
       instance: payByTraffic(10),
-      state: makeState({ spend: { hourStart: T0, hourCny: 9.5, dayStart: T0 - 12 * HOUR, dayCny: 50, lastSampleAt: T0 + 29 * MINUTE } }),
+      state: makeState({ spend: { hourStart: T0, hourCny: 9.5, dayStart: T0 - 20 * HOUR, dayCny: 50, lastSampleAt: T0 + 29 * MINUTE } }),
       signal: tickOf(7, T0 + 30 * MINUTE),
     },
     expected: set(2, 'SPEND_GUARD', ['spendGuard']),
@@ -211,7 +211,7 @@ const limitRows: Row[] = [
     input: {
       policy: makePolicy({ spendGuard: hourlyBudget }),
       instance: payByTraffic(10),
-      state: makeState({ spend: { hourStart: T0 - HOUR, hourCny: 100, dayStart: T0 - 12 * HOUR, dayCny: 100, lastSampleAt: T0 - MINUTE } }),
+      state: makeState({ spend: { hourStart: T0 - HOUR, hourCny: 100, dayStart: T0 - 20 * HOUR, dayCny: 100, lastSampleAt: T0 - MINUTE } }),
     },
     expected: none(10, 'WITHIN_TOLERANCE'),
   },

@@ -103,7 +103,12 @@ describe('trimRecommendations', () => {
 describe('the downgrade budget', () => {
   const rows = [
     { name: 'lifetime counting counts every downgrade', monthlyReset: false, ats: [Date.UTC(2025, 0, 5), T0], used: 2 },
-    { name: 'monthly counting starts at 00:00 UTC on the 1st', monthlyReset: true, ats: [Date.UTC(2025, 5, 1) - 1, Date.UTC(2025, 5, 1), T0], used: 2 },
+    {
+      name: 'monthly counting starts at 00:00 on the 1st in the billing time zone (UTC+8)',
+      monthlyReset: true,
+      ats: [Date.UTC(2025, 5, 1) - 8 * HOUR - 1, Date.UTC(2025, 5, 1) - 8 * HOUR, T0],
+      used: 2,
+    },
   ];
   it.each(rows)('$name', ({ monthlyReset, ats, used }) => {
     const state = makeState({ downgrades: ats.map((at) => ({ at, from: 20, to: 10 })) });
@@ -132,10 +137,11 @@ describe('the spend guard', () => {
   });
 
   it('takes the tighter of the hourly and daily caps', () => {
-    // Day: 20 CNY left over 12 h = 25 GB / 43200 s = 4.6 Mbit/s; hour: 10 CNY over 1 h = 27.7 Mbit/s.
+    // T0 is 20:00 in the billing time zone (UTC+8): the day has 4 h left. Day: 20 CNY = 25 GB over
+    // 14400 s = 13.9 Mbit/s; hour: 10 CNY over 1 h = 27.7 Mbit/s.
     const cap = spendCap({ pricePerGb: 0.8, budgetCnyPerHour: 10, budgetCnyPerDay: 20 }, undefined, T0);
 
-    expect(cap).toEqual({ mbps: 4, period: 'day', remainingCny: 20, budgetCny: 20 });
+    expect(cap).toEqual({ mbps: 13, period: 'day', remainingCny: 20, budgetCny: 20 });
   });
 
   it('is absent without a budget', () => {

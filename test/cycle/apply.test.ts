@@ -193,7 +193,7 @@ describe('applyDecision', () => {
       notice: ['needs-a-human'],
     },
     {
-      name: 'fails a rejected request at once and clears the intent',
+      name: 'fails a rejected request at once, clears the intent and remembers the refusal (one notice)',
       instance: {},
       target: 20,
       faults: [faults.outOfRange],
@@ -202,8 +202,22 @@ describe('applyDecision', () => {
       modifyCalls: 1,
       orders: 0,
       keepsIntent: false,
-      state: {},
+      state: {
+        refused: {
+          code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported',
+          reason: 'PROVIDER_REFUSED',
+          scope: 'up',
+          from: 10,
+          target: 20,
+          since: T0,
+          at: T0,
+          count: 1,
+          retryAt: T0 + 15 * 60_000,
+          message: 'fake: InvalidInternetMaxBandwidthOut.ValueNotSupported',
+        },
+      },
       ledger: 0,
+      notice: ['blocked'],
     },
   ];
 

@@ -1,7 +1,11 @@
 // A fake InstanceApi with an in-memory provider: it records every call, keeps the bandwidth of each
-// instance, honours ClientToken idempotency, enforces the subscription downgrade quota, and takes
-// one-shot faults (Karpenter's NextCreateErr) for the next ModifyInstanceNetworkSpec calls.
+// instance, honours ClientToken idempotency, enforces the subscription downgrade quota and the API
+// range, and takes one-shot faults (Karpenter's NextCreateErr) for the next ModifyInstanceNetworkSpec
+// calls. Which downgrades spend quota and the range come from the local cloud's one model of the
+// provider (local-cloud/ecs-rules.ts); the fake has no clock, so it counts over its lifetime and
+// leaves the 5-minute lock to the emulator.
 
+import { DEFAULT_DOWNGRADE_QUOTA, DEFAULT_QUOTA_RULE, outboundRange, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { InstanceFacts } from '../../src/core/types';
 import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../../src/ports/cloud';
@@ -56,7 +60,7 @@ export interface FakeInstanceApi extends InstanceApi {
 }
 
 export function createFakeInstanceApi(instances: InstanceFacts[], options: { downgradeQuota?: number } = {}): FakeInstanceApi {
-  const quota = options.downgradeQuota ?? 3;
+  const quota = options.downgradeQuota ?? DEFAULT_DOWNGRADE_QUOTA;
   const byToken = new Map<string, string>();
   const pendingFaults: ModifyFault[] = [];
   let orderSeq = 0;
@@ -101,8 +105,11 @@ export function createFakeInstanceApi(instances: InstanceFacts[], options: { dow
       const accountBlock = fake.accountBlocks.get(request.instanceId);
       if (accountBlock) throw apiError({ code: accountBlock, category: 'needsHuman' });
       if (instance.operationLocks.includes('security')) throw apiError({ code: 'InstanceLockedForSecurity', category: 'needsHuman' });
-      const isDowngrade = request.bandwidthOut < instance.bandwidthOut;
-      const counted = isDowngrade && instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
+      const range = outboundRange(instance.instanceChargeType, instance.internetChargeType);
+      if (request.bandwidthOut < range.min || request.bandwidthOut > range.max) {
+        throw apiError({ code: 'InvalidInternetMaxBandwidthOut.ValueNotSupported', category: 'rejected' });
+      }
+      const counted = spendsDowngradeQuota(instance, instance.bandwidthOut, request.bandwidthOut, DEFAULT_QUOTA_RULE, request.startTime !== undefined);
       const used = fake.downgradesUsed.get(instance.instanceId) ?? 0;
       if (counted && used >= quota) throw apiError({ code: 'InstanceDowngrade.QuotaExceed', category: 'quota' });
       if (counted) fake.downgradesUsed.set(instance.instanceId, used + 1);

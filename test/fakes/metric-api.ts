@@ -1,7 +1,7 @@
 // A fake MetricApi: the latest served outbound rate of each instance, from a map the test edits,
 // counting port calls and the DescribeMetricLast calls the real API would need.
 
-import type { MetricSample } from '../../src/core/types';
+import type { MetricSample, TrafficPoint } from '../../src/core/types';
 import type { MetricApi } from '../../src/ports/cloud';
 
 /** Dimensions per DescribeMetricLast call the CloudMonitor adapter sends (src/adapters/cms.ts). */
@@ -14,6 +14,12 @@ export interface FakeMetricApi extends MetricApi {
   readonly calls: Array<{ regionId: string; instances: number }>;
   /** DescribeMetricLast API calls as the real API would count them. */
   apiCalls: number;
+  /** Published outbound traffic per instance (what outboundBytes serves); none = no data. */
+  readonly traffic: Map<string, TrafficPoint[]>;
+  /** outboundBytes calls: instance and span. */
+  readonly trafficCalls: Array<{ instanceId: string; startMs: number; endMs: number }>;
+  /** One-shot error for the next outboundBytes call. */
+  nextTrafficError?: Error;
 }
 
 export function createFakeMetricApi(): FakeMetricApi {
@@ -21,6 +27,17 @@ export function createFakeMetricApi(): FakeMetricApi {
     rates: new Map(),
     calls: [],
     apiCalls: 0,
+    traffic: new Map(),
+    trafficCalls: [],
+    async outboundBytes(_regionId, instance, startMs, endMs) {
+      fake.trafficCalls.push({ instanceId: instance.instanceId, startMs, endMs });
+      const error = fake.nextTrafficError;
+      if (error) {
+        fake.nextTrafficError = undefined;
+        throw error;
+      }
+      return (fake.traffic.get(instance.instanceId) ?? []).filter((p) => p.start >= startMs && p.end <= endMs).map((p) => ({ ...p }));
+    },
     async latestOutRates(regionId, instances) {
       fake.calls.push({ regionId, instances: instances.length });
       fake.apiCalls += Math.ceil(instances.length / DIMENSIONS_PER_CALL);
@@ -38,4 +55,11 @@ export function createFakeMetricApi(): FakeMetricApi {
 /** Served Mbit/s as the bit/s sample CloudMonitor would report. */
 export function mbps(value: number, at: number): MetricSample {
   return { at, outBps: value * 1_000_000 };
+}
+
+/** Per-minute traffic points at a constant `mbps`, for minutes [from, to). */
+export function minutesAt(mbpsValue: number, from: number, to: number): TrafficPoint[] {
+  const points: TrafficPoint[] = [];
+  for (let start = from; start + 60_000 <= to; start += 60_000) points.push({ start, end: start + 60_000, bytes: (mbpsValue * 1e6 * 60) / 8 });
+  return points;
 }

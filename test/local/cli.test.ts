@@ -70,7 +70,15 @@ describe('bwscaler cloud (child process)', () => {
         RegionId: endpoints.region,
         PageSize: 100,
       });
-      expect(fleet.Instances.Instance.map((i) => i.InstanceId)).toEqual(['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1']);
+      expect(fleet.Instances.Instance.map((i) => i.InstanceId)).toEqual([
+        'i-demo-web-1',
+        'i-demo-web-2',
+        'i-demo-web-3',
+        'i-demo-sub-1',
+        'i-demo-traffic-1',
+        'i-demo-eip-1',
+        'i-demo-sub-traffic-1',
+      ]);
 
       await modify('i-demo-web-1', 20);
       expect(await rpcError(modify('i-demo-web-1', 30))).toMatchObject({ code: MODIFY_LOCK_ERROR.code });

@@ -196,3 +196,80 @@ describe('ECS DescribeInstanceAttribute', () => {
     });
   });
 });
+
+describe('DescribeInstances renders real values as the real API does', () => {
+  // An EIP-bound instance as a live account reported it (aliyun/alibabacloud-ecs-tool-troubleshooter,
+  // ecs-devops-dashboard/src/app/static/data/DescribeInstances.ts @0c5f78d1, i-bp19y1z08hlzzldsdod2),
+  // reduced to the fields the product reads plus a few it does not; pasted into a fixture as is.
+  const realEipBound = {
+    InstanceChargeType: 'PostPaid',
+    InstanceNetworkType: 'vpc',
+    ExpiredTime: '2099-12-31T15:59Z',
+    EipAddress: {
+      Bandwidth: 199,
+      AllocationId: 'eip-bp1tiegqry5es1jj5qz8u',
+      IpAddress: '47.96.1.180',
+      IsSupportUnassociate: true,
+      InternetChargeType: 'PayByTraffic',
+    },
+    Status: 'Running',
+    InstanceId: 'i-bp19y1z08hlzzldsdod2',
+    StoppedMode: 'Not-applicable',
+    VpcAttributes: {
+      PrivateIpAddress: { IpAddress: ['172.16.181.150'] },
+      VpcId: 'vpc-bp171csbkbnjhg1bj3npw',
+      VSwitchId: 'vsw-bp1xgvok3myac6ctry030',
+      NatIpAddress: '',
+    },
+    InternetChargeType: '',
+    InstanceName: 'test-kube-ctl',
+    InternetMaxBandwidthOut: 0,
+    InstanceType: 'ecs.t6-c1m1.large',
+    InnerIpAddress: { IpAddress: [] },
+    PublicIpAddress: { IpAddress: [] },
+    ZoneId: 'cn-hangzhou-k',
+    OperationLocks: { LockReason: [] },
+    InternetMaxBandwidthIn: -1,
+    RegionId: 'cn-hangzhou',
+    DeletionProtection: true,
+    CreditSpecification: 'Standard',
+  };
+
+  it('returns a pasted real instance field for field (-1 inbound, empty charge type, bound EIP)', async () => {
+    await withCloud({ fixture: fixture([realEipBound as never]) }, async (_cloud, ecs) => {
+      const response = await ecs.request('DescribeInstances', { RegionId: REGION });
+      const [only] = response.Instances.Instance;
+      expect(only).toMatchObject(realEipBound);
+    });
+  });
+
+  it.each([
+    { name: 'inbound -1', overrides: { InternetMaxBandwidthIn: -1 }, field: 'InternetMaxBandwidthIn', value: -1 },
+    { name: 'inbound 36000', overrides: { InternetMaxBandwidthIn: 36000 }, field: 'InternetMaxBandwidthIn', value: 36000 },
+    {
+      name: 'a Stopped subscription billed by traffic',
+      overrides: { Status: 'Stopped', InstanceChargeType: 'PrePaid', InternetChargeType: 'PayByTraffic' },
+      field: 'InternetChargeType',
+      value: 'PayByTraffic',
+    },
+    { name: 'no EIP as an object of empty strings', overrides: {}, field: 'EipAddress', value: { AllocationId: '', IpAddress: '', InternetChargeType: '' } },
+    {
+      name: 'a classic instance with an inner IP and empty VpcAttributes',
+      overrides: { InstanceNetworkType: 'classic' },
+      field: 'VpcAttributes',
+      value: { PrivateIpAddress: { IpAddress: [] }, VpcId: '', VSwitchId: '', NatIpAddress: '' },
+    },
+  ] as const)('renders $name', async ({ overrides, field, value }) => {
+    await withCloud({ fixture: fixture([instance(overrides as never)]) }, async (_cloud, ecs) => {
+      const [only] = (await ecs.request('DescribeInstances', { RegionId: REGION })).Instances.Instance;
+      expect(only[field]).toEqual(value);
+    });
+  });
+
+  it('refuses an unknown field in a fixture instance, naming it', async () => {
+    const { parseFixture } = await import('../../local-cloud/fixture');
+    expect(() => parseFixture({ instances: [{ InstanceId: 'i-x', InternetMaxBandwidthOut: 1, VpcAtributes: {} }] }, 0)).toThrow(
+      /instances\[0\].*VpcAtributes|VpcAtributes/,
+    );
+  });
+});

@@ -134,8 +134,8 @@ const refusals: RefusalRow[] = [
     status: 400,
   },
   {
-    name: 'an instance neither Running nor Stopped is InvalidOperation.InstanceStatusUnsupported',
-    instances: [instance({ Status: 'Stopping' })],
+    name: 'a Pending instance is InvalidOperation.InstanceStatusUnsupported',
+    instances: [instance({ Status: 'Pending' })],
     params: { InternetMaxBandwidthOut: 20 },
     code: 'InvalidOperation.InstanceStatusUnsupported',
     status: 400,
@@ -321,8 +321,8 @@ describe('ECS ModifyInstanceNetworkSpec', () => {
 
   it('sets the inbound bandwidth alone', async () => {
     await withCloud({ fixture: fixture([instance()]) }, async (cloud, ecs) => {
-      await modify(ecs, { InternetMaxBandwidthIn: 200 });
-      expect(cloud.world.instances.get('i-test')).toMatchObject({ InternetMaxBandwidthIn: 200, InternetMaxBandwidthOut: 10 });
+      await modify(ecs, { InternetMaxBandwidthIn: 8 });
+      expect(cloud.world.instances.get('i-test')).toMatchObject({ InternetMaxBandwidthIn: 8, InternetMaxBandwidthOut: 10 });
     });
   });
 

@@ -18,8 +18,13 @@ describe('local cloud fixture', () => {
         ['i-demo-web-3', 'PostPaid', 'PayByBandwidth', 'vpc', 10],
         ['i-demo-sub-1', 'PrePaid', 'PayByBandwidth', 'vpc', 20],
         ['i-demo-traffic-1', 'PostPaid', 'PayByTraffic', 'vpc', 50],
+        ['i-demo-eip-1', 'PostPaid', '', 'vpc', 0],
+        ['i-demo-sub-traffic-1', 'PrePaid', 'PayByTraffic', 'vpc', 30],
       ],
     );
+    // Values live accounts report (inbound -1 and 2000, an EIP-bound instance with an empty charge type).
+    expect(resolved.instances.map((i) => i.InternetMaxBandwidthIn)).toEqual([100, 100, -1, 100, 100, -1, 2000]);
+    expect(resolved.instances.find((i) => i.InstanceId === 'i-demo-eip-1')).toMatchObject({ PublicIpAddress: [], EipAddress: { IpAddress: '47.96.1.180' } });
     expect(resolved.instances.find((i) => i.InstanceId === 'i-demo-sub-1')?.ExpiredTime).toBe('2027-11-02T00:00Z');
     expect(resolved.accessKeys).toEqual([DEMO_ACCESS_KEY]);
     expect(resolved.regionId).toBe('cn-hangzhou');
@@ -37,7 +42,6 @@ describe('local cloud fixture', () => {
       PublicIpAddress: [expect.stringMatching(/^47\./)],
       bandwidthLog: [{ at: START, out: 5 }],
       downgradesUsed: 0,
-      downgradeQuota: 3,
       demand: { kind: 'constant', mbps: 2.5 },
     });
   });

@@ -307,3 +307,31 @@ describe('fault injection', () => {
     });
   });
 });
+
+describe('SignatureDoesNotMatch in the real shape', () => {
+  // An STS token with every character that URL-encoding changes: `/`, `+` and `=`.
+  const token = 'CAIS/abc+def==';
+  const stsWithAwkwardToken = { id: 'STS.NAwkwardKey', secret: 'sts-awkward-secret', securityToken: token };
+
+  it('echoes the server string to sign, URL-encoded, with the AccessKeyId and the SecurityToken in it', async () => {
+    await withCloud({ fixture: fixture([instance()], { accessKeys: [TEST_KEY, stsWithAwkwardToken] }) }, async (cloud) => {
+      const forger = ecsClient(cloud, { ...stsWithAwkwardToken, secret: 'wrong' });
+      try {
+        const error = await rpcError(forger.request('DescribeInstances', { RegionId: 'cn-hangzhou' }));
+        expect(error).toMatchObject({ code: 'SignatureDoesNotMatch', status: 400 });
+        const message = String(error.data?.Message);
+        expect(message).toMatch(
+          /^Specified signature is not matched with our calculation\. server string to sign is:GET&%2F&AccessKeyId%3DSTS\.NAwkwardKey%26/,
+        );
+        // Inside the string to sign the token is encoded once as a value and once more as part of it.
+        expect(message).toContain(`%26SecurityToken%3D${encodeURIComponent(encodeURIComponent(token))}`);
+        expect(message).toContain('%26SecurityToken%3DCAIS%252Fabc%252Bdef%253D%253D');
+        // Never the secret, in any encoding.
+        expect(message).not.toContain('sts-awkward-secret');
+        expect(message).not.toContain('wrong');
+      } finally {
+        forger.close();
+      }
+    });
+  });
+});

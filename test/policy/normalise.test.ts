@@ -32,12 +32,14 @@ describe('defaults', () => {
         scaleDownCooldownSeconds: 900,
         scaleDownStabilizationSeconds: 1800,
         warmupSeconds: 300,
+        maxSampleAgeSeconds: 900,
         minHoldBeforeDowngradeSeconds: 3600,
         projectedCheck: true,
       },
-      downgradeBudget: { quota: 3, reserve: 1, monthlyReset: false },
+      downgradeBudget: { quota: 3, reserve: 1, monthlyReset: true },
       autoPay: true,
       allowZero: false,
+      billingUtcOffsetMinutes: 480,
     } satisfies Policy);
   });
 
@@ -69,13 +71,14 @@ describe('defaults', () => {
         scaleDownCooldownSeconds: 3600,
         scaleDownStabilizationSeconds: 1800,
         warmupSeconds: 300,
+        maxSampleAgeSeconds: 900,
         minHoldBeforeDowngradeSeconds: 3600,
         projectedCheck: true,
       },
     },
     {
       name: 'a partial downgradeBudget keeps the default reserve',
-      patch: { downgradeBudget: { quota: 5, monthlyReset: true } },
+      patch: { downgradeBudget: { quota: 5, accountQuota: true, monthlyReset: true } },
       pick: (policy) => policy.downgradeBudget,
       expected: { quota: 5, reserve: 1, monthlyReset: true },
     },

@@ -44,6 +44,35 @@ describe('bwscaler report', () => {
     expect(output.log.join('\n')).toContain('i-cli');
   });
 
+  it('re-prices a saved run with --prices: currency, cost and score from the file', async () => {
+    // Prepare
+    const file = dataFile('priced.json', JSON.stringify(makeReport([makeInstance({ instanceId: 'i-priced' })])));
+    const prices = dataFile(
+      'prices.yaml',
+      'currency: USD\npayAsYouGo: { tierMbps: 5, lowPerMbpsHour: 0.01, highPerMbpsHour: 0.04 }\nsubscription: { points: [[5, 18]], abovePerMbpsMonth: 12 }\ntrafficPerGb: 0.12\n',
+    );
+    const out = join(directory, 'priced.html');
+
+    // Act
+    const code = await run([file, '--out', out, '--prices', prices]);
+
+    // Assess
+    expect(code, output.error.join('\n')).toBe(0);
+    expect(output.log.join('\n')).toMatch(/cost USD/);
+    expect(output.log.join('\n')).toMatch(/\d\.\d{3}×/);
+    expect(readFileSync(out, 'utf8')).toContain(`Repriced with ${prices}`);
+  });
+
+  it('exits 2 naming the path of a bad price', async () => {
+    const file = dataFile('run2.json', JSON.stringify(makeReport([makeInstance({ instanceId: 'i-cli' })])));
+    const prices = dataFile('bad-prices.yaml', 'currency: usd\n');
+
+    const code = await run([file, '--out', join(directory, 'never2.html'), '--prices', prices]);
+
+    expect(code).toBe(2);
+    expect(output.error.join('\n')).toMatch(/bad-prices\.yaml: currency: expected a three-letter currency code/);
+  });
+
   it.each([
     { name: 'no file', args: () => [], code: 2, message: /usage: bwscaler report/ },
     { name: 'an unknown option', args: () => ['x.json', '--bogus'], code: 2, message: /usage: bwscaler report/ },

@@ -37,7 +37,8 @@ describe('bwscaler backtest', () => {
       expect(last, key).toHaveProperty(key);
     }
     expect(last).toMatchObject({ trace: 'trace.csv', points: SYNTHETIC_MBPS.length, billing: 'postpaid-bandwidth', policy: 'web-fleet', mode: 'fast' });
-    expect(io.out).toMatch(/oracle \(hindsight\)/);
+    expect(io.out).toMatch(/oracle \(all demand\)/);
+    expect(io.out).toMatch(/oracle \(best score\)/);
   });
 
   it('writes report.html with --report', async () => {

@@ -10,7 +10,7 @@ import { activeWindows } from '../../src/schedule/windows';
 import { blockedByReason, type DemoResult, decisionsFromLogs, demoFixture, type LoggedDecision, runDemo } from '../../src/sim/demo';
 
 const MINUTE = 60_000;
-const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1'];
+const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1', 'i-demo-eip-1', 'i-demo-sub-traffic-1'];
 
 function decision(fields: Partial<LoggedDecision>): LoggedDecision {
   return { at: 0, instanceId: 'i-1', policy: 'p', action: 'none', current: 10, target: 10, proposed: 10, reason: 'WITHIN_TOLERANCE', ...fields };
@@ -147,8 +147,15 @@ describe('runDemo on the local cloud (16 simulated hours)', () => {
     expect(result.data.instances.map((i) => i.instanceId)).toEqual(FLEET);
     for (const instance of result.data.instances) {
       expect(instance.demandMbps).toHaveLength(16 * 60);
-      expect(instance.summary.cost).toBeGreaterThan(0);
       expect(instance.policy).not.toBe('(not managed)');
+      // The EIP-bound neighbour's bandwidth belongs to its EIP: the instance itself bills nothing and
+      // is never changed (EIP_BOUND); every other instance is managed and bills.
+      if (instance.instanceId === 'i-demo-eip-1') {
+        expect(instance.summary.changes).toBe(0);
+        expect(result.orders.filter((o) => o.InstanceId === 'i-demo-eip-1')).toEqual([]);
+      } else {
+        expect(instance.summary.cost).toBeGreaterThan(0);
+      }
     }
     expect(result.invocations.failed).toEqual([]);
     expect(result.invocations.schedule).toBe((16 * 60) / 5);

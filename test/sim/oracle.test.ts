@@ -1,80 +1,131 @@
+// The hindsight optimum is a true lower bound: checked against exhaustive search over every plan on
+// small cases, per billing mode, for both objectives (cost serving all demand; score = cost + penalty
+// × dropped GB).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hourlyBandwidthCost, scorePlan } from '../../src/sim/cost';
+import { BILLINGS, type Billing, DEFAULT_PRICES, droppedGigabytes, intervalCost, scorePlan } from '../../src/sim/cost';
 import { oraclePlan } from '../../src/sim/oracle';
 
-/** Exhaustive search over every plan, for tiny inputs: the oracle must match it. */
-function bruteForce(demand: number[], levels: number[], initial: number, quota: number): number {
+interface Rules {
+  /** Intervals a change holds (the 5-minute lock at this step). */
+  lock: number;
+  /** Downgrades neither lock nor spend quota (the subscription relaxation). */
+  freeDowngrades: boolean;
+  /** Downgrades allowed (strict subscription model); undefined = unlimited. */
+  quota?: number;
+}
+
+/** Every plan over levels 0..max under `rules`; the least objective. */
+function exhaustive(demand: number[], step: number, billing: Billing, max: number, initial: number, rules: Rules, penalty?: number): number {
   let best = Number.POSITIVE_INFINITY;
-  const walk = (i: number, previous: number, used: number, cost: number) => {
+  const intervalObjective = (i: number, level: number) => {
+    const d = demand[i] as number;
+    if (penalty === undefined && level < Math.min(max, Math.ceil(d - 1e-9))) return Number.POSITIVE_INFINITY;
+    const c = intervalCost(billing, level, Math.min(d, level), step);
+    return penalty === undefined ? c : c + penalty * droppedGigabytes(d, level, step);
+  };
+  const walk = (i: number, previous: number, locked: number, used: number, total: number) => {
+    if (total >= best) return;
     if (i === demand.length) {
-      best = Math.min(best, cost);
+      best = total;
       return;
     }
-    for (const level of levels) {
-      if (level < Math.ceil((demand[i] as number) - 1e-9)) continue;
-      const spent = used + (level < previous ? 1 : 0);
-      if (spent > quota) continue;
-      walk(i + 1, level, spent, cost + hourlyBandwidthCost('prepaid-bandwidth', level) * (300 / 3600));
+    for (let level = 0; level <= max; level++) {
+      const changes = level !== previous;
+      if (changes && locked > 0) continue;
+      const down = level < previous;
+      if (changes && down && !rules.freeDowngrades && rules.quota !== undefined && used >= rules.quota) continue;
+      const nextLocked = changes && !(down && rules.freeDowngrades) ? rules.lock - 1 : Math.max(0, locked - 1);
+      const c = intervalObjective(i, level);
+      if (c === Number.POSITIVE_INFINITY) continue;
+      walk(i + 1, level, nextLocked, used + (changes && down ? 1 : 0), total + c);
     }
   };
-  walk(0, initial, 0, 0);
+  walk(0, initial, 0, 0, 0);
   return best;
 }
 
-describe('oraclePlan', () => {
-  it('serves every interval with the smallest whole Mbps when changes are free (pay-as-you-go)', () => {
-    const demand = [1.2, 7.9, 3, 15.0000000001];
-    const { planMbps } = oraclePlan(demand, 300, { billing: 'postpaid-bandwidth', minMbps: 1, maxMbps: 100, initialMbps: 10 });
-    expect(planMbps).toEqual([2, 8, 3, 15]);
-  });
+const MAX = 4;
+const STEP = 60;
+const LOCK = 5;
+const cases = fc.record({
+  demand: fc.array(
+    fc.integer({ min: 0, max: 50 }).map((tenths) => tenths / 10),
+    { minLength: 1, maxLength: 8 },
+  ),
+  initial: fc.integer({ min: 0, max: MAX }),
+  quota: fc.integer({ min: 0, max: 2 }),
+});
 
-  it('holds one level for a whole lock period when the trace is finer than the lock', () => {
-    const demand = [1, 9, 2, 2, 2, 3, 1, 1, 1, 1];
-    const { planMbps } = oraclePlan(demand, 60, { billing: 'postpaid-bandwidth', minMbps: 1, maxMbps: 100, initialMbps: 1 });
-    expect(planMbps).toEqual([9, 9, 9, 9, 9, 3, 3, 3, 3, 3]);
-  });
+describe('oraclePlan: the hindsight optimum per billing mode', () => {
+  for (const billing of BILLINGS) {
+    const exactRules: Rules = { lock: LOCK, freeDowngrades: billing === 'prepaid-bandwidth' };
 
-  it('never drops demand that fits under the upper bound, and clips what does not', () => {
-    const { planMbps } = oraclePlan([50, 150], 300, { billing: 'postpaid-bandwidth', minMbps: 1, maxMbps: 100, initialMbps: 1 });
-    expect(planMbps).toEqual([50, 100]);
-  });
-
-  it('spends no more subscription downgrades than the quota', () => {
-    const demand = [20, 2, 20, 2, 20, 2, 20, 2];
-    const { planMbps } = oraclePlan(demand, 300, {
-      billing: 'prepaid-bandwidth',
-      minMbps: 1,
-      maxMbps: 30,
-      initialMbps: 20,
-      downgradeQuota: 2,
+    it(`${billing}: equals exhaustive search under its rules, for cost and for score (property)`, () => {
+      fc.assert(
+        fc.property(cases, ({ demand, initial }) => {
+          const cost = oraclePlan(demand, STEP, { billing, maxMbps: MAX, initialMbps: initial });
+          const score = oraclePlan(demand, STEP, { billing, maxMbps: MAX, initialMbps: initial, dropPenaltyPerGb: 8 });
+          expect(cost.objective).toBeCloseTo(exhaustive(demand, STEP, billing, MAX, initial, exactRules), 9);
+          expect(score.objective).toBeCloseTo(exhaustive(demand, STEP, billing, MAX, initial, exactRules, 8), 9);
+          // The plan it returns scores what it claims.
+          expect(scorePlan(demand, cost.planMbps, STEP, billing).cost).toBeCloseTo(cost.objective, 9);
+          expect(scorePlan(demand, score.planMbps, STEP, billing).score).toBeCloseTo(score.objective, 9);
+        }),
+        { numRuns: 150 },
+      );
     });
-    expect(scorePlan(demand, planMbps, 300, 'prepaid-bandwidth').downgrades).toBeLessThanOrEqual(2);
-    expect(planMbps.every((mbps, i) => mbps >= (demand[i] as number))).toBe(true);
+  }
+
+  it('prepaid-bandwidth: never exceeds the strict optimum (every change locks, downgrades spend the quota) (property)', () => {
+    fc.assert(
+      fc.property(cases, ({ demand, initial, quota }) => {
+        const strict: Rules = { lock: LOCK, freeDowngrades: false, quota };
+        const cost = oraclePlan(demand, STEP, { billing: 'prepaid-bandwidth', maxMbps: MAX, initialMbps: initial }).objective;
+        const score = oraclePlan(demand, STEP, { billing: 'prepaid-bandwidth', maxMbps: MAX, initialMbps: initial, dropPenaltyPerGb: 8 }).objective;
+        expect(cost).toBeLessThanOrEqual(exhaustive(demand, STEP, 'prepaid-bandwidth', MAX, initial, strict) + 1e-9);
+        expect(score).toBeLessThanOrEqual(exhaustive(demand, STEP, 'prepaid-bandwidth', MAX, initial, strict, 8) + 1e-9);
+      }),
+      { numRuns: 150 },
+    );
   });
 
-  it('matches an exhaustive search on small subscription cases (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 6 }),
-        fc.integer({ min: 1, max: 6 }),
-        fc.integer({ min: 0, max: 2 }),
-        (demand, initial, quota) => {
-          const { planMbps } = oraclePlan(demand, 300, {
-            billing: 'prepaid-bandwidth',
-            minMbps: 1,
-            maxMbps: 6,
-            initialMbps: initial,
-            downgradeQuota: quota,
-          });
-          const withInitial = [initial, ...planMbps];
-          const downgrades = withInitial.slice(1).filter((mbps, i) => mbps < (withInitial[i] as number)).length;
-          expect(downgrades).toBeLessThanOrEqual(quota);
-          const cost = scorePlan(demand, planMbps, 300, 'prepaid-bandwidth').cost;
-          expect(cost).toBeCloseTo(bruteForce(demand, [1, 2, 3, 4, 5, 6], initial, quota), 9);
-        },
+  it('solves the lock exactly at one-minute resolution instead of taking 5-minute block maxima', () => {
+    // A 9 Mbps spike in minute 1: blocks aligned at minute 0 would hold 9 for minutes 0-4; the exact
+    // optimum moves to 9 at minute 1 and back down at minute 6.
+    const demand = [1, 9, 2, 2, 2, 2, 1, 1, 1, 1];
+    const { planMbps } = oraclePlan(demand, 60, { billing: 'postpaid-bandwidth', maxMbps: 100, initialMbps: 1 });
+    expect(planMbps).toEqual([1, 9, 9, 9, 9, 9, 1, 1, 1, 1]);
+  });
+
+  it('serves pay-by-traffic demand at the API maximum, whatever the policy bounds', () => {
+    const { planMbps, objective } = oraclePlan([75, 75, 120], 300, { billing: 'traffic', maxMbps: 100, initialMbps: 20 });
+    expect(planMbps[2]).toBe(100);
+    expect(objective).toBeCloseTo(scorePlan([75, 75, 120], [100, 100, 100], 300, 'traffic').cost, 9);
+  });
+
+  it('costs no more than any plan that drops nothing, and scores no more than any plan at all (property)', () => {
+    // Random plans that obey the lock (every change holds for 5 one-minute intervals), per billing mode.
+    const plans = fc.record({
+      billing: fc.constantFrom(...BILLINGS),
+      demand: fc.array(
+        fc.integer({ min: 0, max: 300 }).map((tenths) => tenths / 10),
+        { minLength: 1, maxLength: 40 },
       ),
-      { numRuns: 300 },
+      segments: fc.array(fc.record({ level: fc.integer({ min: 0, max: 40 }), hold: fc.integer({ min: LOCK, max: 12 }) }), { minLength: 1, maxLength: 10 }),
+    });
+    fc.assert(
+      fc.property(plans, ({ billing, demand, segments }) => {
+        const plan: number[] = [];
+        for (const { level, hold } of segments) for (let k = 0; k < hold && plan.length < demand.length; k++) plan.push(level);
+        while (plan.length < demand.length) plan.push(plan.at(-1) as number);
+        const options = { billing, maxMbps: 100, initialMbps: plan[0] as number };
+        const outcome = scorePlan(demand, plan, STEP, billing);
+        const scoreBound = oraclePlan(demand, STEP, { ...options, dropPenaltyPerGb: DEFAULT_PRICES.dropPenaltyPerGb }).objective;
+        expect(outcome.score).toBeGreaterThanOrEqual(scoreBound - 1e-9);
+        if (outcome.droppedGb === 0) expect(outcome.cost).toBeGreaterThanOrEqual(oraclePlan(demand, STEP, options).objective - 1e-9);
+      }),
+      { numRuns: 200 },
     );
   });
 });

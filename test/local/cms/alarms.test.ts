@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Cms, createCms } from '../../../local-cloud/cms';
 import type { RpcError } from '../../../local-cloud/model';
-import { ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
+import { classic, ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
 
 interface Received {
   path: string;
@@ -46,9 +46,10 @@ beforeEach(() => {
  * 10 Mbit/s of bandwidth; demand is 2 Mbit/s (20 %) except in minutes 5-9 after T0, where it is
  * 20 Mbit/s (clipped: 100 %). With no reporting lag the newest visible minute at T0+n min is n-1.
  */
-function burstCms(options: { callbackTimeoutMs?: number } = {}): Cms {
+function burstCms(options: { callbackTimeoutMs?: number; network?: 'vpc' | 'classic' } = {}): Cms {
   const burst = [2, 2, 2, 2, 2, 20, 20, 20, 20, 20, 2, 2, 2, 2, 2];
-  const subject = instance('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: burst } });
+  const demand = { kind: 'series', start: T0, stepSeconds: 60, mbps: burst } as const;
+  const subject = options.network === 'vpc' ? instance('i-a', { demand }) : classic('i-a', { demand });
   return createCms({ clock: frozenClock(), instances: fleet(subject), userId: USER_ID }, { reportingLagSeconds: 0, retryDelayMs: 0, ...options });
 }
 
@@ -151,9 +152,9 @@ describe('PutResourceMetricRule', () => {
     { name: 'Resources must be JSON', overrides: { Resources: 'i-a' }, code: 'InvalidParameter', names: 'Resources' },
     { name: 'an unknown metric is refused', overrides: { MetricName: 'cpu_total' }, code: 'InvalidParameter', names: 'MetricName' },
     {
-      name: 'a NoDataPolicy other than KEEP_LAST_STATE is not emulated',
-      overrides: { NoDataPolicy: 'OK' },
-      code: 'UnsupportedParameter',
+      name: 'NoDataPolicy is one of KEEP_LAST_STATE, INSUFFICIENT_DATA and OK',
+      overrides: { NoDataPolicy: 'ALARM' },
+      code: 'InvalidParameter',
       names: 'NoDataPolicy',
     },
     { name: 'effective intervals are not emulated', overrides: { EffectiveInterval: '00:00-12:00' }, code: 'UnsupportedParameter', names: 'EffectiveInterval' },
@@ -292,7 +293,7 @@ describe('alarm evaluation', () => {
   });
 
   it('carries the ip dimension for VPC_PublicIP_* rules', async () => {
-    const cms = burstCms();
+    const cms = burstCms({ network: 'vpc' });
     await put(cms, ruleParams({ MetricName: 'VPC_PublicIP_InternetOutRate_Percent' }));
     await evaluateAt(cms, [8]);
     expect(form(received[0]?.body ?? '').dimensions).toBe(`{userId=${USER_ID}, instanceId=i-a, ip=47.96.0.1}`);
@@ -300,7 +301,7 @@ describe('alarm evaluation', () => {
 
   it('notifies a lasting alert again once SilenceTime has passed', async () => {
     // Prepare: demand saturates the pipe from minute 5 on, for good.
-    const subject = instance('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: [2, 2, 2, 2, 2, 20] } });
+    const subject = classic('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: [2, 2, 2, 2, 2, 20] } });
     const cms = createCms({ clock: frozenClock(), instances: fleet(subject), userId: USER_ID }, { reportingLagSeconds: 0, retryDelayMs: 0 });
     await put(cms, ruleParams({ SilenceTime: '3600' }));
     // Act
@@ -309,36 +310,38 @@ describe('alarm evaluation', () => {
     expect(received.map((r) => form(r.body).timestamp)).toEqual([String((T0 + 8 * MINUTE) / 1000), String((T0 + 68 * MINUTE) / 1000)]);
   });
 
-  it('tries three times when the receiver answers 500, recording each attempt', async () => {
+  it('tries once and retries three times when the receiver answers 500, recording each attempt', async () => {
     // Prepare
     const cms = burstCms();
     await put(cms, ruleParams({ Webhook: `${base}/fail` }));
     // Act
     await evaluateAt(cms, [8]);
-    // Assess
-    expect(received).toHaveLength(3);
+    // Assess: "Cloud Monitor retries failed callbacks up to three times".
+    expect(received).toHaveLength(4);
     expect(cms.deliveries().map((d) => [d.attempt, d.outcome, d.status])).toEqual([
       [1, 'failed', 500],
       [2, 'failed', 500],
       [3, 'failed', 500],
+      [4, 'failed', 500],
     ]);
     // The state moved on regardless: the next evaluation does not re-raise the alert.
     await evaluateAt(cms, [9]);
-    expect(received).toHaveLength(3);
+    expect(received).toHaveLength(4);
   });
 
-  it('gives up on a receiver that never answers after three timed-out tries', async () => {
+  it('gives up on a receiver that never answers after a try and three timed-out retries', async () => {
     // Prepare
     const cms = burstCms({ callbackTimeoutMs: 100 });
     await put(cms, ruleParams({ Webhook: `${base}/hang` }));
     // Act
     await evaluateAt(cms, [8]);
     // Assess
-    expect(received).toHaveLength(3);
+    expect(received).toHaveLength(4);
     expect(cms.deliveries().map((d) => [d.attempt, d.outcome, d.status])).toEqual([
       [1, 'failed', undefined],
       [2, 'failed', undefined],
       [3, 'failed', undefined],
+      [4, 'failed', undefined],
     ]);
     expect(cms.deliveries()[0]?.error).toContain('no response within 100 ms');
   });
@@ -347,7 +350,7 @@ describe('alarm evaluation', () => {
     const cms = burstCms();
     await put(cms, ruleParams({ Webhook: 'http://127.0.0.1:1/closed' }));
     await evaluateAt(cms, [8]);
-    expect(cms.deliveries().map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed']);
+    expect(cms.deliveries().map((d) => d.outcome)).toEqual(['failed', 'failed', 'failed', 'failed']);
     expect(cms.deliveries()[0]?.error).toBeTruthy();
   });
 
@@ -378,7 +381,7 @@ describe('alarm evaluation', () => {
     // Prepare
     const busy = { kind: 'constant', mbps: 50 } as const;
     const cms = createCms(
-      { clock: frozenClock(), instances: fleet(instance('i-x', { demand: busy }), instance('i-y', { demand: busy }), instance('i-idle')), userId: USER_ID },
+      { clock: frozenClock(), instances: fleet(classic('i-x', { demand: busy }), classic('i-y', { demand: busy }), classic('i-idle')), userId: USER_ID },
       { reportingLagSeconds: 0, retryDelayMs: 0 },
     );
     await put(cms, ruleParams({ Resources: '[{"resource":"_ALL"}]' }));
@@ -393,5 +396,78 @@ describe('alarm evaluation', () => {
     await put(cms, ruleParams());
     await Promise.all([cms.alarms.evaluate(T0 + 8 * MINUTE), cms.alarms.evaluate(T0 + 8 * MINUTE)]);
     expect(received).toHaveLength(1);
+  });
+});
+
+describe('no data', () => {
+  /** A collector outage on i-a from minute 10 on: the newest visible minute at T0+n min is n-1. */
+  async function outageAfterAlert(noDataPolicy: string | undefined, minutes: number[]): Promise<Cms> {
+    const cms = burstCms();
+    await put(cms, ruleParams(noDataPolicy === undefined ? {} : { NoDataPolicy: noDataPolicy }));
+    cms.suppressData('i-a', T0 + 10 * MINUTE);
+    await evaluateAt(cms, minutes);
+    return cms;
+  }
+
+  it.each([
+    {
+      name: 'INSUFFICIENT_DATA sends an INSUFFICIENT_DATA notice once the newest period has no point, once',
+      policy: 'INSUFFICIENT_DATA',
+      want: [
+        ['ALERT', 'CRITICAL', 'OK', '100'],
+        ['INSUFFICIENT_DATA', 'INSUFFICIENT_DATA', 'CRITICAL', ''],
+      ],
+    },
+    {
+      name: 'OK treats no data as normal and sends the recovery',
+      policy: 'OK',
+      want: [
+        ['ALERT', 'CRITICAL', 'OK', '100'],
+        ['OK', 'OK', 'CRITICAL', ''],
+      ],
+    },
+    { name: 'KEEP_LAST_STATE (the default) sends nothing', policy: undefined, want: [['ALERT', 'CRITICAL', 'OK', '100']] },
+  ])('NoDataPolicy $name', async ({ policy, want }) => {
+    // Act: the alert fires at minute 8; minutes 10 and later are never published.
+    await outageAfterAlert(policy, [8, 12, 13, 20]);
+    // Assess
+    expect(received.map((r) => form(r.body)).map((b) => [b.alertState, b.triggerLevel, b.preTriggerLevel, b.curValue])).toEqual(want);
+  });
+
+  it('sends OK when data returns after INSUFFICIENT_DATA and the rule no longer breaches', async () => {
+    // Prepare: the outage covers minutes 10-11 only.
+    const cms = burstCms();
+    await put(cms, ruleParams({ NoDataPolicy: 'INSUFFICIENT_DATA' }));
+    cms.suppressData('i-a', T0 + 10 * MINUTE, T0 + 12 * MINUTE);
+    // Act
+    await evaluateAt(cms, [8, 11, 14]);
+    // Assess
+    expect(received.map((r) => form(r.body).alertState)).toEqual(['ALERT', 'INSUFFICIENT_DATA', 'OK']);
+    const listed = (await cms.handlers.DescribeMetricRuleList?.({}, ctx(T0))) as { Alarms: { Alarm: Array<{ NoDataPolicy: string }> } };
+    expect(listed.Alarms.Alarm.map((rule) => rule.NoDataPolicy)).toEqual(['INSUFFICIENT_DATA']);
+  });
+
+  it('judges a VPC instance whose public IP is gone as having no data', async () => {
+    // Prepare
+    const subject = instance('i-a', { demand: { kind: 'constant', mbps: 20 } });
+    const cms = createCms({ clock: frozenClock(), instances: fleet(subject), userId: USER_ID }, { reportingLagSeconds: 0, retryDelayMs: 0 });
+    await put(cms, ruleParams({ MetricName: 'VPC_PublicIP_InternetOutRate_Percent', NoDataPolicy: 'INSUFFICIENT_DATA' }));
+    // Act: alert, then the address is released (a VPC instance downgraded to 0 Mbit/s).
+    await evaluateAt(cms, [8]);
+    subject.PublicIpAddress = [];
+    await evaluateAt(cms, [9]);
+    // Assess
+    expect(received.map((r) => [form(r.body).alertState, form(r.body).dimensions])).toEqual([
+      ['ALERT', `{userId=${USER_ID}, instanceId=i-a, ip=47.96.0.1}`],
+      ['INSUFFICIENT_DATA', `{userId=${USER_ID}, instanceId=i-a}`],
+    ]);
+  });
+
+  it('does not alert on a rule whose metric the instance does not report (classic metric, VPC instance)', async () => {
+    const subject = instance('i-a', { demand: { kind: 'constant', mbps: 20 } });
+    const cms = createCms({ clock: frozenClock(), instances: fleet(subject), userId: USER_ID }, { reportingLagSeconds: 0, retryDelayMs: 0 });
+    await put(cms, ruleParams({ MetricName: 'InternetOutRate_Percent', NoDataPolicy: 'INSUFFICIENT_DATA' }));
+    await evaluateAt(cms, [8, 9]);
+    expect(received).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCms } from '../../../local-cloud/cms';
 import type { LocalInstance, RpcError } from '../../../local-cloud/model';
-import { ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
+import { classic, ctx, fleet, frozenClock, instance, MINUTE, T0, USER_ID } from './world';
 
 const NOW = T0 + 10 * MINUTE + 30_000;
 const ECS = { Namespace: 'acs_ecs_dashboard' };
@@ -41,7 +41,7 @@ async function rpcError(run: () => unknown): Promise<RpcError> {
 }
 
 describe('DescribeMetricLast / DescribeMetricList parameters', () => {
-  const cms = cmsOver(fleet(instance('i-a')));
+  const cms = cmsOver(fleet(classic('i-a')));
   const base = { ...ECS, MetricName: 'InternetOutRate' };
 
   it.each([
@@ -69,7 +69,7 @@ describe('DescribeMetricLast / DescribeMetricList parameters', () => {
       names: 'Period',
     },
     {
-      name: 'Last refuses a period that is not a multiple of 60',
+      name: 'Last refuses a period it does not document',
       action: 'DescribeMetricLast',
       params: { ...base, Period: '90' },
       code: 'InvalidParameter',
@@ -156,7 +156,7 @@ describe('DescribeMetricLast / DescribeMetricList parameters', () => {
 describe('DescribeMetricLast', () => {
   it('answers the documented body with Datapoints as a JSON string', async () => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-a', { demand: { kind: 'constant', mbps: 4 } })));
+    const cms = cmsOver(fleet(classic('i-a', { demand: { kind: 'constant', mbps: 4 } })));
     // Act
     const page = await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate' });
     // Assess
@@ -172,7 +172,7 @@ describe('DescribeMetricLast', () => {
     { name: 'a five-minute lag holds points back five more minutes', lag: 300, now: NOW, newest: T0 + 4 * MINUTE },
   ])('$name', async ({ lag, now, newest }) => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-a')), lag);
+    const cms = cmsOver(fleet(classic('i-a')), lag);
     // Act
     const [point] = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate' }, now));
     // Assess
@@ -181,7 +181,7 @@ describe('DescribeMetricLast', () => {
 
   it('applies a lag changed at run time to the next query', async () => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-a')));
+    const cms = cmsOver(fleet(classic('i-a')));
     // Act
     cms.setReportingLag(180);
     const [point] = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate' }));
@@ -192,7 +192,7 @@ describe('DescribeMetricLast', () => {
 
   it('reports served traffic: demand clipped at the bandwidth of that minute, not of now', async () => {
     // Prepare: 25 Mbit/s of demand; the cap goes from 10 to 20 at T0+8min, the newest visible minute.
-    const subject = instance('i-a', {
+    const subject = classic('i-a', {
       demand: { kind: 'constant', mbps: 25 },
       InternetMaxBandwidthOut: 20,
       bandwidthLog: [
@@ -224,7 +224,7 @@ describe('DescribeMetricLast', () => {
     { name: 'a dimension the metric lacks matches nothing', dimensions: '[{"ip":"47.96.0.1"}]', want: [] },
   ])('$name', async ({ dimensions, want }) => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-c'), instance('i-a'), instance('i-b')));
+    const cms = cmsOver(fleet(classic('i-c'), classic('i-a'), classic('i-b')));
     // Act
     const page = await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', ...(dimensions ? { Dimensions: dimensions } : {}) });
     // Assess
@@ -232,49 +232,100 @@ describe('DescribeMetricLast', () => {
   });
 
   it.each([
-    { name: 'InternetOutRate answers classic and VPC instances', metric: 'InternetOutRate', want: [{ instanceId: 'i-classic' }, { instanceId: 'i-vpc' }] },
+    { name: 'InternetOutRate answers classic instances only', metric: 'InternetOutRate', want: [{ instanceId: 'i-classic' }] },
+    { name: 'InternetOutRate_Percent answers classic instances only', metric: 'InternetOutRate_Percent', want: [{ instanceId: 'i-classic' }] },
+    { name: 'InternetOut (bytes) answers classic instances only', metric: 'InternetOut', want: [{ instanceId: 'i-classic' }] },
     {
-      name: 'VPC_PublicIP_InternetOutRate answers VPC instances with their ip dimension',
+      name: 'VPC_PublicIP_InternetOutRate answers VPC instances with a fixed public IP, with their ip dimension',
       metric: 'VPC_PublicIP_InternetOutRate',
       want: [{ instanceId: 'i-vpc', ip: '47.96.0.9' }],
     },
     {
-      name: 'VPC_PublicIP_InternetOutRate_Percent answers VPC instances with their ip dimension',
+      name: 'VPC_PublicIP_InternetOutRate_Percent answers VPC instances with a fixed public IP, with their ip dimension',
       metric: 'VPC_PublicIP_InternetOutRate_Percent',
       want: [{ instanceId: 'i-vpc', ip: '47.96.0.9' }],
     },
   ])('$name', async ({ metric, want }) => {
-    // Prepare
+    // Prepare: neither the VPC instance without a public address nor the one reached only through
+    // an EIP has a VPC_PublicIP_* series; no VPC instance has an unprefixed Internet* series.
     const cms = cmsOver(
       fleet(
         instance('i-vpc', { PublicIpAddress: ['47.96.0.9'] }),
-        instance('i-classic', { InstanceNetworkType: 'classic' }),
+        classic('i-classic'),
         instance('i-vpc-no-ip', { PublicIpAddress: [] }),
+        instance('i-vpc-eip', {
+          PublicIpAddress: [],
+          EipAddress: { AllocationId: 'eip-1', IpAddress: '47.96.0.77', Bandwidth: 5, InternetChargeType: 'PayByTraffic' },
+        }),
       ),
     );
     // Act
     const got = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: metric }));
-    // Assess: the VPC instance without a public address has no VPC_PublicIP_* series.
-    const shape = got.map((p) => (p.ip === undefined ? { instanceId: p.instanceId } : { instanceId: p.instanceId, ip: p.ip }));
-    expect(shape).toEqual(metric === 'InternetOutRate' ? [...want, { instanceId: 'i-vpc-no-ip' }] : want);
+    // Assess
+    expect(got.map((p) => (p.ip === undefined ? { instanceId: p.instanceId } : { instanceId: p.instanceId, ip: p.ip }))).toEqual(want);
+  });
+
+  it('reports InternetOut as the bytes each minute carried, and a 300 s period as their per-minute mean', async () => {
+    // Prepare: 8 Mbit/s served for a minute is 60 MB; 16 Mbit/s of demand is served at the 10 Mbit/s cap (75 MB).
+    const cms = cmsOver(fleet(classic('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: [8, 8, 8, 8, 16] } })));
+    // Act
+    const minute = points(await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOut', StartTime: String(T0 - 1), EndTime: String(T0) }));
+    const five = points(
+      await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOut', Period: '300', StartTime: String(T0 - 1), EndTime: String(T0) }),
+    );
+    // Assess
+    expect(minute).toEqual([{ timestamp: T0, userId: USER_ID, instanceId: 'i-a', Average: 60e6, Maximum: 60e6, Minimum: 60e6 }]);
+    expect(five[0]).toMatchObject({ Average: 63e6, Maximum: 75e6, Minimum: 60e6 });
+    expect(five[0]).not.toHaveProperty('Sum');
   });
 
   it('answers only the instances of the RegionId asked for', async () => {
-    const cms = cmsOver(fleet(instance('i-hz'), instance('i-sh', { RegionId: 'cn-shanghai' })));
+    const cms = cmsOver(fleet(classic('i-hz'), classic('i-sh', { RegionId: 'cn-shanghai' })));
     const page = await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', RegionId: 'cn-shanghai' });
     expect(points(page).map((p) => p.instanceId)).toEqual(['i-sh']);
   });
 
-  it('finds no point when StartTime is after the newest visible minute', async () => {
-    const cms = cmsOver(fleet(instance('i-a')));
+  it.each([
+    { name: 'a minute period looks back 2 hours from EndTime', period: '60', back: 2 * 60 * MINUTE, step: MINUTE },
+    { name: 'an hour period looks back two days from EndTime', period: '3600', back: 48 * 60 * MINUTE, step: 60 * MINUTE },
+  ])('without StartTime, $name, not forever', async ({ period, back, step }) => {
+    // Prepare: no point is published after T0 (a collector outage from then on).
+    const cms = cmsOver(fleet(classic('i-a')), 0);
+    cms.suppressData('i-a', T0);
+    // Act: the last point (T0 - one period) just inside the lookback, and just outside it.
+    const inside = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', Period: period }, T0 - step + back - 1000));
+    const beyond = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', Period: period }, T0 - step + back));
+    // Assess
+    expect(inside.map((p) => p.timestamp)).toEqual([T0 - step]);
+    expect(beyond).toEqual([]);
+  });
+
+  it('does not let a late StartTime narrow the lookback (the earlier of the two wins, as documented)', async () => {
+    const cms = cmsOver(fleet(classic('i-a')), 0);
+    cms.suppressData('i-a', T0 + 5 * MINUTE);
     const page = await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', StartTime: String(T0 + 8 * MINUTE) });
-    expect(points(page)).toEqual([]);
+    expect(points(page).map((p) => p.timestamp)).toEqual([T0 + 4 * MINUTE]);
+  });
+
+  it.each([
+    { name: 'Last takes only the periods 60, 900 and 3600', params: { Period: '300' }, names: 'Period' },
+    {
+      name: 'Last refuses more than 50 instances in Dimensions',
+      params: { Dimensions: JSON.stringify(Array.from({ length: 51 }, (_, i) => ({ instanceId: `i-${i}` }))) },
+      names: '50',
+    },
+    { name: 'Last refuses a Length above 1440', params: { Length: '1441' }, names: '1440' },
+  ] as Array<{ name: string; params: Record<string, string>; names: string }>)('$name', async ({ params, names }) => {
+    const cms = cmsOver(fleet(classic('i-a')));
+    const error = await rpcError(() => call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate', ...params }));
+    expect([error.status, error.code]).toEqual([400, 'InvalidParameter']);
+    expect(error.message).toContain(names);
   });
 
   it('pages many instances with Length and NextToken, each exactly once', async () => {
     // Prepare
     const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'];
-    const cms = cmsOver(fleet(...ids.map((id) => instance(id))));
+    const cms = cmsOver(fleet(...ids.map((id) => classic(id))));
     const query = { ...ECS, MetricName: 'InternetOutRate', Length: '2' };
     // Act
     const seen: string[][] = [];
@@ -297,7 +348,7 @@ describe('DescribeMetricList', () => {
     { name: 'zone-less times, read as UTC+8', start: '2026-11-02 08:05:00', end: '2026-11-02 08:08:00' },
   ])('reads StartTime/EndTime as $name and answers (StartTime, EndTime]', async ({ start, end }) => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-a')));
+    const cms = cmsOver(fleet(classic('i-a')));
     // Act
     const page = await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', StartTime: start, EndTime: end });
     // Assess
@@ -306,7 +357,7 @@ describe('DescribeMetricList', () => {
 
   it('defaults to the window (now - 1 h, now] and shows only the points visible by now', async () => {
     // Prepare: now is T0+10m30s, so the window opens at T0-49m30s and T0+8m is the newest visible minute.
-    const cms = cmsOver(fleet(instance('i-a')));
+    const cms = cmsOver(fleet(classic('i-a')));
     // Act
     const got = points(await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate' }));
     // Assess
@@ -317,7 +368,7 @@ describe('DescribeMetricList', () => {
 
   it('aggregates a 300 s period as the mean of minute averages, max of maxima, min of minima', async () => {
     // Prepare: 1, 2, 3, 4, 5 Mbit/s in the five minutes of [T0, T0+5min).
-    const cms = cmsOver(fleet(instance('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: [1, 2, 3, 4, 5, 9] } })));
+    const cms = cmsOver(fleet(classic('i-a', { demand: { kind: 'series', start: T0, stepSeconds: 60, mbps: [1, 2, 3, 4, 5, 9] } })));
     // Act
     const got = points(
       await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', Period: '300', StartTime: String(T0 - 1), EndTime: String(T0) }),
@@ -328,7 +379,7 @@ describe('DescribeMetricList', () => {
 
   it('pages across instances and minutes, and the pages join into the unpaged answer', async () => {
     // Prepare
-    const cms = cmsOver(fleet(instance('i-a'), instance('i-b', { demand: { kind: 'constant', mbps: 7 } })));
+    const cms = cmsOver(fleet(classic('i-a'), classic('i-b', { demand: { kind: 'constant', mbps: 7 } })));
     const query = { ...ECS, MetricName: 'InternetOutRate', StartTime: String(T0), EndTime: String(NOW) };
     const whole = points(await call(cms, 'DescribeMetricList', query));
     // Act
@@ -348,12 +399,52 @@ describe('DescribeMetricList', () => {
   });
 
   it('refuses a NextToken from a different query', async () => {
-    const cms = cmsOver(fleet(instance('i-a'), instance('i-b')));
+    const cms = cmsOver(fleet(classic('i-a'), classic('i-b')));
     const first = await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', Length: '1' });
     const error = await rpcError(() =>
       call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetInRate', Length: '1', NextToken: first.NextToken ?? '' }),
     );
     expect(error.code).toBe('InvalidParameter');
     expect(error.message).toContain('NextToken');
+  });
+});
+
+describe('data the collector did not publish', () => {
+  it('List leaves out the points of a suppressed window; Last answers the newest published one', async () => {
+    // Prepare
+    const cms = cmsOver(fleet(classic('i-a'), classic('i-b')), 0);
+    cms.suppressData('i-a', T0 + 5 * MINUTE, T0 + 7 * MINUTE);
+    // Act
+    const list = points(
+      await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', StartTime: String(T0 + 3 * MINUTE), EndTime: String(NOW) }),
+    );
+    cms.suppressData('i-a', T0 + 9 * MINUTE);
+    const last = points(await call(cms, 'DescribeMetricLast', { ...ECS, MetricName: 'InternetOutRate' }));
+    // Assess
+    expect(list.filter((p) => p.instanceId === 'i-a').map((p) => (p.timestamp - T0) / MINUTE)).toEqual([4, 7, 8, 9]);
+    expect(list.filter((p) => p.instanceId === 'i-b')).toHaveLength(6);
+    expect(last.map((p) => [p.instanceId, (p.timestamp - T0) / MINUTE])).toEqual([
+      ['i-a', 8],
+      ['i-b', 9],
+    ]);
+  });
+
+  it('keeps 60 s points for 31 days and coarser ones for 91 days', async () => {
+    const cms = cmsOver(fleet(classic('i-a')), 0);
+    const day = 24 * 60 * MINUTE;
+    const window = { StartTime: String(T0 - 2 * MINUTE), EndTime: String(T0) };
+    const at31 = points(await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', ...window }, T0 - MINUTE + 31 * day));
+    const at32 = points(await call(cms, 'DescribeMetricList', { ...ECS, MetricName: 'InternetOutRate', ...window }, T0 + 32 * day));
+    const coarse = points(
+      await call(
+        cms,
+        'DescribeMetricList',
+        { ...ECS, MetricName: 'InternetOutRate', Period: '300', StartTime: String(T0 - 1), EndTime: String(T0) },
+        T0 + 90 * day,
+      ),
+    );
+    expect(at31.map((p) => p.timestamp)).toEqual([T0 - MINUTE, T0]);
+    expect(at32).toEqual([]);
+    expect(coarse.map((p) => p.timestamp)).toEqual([T0]);
   });
 });

@@ -41,3 +41,8 @@ export function frozenClock(at = T0): Clock {
 export function ctx(now: number, params: Record<string, string> = {}): RpcContext {
   return { now, requestId: 'req-test', accessKeyId: 'test', params, headers: {} };
 }
+
+/** A classic-network instance: the one kind CloudMonitor reports the unprefixed Internet* metrics for. */
+export function classic(id: string, overrides: Partial<LocalInstance> & { demand?: DemandSpec } = {}): LocalInstance {
+  return instance(id, { InstanceNetworkType: 'classic', ...overrides });
+}

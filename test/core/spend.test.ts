@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { accrueSpend, spendCap, spendMeasureFrom, spendPeriods } from '../../src/core/spend';
+import type { TrafficPoint } from '../../src/core/types';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+/** 2025-06-10 20:30 in Beijing (UTC+8). */
+const NOW = Date.parse('2025-06-10T12:30:00Z');
+const BILLING_DAY = Date.parse('2025-06-09T16:00:00Z');
+const BILLING_HOUR = Date.parse('2025-06-10T12:00:00Z');
+/** 1 GB in one minute. */
+const gbAt = (start: number): TrafficPoint => ({ start, end: start + MINUTE, bytes: 1e9 });
+
+describe('billing periods', () => {
+  const rows = [
+    { name: 'the day starts at 00:00 UTC+8 by default', offset: undefined, expected: { hourStart: BILLING_HOUR, dayStart: BILLING_DAY } },
+    { name: 'a UTC billing zone starts the day at 00:00 UTC', offset: 0, expected: { hourStart: BILLING_HOUR, dayStart: Date.parse('2025-06-10T00:00:00Z') } },
+    { name: 'a half-hour zone starts the hour at :30 UTC', offset: 330, expected: { hourStart: NOW, dayStart: Date.parse('2025-06-09T18:30:00Z') } },
+  ];
+  it.each(rows)('$name', ({ offset, expected }) => {
+    expect(spendPeriods(NOW, offset)).toEqual(expected);
+  });
+});
+
+describe('accrueSpend', () => {
+  it('measures a cold start from the start of the billing day and splits hour from day', () => {
+    const points = [gbAt(BILLING_DAY), gbAt(BILLING_HOUR - MINUTE), gbAt(BILLING_HOUR), gbAt(BILLING_HOUR + MINUTE)];
+
+    const spend = accrueSpend(undefined, points, NOW, 0.8);
+
+    expect(spendMeasureFrom(undefined, NOW)).toBe(BILLING_DAY);
+    expect(spend).toEqual({ hourStart: BILLING_HOUR, hourCny: 1.6, dayStart: BILLING_DAY, dayCny: 3.2, lastSampleAt: BILLING_HOUR + 2 * MINUTE });
+  });
+
+  it('never counts a point twice when a measurement is repeated after a crash', () => {
+    const first = accrueSpend(undefined, [gbAt(BILLING_HOUR)], NOW, 0.8);
+
+    const again = accrueSpend(first, [gbAt(BILLING_HOUR), gbAt(BILLING_HOUR + MINUTE)], NOW, 0.8);
+
+    expect(again.hourCny).toBeCloseTo(1.6, 10);
+    expect(again.lastSampleAt).toBe(BILLING_HOUR + 2 * MINUTE);
+  });
+
+  it('starts a new hour at zero and keeps the day', () => {
+    const earlier = { hourStart: BILLING_HOUR - HOUR, hourCny: 5, dayStart: BILLING_DAY, dayCny: 7, lastSampleAt: BILLING_HOUR - MINUTE };
+
+    const spend = accrueSpend(earlier, [gbAt(BILLING_HOUR - MINUTE), gbAt(BILLING_HOUR)], NOW, 0.8);
+
+    expect(spend).toMatchObject({ hourStart: BILLING_HOUR, dayStart: BILLING_DAY });
+    expect(spend.hourCny).toBeCloseTo(0.8, 10);
+    expect(spend.dayCny).toBeCloseTo(8.6, 10);
+  });
+
+  it('ignores points not yet finished at now and negative values', () => {
+    const spend = accrueSpend(
+      undefined,
+      [
+        { start: NOW - 30_000, end: NOW + 30_000, bytes: 1e9 },
+        { start: BILLING_HOUR, end: BILLING_HOUR + MINUTE, bytes: -1 },
+      ],
+      NOW,
+      0.8,
+    );
+
+    expect(spend.dayCny).toBe(0);
+  });
+});
+
+describe('spendCap', () => {
+  const guard = { pricePerGb: 0.8, budgetCnyPerHour: 10 };
+
+  it('counts the time CloudMonitor has not reported yet at the full current bandwidth', () => {
+    // 28 of the hour's 30 minutes measured at 9.5 CNY; 2 minutes at 20 Mbps may have cost 0.24 CNY more.
+    const spend = { hourStart: BILLING_HOUR, hourCny: 9.5, dayStart: BILLING_DAY, dayCny: 9.5, lastSampleAt: NOW - 2 * MINUTE };
+
+    const cap = spendCap(guard, spend, NOW, 20);
+
+    expect(cap?.remainingCny).toBeCloseTo(0.26, 10);
+  });
+
+  it('spreads what is left over at least the provider lock near the end of the hour', () => {
+    // 1 CNY left 60 s before the hour ends: 10000 Mbit over 300 s, not over 60 s.
+    const now = BILLING_HOUR + HOUR - MINUTE;
+    const spend = { hourStart: BILLING_HOUR, hourCny: 9, dayStart: BILLING_DAY, dayCny: 9, lastSampleAt: now };
+
+    expect(spendCap(guard, spend, now, 0)?.mbps).toBe(33);
+  });
+});
