@@ -200,6 +200,7 @@ export function createAdmin(deps: AdminDeps) {
     if (method === 'GET' && path === '/cms') {
       return { reportingLagSeconds: cms.reportingLagSeconds, rules: cms.alarms.rules(), deliveries: cms.deliveries() };
     }
+    if (method === 'GET' && path === '/cms/custom') return { metrics: cms.custom.metrics(), events: cms.custom.events() };
     if (method === 'POST' && path === '/cms/reporting-lag') {
       const { seconds } = parse(lagSchema, body);
       cms.setReportingLag(seconds);

@@ -4,6 +4,7 @@
 import type { Clock, LocalInstance, RpcHandler } from '../model';
 import { type AlarmEngine, createAlarmService } from './alarms';
 import type { Delivery } from './callback';
+import { type CustomMonitoring, createCustomMonitoring } from './custom';
 import { queryMetric } from './query';
 
 export type { AlarmEngine, AlarmLevel, AlarmRule, Escalation, ResourceState, TriggerLevel } from './alarms';
@@ -16,6 +17,8 @@ export { bandwidthAt, demandMbps, servedMbps } from './traffic';
 export interface Cms {
   handlers: Record<string, RpcHandler>;
   alarms: AlarmEngine;
+  /** PutCustomMetric / PutCustomEvent as received (custom.ts). */
+  custom: Pick<CustomMonitoring, 'metrics' | 'events'>;
   readonly reportingLagSeconds: number;
   setReportingLag(seconds: number): void;
   /**
@@ -63,8 +66,10 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     { instances: world.instances, userId, lagSeconds: () => lagSeconds, published },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
+  const custom = createCustomMonitoring();
   return {
     handlers: {
+      ...custom.handlers,
       DescribeMetricLast: (params, ctx) => queryMetric(source, 'last', params, ctx.now),
       DescribeMetricList: (params, ctx) => queryMetric(source, 'list', params, ctx.now),
       PutResourceMetricRule: (params, ctx) => alarms.handlers.PutResourceMetricRule(params, ctx.now),
@@ -72,6 +77,7 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
       DeleteMetricRules: (params) => alarms.handlers.DeleteMetricRules(params),
     },
     alarms: alarms.engine,
+    custom,
     get reportingLagSeconds() {
       return lagSeconds;
     },

@@ -1,7 +1,7 @@
 // One instance, one cycle: settle what an earlier invocation left (reconcile.ts) → decide (the pure
 // core) → act (apply.ts) or record. Split in two steps, plan and finish, so the tick can plan the whole
 // shard first and then spend its ECS write budget on the most urgent changes.
-import { decide } from '../core';
+import { decide, downgradeBudgetApplies, downgradesLeft, utilization } from '../core';
 import type { ActiveWindow, Decision, InstanceFacts, Policy, Recommendation, ScalingState, Signal } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
@@ -195,7 +195,7 @@ export async function actOnPlan(deps: CycleDeps, plan: InstancePlan): Promise<In
   if (result.orderId !== undefined) outcome.orderId = result.orderId;
   if (result.errorCode !== undefined) outcome.errorCode = result.errorCode;
   if (result.outcome === 'conflict') outcome.reason = 'CONCURRENT_UPDATE';
-  logDecision(deps, outcome);
+  logDecision(deps, outcome, plan);
   return outcome;
 }
 
@@ -238,7 +238,7 @@ export async function finishWithoutAction(deps: CycleDeps, plan: InstancePlan, d
   });
   const result = baseOutcome(plan, outcome, written, [...plan.reconciled.unwritten, row]);
   if (errorCode !== undefined) result.errorCode = errorCode;
-  logDecision(deps, result);
+  logDecision(deps, result, plan);
   return result;
 }
 
@@ -275,7 +275,7 @@ function baseOutcome(plan: InstancePlan, outcome: Outcome, state: ScalingState, 
 }
 
 /** One structured line per decision, stable keys (STYLE §10). */
-function logDecision(deps: CycleDeps, outcome: InstanceOutcome): void {
+function logDecision(deps: CycleDeps, outcome: InstanceOutcome, plan: InstancePlan): void {
   const { decision } = outcome;
   deps.log({
     level: outcome.outcome === 'failed' || outcome.outcome === 'uncertain' ? 'warn' : 'info',
@@ -294,6 +294,9 @@ function logDecision(deps: CycleDeps, outcome: InstanceOutcome): void {
     orderId: outcome.orderId,
     errorCode: outcome.errorCode,
     reconciled: outcome.reconciled,
+    // For the CloudMonitor custom metrics (src/adapters/cms-telemetry.ts) and SLS queries.
+    utilization: plan.input.signal.sample ? utilization(plan.input.signal.sample.outBps, decision.current) : undefined,
+    downgradesLeft: downgradeBudgetApplies(plan.instance) ? downgradesLeft(outcome.state, plan.input.policy, plan.now, false) : undefined,
   });
 }
 

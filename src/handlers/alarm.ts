@@ -37,6 +37,7 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
   }
   if (!callback.instanceId) throw new ValidationError('alarm: no instanceId');
   const result = await handleAlarm(rt.deps, { doc: rt.doc, callback });
+  await rt.telemetry?.flush(); // after the decision is written; never throws, bounded by its deadline
   const summary = rt.logger.redact(summarize(result));
   rt.logger.info('alarm handled', { requestId: context.requestId, ...summary });
   return isCloudEvent ? summary : jsonResponse(200, summary);

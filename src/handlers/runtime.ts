@@ -6,6 +6,7 @@
 // before each request; the Tablestore client is rebuilt when they change.
 
 import { createMetricApi } from '../adapters/cms';
+import { createDecisionPublisher, createTelemetryApi, type DecisionPublisher } from '../adapters/cms-telemetry';
 import { createEcsApi } from '../adapters/ecs';
 import { type Credentials, createRpcClient } from '../adapters/pop';
 import { type Config, loadConfig } from '../config';
@@ -25,6 +26,8 @@ export interface Runtime {
   doc: PolicyDocument;
   logger: Logger;
   deps: CycleDeps;
+  /** CloudMonitor custom metrics and events of this invocation's decisions, flushed after the cycle (absent in handler tests that build a Runtime by hand). */
+  telemetry?: DecisionPublisher;
   /** Takes the invocation's context.credentials (absent outside Function Compute). */
   useCredentials(credentials: Credentials | undefined): void;
 }
@@ -55,7 +58,9 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     return current;
   };
   const ecs = createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials }));
-  const metrics = createMetricApi(createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials }));
+  const cmsClient = createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials });
+  const metrics = createMetricApi(cmsClient);
+  const telemetry = createDecisionPublisher(createTelemetryApi(cmsClient), Date.now, { log: (level, msg, fields) => logger[level](msg, fields) });
 
   let store: { key: string; store: StateStore } | undefined;
   const currentStore = (): StateStore => {
@@ -93,7 +98,11 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     store: rotatingStore,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    log: ({ level, msg, ...fields }) => logger[level](msg, fields),
+    log: (record) => {
+      telemetry.record(record);
+      const { level, msg, ...fields } = record;
+      logger[level](msg, fields);
+    },
     notify: notifier ? (event) => notifier.notify(event) : undefined,
   };
   return {
@@ -101,6 +110,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     doc,
     logger,
     deps,
+    telemetry,
     useCredentials(given) {
       if (!given?.accessKeyId) return;
       secret(given.accessKeySecret);

@@ -202,6 +202,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         'The workload is SYNTHETIC: daily cycles peaking at different hours, weekend factors, seeded noise and one flash crowd on i-demo-web-1. It is not a recorded trace.',
         'End to end: the built function bundles, the real SDKs, and the local ECS, CloudMonitor and Tablestore emulators on a simulated clock; the schedule function runs every 5 minutes and CloudMonitor alarm rules call the alarm function.',
         `Policy: examples/policy.yaml. Prices: ${options.pricesSource ? `from ${options.pricesSource}` : 'the documented Hangzhou examples (src/sim/cost.ts), not your bill; pass --prices FILE for your own'}. Optimum: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${prices.dropPenaltyPerGb} ${prices.currency} per dropped GB. Static peak: a constant bandwidth equal to the peak demand, in whole Mbps.`,
+        telemetryNote(system.cloud.cms.custom),
       ],
       instances: [...world.instances.values()].map((instance) =>
         instanceReport(instance, { start, minutes: minutesTotal, doc, orders: world.orders, decisions: decisions.get(instance.InstanceId) ?? [] }, prices),
@@ -231,6 +232,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await system.close();
   }
+}
+
+/** What the local CloudMonitor received as custom metrics and events (README, "Observability"). */
+function telemetryNote(custom: { metrics(): Array<{ metricName: string }>; events(): Array<{ eventName: string }> }): string {
+  const count = (names: string[]) => {
+    const byName = new Map<string, number>();
+    for (const name of names) byName.set(name, (byName.get(name) ?? 0) + 1);
+    return (
+      [...byName]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, n]) => `${name} ${n}`)
+        .join(', ') || 'none'
+    );
+  };
+  return `CloudMonitor custom metrics received: ${count(custom.metrics().map((m) => m.metricName))}. Custom events: ${count(custom.events().map((e) => e.eventName))}.`;
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type RamStatement,
   readDescriptions,
 } from '../../scripts/deployments';
+import { readLogDescriptions } from '../../scripts/log-descriptions';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
 import { ROOT } from '../../src/sim/system';
 import { EVENT_TTL_LIMIT_SECONDS } from '../../src/state/rules';
@@ -210,5 +211,50 @@ describe('the policy packed with the code', () => {
     runner = await startFcRunner({ template, distDir: dist, credentials: { accessKeyId: 'ak', accessKeySecret: 'secret' }, now: () => Date.UTC(2026, 10, 2) });
     const response = await fetch(`${runner.httpUrl('bwscaler-alarm')}/?token=wrong`, { method: 'POST', body: 'a=1' });
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the functions log to one Simple Log Service store, indexed the same way in all three', () => {
+  const logs = readLogDescriptions(ROOT);
+  const PROJECT = `\${Name}-\${AccountId}`;
+  // Function Compute stores each stdout line in `message`; the keys of the decision line
+  // (src/cycle/instance.ts logDecision) the README's saved searches use are indexed inside it.
+  const QUERIED = ['instanceId', 'policy', 'reason', 'outcome', 'decisionId'].map((key) => `message.${key}`);
+
+  it.each(logs.map((l) => [l.kind, l] as const))('%s: both functions send their lines to project <name>-<account id>, store bwscaler', (_kind, l) => {
+    expect(l.functions.alarm).toEqual({ project: PROJECT, logstore: 'bwscaler' });
+    expect(l.functions.schedule).toEqual({ project: PROJECT, logstore: 'bwscaler' });
+  });
+
+  it('create the same project and store with the same retention (Serverless Devs: README commands)', () => {
+    const created = logs.filter((l) => l.kind !== 'serverless-devs');
+    for (const l of created)
+      expect({ project: l.project, logstore: l.logstore, retentionDays: l.retentionDays }, l.kind).toEqual({
+        project: PROJECT,
+        logstore: 'bwscaler',
+        retentionDays: 30,
+      });
+  });
+
+  it('declare the same index, full text plus the keys operators query', () => {
+    const [ros, ...others] = logs;
+    for (const key of QUERIED) expect(ros?.indexKeys).toContain(key);
+    expect(ros?.fullText).toBe(true);
+    for (const other of others) expect({ keys: other.indexKeys, fullText: other.fullText }, other.kind).toEqual({ keys: ros?.indexKeys, fullText: true });
+  });
+
+  it('grant the log write on exactly that store, the one action Function Compute (not the code) performs with the role', () => {
+    const arn = `acs:log:\${Region}:\${AccountId}:project/${PROJECT}/logstore/bwscaler`;
+    for (const [kind, statements] of [
+      ['ros', d.ros.ramStatements],
+      ['terraform', d.terraform.ramStatements],
+      ['serverless-devs', d.serverlessDevsPolicy],
+    ] as const) {
+      const log = (statements ?? []).filter((s) => (s.action as string[]).some((a) => a.startsWith('log:')));
+      expect(
+        log.map((s) => ({ action: s.action, resource: s.resource })),
+        kind,
+      ).toEqual([{ action: ['log:PostLogStoreLogs'], resource: [arn] }]);
+    }
   });
 });

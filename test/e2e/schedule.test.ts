@@ -89,7 +89,8 @@ describe('the built schedule function on the local cloud', () => {
 
     expect(invocation?.ok, invocation?.error?.message).toBe(true);
     const actions = new Set(system.cloud.world.calls.slice(calls).map((c) => c.action));
-    expect([...actions].sort()).toEqual(['DescribeInstances', 'DescribeMetricLast']);
+    // Reads, and the decisions' CloudMonitor custom metrics (observing is what they are for): no ECS write.
+    expect([...actions].sort()).toEqual(['DescribeInstances', 'DescribeMetricLast', 'PutCustomMetric']);
     expect([...system.cloud.world.instances.values()].every((i) => i.InternetMaxBandwidthOut === 10)).toBe(true);
     const decisions = invocation!.logs.filter((line) => line.includes('"msg":"decision"'));
     expect(decisions).toHaveLength(FLEET);

@@ -208,4 +208,11 @@ describe('runDemo on the local cloud (16 simulated hours)', () => {
     for (const id of FLEET) expect(html).toContain(id);
     expect(html).toContain('SYNTHETIC');
   });
+
+  it('shows the CloudMonitor custom metrics and events the functions published', () => {
+    const note = result.data.notes?.find((n) => n.startsWith('CloudMonitor custom metrics received:')) ?? '';
+    expect(note).toMatch(/bwscaler_current_mbps \d+/);
+    expect(note).toMatch(/bwscaler_applied \d+/);
+    expect(html).toContain('bwscaler_current_mbps');
+  });
 });
