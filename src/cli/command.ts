@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { BwscalerError, ConfigError, ValidationError } from '../errors';
 import { redact } from '../log';
-import { parseDuration } from '../policy/schema';
+import { parseDuration } from '../policy/units';
 
 export type Env = Record<string, string | undefined>;
 

@@ -21,9 +21,11 @@
 // - cost, serving all demand that fits under the API maximum (the all-demand optimum);
 // - score = cost + penalty × dropped GB, any level allowed (the score optimum).
 // The policy's own bounds are not constraints here: they are the policy's choice, not physics.
+import { MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs-rules';
 import { type Billing, DEFAULT_PRICES, droppedGigabytes, intervalCost, type PriceTable } from './cost';
 
-export const PROVIDER_LOCK_SECONDS = 300;
+/** The optimum obeys the provider's lock as the local cloud models it, not as the product believes it. */
+export const PROVIDER_LOCK_SECONDS = MODIFY_LOCK_SECONDS;
 
 export interface OracleOptions {
   billing: Billing;

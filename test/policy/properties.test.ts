@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { parsePolicyDocument } from '../../src/policy/load';
-import { formatDuration, parseDuration } from '../../src/policy/schema';
+import { formatDuration, parseDuration } from '../../src/policy/units';
 import { nextWindowStart } from '../../src/schedule/windows';
 import { documentWith, minimalPolicy } from './helpers';
 
