@@ -10,7 +10,7 @@ import { tablestoreConfigFromEnv } from './store-access';
 const USAGE = `usage: bwscaler init-tables [--history-ttl-days N]
 
 Creates bwscaler_state, bwscaler_history (time-to-live: --history-ttl-days, default ${DEFAULT_HISTORY_TTL_SECONDS / 86_400})
-and bwscaler_events if they are missing. Existing tables are left as they are.
+bwscaler_events and bwscaler_control if they are missing. Existing tables are left as they are.
 
 environment: BWSCALER_OTS_ENDPOINT, BWSCALER_OTS_INSTANCE, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN (STS only)`;

@@ -47,12 +47,12 @@ describe('bwscaler init-tables', () => {
 
     expect(first).toEqual({
       code: 0,
-      out: 'bwscaler_state: created\nbwscaler_history: created\nbwscaler_events: created',
+      out: 'bwscaler_state: created\nbwscaler_history: created\nbwscaler_events: created\nbwscaler_control: created',
       err: '',
     });
     expect(second).toEqual({
       code: 0,
-      out: 'bwscaler_state: exists\nbwscaler_history: exists\nbwscaler_events: exists',
+      out: 'bwscaler_state: exists\nbwscaler_history: exists\nbwscaler_events: exists\nbwscaler_control: exists',
       err: '',
     });
   });
