@@ -10,6 +10,7 @@
 //   possibly an ECS re-send), which belongs to the next real cycle.
 import { createMetricApi } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
+import { applyControls, type Control, controlsInForce } from '../core/controls';
 import type { MetricSample, PendingChange, Policy, Signal } from '../core/types';
 import { planInstance } from '../cycle/instance';
 import { BwscalerError } from '../errors';
@@ -19,6 +20,7 @@ import { activeWindows } from '../schedule/windows';
 import { createMemoryStore } from '../state/index';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
 import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
+import { describeInForce, openControlStore } from './control';
 import { describeFleet, type ManagedInstance } from './fleet';
 import { createStoreFromEnv } from './store-access';
 
@@ -50,6 +52,8 @@ export interface PlanRow {
   /** Guard reasons in the order they narrowed the decision. */
   guards: string[];
   sample?: { at: string; outBps: number };
+  /** Which pause or override is in force and its source (policy file or control table). */
+  control?: string;
 }
 
 /** Every write the cycle could attempt fails with this; it is a bug if plan ever shows it. */
@@ -78,6 +82,8 @@ export interface PlanDeps {
   metrics: MetricApi;
   /** Absent: every instance is planned from a fresh state. */
   store?: StateStore;
+  /** The control table's rows (runtime pauses and overrides); absent = none. */
+  controls?: Control[];
   now(): number;
 }
 
@@ -101,7 +107,9 @@ export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeF
   for (const { instance, policy } of fleet.managed) {
     const state = states.get(instance.instanceId) ?? emptyState(instance.instanceId);
     const sample = samples.get(instance.instanceId);
+    const control = describeInForce(controlsInForce(policy, instance.instanceId, deps.controls ?? [], now));
     const base = {
+      ...(control && { control }),
       instanceId: instance.instanceId,
       policy: policy.name,
       policyMode: policy.mode,
@@ -113,7 +121,7 @@ export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeF
       continue;
     }
     const signal: Signal = sample ? { kind: 'tick', sample } : { kind: 'tick' };
-    const observed: Policy = { ...policy, mode: 'observe' };
+    const observed: Policy = { ...applyControls(policy, instance.instanceId, deps.controls ?? [], now), mode: 'observe' };
     const { decision } = await planInstance(cycleDeps, {
       policy: observed,
       instance,
@@ -169,10 +177,14 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     const doc = await loadPolicies(flags.policy, access);
     const hasStore = (env.BWSCALER_OTS_ENDPOINT?.trim() ?? '') !== '';
     const store = hasStore ? createStoreFromEnv(env) : undefined;
+    const controls = hasStore ? await openControlStore(env).listControls() : [];
 
     const clients = openClients(access);
     try {
-      const plan = await planFleet({ ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), now: io.now }, doc);
+      const plan = await planFleet(
+        { ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), controls, now: io.now },
+        doc,
+      );
       if (flags.json) {
         out.print(
           JSON.stringify({ at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing }, null, 2),
@@ -193,6 +205,7 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
           ),
         );
       }
+      if (!flags.json) for (const row of plan.rows) if (row.control) out.print(`${row.instanceId}: ${row.control}`);
       if (!hasStore) out.warn('BWSCALER_OTS_ENDPOINT is not set: planned from a fresh state (no cooldowns, downgrades or stabilisation history)');
       for (const { policy, instanceId } of plan.missing) out.warn(`policy ${policy} lists ${instanceId}, which DescribeInstances does not return`);
       return EXIT_OK;

@@ -1,6 +1,7 @@
 // `bwscaler status`: every instance's stored scaling state, as the functions last wrote it.
 import type { ScalingState } from '../core/types';
 import { type CommandIo, type Env, EXIT_OK, formatTable, isoSeconds, processIo, readFlags, runCommand } from './command';
+import { openControlStore, printControlsInForce } from './control';
 import { openStore, STORE_ENVIRONMENT } from './store-access';
 
 const USAGE = `usage: bwscaler status [--json]
@@ -40,10 +41,18 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     // One range read over every shard: status is a whole-fleet view.
     const states = (await store.listStates(0, 1)).sort((a, b) => (a.instanceId < b.instanceId ? -1 : a.instanceId > b.instanceId ? 1 : 0));
     if (flags.json) {
-      out.print(JSON.stringify({ states }, null, 2));
+      const controls = await openControlStore(env).listControls();
+      out.print(
+        JSON.stringify(
+          { states, controls: controls.map((c) => ({ ...c, source: 'control table', inForce: c.until === undefined || c.until > io.now() })) },
+          null,
+          2,
+        ),
+      );
       return EXIT_OK;
     }
     out.print(formatTable(['INSTANCE', 'LAST TARGET', 'LAST CHANGE', 'DOWNGRADES', 'PENDING', 'BLOCKED', 'TEMPORARY UPGRADE'], states.map(statusRow)));
+    await printControlsInForce(env, out, io.now());
     if (states.length === 0) out.warn('no state stored yet: the functions have not decided for any instance');
     return EXIT_OK;
   });

@@ -12,12 +12,12 @@
 //   every tick re-evaluates from scratch (windows are level-triggered), converge on a later tick.
 import { mapWithConcurrency } from '../concurrency';
 import { accrueSpend, spendMeasureFrom } from '../core';
+import { applyControls } from '../core/controls';
 import type { InstanceFacts, MetricSample, Policy, ScalingState, Signal } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import { emptyState, type HistoryRecord, shardOf } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import type { RetryOptions } from './apply';
-import { applyControls } from '../core/controls';
 import { readTickControls } from './controls';
 import type { CycleDeps } from './deps';
 import { actOnPlan, finishWithoutAction, type InstanceOutcome, type InstancePlan, planInstance } from './instance';

@@ -120,7 +120,11 @@ export function createTablestoreControlStore(config: TablestoreControlConfig): C
           tables: [
             {
               tableName: table,
-              primaryKey: [primaryKey('pause', 'instance', instanceId), primaryKey('override', 'instance', instanceId), primaryKey('pause', 'policy', policyName)],
+              primaryKey: [
+                primaryKey('pause', 'instance', instanceId),
+                primaryKey('override', 'instance', instanceId),
+                primaryKey('pause', 'policy', policyName),
+              ],
               maxVersions: 1,
             },
           ],
@@ -149,7 +153,11 @@ export function createTablestoreControlStore(config: TablestoreControlConfig): C
       const { row } = await call('GetRow', (client) => client.getRow({ tableName: table, primaryKey: primaryKey(kind, scope, target), maxVersions: 1 }));
       const [found] = read([row]);
       await call('DeleteRow', (client, sdk) =>
-        client.deleteRow({ tableName: table, condition: new sdk.Condition(sdk.RowExistenceExpectation.IGNORE, null), primaryKey: primaryKey(kind, scope, target) }),
+        client.deleteRow({
+          tableName: table,
+          condition: new sdk.Condition(sdk.RowExistenceExpectation.IGNORE, null),
+          primaryKey: primaryKey(kind, scope, target),
+        }),
       );
       return found;
     },
