@@ -17,8 +17,20 @@ describe('applyControls: the control table merged into the policy', () => {
     { name: 'a pause of another instance does not', controls: [{ ...pauseOne, target: 'i-other' }], paused: false },
     { name: 'an expired pause is ignored', controls: [{ ...pauseOne, until: T0 }], paused: false },
     { name: "the file's own pause still pauses", controls: [], file: { paused: true }, paused: true },
-    { name: 'a control override replaces the file override', controls: [override], file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'file' } }, paused: false, override: 40 },
-    { name: 'an expired control override leaves the file override', controls: [{ ...override, until: T0 - 1 }], file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'file' } }, paused: false, override: 20 },
+    {
+      name: 'a control override replaces the file override',
+      controls: [override],
+      file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'file' } },
+      paused: false,
+      override: 40,
+    },
+    {
+      name: 'an expired control override leaves the file override',
+      controls: [{ ...override, until: T0 - 1 }],
+      file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'file' } },
+      paused: false,
+      override: 20,
+    },
     { name: 'an override of another instance does not apply', controls: [{ ...override, target: 'i-other' }], paused: false },
   ];
 
@@ -56,8 +68,18 @@ describe('controlsInForce: which source governs', () => {
   it.each([
     { name: 'the control table, for a control pause', controls: [pauseOne], file: {}, expected: { paused: 'control table' } },
     { name: 'the policy file, for its own pause', controls: [], file: { paused: true }, expected: { paused: 'policy file' } },
-    { name: 'the control table over the file, for an override', controls: [override], file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'f' } }, expected: { override: 'control table' } },
-    { name: 'the policy file, for its own unexpired override', controls: [], file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'f' } }, expected: { override: 'policy file' } },
+    {
+      name: 'the control table over the file, for an override',
+      controls: [override],
+      file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'f' } },
+      expected: { override: 'control table' },
+    },
+    {
+      name: 'the policy file, for its own unexpired override',
+      controls: [],
+      file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'f' } },
+      expected: { override: 'policy file' },
+    },
     { name: 'nothing, for an expired file override', controls: [], file: { override: { bandwidth: 20, until: T0, reason: 'f' } }, expected: {} },
   ])('$name', ({ controls, file, expected }) => {
     const inForce = controlsInForce(makePolicy(file), 'i-test', controls as Control[], T0);

@@ -11,7 +11,16 @@ import { type OtsCloud, startOtsCloud } from './local-cloud';
 const AT = Date.UTC(2026, 11, 6, 12);
 const pause = (scope: Control['scope'], target: string, patch: Partial<Control> = {}): Control =>
   ({ kind: 'pause', scope, target, reason: 'incident', by: 'ops', at: AT, ...patch }) as Control;
-const override = (target: string, bandwidth: number): Control => ({ kind: 'override', scope: 'instance', target, bandwidth, until: AT + 3_600_000, reason: 'launch', by: 'ops', at: AT });
+const override = (target: string, bandwidth: number): Control => ({
+  kind: 'override',
+  scope: 'instance',
+  target,
+  bandwidth,
+  until: AT + 3_600_000,
+  reason: 'launch',
+  by: 'ops',
+  at: AT,
+});
 
 function runControlStoreContract(name: string, open: () => Promise<ControlStore>): void {
   describe(`ControlStore contract: ${name}`, () => {
