@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { Control } from '../../src/core/controls';
 import { readAlarmControls, readTickControls, remindLongPauses } from '../../src/cycle/controls';
 import { createMemoryControlStore } from '../../src/state/control';
-import { makeInstance } from '../fixtures/policies';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
+import { makeInstance } from '../fixtures/policies';
 
 const DAY = 86_400_000;
-const pause = (patch: Partial<Control> = {}): Control => ({ kind: 'pause', scope: 'policy', target: 'web', reason: 'incident 42', by: 'ops', at: T0, ...patch }) as Control;
+const pause = (patch: Partial<Control> = {}): Control =>
+  ({ kind: 'pause', scope: 'policy', target: 'web', reason: 'incident 42', by: 'ops', at: T0, ...patch }) as Control;
 
 describe('the daily reminder of a long pause', () => {
   const world = () => fakeWorld([makeInstance()]);
