@@ -187,7 +187,7 @@ function dingTalkSecretValue(value: string): string {
 }
 
 /** A DingTalk robot is recognised by its secret (SEC…) or its host; anything else gets a JSON POST. */
-function notifyConfig(url: string, dingTalkSecret: string | undefined): NotifyConfig {
+export function notifyConfig(url: string, dingTalkSecret: string | undefined): NotifyConfig {
   const isDingTalk = dingTalkSecret !== undefined || new URL(url).hostname.endsWith('dingtalk.com');
   const config: NotifyConfig = { url, kind: isDingTalk ? 'dingtalk' : 'webhook' };
   if (dingTalkSecret !== undefined) config.secret = dingTalkSecret;

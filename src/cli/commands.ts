@@ -18,3 +18,7 @@ registerCommand('status', "show every instance's stored scaling state", async ()
 registerCommand('history', "show an instance's recorded decisions", async () => (await import('./history')).run);
 registerCommand('start', 'the demo: simulate a week on the local cloud, print a summary, write report.html', async () => (await import('./start')).run);
 registerCommand('backtest', 'replay a traffic trace through a policy: cost, drops, changes vs the oracle', async () => (await import('./backtest')).run);
+registerCommand('pause', 'pause a policy or an instance now, without a redeploy (control table)', async () => (await import('./control')).runPause);
+registerCommand('resume', "end a pause set with 'bwscaler pause'", async () => (await import('./control')).runResume);
+registerCommand('override', "set or end an instance's bandwidth override until a time (control table)", async () => (await import('./control')).runOverride);
+registerCommand('overrides', 'list the pauses and overrides in force in the control table', async () => (await import('./control')).runOverrides);

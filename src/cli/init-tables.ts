@@ -10,7 +10,7 @@ import { tablestoreConfigFromEnv } from './store-access';
 const USAGE = `usage: bwscaler init-tables [--history-ttl-days N] [--json]
 
 Creates bwscaler_state, bwscaler_history (time-to-live: --history-ttl-days, default ${DEFAULT_HISTORY_TTL_SECONDS / 86_400})
-and bwscaler_events if they are missing. Existing tables are left as they are.
+bwscaler_events and bwscaler_control if they are missing. Existing tables are left as they are.
 
   --history-ttl-days N  days the history keeps a decision (whole days, at least 1)
   --json                JSON ({"tables": [{"table", "outcome"}]}) instead of lines

@@ -10,6 +10,7 @@
 //   possibly an ECS re-send), which belongs to the next real cycle.
 import { createMetricApi } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
+import { applyControls, type Control, controlsInForce } from '../core/controls';
 import type { MetricSample, PendingChange, Policy, Signal } from '../core/types';
 import { planInstance } from '../cycle/instance';
 import { BwscalerError } from '../errors';
@@ -19,6 +20,7 @@ import { activeWindows } from '../schedule/windows';
 import { createMemoryStore } from '../state/index';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
 import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, formatTable, isoSeconds, printJson, processIo, readFlags, runCommand } from './command';
+import { describeInForce, openControlStore } from './control';
 import { describeFleet, type ManagedInstance, unknownInstance } from './fleet';
 import { createStoreFromEnv } from './store-access';
 
@@ -60,6 +62,8 @@ export interface PlanRow {
   /** Guard reasons in the order they narrowed the decision. */
   guards: string[];
   sample?: { at: string; outBps: number };
+  /** Which pause or override is in force and its source (policy file or control table). */
+  control?: string;
 }
 
 /** Every write the cycle could attempt fails with this; it is a bug if plan ever shows it. */
@@ -88,6 +92,8 @@ export interface PlanDeps {
   metrics: MetricApi;
   /** Absent: every instance is planned from a fresh state. */
   store?: StateStore;
+  /** The control table's rows (runtime pauses and overrides); absent = none. */
+  controls?: Control[];
   now(): number;
 }
 
@@ -111,7 +117,9 @@ export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeF
   for (const { instance, policy } of fleet.managed) {
     const state = states.get(instance.instanceId) ?? emptyState(instance.instanceId);
     const sample = samples.get(instance.instanceId);
+    const control = describeInForce(controlsInForce(policy, instance.instanceId, deps.controls ?? [], now));
     const base = {
+      ...(control && { control }),
       instanceId: instance.instanceId,
       policy: policy.name,
       policyMode: policy.mode,
@@ -123,8 +131,9 @@ export async function planFleet(deps: PlanDeps, doc: Parameters<typeof describeF
       continue;
     }
     const signal: Signal = sample ? { kind: 'tick', sample } : { kind: 'tick' };
-    // Decided as enforcing, so the reason is the driving one; planInstance alone never acts.
-    const enforced: Policy = { ...policy, mode: 'enforce' };
+    // Decided as enforcing, so the reason is the driving one; planInstance alone never acts. The
+    // control table's pauses and overrides apply as they do in the functions.
+    const enforced: Policy = { ...applyControls(policy, instance.instanceId, deps.controls ?? [], now), mode: 'enforce' };
     const { decision } = await planInstance(cycleDeps, {
       policy: enforced,
       instance,
@@ -180,15 +189,20 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     const doc = await loadPolicies(flags.policy, access);
     const hasStore = (env.BWSCALER_OTS_ENDPOINT?.trim() ?? '') !== '';
     const store = hasStore ? createStoreFromEnv(env) : undefined;
+    const controls = hasStore ? await openControlStore(env).listControls() : [];
 
     const clients = openClients(access);
     try {
-      const plan = await planFleet({ ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), now: io.now }, doc);
+      const plan = await planFleet(
+        { ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), controls, now: io.now },
+        doc,
+      );
       if (flags.json) {
         printJson(out, { at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing });
       } else {
         out.print(planTable(plan.rows));
       }
+      if (!flags.json) for (const row of plan.rows) if (row.control) out.print(`${row.instanceId}: ${row.control}`);
       if (!hasStore) out.warn('BWSCALER_OTS_ENDPOINT is not set: planned from a fresh state (no cooldowns, downgrades or stabilisation history)');
       for (const { policy, instanceId } of plan.missing) out.warn(unknownInstance(policy, instanceId));
       return plan.missing.length > 0 ? EXIT_FAILURE : EXIT_OK;

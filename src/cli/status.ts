@@ -17,6 +17,7 @@ import {
   runCommand,
   type Terminal,
 } from './command';
+import { openControlStore, printControlsInForce } from './control';
 import { describeFleet, unknownInstance } from './fleet';
 import { openStore, STORE_ENVIRONMENT } from './store-access';
 
@@ -97,11 +98,19 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     for (const state of states.values()) entries.push({ instanceId: state.instanceId, state, stored: true });
     entries.sort(compareIds);
 
-    if (flags.json) printJson(out, { instances: entries, missingInstances: fleet?.missing ?? [] });
-    else
+    if (flags.json) {
+      const controls = await openControlStore(env).listControls();
+      printJson(out, {
+        instances: entries,
+        missingInstances: fleet?.missing ?? [],
+        controls: controls.map((c) => ({ ...c, source: 'control table', inForce: c.until === undefined || c.until > io.now() })),
+      });
+    } else {
       out.print(
         formatTable(['INSTANCE', 'POLICY', 'BANDWIDTH', 'LAST CHANGE', 'DOWNGRADES', 'PENDING', 'BLOCKED', 'TEMPORARY UPGRADE'], entries.map(statusRow)),
       );
+      await printControlsInForce(env, out, io.now());
+    }
     if (entries.length === 0) out.warn('no instance found: no policy manages one, and the functions have stored no state yet');
     for (const { policy, instanceId } of fleet?.missing ?? []) out.warn(unknownInstance(policy, instanceId));
     return (fleet?.missing.length ?? 0) > 0 ? EXIT_FAILURE : EXIT_OK;

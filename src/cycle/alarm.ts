@@ -16,10 +16,13 @@
 // 5. the instance cycle with the alarm signal. ALERT drives scale-up. OK and INSUFFICIENT_DATA are
 //    recorded the same way and can never lower the bandwidth: the cycle refuses downgrades from an
 //    alarm (ALARM_NO_SCALE_DOWN in instance.ts) and decide() holds on INSUFFICIENT_DATA (NO_METRIC).
+
+import { applyControls } from '../core/controls';
 import type { InstanceFacts, Signal } from '../core/types';
 import { type AlarmCallback, alarmEventKey, toMetricSample } from '../events/alarm';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import type { RetryOptions } from './apply';
+import { readAlarmControls } from './controls';
 import type { CycleDeps } from './deps';
 import { type InstanceOutcome, runInstanceCycle } from './instance';
 import type { ReconcileOptions } from './reconcile';
@@ -58,7 +61,16 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
 
   const signal: Signal = { kind: 'alarm', alertState: callback.alertState, metricName: callback.metricName, sample, eventId: eventKey };
   const state = await deps.store.getState(instanceId);
-  const cycle = await runInstanceCycle(deps, { policy, instance, state, signal, source: `alarm:${eventKey}`, retry: input.retry, reconcile: input.reconcile });
+  const controlled = applyControls(policy, instanceId, await readAlarmControls(deps, instanceId, policy.name), deps.now());
+  const cycle = await runInstanceCycle(deps, {
+    policy: controlled,
+    instance,
+    state,
+    signal,
+    source: `alarm:${eventKey}`,
+    retry: input.retry,
+    reconcile: input.reconcile,
+  });
   if (cycle.history.length > 0) await deps.store.appendHistory(cycle.history);
   return settle(deps, { outcome: 'HANDLED', instanceId, eventKey, cycle });
 }

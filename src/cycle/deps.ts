@@ -3,6 +3,7 @@
 
 import type { NotifyEvent } from '../notify/notifier';
 import type { InstanceApi, MetricApi } from '../ports/cloud';
+import type { ControlStore } from '../ports/control-store';
 import type { StateStore } from '../ports/state-store';
 
 /** One structured log line; `msg` is the stable event name, the rest are stable keys. */
@@ -16,6 +17,8 @@ export interface CycleDeps {
   ecs: InstanceApi;
   metrics: MetricApi;
   store: StateStore;
+  /** The control table (runtime pauses and overrides); absent = none (the backtest, unit tests). */
+  controls?: ControlStore;
   /** Epoch ms. The only clock the cycle reads. */
   now(): number;
   /** Backoff between retries; tests pass a fake that advances their clock instead of waiting. */

@@ -12,11 +12,13 @@
 //   every tick re-evaluates from scratch (windows are level-triggered), converge on a later tick.
 import { mapWithConcurrency } from '../concurrency';
 import { accrueSpend, spendMeasureFrom } from '../core';
+import { applyControls } from '../core/controls';
 import type { InstanceFacts, MetricSample, Policy, ScalingState, Signal } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import { emptyState, type HistoryRecord, shardOf } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import type { RetryOptions } from './apply';
+import { readTickControls } from './controls';
 import type { CycleDeps } from './deps';
 import { actOnPlan, finishWithoutAction, type InstanceOutcome, type InstancePlan, planInstance } from './instance';
 import type { ReconcileOptions } from './reconcile';
@@ -73,6 +75,7 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
   if (managed.length === 0) return summary;
   const samples = await latestSamples(deps, managed, summary);
   const states = new Map((await deps.store.listStates(shard, of)).map((state) => [state.instanceId, state]));
+  const controls = await readTickControls(deps);
   const now = deps.now();
   const windowsOf = new Map(doc.policies.map((policy) => [policy, activeWindows(policy.schedules, now)]));
 
@@ -86,7 +89,7 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
       const state = await withMeasuredSpend(deps, instance, policy, stored, now, summary);
       plans.push(
         await planInstance(deps, {
-          policy,
+          policy: applyControls(policy, instance.instanceId, controls, now),
           instance,
           state,
           spendMeasured: state !== stored,

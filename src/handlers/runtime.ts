@@ -16,6 +16,7 @@ import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
 import { createNotifier } from '../notify/notifier';
 import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
 import type { StateStore } from '../ports/state-store';
+import { createRotatingControlStore } from '../state/control';
 import { createTablestoreStore } from '../state/tablestore';
 
 const ECS_API_VERSION = '2014-05-26';
@@ -96,6 +97,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     ecs,
     metrics,
     store: rotatingStore,
+    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials() })),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (record) => {

@@ -11,7 +11,9 @@ export type NotifyEvent =
   /** Few subscription downgrades left. */
   | { type: 'quota-low'; instanceId: string; remaining: number; quota: number }
   /** A provider condition only a person can clear (unpaid order, arrears, security lock, ...). */
-  | { type: 'needs-a-human'; instanceId: string; code: string; message: string };
+  | { type: 'needs-a-human'; instanceId: string; code: string; message: string }
+  /** An operator paused, resumed or overrode (instanceId is "policy/<name>" for a whole policy), or a long pause's daily reminder. */
+  | { type: 'control'; instanceId: string; change: 'paused' | 'resumed' | 'override' | 'override-removed' | 'reminder'; message: string };
 
 export interface Notifier {
   /** Resolves true when the receiver accepted the message; never rejects. */
@@ -109,6 +111,8 @@ function title(event: NotifyEvent): string {
       return `bwscaler: ${event.remaining} downgrades left on ${event.instanceId}`;
     case 'needs-a-human':
       return `bwscaler: ${event.instanceId} needs attention`;
+    case 'control':
+      return `bwscaler: ${event.instanceId} ${event.change}`;
   }
 }
 
@@ -128,6 +132,9 @@ function markdown(event: NotifyEvent): string {
       break;
     case 'needs-a-human':
       lines.push(`- provider error: ${event.code}`, `- ${event.message}`, '- scaling of this instance is paused until the condition clears');
+      break;
+    case 'control':
+      lines.push(`- ${event.message}`);
       break;
   }
   return lines.join('\n');

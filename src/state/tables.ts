@@ -15,6 +15,10 @@
 //   bwscaler_events   PK (key STRING)
 //                     expiresAt INTEGER (epoch ms: the caller's time-to-live, checked by the write's
 //                     condition). TTL 7 days, only to collect garbage; max versions 1
+//   bwscaler_control  PK (target STRING = "policy/<name>" | "instance/<id>", kind STRING = pause | override)
+//                     control STRING (JSON of the Control). A handful of rows, read whole by every
+//                     tick and by key by every alarm (control.ts). No TTL: a pause without an end
+//                     must outlive any TTL; expired rows are ignored. max versions 1
 //
 // Every INTEGER is written as TableStore.Long: a plain JS number is stored as a DOUBLE, and a DOUBLE
 // never equals the Int64 the version condition compares with.
@@ -28,12 +32,14 @@ export interface TableNames {
   state: string;
   history: string;
   events: string;
+  control: string;
 }
 
 export const DEFAULT_TABLES: TableNames = {
   state: 'bwscaler_state',
   history: 'bwscaler_history',
   events: 'bwscaler_events',
+  control: 'bwscaler_control',
 };
 
 /** Physical partitions of the state table (the `shard` primary-key column). Changing it orphans rows. */
@@ -71,6 +77,14 @@ export function tableSpecs(names: TableNames, historyTtlSeconds = DEFAULT_HISTOR
       name: names.events,
       primaryKey: [{ name: 'key', type: 'STRING' }],
       timeToLive: EVENT_TTL_LIMIT_SECONDS,
+    },
+    {
+      name: names.control,
+      primaryKey: [
+        { name: 'target', type: 'STRING' },
+        { name: 'kind', type: 'STRING' },
+      ],
+      timeToLive: -1,
     },
   ];
 }

@@ -67,6 +67,12 @@ declare module 'tablestore' {
       limit?: number;
     }): Promise<{ rows: Row[]; nextStartPrimaryKey: Array<{ name: string; value: CellValue }> | null }>;
     batchWriteRow(params: { tables: Array<{ tableName: string; rows: BatchWriteRowItem[] }> }): Promise<{ tables: BatchWriteRowResult[] }>;
+    /** Pass `condition` always: the SDK's own default is misspelt (`params.condtion`) and crashes the encoder. */
+    deleteRow(params: { tableName: string; condition: Condition; primaryKey: PrimaryKeyInput }): Promise<unknown>;
+    /** One result list per table, one result per key, in request order; a missing row has no attributes. */
+    batchGetRow(params: { tables: Array<{ tableName: string; primaryKey: PrimaryKeyInput[]; maxVersions: number }> }): Promise<{
+      tables: Array<Array<{ isOk: boolean; errorCode: string | null; errorMessage: string | null; tableName: string } & Row>>;
+    }>;
   }
 
   export class Condition {

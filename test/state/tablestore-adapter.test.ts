@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function freshStore(overrides: Partial<TablestoreStoreConfig> = {}): Promise<{ store: StateStore; tables: TableNames }> {
   const n = ++prefixes;
-  const tables = { state: `a${n}_state`, history: `a${n}_history`, events: `a${n}_events` };
+  const tables = { state: `a${n}_state`, history: `a${n}_history`, events: `a${n}_events`, control: `a${n}_control` };
   await ensureTables(local.config(), { tables });
   return { store: createTablestoreStore(local.config({ tables, ...overrides })), tables };
 }
@@ -197,14 +197,14 @@ describe('failures reach the caller as the project errors', () => {
 });
 
 describe('ensureTables', () => {
-  it('creates the three tables, and reports them as existing when run again', async () => {
-    const tables = { state: 'e_state', history: 'e_history', events: 'e_events' };
+  it('creates the four tables, and reports them as existing when run again', async () => {
+    const tables = { state: 'e_state', history: 'e_history', events: 'e_events', control: 'e_control' };
 
     const first = await ensureTables(local.config(), { tables });
     const second = await ensureTables(local.config(), { tables });
 
-    expect(first.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state created', 'e_history created', 'e_events created']);
-    expect(second.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state exists', 'e_history exists', 'e_events exists']);
+    expect(first.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state created', 'e_history created', 'e_events created', 'e_control created']);
+    expect(second.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state exists', 'e_history exists', 'e_events exists', 'e_control exists']);
   });
 
   it('gives the history table its time-to-live and the state table none', async () => {
