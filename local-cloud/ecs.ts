@@ -3,7 +3,9 @@
 //
 // Sources (facts sheet): §1 ModifyInstanceNetworkSpec — (A) the 2025 API page, (B) ADE/ecs 2020–21;
 // §2.1 DescribeInstances, §2.2 DescribeInstanceAttribute, §2.3 AllocatePublicIpAddress, §2.5 billing.
+
 import { formatExpiredTime } from './fixture';
+import { createOrderLag, type OrderLag } from './lag';
 import { type LocalInstance, RpcError, type RpcHandler } from './model';
 import { missingParameter } from './rpc';
 import type { Order, World } from './world';
@@ -121,6 +123,8 @@ interface TemporaryUpgrade {
 
 export interface Ecs {
   handlers: Record<string, RpcHandler>;
+  /** The processing delay of orders (lag.ts): off unless the local cloud is started with it. */
+  lag: OrderLag;
   /** Settles an unpaid order: charges it and applies its change. RangeError for an unknown or settled order. */
   payOrder(orderId: string): Order;
   cancelOrder(orderId: string): Order;
@@ -128,7 +132,7 @@ export interface Ecs {
   onAdvance(now: number): void;
 }
 
-export function createEcs(world: World): Ecs {
+export function createEcs(world: World, lag: OrderLag = createOrderLag()): Ecs {
   let nextOrderId = FIRST_ORDER_ID;
   let nextIp = 1;
   const lastChangeAt = new Map<string, number>();
@@ -325,6 +329,7 @@ export function createEcs(world: World): Ecs {
     }
 
     // 4. Cadence and quota.
+    refuseWhileProcessing(lag, instance.InstanceId);
     const last = lastChangeAt.get(instance.InstanceId);
     if (last !== undefined && now - last < MODIFY_LOCK_SECONDS * 1000) {
       throw new RpcError(MODIFY_LOCK_ERROR.status, MODIFY_LOCK_ERROR.code, MODIFY_LOCK_ERROR.message);
@@ -355,7 +360,8 @@ export function createEcs(world: World): Ecs {
     // AutoPay=false: (A) "an unpaid order is created, to be paid in the console"; nothing changes
     // until the order is paid (admin API: POST /_admin/orders/{id}/pay).
     const order = placeOrder(instance, change, params, now, autoPay);
-    if (autoPay) applyChange(change, order.OrderId, now);
+    // The change shows when the order has been processed (lag.ts), dated then; the lock runs from then.
+    if (autoPay) lag.schedule({ orderId: order.OrderId, instanceId: instance.InstanceId }, now, (at) => applyChange(change, order.OrderId, at));
     if (token) tokens.set(token, { fingerprint, orderId: order.OrderId, at: now });
     return { OrderId: BigInt(order.OrderId) };
   }
@@ -437,14 +443,21 @@ export function createEcs(world: World): Ecs {
   }
 
   const handlers: Record<string, RpcHandler> = {
-    DescribeInstances: (params) => describeInstances(world, params),
+    DescribeInstances: (params, ctx) => {
+      lag.onAdvance(ctx.now);
+      return describeInstances(world, params);
+    },
     DescribeInstanceAttribute: (params) => describeInstance(instanceOf(params)),
-    ModifyInstanceNetworkSpec: (params, ctx) => modifyInstanceNetworkSpec(params, ctx.now),
+    ModifyInstanceNetworkSpec: (params, ctx) => {
+      lag.onAdvance(ctx.now);
+      return modifyInstanceNetworkSpec(params, ctx.now);
+    },
     AllocatePublicIpAddress: (params) => allocatePublicIpAddress(params),
   };
 
   return {
     handlers,
+    lag,
     payOrder(orderId) {
       const order = world.orders.find((o) => o.OrderId === orderId);
       const change = changes.get(orderId);
@@ -464,12 +477,20 @@ export function createEcs(world: World): Ecs {
       return order;
     },
     onAdvance(now) {
+      lag.onAdvance(now);
       runTemporaryUpgrades(now);
       for (const [token, seen] of tokens) {
         if (now - seen.at >= CLIENT_TOKEN_RETENTION_SECONDS * 1000) tokens.delete(token);
       }
     },
   };
+}
+
+/** An order still processing for this instance refuses any further change (lag.ts). */
+function refuseWhileProcessing(lag: OrderLag, instanceId: string): void {
+  if (lag.processing(instanceId)) {
+    throw new RpcError(400, 'LastOrderProcessing', 'The previous order is still processing, please try again later.');
+  }
 }
 
 function isExpiredOrInArrears(instance: LocalInstance, now: number): boolean {

@@ -11,10 +11,10 @@
 //         crash here → the intent stays; the next invocation's reconciler (reconcile.ts) reads
 //         DescribeInstances and either confirms the change or re-sends the SAME token, which the
 //         provider answers with the original OrderId: never a second order.
-//   t3  read back: DescribeInstances until it shows the target (a few polls, as Alibaba's own Terraform
-//         provider does after ModifyInstanceNetworkSpec: aliyun/terraform-provider-alicloud,
-//         alicloud/service_alicloud_ecs.go, ModifyInstanceNetworkSpec followed by WaitForEcsInstance /
-//         InstanceStateRefreshFunc polling DescribeInstances). The provider applies an order after a
+//   t3  read back: DescribeInstances until it shows the target. Alibaba's own Terraform provider does
+//         the same after this call (aliyun/terraform-provider-alicloud, alicloud/resource_alicloud_instance.go,
+//         modifyInstanceNetworkSpec: DescribeInstance every second until InternetMaxBandwidthOut
+//         matches, up to a deadline). The provider applies an order after a
 //         delay, and until DescribeInstances shows it the change is only `placed`.
 //   t4  commit(next state, expectedVersion = intent.version) + history, one round trip:
 //         visible → the change, without pending ('applied');
