@@ -1,10 +1,10 @@
 // The provider's processing delay (local-cloud/lag.ts): an accepted order shows in DescribeInstances
 // only once processed; meanwhile further changes are refused with LastOrderProcessing.
 import { describe, expect, it } from 'vitest';
-import { admin, fixture, instance, rpcError, withCloud } from './support';
+import { admin, type EcsClient, fixture, instance, rpcError, withCloud } from './support';
 
 const LAG = { minMs: 90_000, maxMs: 90_000, seed: 1 };
-const bandwidth = async (ecs: { request: (a: string, p: Record<string, unknown>) => Promise<any> }) =>
+const bandwidth = async (ecs: EcsClient): Promise<number> =>
   (await ecs.request('DescribeInstances', { RegionId: 'cn-hangzhou', InstanceIds: JSON.stringify(['i-test']) })).Instances.Instance[0].InternetMaxBandwidthOut;
 
 describe('order lag in the local ECS', () => {
