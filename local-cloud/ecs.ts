@@ -168,12 +168,15 @@ export function createEcs(world: World, lag: OrderLag = createOrderLag()): Ecs {
     instance.bandwidthLog.push({ at: Math.max(at, lastAt), out });
   }
 
-  /** The effect of an accepted, paid change. */
-  function applyChange(change: Change, orderId: string, now: number): void {
+  /**
+   * The effect of an accepted, paid change, at `now`. The 5-minute lock runs from `lockFrom`: the
+   * order's placement (lag.ts: while it is processing, LastOrderProcessing refuses changes anyway).
+   */
+  function applyChange(change: Change, orderId: string, now: number, lockFrom = now): void {
     const instance = world.instances.get(change.instanceId);
     if (!instance) return;
     world.account.balance = Math.round((world.account.balance - change.amount) * 100) / 100;
-    lastChangeAt.set(instance.InstanceId, now);
+    lastChangeAt.set(instance.InstanceId, lockFrom);
     if (change.temporary) {
       temporaryUpgrades.set(instance.InstanceId, {
         orderId,
@@ -361,7 +364,7 @@ export function createEcs(world: World, lag: OrderLag = createOrderLag()): Ecs {
     // until the order is paid (admin API: POST /_admin/orders/{id}/pay).
     const order = placeOrder(instance, change, params, now, autoPay);
     // The change shows when the order has been processed (lag.ts), dated then; the lock runs from then.
-    if (autoPay) lag.schedule({ orderId: order.OrderId, instanceId: instance.InstanceId }, now, (at) => applyChange(change, order.OrderId, at));
+    if (autoPay) lag.schedule({ orderId: order.OrderId, instanceId: instance.InstanceId }, now, (at) => applyChange(change, order.OrderId, at, now));
     if (token) tokens.set(token, { fingerprint, orderId: order.OrderId, at: now });
     return { OrderId: BigInt(order.OrderId) };
   }

@@ -60,9 +60,10 @@ export interface VerifyOptions {
   visibleWithinMs: number;
 }
 
-// Three reads two seconds apart: most orders show within seconds; a slower one stays `placed` and the
-// next invocation (a minute later) reads it again as part of its usual DescribeInstances.
-export const DEFAULT_VERIFY: VerifyOptions = { readBackPolls: 3, readBackIntervalMs: 2000, visibleWithinMs: 10 * 60_000 };
+// Two reads two seconds apart (the alarm path; the tick reads none, its next fleet DescribeInstances
+// is the read-back): a quick order is confirmed at once, a slower one stays `placed` and the next
+// invocation, a minute later, reads it again as part of its usual DescribeInstances.
+export const DEFAULT_VERIFY: VerifyOptions = { readBackPolls: 2, readBackIntervalMs: 2000, visibleWithinMs: 10 * 60_000 };
 
 /** Ordinary downgrades left at or below which an applied downgrade also sends 'quota-low'. */
 const QUOTA_LOW = 1;
@@ -328,7 +329,7 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
       deps.log({ level: 'info', msg: 'order placed', instanceId, decisionId, orderId: call.orderId });
       return { outcome: 'placed', decisionId, state: written, orderId: call.orderId, unwritten: [] };
     }
-    return commitVisible(deps, { ...ctx, pending: { ...pending, orderId: call.orderId, placedAt: at } }, ctx.successOutcome);
+    return commitVisible(deps, { ...ctx, pending: { ...pending, orderId: call.orderId, placedAt: at } }, ctx.successOutcome, at);
   }
 
   const errorCode = call.code;
@@ -378,21 +379,21 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
 }
 
 /**
- * Commits a change DescribeInstances shows: state, history row and the notices. `pending.placedAt` is
- * the answer's time, the latest the order can have been placed; the earliest is when its first send
- * began (the intent's startedAt).
+ * Commits a change DescribeInstances shows, dated at `latest`, the latest time its order can have
+ * been placed (the answer's time when there was one): the lock and the warm-up run from there. The
+ * quota books it in every period from its first send (the intent's startedAt) to `latest`.
  */
 export async function commitVisible(
   deps: CycleDeps,
   ctx: Omit<SettleContext, 'call' | 'successOutcome'>,
   outcome: 'applied' | 'reconciled',
-  latest?: number,
+  latest: number,
 ): Promise<ApplyResult> {
   const { policy, instance, intent, pending, source, summary } = ctx;
   const { instanceId } = instance;
   const at = deps.now();
   const orderId = pending.orderId;
-  const window = { earliest: pending.startedAt, latest: latest ?? pending.placedAt ?? at };
+  const window = { earliest: pending.startedAt, latest };
   const next = stateAfterChange(intent, policy, instance, pending, window, orderId);
   const record = historyRecord({
     instanceId,

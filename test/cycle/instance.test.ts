@@ -279,7 +279,7 @@ describe('runInstanceCycle', () => {
     // Assess: the change counts from when it was ordered, so the provider lock still holds.
     expect(outcome.reconciled).toBe('reconciled');
     expect(outcome.reason).toBe('WITHIN_TOLERANCE');
-    // Dated at the latest time the unanswered send could have placed it: its start + inFlightMs.
+    // Dated at the latest time the unanswered send can have placed it: its start + inFlightMs.
     expect(outcome.state.lastChangeAt).toBe(T0 - 2 * MINUTE + DEFAULT_RECONCILE.inFlightMs);
     expect(world.ecs.modifyCalls).toHaveLength(0);
   });
