@@ -302,3 +302,86 @@ describe('blockView', () => {
     expect(blockView(state, instanceFacts({ instanceId: ID, operationLocks: locks }), now).kind).toBe(kind);
   });
 });
+
+describe('reconcilePending, an order the provider accepted (placed)', () => {
+  const placed = (overrides: Partial<PendingChange> = {}) => pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0, ...overrides });
+
+  it.each([
+    {
+      name: 'commits it as applied once DescribeInstances shows it, dated at the answer',
+      bandwidthOut: 5,
+      ageMs: 3 * MINUTE,
+      outcome: 'applied',
+      inFlight: false,
+      keepsIntent: false,
+    },
+    {
+      name: 'waits without a send while it does not show, within the bound',
+      bandwidthOut: 10,
+      ageMs: 9 * MINUTE,
+      outcome: undefined,
+      inFlight: true,
+      keepsIntent: true,
+    },
+    { name: 'blocks with CHANGE_NOT_VISIBLE past the bound', bandwidthOut: 10, ageMs: 11 * MINUTE, outcome: 'blocked', inFlight: false, keepsIntent: false },
+  ])('$name', async ({ bandwidthOut, ageMs, outcome, inFlight, keepsIntent }) => {
+    // Prepare
+    const { world, state } = await worldWithIntent({ instanceChargeType: 'PrePaid', bandwidthOut }, placed(), ageMs);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+
+    // Act
+    const result = await reconcilePending(world.deps, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+
+    // Assess
+    expect(result.outcome).toBe(outcome);
+    expect(result.inFlight).toBe(inFlight);
+    expect(world.ecs.modifyCalls).toEqual([]);
+    const stored = await world.store.getState(ID);
+    expect(stored.pending !== undefined).toBe(keepsIntent);
+    if (outcome === 'applied') expect(stored).toMatchObject({ lastChangeAt: T0 + 1000, downgrades: [{ at: T0 + 1000, orderId: 'order-1' }] });
+    if (outcome === 'blocked') {
+      expect(stored.blocked?.code).toBe('CHANGE_NOT_VISIBLE');
+      expect(stored.downgrades).toHaveLength(1);
+      expect(world.notices).toMatchObject([{ type: 'needs-a-human', code: 'CHANGE_NOT_VISIBLE' }]);
+    }
+  });
+
+  it('keeps a re-sent intent in flight when its order is placed but not yet visible', async () => {
+    // Prepare: the re-send is answered with an order, but DescribeInstances still shows 10.
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    const instance = structuredClone(world.ecs.instances.get(ID) as InstanceFacts);
+    const lagged = { ...world.deps, ecs: { ...world.deps.ecs, describeInstances: async () => [instance] } };
+
+    // Act
+    const result = await reconcilePending(lagged, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'placed', inFlight: true });
+    expect((await world.store.getState(ID)).pending).toMatchObject({ attempts: 2, orderId: expect.any(String) });
+  });
+
+  it('holds an inherited downgrade on the alarm path without sending or dropping it', async () => {
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'alarm:x',
+      ...stillWanted(state),
+      mayLowerBandwidth: false,
+    });
+    expect(result).toMatchObject({ inFlight: true, errorCode: 'ALARM_NO_SCALE_DOWN' });
+    expect(world.ecs.modifyCalls).toEqual([]);
+    expect((await world.store.getState(ID)).pending?.decisionId).toBe('d-test');
+  });
+
+  it('lets the loser of a race for the re-send stop without a call', async () => {
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    await world.store.putState({ ...state, recommendations: [] }, state.version);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+    const result = await reconcilePending(world.deps, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+    expect(result).toMatchObject({ inFlight: true, errorCode: 'CONCURRENT_UPDATE', unwritten: [] });
+    expect(world.ecs.modifyCalls).toEqual([]);
+  });
+});
