@@ -288,13 +288,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
 
     // Quiet period: no faults, no alarms; the ticks settle every open intent (maxResendAge 15 min).
+    // With lag a tick's order is only `placed` until the next tick reads it back, so the period runs
+    // on (at most 24 ticks) until a tick places nothing new.
     await fetch(`${admin}/faults`, { method: 'DELETE' });
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0, placing = true; i < 24 && (i < 6 || placing); i++) {
       const now = await cloud.clock.advance(STEP_SECONDS);
+      const ordersBefore = cloud.world.orders.length;
       for (const record of await retriedTicks(runner, now, await runner.fireTimersUntil(now))) {
         ticks++;
         events.push(record);
       }
+      placing = cloud.world.orders.length > ordersBefore;
     }
 
     const dump = await child.dump(managedIds, start);
