@@ -23,6 +23,7 @@ import { z } from 'zod';
 import type { Cms } from './cms/index';
 import { describeInstance, type Ecs } from './ecs';
 import { downgradesSpent, quotaPeriodOf } from './ecs-rules';
+import { lagRoute } from './lag';
 import type { Clock } from './model';
 import type { Ots } from './ots/index';
 import type { HttpReply } from './rpc';
@@ -140,6 +141,7 @@ export function createAdmin(deps: AdminDeps) {
 
   async function dispatch(method: string, path: string, url: URL, body: unknown): Promise<unknown> {
     if (method === 'GET' && path === '/state') return state(url);
+    if (path === '/lag' || path.startsWith('/lag/')) return routeLag(method, path, body);
     if (path === '/clock') {
       if (method === 'GET') return { now: clock.now(), nowIso: new Date(clock.now()).toISOString(), mode: clock.mode };
       if (method === 'POST') {
@@ -238,6 +240,17 @@ export function createAdmin(deps: AdminDeps) {
       return { instance: describeInstance(instance) };
     }
     throw new AdminError(404, `no admin route ${method} ${path}`);
+  }
+
+  function routeLag(method: string, path: string, body: unknown): unknown {
+    try {
+      const answer = lagRoute(ecs.lag, world.instances.keys(), clock.now(), method, path, body);
+      if (answer === undefined) throw new AdminError(404, `no admin route ${method} ${path}`);
+      return answer;
+    } catch (error) {
+      if (error instanceof RangeError) throw new AdminError(400, error.message);
+      throw error;
+    }
   }
 
   function addFault(fault: z.output<typeof faultSchema>): void {

@@ -6,6 +6,7 @@ import { createClock, type LocalClock } from './clock';
 import { type Cms, createCms } from './cms/index';
 import { createEcs, ECS_VERSION, type Ecs } from './ecs';
 import { type AccessKey, type Fixture, loadFixtureFile, parseFixture } from './fixture';
+import { createOrderLag, type LagOptions, NO_LAG } from './lag';
 import { createOts, type Ots } from './ots/index';
 import { createRpcEndpoint, type RpcService } from './rpc';
 import { startServer } from './server';
@@ -58,6 +59,11 @@ export interface LocalCloudOptions {
    * cloud's own clock here, so the freshness checks compare like with like.
    */
   wallNow?: () => number;
+  /**
+   * The provider's processing delay for orders (lag.ts). Off by default for the emulator's own unit
+   * tests; the e2e system, `npm start` and the chaos run turn it on with DEFAULT_LAG.
+   */
+  lag?: LagOptions;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -66,7 +72,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     const fixture =
       typeof options.fixture === 'string' ? await loadFixtureFile(options.fixture, clock.now()) : parseFixture(options.fixture ?? {}, clock.now());
     const world = createWorld(fixture, clock, options.seed);
-    const ecs = createEcs(world);
+    const ecs = createEcs(world, createOrderLag(options.lag ?? NO_LAG));
     const cms = createCms(world);
     const ots = createOts({ clock, accessKeys: world.accessKeys, instanceName: world.otsInstance, ...(options.wallNow ? { wallNow: options.wallNow } : {}) });
 

@@ -21,6 +21,7 @@ import {
   TEMPORARY_UPGRADE_MIN_SECONDS,
 } from './ecs-rules';
 import { formatExpiredTime } from './fixture';
+import { createOrderLag, type OrderLag } from './lag';
 import { type LocalInstance, RpcError, type RpcHandler } from './model';
 import { missingParameter } from './rpc';
 import type { Order, World } from './world';
@@ -125,6 +126,8 @@ interface TemporaryUpgrade {
 
 export interface Ecs {
   handlers: Record<string, RpcHandler>;
+  /** The processing delay of orders (lag.ts): off unless the local cloud is started with it. */
+  lag: OrderLag;
   /** Settles an unpaid order: charges it and applies its change. RangeError for an unknown or settled order. */
   payOrder(orderId: string): Order;
   cancelOrder(orderId: string): Order;
@@ -132,7 +135,7 @@ export interface Ecs {
   onAdvance(now: number): void;
 }
 
-export function createEcs(world: World): Ecs {
+export function createEcs(world: World, lag: OrderLag = createOrderLag()): Ecs {
   let nextOrderId = FIRST_ORDER_ID;
   let nextIp = 1;
   const lastChangeAt = new Map<string, number>();
@@ -168,12 +171,15 @@ export function createEcs(world: World): Ecs {
     instance.bandwidthLog.push({ at: Math.max(at, lastAt), out });
   }
 
-  /** The effect of an accepted, paid change. */
-  function applyChange(change: Change, orderId: string, now: number): void {
+  /**
+   * The effect of an accepted, paid change, at `now`. The 5-minute lock runs from `lockFrom`: the
+   * order's placement (lag.ts: while it is processing, LastOrderProcessing refuses changes anyway).
+   */
+  function applyChange(change: Change, orderId: string, now: number, lockFrom = now): void {
     const instance = world.instances.get(change.instanceId);
     if (!instance) return;
     world.account.balance = Math.round((world.account.balance - change.amount) * 100) / 100;
-    lastChangeAt.set(instance.InstanceId, now);
+    lastChangeAt.set(instance.InstanceId, lockFrom);
     if (change.temporary) {
       temporaryUpgrades.set(instance.InstanceId, {
         orderId,
@@ -334,7 +340,9 @@ export function createEcs(world: World): Ecs {
     const from = instance.InternetMaxBandwidthOut;
     const target = out ?? from;
 
-    // 3. The provider's rules (ecs-rules.ts): ranges, state, unpaid orders, locks, caps, quota.
+    // 3. An order still being processed refuses the next change (lag.ts), then the provider's rules
+    // (ecs-rules.ts): ranges, state, unpaid orders, locks, caps, quota.
+    refuseWhileProcessing(lag, instance.InstanceId);
     const request: ChangeRequest = {
       out: target,
       ...(inbound !== undefined ? { in: inbound } : {}),
@@ -366,7 +374,8 @@ export function createEcs(world: World): Ecs {
     // AutoPay=false: (A) "an unpaid order is created, to be paid in the console"; nothing changes
     // until the order is paid (admin API: POST /_admin/orders/{id}/pay).
     const order = placeOrder(instance, change, params, now, autoPay);
-    if (autoPay) applyChange(change, order.OrderId, now);
+    // The change shows when the order has been processed (lag.ts), dated then; the lock runs from then.
+    if (autoPay) lag.schedule({ orderId: order.OrderId, instanceId: instance.InstanceId }, now, (at) => applyChange(change, order.OrderId, at, now));
     if (token) tokens.set(token, { fingerprint, orderId: order.OrderId, at: now });
     return { OrderId: BigInt(order.OrderId) };
   }
@@ -448,14 +457,21 @@ export function createEcs(world: World): Ecs {
   }
 
   const handlers: Record<string, RpcHandler> = {
-    DescribeInstances: (params) => describeInstances(world, params),
+    DescribeInstances: (params, ctx) => {
+      lag.onAdvance(ctx.now);
+      return describeInstances(world, params);
+    },
     DescribeInstanceAttribute: (params) => describeInstance(instanceOf(params)),
-    ModifyInstanceNetworkSpec: (params, ctx) => modifyInstanceNetworkSpec(params, ctx.now),
+    ModifyInstanceNetworkSpec: (params, ctx) => {
+      lag.onAdvance(ctx.now);
+      return modifyInstanceNetworkSpec(params, ctx.now);
+    },
     AllocatePublicIpAddress: (params) => allocatePublicIpAddress(params),
   };
 
   return {
     handlers,
+    lag,
     payOrder(orderId) {
       const order = world.orders.find((o) => o.OrderId === orderId);
       const change = changes.get(orderId);
@@ -475,12 +491,20 @@ export function createEcs(world: World): Ecs {
       return order;
     },
     onAdvance(now) {
+      lag.onAdvance(now);
       runTemporaryUpgrades(now);
       for (const [token, seen] of tokens) {
         if (now - seen.at >= CLIENT_TOKEN_RETENTION_SECONDS * 1000) tokens.delete(token);
       }
     },
   };
+}
+
+/** An order still processing for this instance refuses any further change (lag.ts). */
+function refuseWhileProcessing(lag: OrderLag, instanceId: string): void {
+  if (lag.processing(instanceId)) {
+    throw new RpcError(400, 'LastOrderProcessing', 'The previous order is still processing, please try again later.');
+  }
 }
 
 function isExpiredOrInArrears(instance: LocalInstance, now: number): boolean {

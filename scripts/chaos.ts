@@ -32,7 +32,15 @@ const report = await runChaos({
 });
 const { summary, details } = report;
 process.stderr.write(`${JSON.stringify(details)}\n`);
-const violations = summary.quotaViolations + summary.lockViolations + summary.duplicateOrders + summary.lostDecisions + summary.stateMismatches;
+const violations =
+  summary.quotaViolations +
+  summary.lockViolations +
+  summary.duplicateOrders +
+  summary.lostDecisions +
+  summary.stateMismatches +
+  summary.staleActions +
+  summary.unverifiedChanges +
+  summary.placedTwice;
 const survived = summary.crashes > 0 && details.crashesRecovered === summary.crashes;
 process.stdout.write(`${JSON.stringify(summary)}\n`);
 process.exitCode = violations === 0 && survived && details.unmanagedWrites === 0 ? 0 : 1;

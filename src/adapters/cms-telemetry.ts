@@ -256,7 +256,9 @@ function metricsOf(line: DecisionLine): MetricDatum[] {
 
 function eventsOf(line: DecisionLine): CustomEvent[] {
   let name: string;
-  if (line.outcome === 'applied') name = TELEMETRY_EVENTS.applied;
+  // A change is announced once, when its order is placed (a tick) or placed and read back (an alarm);
+  // a change that never shows in DescribeInstances is announced again as a block (CHANGE_NOT_VISIBLE).
+  if (line.outcome === 'applied' || line.outcome === 'placed') name = TELEMETRY_EVENTS.applied;
   else if (line.outcome === 'blocked') name = needsHuman(line) ? TELEMETRY_EVENTS.needsHuman : TELEMETRY_EVENTS.blocked;
   else return [];
   const { at: _at, ...fields } = line;

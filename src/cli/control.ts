@@ -9,7 +9,7 @@ import { controlSubject } from '../cycle/controls';
 import { createNotifier, type NotifyEvent } from '../notify/notifier';
 import { parseDuration } from '../policy/units';
 import type { ControlStore } from '../ports/control-store';
-import type { HistoryRecord, StateStore } from '../ports/state-store';
+import type { HistoryRecord, Outcome, StateStore } from '../ports/state-store';
 import { createMemoryControlStore, createTablestoreControlStore } from '../state/control';
 import { MEMORY_ENDPOINT } from '../state/index';
 import {
@@ -136,7 +136,15 @@ function operator(flags: { by?: string }, env: Env): string {
 }
 
 /** One audit row per change of control, in the history of its subject. */
-async function audit(session: Session, io: CommandIo, subject: string, change: string, by: string, message: string, bandwidth = 0): Promise<void> {
+async function audit(
+  session: Session,
+  io: CommandIo,
+  subject: string,
+  change: Extract<Outcome, 'paused' | 'resumed' | 'override' | 'override-removed'>,
+  by: string,
+  message: string,
+  bandwidth = 0,
+): Promise<void> {
   const at = io.now();
   const record: HistoryRecord = {
     instanceId: subject,

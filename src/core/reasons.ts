@@ -13,7 +13,6 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   SCHEDULE_EXACT: 'An active schedule window sets an exact bandwidth (no tolerance, no cooldown).',
   OVERRIDE: 'A manual override sets the bandwidth until it expires (no tolerance, no cooldown, no schedule).',
   SPEND_GUARD: 'Pay-by-traffic: the remaining hourly or daily budget caps the bandwidth until the period ends.',
-  SPEND_RESTORE: 'Pay-by-traffic: the spend guard no longer binds. Reserved: decide() lets the metric rules restore bandwidth instead.',
   BOUNDS: 'The target was outside the policy bounds (minOut..maxOut) and was clamped to them.',
   // holding
   AT_TARGET: 'Already at the bandwidth the rules, schedule or override ask for.',

@@ -181,6 +181,18 @@ export interface PendingChange {
    */
   allocatePublicIp?: boolean;
   autoPay?: boolean;
+  /**
+   * When the latest send of this intent began (additive, src/cycle). Absent: startedAt. Bounds the
+   * latest time the order could have been placed.
+   */
+  sentAt?: number;
+  /**
+   * The provider answered with an order (additive, src/cycle): the change is `placed` and counts as
+   * applied only once DescribeInstances shows it.
+   */
+  orderId?: string;
+  /** When that answer arrived: the latest time the order could have been placed. */
+  placedAt?: number;
 }
 
 /** A provider condition that needs a human (unpaid order, arrears, security lock, ...). */
@@ -287,7 +299,6 @@ export type ReasonCode =
   | 'SCHEDULE_EXACT'
   | 'OVERRIDE'
   | 'SPEND_GUARD'
-  | 'SPEND_RESTORE'
   | 'BOUNDS'
   // holding
   | 'AT_TARGET'

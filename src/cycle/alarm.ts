@@ -7,12 +7,14 @@
 //    key: an alarm that changes nothing needs no dedupe, and a foreign alarm rule pointed at the
 //    endpoint must not fill the table;
 // 3. the alarm value as a sample (a non-outbound metric is a configuration error: ValidationError);
-// 4. markEventHandled(alarmEventKey) → DUPLICATE. CloudMonitor retries a callback 3 times (facts
-//    §4.3) and the same alert may also come through EventBridge. The key is marked BEFORE the cycle:
-//    a crash after marking drops this alarm's urgency, but the next tick (a minute away) evaluates
-//    the same instance anyway, and the intent protocol reconciles any half-done change. Marking after
-//    the cycle instead would let CloudMonitor's retries, which arrive exactly when a cycle is slow,
-//    run concurrent cycles (still one order, thanks to the conditional intent, but wasted calls);
+// 4. markEventHandled(alarmEventKey): CloudMonitor retries a callback 3 times
+//    (https://www.alibabacloud.com/help/en/cms/user-guide/use-the-alert-callback-feature-to-automatically-handle-alerts)
+//    and the same alert may also come through EventBridge. The key is only a claim, not the
+//    acknowledgement: the acknowledgement is the history row the cycle writes under `alarm:<key>`.
+//    A delivery whose key is already claimed is a DUPLICATE only when that row exists; when it does
+//    not (the first delivery crashed, or its history write failed, after claiming), the retry runs
+//    the cycle again. That re-run is idempotent: it decides on the stored state, which carries any
+//    change or intent the first run wrote, and the conditional intent lets one order through;
 // 5. the instance cycle with the alarm signal. ALERT drives scale-up. OK and INSUFFICIENT_DATA are
 //    recorded the same way and can never lower the bandwidth: the cycle refuses downgrades from an
 //    alarm (ALARM_NO_SCALE_DOWN in instance.ts) and decide() holds on INSUFFICIENT_DATA (NO_METRIC).
@@ -57,7 +59,10 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
 
   const sample = toMetricSample(callback, instance.bandwidthOut);
   const eventKey = alarmEventKey(callback);
-  if (!(await deps.store.markEventHandled(eventKey, ALARM_EVENT_TTL_SECONDS))) return settle(deps, { outcome: 'DUPLICATE', instanceId, eventKey });
+  const claimed = await deps.store.markEventHandled(eventKey, ALARM_EVENT_TTL_SECONDS);
+  if (!claimed && (await audited(deps, instanceId, eventKey, callback.timestamp))) return settle(deps, { outcome: 'DUPLICATE', instanceId, eventKey });
+  if (!claimed)
+    deps.log({ level: 'warn', msg: 'alarm re-run', instanceId, eventKey, why: 'claimed earlier but no history row: the earlier run did not finish' });
 
   const signal: Signal = { kind: 'alarm', alertState: callback.alertState, metricName: callback.metricName, sample, eventId: eventKey };
   const state = await deps.store.getState(instanceId);
@@ -73,6 +78,15 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
   });
   if (cycle.history.length > 0) await deps.store.appendHistory(cycle.history);
   return settle(deps, { outcome: 'HANDLED', instanceId, eventKey, cycle });
+}
+
+/** Far wider than CloudMonitor's clock skew and its retries: the history is searched from this much before the alert. */
+const AUDIT_LOOKBACK_MS = 3_600_000;
+
+/** The history row of this alert exists: an earlier delivery finished, audit included. */
+async function audited(deps: CycleDeps, instanceId: string, eventKey: string, alertAt: number): Promise<boolean> {
+  const rows = await deps.store.queryHistory(instanceId, alertAt - AUDIT_LOOKBACK_MS, deps.now() + 1);
+  return rows.some((row) => row.source === `alarm:${eventKey}`);
 }
 
 function settle(deps: CycleDeps, result: AlarmResult): AlarmResult {

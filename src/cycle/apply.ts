@@ -11,18 +11,26 @@
 //         crash here → the intent stays; the next invocation's reconciler (reconcile.ts) reads
 //         DescribeInstances and either confirms the change or re-sends the SAME token, which the
 //         provider answers with the original OrderId: never a second order.
-//   t3  commit(next state without pending, expectedVersion = intent.version) + history, one round trip.
+//   t3  read back: DescribeInstances until it shows the target. Alibaba's own Terraform provider does
+//         the same after this call (aliyun/terraform-provider-alicloud, alicloud/resource_alicloud_instance.go,
+//         modifyInstanceNetworkSpec: DescribeInstance every second until InternetMaxBandwidthOut
+//         matches, up to a deadline). The provider applies an order after a
+//         delay, and until DescribeInstances shows it the change is only `placed`.
+//   t4  commit(next state, expectedVersion = intent.version) + history, one round trip:
+//         visible → the change, without pending ('applied');
+//         not visible yet → the intent with orderId and placedAt ('placed'); a later invocation's
+//         reconciler commits it once visible, or blocks with CHANGE_NOT_VISIBLE after the bound.
 //         crash here → as for t2: the order exists, the reconciler confirms it from DescribeInstances.
 //
-// Store round trips per acting decision: exactly two (t1, t3).
+// Store round trips per acting decision: exactly two (t1, t4).
 
-import { clearDisproved, downgradesLeft } from '../core';
+import { clearDisproved, downgradesLeft, startOfBillingMonth } from '../core';
 import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { CloudApiError, type CloudErrorCategory, ConflictError } from '../errors';
 import type { ModifyBandwidthRequest } from '../ports/cloud';
 import type { HistoryRecord } from '../ports/state-store';
 import { type CycleDeps, sendNotice } from './deps';
-import { clientTokenOf, type DecisionSummary, decisionIdOf, historyRecord, type Outcome, summarize } from './history';
+import { type CycleCode, clientTokenOf, type DecisionSummary, decisionIdOf, historyRecord, type Outcome, summarize } from './history';
 import { settleRefusal } from './refusal';
 
 export interface RetryOptions {
@@ -39,6 +47,25 @@ export interface RetryOptions {
 // refusal that outlasts these attempts ends the invocation and the next tick decides afresh.
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, maxElapsedMs: 20_000 };
 
+/** How an accepted order is read back, and how long it may stay invisible. */
+export interface VerifyOptions {
+  /** DescribeInstances reads after an accepted order, inside the invocation that placed it. */
+  readBackPolls: number;
+  /** Pause between those reads (the first is immediate). */
+  readBackIntervalMs: number;
+  /**
+   * An accepted order not visible this long after its answer is a block (CHANGE_NOT_VISIBLE) with one
+   * notice, never a silent success. Longer than the provider's processing delay as observed (seconds
+   * to a few minutes), shorter than the re-send bound.
+   */
+  visibleWithinMs: number;
+}
+
+// Two reads two seconds apart (the alarm path; the tick reads none, its next fleet DescribeInstances
+// is the read-back): a quick order is confirmed at once, a slower one stays `placed` and the next
+// invocation, a minute later, reads it again as part of its usual DescribeInstances.
+export const DEFAULT_VERIFY: VerifyOptions = { readBackPolls: 2, readBackIntervalMs: 2000, visibleWithinMs: 10 * 60_000 };
+
 /** Ordinary downgrades left at or below which an applied downgrade also sends 'quota-low'. */
 const QUOTA_LOW = 1;
 
@@ -52,15 +79,16 @@ export interface ApplyContext {
   /** Alarm event id or tick id, for the history. */
   source: string;
   retry?: Partial<RetryOptions>;
+  verify?: Partial<VerifyOptions>;
 }
 
 export interface ApplyResult {
-  outcome: Extract<Outcome, 'applied' | 'reconciled' | 'conflict' | 'blocked' | 'failed' | 'uncertain'>;
+  outcome: Extract<Outcome, 'applied' | 'placed' | 'reconciled' | 'conflict' | 'blocked' | 'failed' | 'uncertain'>;
   decisionId: string;
   /** The latest state this invocation knows to be stored. */
   state: ScalingState;
   orderId?: string;
-  errorCode?: string;
+  errorCode?: string | CycleCode;
   /** History not written yet (an uncertain call): the caller appends it with its batch. */
   unwritten: HistoryRecord[];
 }
@@ -76,6 +104,7 @@ export async function applyDecision(deps: CycleDeps, ctx: ApplyContext): Promise
     from: decision.current,
     target: decision.target,
     startedAt: deps.now(),
+    sentAt: deps.now(),
     isDowngrade: decision.isDowngrade,
     attempts: 1,
     allocatePublicIp: decision.allocatePublicIp,
@@ -99,7 +128,8 @@ export async function applyDecision(deps: CycleDeps, ctx: ApplyContext): Promise
   }
 
   const call = await sendOrder(deps, orderRequest(instance, pending), { ...DEFAULT_RETRY, ...ctx.retry });
-  return settleOrder(deps, { policy, instance, intent, pending, call, source, summary, successOutcome: 'applied' });
+  const verify = { ...DEFAULT_VERIFY, ...ctx.verify };
+  return settleOrder(deps, { policy, instance, intent, pending, call, source, summary, successOutcome: 'applied', verify });
 }
 
 /** The request an intent stands for; identical on every send of the same ClientToken. */
@@ -145,11 +175,17 @@ function refusedBeforeOrder(code: string): boolean {
 /**
  * Sends one order, retrying category 'retryable' with capped exponential backoff and full jitter
  * (random in [0, min(cap, base·2^n))), always with the request's ClientToken.
+ *
+ * `mayBePlaced`: an earlier send of the same token may already have placed the order (every re-send
+ * of a stored intent). Then no answer short of an order id is evidence that nothing was placed:
+ * LastOrderProcessing, Throttling or TaskConflict may be refusing this send because the first order is
+ * still processing, so the call stays uncertain and the intent stays.
  */
-export async function sendOrder(deps: CycleDeps, request: ModifyBandwidthRequest, retry: RetryOptions): Promise<OrderCall> {
+export async function sendOrder(deps: CycleDeps, request: ModifyBandwidthRequest, retry: RetryOptions, mayBePlaced = false): Promise<OrderCall> {
   const random = deps.random ?? Math.random;
   const started = deps.now();
-  let uncertain = false;
+  let uncertain = mayBePlaced;
+  deps.log({ level: 'info', msg: 'order send', instanceId: request.instanceId, clientToken: request.clientToken, target: request.bandwidthOut });
   for (let attempt = 1; ; attempt++) {
     try {
       const { orderId } = await deps.ecs.modifyBandwidth(request);
@@ -196,16 +232,50 @@ function withoutPending(state: ScalingState): ScalingState {
   return rest;
 }
 
-/** The state after a change took effect at `at`: what an applied and a reconciled change share. */
-export function stateAfterChange(state: ScalingState, instance: InstanceFacts, pending: PendingChange, at: number, orderId?: string): ScalingState {
+/**
+ * When a change may have been placed: no earlier than `earliest`, no later than `latest`. The lock and
+ * the warm-up run from `latest` (acting inside the provider's 5-minute lock, or measuring warm-up from
+ * before the change, is the unsafe error); the quota books it in every period the interval touches.
+ */
+export interface PlacedWindow {
+  earliest: number;
+  latest: number;
+}
+
+/**
+ * The ledger entries of one downgrade placed somewhere in `window`: one per quota period the window
+ * touches, so a change that may fall on either side of the 1st of a month counts in both months. The
+ * cost of the over-count is one refund left unused; an under-count could spend one the provider no
+ * longer has. A lifetime quota (no monthly reset) has one period: one entry.
+ */
+export function downgradeEntries(
+  policy: Pick<Policy, 'downgradeBudget' | 'billingUtcOffsetMinutes'>,
+  pending: PendingChange,
+  window: PlacedWindow,
+  orderId?: string,
+): ScalingState['downgrades'] {
+  const entry = (at: number) => ({ at, from: pending.from, to: pending.target, ...(orderId === undefined ? {} : { orderId }) });
+  // Months start in the billing time zone, as the quota's own periods do (src/core/budget.ts).
+  const month = (at: number) => startOfBillingMonth(at, policy.billingUtcOffsetMinutes);
+  const straddles = policy.downgradeBudget.monthlyReset && month(window.earliest) !== month(window.latest);
+  return straddles ? [entry(window.earliest), entry(window.latest)] : [entry(window.latest)];
+}
+
+/** The state after a change took effect, placed within `window`: what an applied and a reconciled change share. */
+export function stateAfterChange(
+  state: ScalingState,
+  policy: Pick<Policy, 'downgradeBudget'>,
+  instance: InstanceFacts,
+  pending: PendingChange,
+  window: PlacedWindow,
+  orderId?: string,
+): ScalingState {
   const { pending: _pending, blocked: _blocked, temporaryUpgrade, ...rest } = state;
+  const at = window.latest;
   const next: ScalingState = { ...rest, lastChangeAt: at, lastTarget: pending.target };
   if (pending.isDowngrade) next.lastScaleDownAt = at;
   else next.lastScaleUpAt = at;
-  if (countsAgainstQuota(instance, pending)) {
-    const record = { at, from: pending.from, to: pending.target, ...(orderId === undefined ? {} : { orderId }) };
-    next.downgrades = [...state.downgrades, record];
-  }
+  if (countsAgainstQuota(instance, pending)) next.downgrades = [...state.downgrades, ...downgradeEntries(policy, pending, window, orderId)];
   if (pending.action === 'temporaryUpgrade' && pending.endTime !== undefined) {
     next.temporaryUpgrade = { until: parseEndTime(pending.endTime), base: pending.from, target: pending.target };
   } else if (temporaryUpgrade && temporaryUpgrade.until > at) {
@@ -214,6 +284,22 @@ export function stateAfterChange(state: ScalingState, instance: InstanceFacts, p
   // A success disproves a block or a refusal about this change; an upgrade-only block or a refused
   // higher target still stands (src/core/refusal.ts).
   return clearDisproved(next, state, pending.from, pending.target, pending.targetIn);
+}
+
+/** True when DescribeInstances shows the instance at `target`, read up to `polls` times. */
+export async function readBack(deps: CycleDeps, instance: InstanceFacts, target: number, verify: VerifyOptions): Promise<boolean> {
+  for (let poll = 0; poll < verify.readBackPolls; poll++) {
+    if (poll > 0) await deps.sleep(verify.readBackIntervalMs);
+    try {
+      const [now] = await deps.ecs.describeInstances({ regionId: instance.regionId, instanceIds: [instance.instanceId] });
+      if (now?.bandwidthOut === target) return true;
+    } catch (error) {
+      // A failed read proves nothing either way: the change stays `placed` for the next invocation.
+      deps.log({ level: 'warn', msg: 'read-back failed', instanceId: instance.instanceId, error });
+      return false;
+    }
+  }
+  return false;
 }
 
 export interface SettleContext {
@@ -226,6 +312,7 @@ export interface SettleContext {
   source: string;
   summary: DecisionSummary;
   successOutcome: 'applied' | 'reconciled';
+  verify: VerifyOptions;
 }
 
 /** Step t3: turns the answer to an order into the committed state, one history row and a notice. */
@@ -237,23 +324,17 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
   const row = (outcome: Outcome, extra: { orderId?: string; errorCode?: string }) =>
     historyRecord({ instanceId, at, decisionId, source, decision: summary, outcome, ...extra });
   if (call.kind === 'ok') {
-    const next = stateAfterChange(intent, instance, pending, at, call.orderId);
-    const written = await commitOrConflict(deps, next, intent, [row(ctx.successOutcome, { orderId: call.orderId })]);
-    if (!written) return lostCommit(deps, ctx, call.orderId);
-    await sendNotice(deps, {
-      type: 'applied',
-      instanceId,
-      from: pending.from,
-      to: pending.target,
-      reason: summary.reason,
-      orderId: call.orderId,
-      message: summary.message,
-    });
-    if (countsAgainstQuota(instance, pending)) {
-      const remaining = downgradesLeft(written, policy, at, false);
-      if (remaining <= QUOTA_LOW) await sendNotice(deps, { type: 'quota-low', instanceId, remaining, quota: policy.downgradeBudget.quota });
+    if (!(await readBack(deps, instance, pending.target, ctx.verify))) {
+      // Placed, not yet visible: the intent stays, now with the order's id and the latest time it can
+      // have been placed. Nothing counts as applied, and no decision is made on top of it, until a
+      // read shows the target (reconcile.ts).
+      const placed: PendingChange = { ...pending, orderId: call.orderId, placedAt: at };
+      const written = await commitOrConflict(deps, { ...intent, pending: placed }, intent, [row('placed', { orderId: call.orderId })]);
+      if (!written) return lostCommit(deps, ctx, call.orderId);
+      deps.log({ level: 'info', msg: 'order placed', instanceId, decisionId, orderId: call.orderId });
+      return { outcome: 'placed', decisionId, state: written, orderId: call.orderId, unwritten: [] };
     }
-    return { outcome: ctx.successOutcome, decisionId, state: written, orderId: call.orderId, unwritten: [] };
+    return commitVisible(deps, { ...ctx, pending: { ...pending, orderId: call.orderId, placedAt: at } }, ctx.successOutcome, at);
   }
 
   const errorCode = call.code;
@@ -274,6 +355,52 @@ export async function settleOrder(deps: CycleDeps, ctx: SettleContext): Promise<
   return { outcome, decisionId, state: written, errorCode, unwritten: [] };
 }
 
+/**
+ * Commits a change DescribeInstances shows, dated at `latest`, the latest time its order can have
+ * been placed (the answer's time when there was one): the lock and the warm-up run from there. The
+ * quota books it in every period from its first send (the intent's startedAt) to `latest`.
+ */
+export async function commitVisible(
+  deps: CycleDeps,
+  ctx: Omit<SettleContext, 'call' | 'successOutcome'>,
+  outcome: 'applied' | 'reconciled',
+  latest: number,
+): Promise<ApplyResult> {
+  const { policy, instance, intent, pending, source, summary } = ctx;
+  const { instanceId } = instance;
+  const at = deps.now();
+  const orderId = pending.orderId;
+  const window = { earliest: pending.startedAt, latest };
+  const next = stateAfterChange(intent, policy, instance, pending, window, orderId);
+  const record = historyRecord({
+    instanceId,
+    at,
+    decisionId: pending.decisionId,
+    source,
+    decision: summary,
+    outcome,
+    ...(orderId === undefined ? {} : { orderId }),
+  });
+  const written = await commitOrConflict(deps, next, intent, [record]);
+  if (!written) return lostCommit(deps, ctx, orderId);
+  await sendNotice(deps, {
+    type: 'applied',
+    instanceId,
+    from: pending.from,
+    to: pending.target,
+    reason: summary.reason,
+    ...(orderId === undefined ? {} : { orderId }),
+    message: summary.message,
+  });
+  if (countsAgainstQuota(instance, pending)) {
+    const remaining = downgradesLeft(written, policy, at, false);
+    if (remaining <= QUOTA_LOW) await sendNotice(deps, { type: 'quota-low', instanceId, remaining, quota: policy.downgradeBudget.quota });
+  }
+  const result: ApplyResult = { outcome, decisionId: pending.decisionId, state: written, unwritten: [] };
+  if (orderId !== undefined) result.orderId = orderId;
+  return result;
+}
+
 async function commitOrConflict(deps: CycleDeps, next: ScalingState, intent: ScalingState, history: HistoryRecord[]): Promise<ScalingState | undefined> {
   try {
     return await deps.store.commit(next, intent.version, history);
@@ -289,7 +416,7 @@ async function commitOrConflict(deps: CycleDeps, next: ScalingState, intent: Sca
  * writes over a pending intent, and it settles the same ClientToken, so the provider holds one order
  * either way. The other invocation wrote the history; this one reports the conflict and logs it.
  */
-function lostCommit(deps: CycleDeps, ctx: SettleContext, orderId?: string): ApplyResult {
+function lostCommit(deps: CycleDeps, ctx: Pick<SettleContext, 'instance' | 'pending' | 'intent'>, orderId?: string): ApplyResult {
   const { instance, pending, intent } = ctx;
   deps.log({ level: 'info', msg: 'commit lost', instanceId: instance.instanceId, decisionId: pending.decisionId, reason: 'CONCURRENT_UPDATE', orderId });
   const result: ApplyResult = { outcome: 'conflict', decisionId: pending.decisionId, state: intent, errorCode: 'CONCURRENT_UPDATE', unwritten: [] };

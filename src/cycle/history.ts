@@ -2,10 +2,34 @@
 // observed, reconciled, deferred) writes the same shape, so an operator greps one format.
 import { createHash } from 'node:crypto';
 import type { Decision, PendingChange, ReasonCode } from '../core/types';
-import type { HistoryRecord } from '../ports/state-store';
+import type { HistoryRecord, Outcome } from '../ports/state-store';
 
-/** What became of a decision; the values HistoryRecord.outcome takes. */
-export type Outcome = 'applied' | 'observed' | 'none' | 'failed' | 'conflict' | 'reconciled' | 'blocked' | 'unblocked' | 'deferred' | 'uncertain' | 'skipped';
+export type { Outcome };
+
+/**
+ * The cycle's own codes, beside the core's ReasonCode and the provider's error codes: an
+ * InstanceOutcome's reason when another invocation won, and a history row's errorCode when the
+ * cycle (not the provider) refused or dropped something.
+ */
+export type CycleCode =
+  /** Another invocation won the conditional write for this instance. */
+  | 'CONCURRENT_UPDATE'
+  /** The tick's ECS write budget was spent on more urgent changes. */
+  | 'ECS_BUDGET'
+  /** An alarm never lowers bandwidth, its own decision's or an inherited intent's. */
+  | 'ALARM_NO_SCALE_DOWN'
+  /** Observe mode or paused: an intent left from enforce mode is not re-sent. */
+  | 'NOT_ENFORCED'
+  /** The bandwidth is neither the intent's `from` nor its target: someone else changed it. */
+  | 'OUT_OF_BAND_CHANGE'
+  /** The intent is older than the re-send bound. */
+  | 'INTENT_EXPIRED'
+  /** The intent was sent as often as allowed. */
+  | 'SENDS_EXHAUSTED'
+  /** Decided again on current facts, the cycle no longer wants the intent's change. */
+  | 'STALE_INTENT'
+  /** The provider accepted the order but DescribeInstances never showed it within the bound. */
+  | 'CHANGE_NOT_VISIBLE';
 
 export type DecisionSummary = HistoryRecord['decision'];
 

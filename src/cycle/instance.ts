@@ -66,28 +66,35 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
   // Before reconciliation: settling an intent reads the facts, and these facts are placeholders.
   if (input.instance.unrecognised) return unrecognisedPlan(deps, input, input.instance.unrecognised.message);
   const { policy, signal, source } = input;
+  const windowsAt = (now: number) => input.windows ?? activeWindows(policy.schedules, now);
+  const decideOn = (state: ScalingState, instance: InstanceFacts, now: number) =>
+    decide({
+      now,
+      policy,
+      instance,
+      state: decisionView(state, blockView(state, instance, now, input.reconcile), policy, instance, now),
+      signal,
+      activeWindows: windowsAt(now),
+    });
   const reconciled = await reconcilePending(deps, {
     policy,
     instance: input.instance,
     state: input.state,
     source,
+    // Before any re-send: the same decision this cycle would make without the intent, on these facts.
+    decideAgain: (view) => decideOn(view, input.instance, deps.now()),
+    mayLowerBandwidth: signal.kind !== 'alarm',
     retry: input.retry,
     options: input.reconcile,
   });
   const state = reconciled.state;
-  // A reconciled intent is in effect now, whatever the facts read before it said.
+  // A change shown by DescribeInstances is in effect now, whatever the facts read before it said.
   const target = input.state.pending?.target;
-  const instance = reconciled.outcome === 'reconciled' && target !== undefined ? { ...input.instance, bandwidthOut: target } : input.instance;
+  const confirmed = reconciled.outcome === 'reconciled' || reconciled.outcome === 'applied';
+  const instance = confirmed && target !== undefined ? { ...input.instance, bandwidthOut: target } : input.instance;
   const now = deps.now();
   const block = blockView(state, instance, now, input.reconcile);
-  const decision = decide({
-    now,
-    policy,
-    instance,
-    state: decisionView(state, block, policy, instance, now),
-    signal,
-    activeWindows: input.windows ?? activeWindows(policy.schedules, now),
-  });
+  const decision = decideOn(state, instance, now);
   const plan: InstancePlan = {
     input,
     now,
@@ -189,7 +196,15 @@ export function recommendationsToStore(stored: Recommendation[], decision: Decis
 /** Sends an acting plan to ECS through the intent protocol. */
 export async function actOnPlan(deps: CycleDeps, plan: InstancePlan): Promise<InstanceOutcome> {
   const { input, instance, state, decision } = plan;
-  const result = await applyDecision(deps, { policy: input.policy, instance, state, decision, source: input.source, retry: input.retry });
+  const result = await applyDecision(deps, {
+    policy: input.policy,
+    instance,
+    state,
+    decision,
+    source: input.source,
+    retry: input.retry,
+    verify: input.reconcile,
+  });
   const outcome = baseOutcome(plan, result.outcome, result.state, [...plan.reconciled.unwritten, ...result.unwritten]);
   outcome.decisionId = result.decisionId;
   if (result.orderId !== undefined) outcome.orderId = result.orderId;

@@ -4,17 +4,31 @@
 // The instance facts come from the DescribeInstances the invocation made anyway (the tick's batch,
 // the alarm's single describe), so reconciling costs no extra ECS read.
 
-import type { InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
+import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
-import { type ApplyResult, countsAgainstQuota, DEFAULT_RETRY, orderRequest, type RetryOptions, sendOrder, settleOrder, stateAfterChange } from './apply';
-import type { CycleDeps } from './deps';
-import { historyRecord, type Outcome, summarizePending } from './history';
+import {
+  type ApplyResult,
+  commitVisible,
+  countsAgainstQuota,
+  DEFAULT_RETRY,
+  DEFAULT_VERIFY,
+  downgradeEntries,
+  orderRequest,
+  type PlacedWindow,
+  type RetryOptions,
+  sendOrder,
+  settleOrder,
+  type VerifyOptions,
+} from './apply';
+import { type CycleDeps, sendNotice } from './deps';
+import { type CycleCode, historyRecord, type Outcome, summarizePending } from './history';
 
-export interface ReconcileOptions {
+export interface ReconcileOptions extends VerifyOptions {
   /**
    * An intent younger than this may still be in its invocation's retry loop (DEFAULT_RETRY spends at
-   * most 20 s plus one call): leave it alone rather than race the invocation that owns it.
+   * most 20 s plus one call): leave it alone rather than race the invocation that owns it. It also
+   * bounds the latest time an unanswered send can have placed its order: sentAt + inFlightMs.
    */
   inFlightMs: number;
   /** Re-send the same ClientToken only this long after the intent was written. */
@@ -25,9 +39,12 @@ export interface ReconcileOptions {
   probeIntervalMs: number;
 }
 
-// 15 minutes: three 5-minute provider locks (facts §0.3). The provider does not document how long it
-// remembers a ClientToken; an order not visible after that long is treated as never placed.
+// 15 minutes: three 5-minute provider locks (https://www.alibabacloud.com/help/en/ecs/user-guide/change-public-bandwidth).
+// The provider does not document how long it remembers a ClientToken; an order not visible after
+// that long (longer than visibleWithinMs, so a placed order has shown up or been blocked by then) is
+// treated as never placed, and booked in the ledger all the same.
 export const DEFAULT_RECONCILE: ReconcileOptions = {
+  ...DEFAULT_VERIFY,
   inFlightMs: 60_000,
   maxResendAgeMs: 15 * 60_000,
   maxSends: 3,
@@ -39,6 +56,13 @@ export interface ReconcileContext {
   instance: InstanceFacts;
   state: ScalingState;
   source: string;
+  /**
+   * Decides again on the current facts, with the intent left out of the state. Called before any
+   * re-send: the intent goes out again only if this decision still wants the same change.
+   */
+  decideAgain: (view: ScalingState) => Decision;
+  /** False on the alarm path: an alarm never sends a downgrade, its own or an inherited one. */
+  mayLowerBandwidth: boolean;
   retry?: Partial<RetryOptions>;
   options?: Partial<ReconcileOptions>;
 }
@@ -56,13 +80,29 @@ export interface ReconcileResult {
 }
 
 /**
+ * When the intent's order can have been placed: from its first send (startedAt) to its answer
+ * (placedAt) when the provider answered, else to the latest moment an unanswered send could still
+ * reach the provider (its start + inFlightMs), and never later than now.
+ */
+export function placedWindow(pending: PendingChange, now: number, options: Pick<ReconcileOptions, 'inFlightMs'>): PlacedWindow {
+  const latest = pending.placedAt ?? Math.min(now, (pending.sentAt ?? pending.startedAt) + options.inFlightMs);
+  return { earliest: pending.startedAt, latest: Math.max(latest, pending.startedAt) };
+}
+
+/**
  * Settles an intent left by an earlier invocation, in this order:
- * 1. the instance already has the target bandwidth → commit it as 'reconciled', dated when the intent
- *    was written (the ledger and lastChangeAt then match what happened);
- * 2. the intent is younger than inFlightMs → leave it: its own invocation may still be sending;
- * 3. it may be re-sent (enforce mode, not paused, bandwidth still at `from`, young enough, sends left)
- *    → write attempts + 1 conditionally (the loser of a race stops), send the SAME ClientToken, settle;
- * 4. otherwise → clear it as 'failed'.
+ * 1. the instance shows the target → commit it ('applied' when the provider had answered with an
+ *    order, else 'reconciled'), dated at the latest time it can have been placed (placedWindow) and
+ *    booked in every quota period it can fall in;
+ * 2. the provider answered with an order that does not show yet → wait; past visibleWithinMs → a
+ *    block (CHANGE_NOT_VISIBLE) with one notice, the downgrade booked;
+ * 3. the intent is younger than inFlightMs → leave it: its own invocation may still be sending;
+ * 4. it may not be re-sent (observe mode, paused, out-of-band change, too old, sends used up) → drop
+ *    it as 'failed', a counted downgrade booked: an order we cannot see may still go through;
+ * 5. decide again on the current facts: a decision that no longer wants the same change drops it
+ *    (STALE_INTENT, booked likewise); the alarm path holds an inherited downgrade for the tick;
+ * 6. otherwise → write attempts + 1 conditionally (the loser of a race stops) and send the SAME
+ *    ClientToken, as an order that may already exist (sendOrder's mayBePlaced), then settle.
  */
 export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): Promise<ReconcileResult> {
   const { policy, instance, state, source } = ctx;
@@ -71,24 +111,33 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
   const options = { ...DEFAULT_RECONCILE, ...ctx.options };
   const now = deps.now();
   const age = now - pending.startedAt;
+  const window = placedWindow(pending, now, options);
 
   if (instance.bandwidthOut === pending.target) {
     // A bandwidth that equals the target by coincidence (an operator made the same change) is
     // counted as ours: over-counting a downgrade is safe, under-counting could spend the quota.
-    const next = stateAfterChange(state, instance, pending, pending.startedAt);
-    const record = row(instance, pending, source, now, 'reconciled', 'the intent was found already in effect');
-    return commitSettlement(deps, state, next, record, 'reconciled');
+    const summary = summarizePending(pending, 'PENDING_CHANGE', "an earlier invocation's change, now shown by DescribeInstances");
+    const outcome = pending.orderId === undefined ? 'reconciled' : 'applied';
+    const settled = await commitVisible(deps, { policy, instance, intent: state, pending, source, summary, verify: options }, outcome, window.latest);
+    return fromApplyResult(settled);
   }
+
+  if (pending.placedAt !== undefined) {
+    if (now - pending.placedAt <= options.visibleWithinMs) return { state, inFlight: true, unwritten: [] };
+    return blockInvisible(deps, ctx, pending, window, now);
+  }
+
   if (age < options.inFlightMs) return { state, inFlight: true, unwritten: [] };
 
-  const refusal = resendRefusal(policy, instance, pending, age, options);
+  const refusal = resendRefusal(policy, instance, pending, age, options) ?? freshRefusal(ctx, pending);
+  if (refusal === 'ALARM_NO_SCALE_DOWN') return { state, inFlight: true, errorCode: refusal, unwritten: [] };
   if (refusal) {
     // Not confirmed and not re-sent. If it was a counted downgrade, record it anyway: an order we
     // cannot see may still have gone through, and the ledger must never under-count (the cost of an
     // over-count is one refund left unused).
     const { pending: _pending, ...rest } = state;
     const next: ScalingState = countsAgainstQuota(instance, pending)
-      ? { ...rest, downgrades: [...state.downgrades, { at: pending.startedAt, from: pending.from, to: pending.target }] }
+      ? { ...rest, downgrades: [...state.downgrades, ...downgradeEntries(policy, pending, window)] }
       : rest;
     const record = row(instance, pending, source, now, 'failed', `intent dropped: ${refusal}`, refusal);
     deps.log({ level: 'warn', msg: 'intent dropped', instanceId: instance.instanceId, decisionId: pending.decisionId, errorCode: refusal });
@@ -96,7 +145,7 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
   }
 
   let intent: ScalingState;
-  const resent: PendingChange = { ...pending, attempts: pending.attempts + 1 };
+  const resent: PendingChange = { ...pending, attempts: pending.attempts + 1, sentAt: now };
   try {
     intent = await deps.store.putState({ ...state, pending: resent }, state.version);
   } catch (error) {
@@ -104,12 +153,21 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
     throw error;
   }
   deps.log({ level: 'info', msg: 'intent resent', instanceId: instance.instanceId, decisionId: pending.decisionId, attempt: resent.attempts });
-  const call = await sendOrder(deps, orderRequest(instance, resent), { ...DEFAULT_RETRY, ...ctx.retry });
-  const summary = summarizePending(resent, 'PENDING_CHANGE', 'an earlier invocation left this change unconfirmed; re-sent with the same ClientToken');
-  const settled: ApplyResult = await settleOrder(deps, { policy, instance, intent, pending: resent, call, source, summary, successOutcome: 'reconciled' });
+  const call = await sendOrder(deps, orderRequest(instance, resent), { ...DEFAULT_RETRY, ...ctx.retry }, true);
+  const summary = summarizePending(
+    resent,
+    'PENDING_CHANGE',
+    'an earlier invocation left this change unconfirmed; decided again and re-sent with the same ClientToken',
+  );
+  return fromApplyResult(
+    await settleOrder(deps, { policy, instance, intent, pending: resent, call, source, summary, successOutcome: 'reconciled', verify: options }),
+  );
+}
+
+function fromApplyResult(settled: ApplyResult): ReconcileResult {
   const result: ReconcileResult = {
     state: settled.state,
-    inFlight: settled.outcome === 'uncertain' || settled.outcome === 'conflict',
+    inFlight: settled.outcome === 'uncertain' || settled.outcome === 'conflict' || settled.outcome === 'placed',
     outcome: settled.outcome,
     unwritten: settled.unwritten,
   };
@@ -119,7 +177,7 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
 }
 
 /** Why an unconfirmed intent must not be re-sent, or undefined when it may be. */
-function resendRefusal(policy: Policy, instance: InstanceFacts, pending: PendingChange, age: number, options: ReconcileOptions): string | undefined {
+function resendRefusal(policy: Policy, instance: InstanceFacts, pending: PendingChange, age: number, options: ReconcileOptions): CycleCode | undefined {
   // Observe mode makes zero ECS writes, even for an intent left from when the policy enforced.
   if (policy.mode !== 'enforce' || policy.paused) return 'NOT_ENFORCED';
   // Someone else changed the bandwidth: re-sending an old target would undo their change.
@@ -127,6 +185,41 @@ function resendRefusal(policy: Policy, instance: InstanceFacts, pending: Pending
   if (age > options.maxResendAgeMs) return 'INTENT_EXPIRED';
   if (pending.attempts >= options.maxSends) return 'SENDS_EXHAUSTED';
   return undefined;
+}
+
+/** Decides again: undefined when the current facts still want exactly this change, now. */
+function freshRefusal(ctx: ReconcileContext, pending: PendingChange): CycleCode | undefined {
+  const { pending: _pending, ...view } = ctx.state;
+  const fresh = ctx.decideAgain(view);
+  if (fresh.action !== pending.action || fresh.target !== pending.target) return 'STALE_INTENT';
+  if (pending.isDowngrade && !ctx.mayLowerBandwidth) return 'ALARM_NO_SCALE_DOWN';
+  return undefined;
+}
+
+/**
+ * The provider accepted the order but DescribeInstances has not shown it for visibleWithinMs: stop
+ * changing this instance until someone looks (the block is probed like any account-level block),
+ * book a downgrade as spent, and say so once. Never a silent success, never a silent retry.
+ */
+async function blockInvisible(deps: CycleDeps, ctx: ReconcileContext, pending: PendingChange, window: PlacedWindow, now: number): Promise<ReconcileResult> {
+  const { policy, instance, state, source } = ctx;
+  const code: CycleCode = 'CHANGE_NOT_VISIBLE';
+  const message = `order ${pending.orderId} (${pending.from} → ${pending.target} Mbps) was accepted but DescribeInstances still shows ${instance.bandwidthOut} Mbps after ${Math.round((now - (pending.placedAt ?? now)) / 1000)} s`;
+  const { pending: _pending, ...rest } = state;
+  const next: ScalingState = { ...rest, blocked: { code, since: now, message, lastProbeAt: now } };
+  if (countsAgainstQuota(instance, pending)) next.downgrades = [...state.downgrades, ...downgradeEntries(policy, pending, window, pending.orderId)];
+  const record = row(instance, pending, source, now, 'blocked', message, code);
+  const result = await commitSettlement(deps, state, next, record, 'blocked', code);
+  if (result.outcome === 'blocked') {
+    deps.log({ level: 'warn', msg: 'change not visible', instanceId: instance.instanceId, decisionId: pending.decisionId, orderId: pending.orderId });
+    await sendNotice(deps, {
+      type: 'needs-a-human',
+      instanceId: instance.instanceId,
+      code,
+      message: `${message}; bandwidth changes stop until this is resolved`,
+    });
+  }
+  return result;
 }
 
 function row(

@@ -97,7 +97,9 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
           source,
           windows: windowsOf.get(policy) ?? [],
           retry: input.retry,
-          reconcile: input.reconcile,
+          // No read-back inside the tick: the next tick's fleet DescribeInstances is the read-back, at
+          // no extra call, and a placed change holds the instance (PENDING_CHANGE) until it shows.
+          reconcile: { readBackPolls: 0, ...input.reconcile },
         }),
       );
     } catch (error) {

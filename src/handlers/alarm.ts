@@ -14,9 +14,13 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
   const isCloudEvent = typeof raw === 'object' && raw !== null && 'specversion' in raw;
 
   let callback: AlarmCallback;
+  let times: number[];
   if (isCloudEvent) {
-    // EventBridge delivers through a trigger the account configured: no webhook token to check.
+    // EventBridge delivers through a trigger the account configured: no webhook token to check. The
+    // replay window still applies, to the alert's own timestamp and to the envelope's `time`: an
+    // EventBridge retry or a replayed archive can deliver an hours-old ALERT.
     callback = decodeEventBridgeAlert(raw);
+    times = [callback.timestamp, ...cloudEventTime(raw)];
   } else {
     const request = decodeFcHttpEvent(event);
     if (request.method !== 'POST') return jsonResponse(405, { error: 'only POST is accepted' });
@@ -25,15 +29,16 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
       return jsonResponse(401, { error: 'missing or wrong token' });
     }
     callback = parseCloudMonitorCallback(request.body, request.headers['content-type']);
-    // A replayed callback (a copied request, an old retry) is refused on its own timestamp.
-    const age = rt.deps.now() - callback.timestamp;
-    const window = rt.config.replayWindowSeconds * 1000;
-    if (age > window || age < -window) {
-      rt.logger.warn('alarm refused', { requestId: context.requestId, why: 'outside the replay window', ageSeconds: Math.round(age / 1000) });
-      return jsonResponse(403, {
-        error: `callback timestamp is ${Math.round(age / 1000)} s from now, outside the ${rt.config.replayWindowSeconds} s replay window`,
-      });
-    }
+    times = [callback.timestamp];
+  }
+  // A replayed alert (a copied request, an old retry, a redelivered event) is refused on its own time.
+  const window = rt.config.replayWindowSeconds * 1000;
+  const stale = times.map((at) => rt.deps.now() - at).find((age) => age > window || age < -window);
+  if (stale !== undefined) {
+    const ageSeconds = Math.round(stale / 1000);
+    rt.logger.warn('alarm refused', { requestId: context.requestId, why: 'outside the replay window', ageSeconds });
+    const error = `alert time is ${ageSeconds} s from now, outside the ${rt.config.replayWindowSeconds} s replay window`;
+    return isCloudEvent ? { outcome: 'REFUSED', reason: 'REPLAY_WINDOW', error } : jsonResponse(403, { error });
   }
   if (!callback.instanceId) throw new ValidationError('alarm: no instanceId');
   const result = await handleAlarm(rt.deps, { doc: rt.doc, callback });
@@ -41,6 +46,15 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
   const summary = rt.logger.redact(summarize(result));
   rt.logger.info('alarm handled', { requestId: context.requestId, ...summary });
   return isCloudEvent ? summary : jsonResponse(200, summary);
+}
+
+/** The CloudEvents `time` attribute (RFC 3339), when the envelope carries one. */
+function cloudEventTime(raw: unknown): number[] {
+  const time = (raw as { time?: unknown }).time;
+  if (typeof time !== 'string') return [];
+  const at = Date.parse(time);
+  if (Number.isNaN(at)) throw new ValidationError(`EventBridge event.time: expected an RFC 3339 time, got ${JSON.stringify(time)}`);
+  return [at];
 }
 
 function summarize(result: AlarmResult): Record<string, unknown> {

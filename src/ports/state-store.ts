@@ -1,5 +1,25 @@
 import type { Decision, ScalingState } from '../core/types';
 
+/** What became of a decision: the values HistoryRecord.outcome takes (src/cycle writes them). */
+export type Outcome =
+  | 'applied'
+  | 'placed'
+  | 'observed'
+  | 'none'
+  | 'failed'
+  | 'conflict'
+  | 'reconciled'
+  | 'blocked'
+  | 'unblocked'
+  | 'deferred'
+  | 'uncertain'
+  | 'skipped'
+  // An operator's runtime control (bwscaler pause / resume / override), audited in the history.
+  | 'paused'
+  | 'resumed'
+  | 'override'
+  | 'override-removed';
+
 /** One record of the decision history: every decision, acting or not, with what came of it. */
 export interface HistoryRecord {
   instanceId: string;
@@ -10,8 +30,7 @@ export interface HistoryRecord {
   decision: Pick<Decision, 'action' | 'current' | 'target' | 'proposed' | 'reason' | 'message' | 'isDowngrade'> & {
     guards: string[];
   };
-  /** applied | observed | none | failed | conflict | reconciled | blocked */
-  outcome: string;
+  outcome: Outcome;
   orderId?: string;
   errorCode?: string;
 }

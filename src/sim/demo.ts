@@ -13,6 +13,7 @@ import { DEFAULT_MANUAL_START } from '../../local-cloud/clock';
 import { bandwidthAt, demandMbps } from '../../local-cloud/cms/traffic';
 import type { Invocation } from '../../local-cloud/fc/runner';
 import { demoFleet, type Fixture, type FixtureInstance } from '../../local-cloud/fixture';
+import { DEFAULT_LAG } from '../../local-cloud/lag';
 import type { LocalInstance } from '../../local-cloud/model';
 import type { CallRecord, Order } from '../../local-cloud/world';
 import { run as setupAlarms } from '../cli/setup-alarms';
@@ -158,7 +159,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   const startupBegan = performance.now();
   const system = await startSystem({
-    cloud: { fixture: demoFixture({ start, days, seed }), start, seed },
+    // The provider's processing delay is on, as in the real cloud (local-cloud/lag.ts).
+    cloud: { fixture: demoFixture({ start, days, seed }), start, seed, lag: { ...DEFAULT_LAG, seed } },
     policyText,
     params: { ScheduleCron: DEMO_SCHEDULE_CRON },
     setUp: ({ cloud, runner }) => createAlarmRules(cloud.endpoints, runner.httpUrl('bwscaler-alarm'), policyPath),

@@ -51,7 +51,7 @@ export function checkHistoryRecord(record: HistoryRecord, index = 0): void {
   if (typeof record.decisionId !== 'string' || record.decisionId === '') {
     refuse(`${where}.decisionId`, 'a non-empty string', record.decisionId);
   }
-  if (typeof record.outcome !== 'string' || record.outcome === '') refuse(`${where}.outcome`, 'a non-empty string', record.outcome);
+  if (typeof record.outcome !== 'string' || (record.outcome as string) === '') refuse(`${where}.outcome`, 'a non-empty string', record.outcome);
 }
 
 /** A time range may be open (±Infinity) but not NaN, which would silently match nothing. */

@@ -105,6 +105,8 @@ async function dump(message: ChildDump): Promise<unknown> {
         instanceId: row.instanceId,
         at: row.at,
         decisionId: row.decisionId,
+        target: row.decision.target,
+        isDowngrade: row.decision.isDowngrade,
         outcome: row.outcome,
         orderId: row.orderId,
         errorCode: row.errorCode,

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { CallRecord, Order } from '../../local-cloud/world';
 import { emptyState } from '../../src/ports/state-store';
-import { duplicateOrders, type EventRecord, lockViolations, lostDecisions, quotaViolations, stateMismatches } from './invariants';
+import {
+  duplicateOrders,
+  type EventRecord,
+  lockViolations,
+  lostDecisions,
+  quotaViolations,
+  staleActions,
+  stateMismatches,
+  unverifiedChanges,
+} from './invariants';
 
 const MINUTE = 60_000;
 
@@ -78,16 +87,58 @@ describe('the chaos invariants, counted on the cloud records', () => {
     expect(lockViolations(orders, calls)).toBe(expected);
   });
 
+  const asked = (o: Order) => ({
+    instanceId: o.InstanceId,
+    decisionId: o.ClientToken?.replace(/^bwscaler-/, '') ?? '',
+    outcome: 'placed',
+    isDowngrade: o.kind === 'downgrade',
+  });
   it.each([
-    { name: 'one order per token', orders: [order({ InstanceId: 'i-1', time: 0 }), order({ InstanceId: 'i-1', time: 1 })], expected: 0 },
     {
-      name: 'two orders under one token',
-      orders: [order({ InstanceId: 'i-1', time: 0, ClientToken: 't' }), order({ InstanceId: 'i-1', time: 1, ClientToken: 't' })],
+      name: 'two changes to different bandwidths',
+      orders: [order({ InstanceId: 'i-1', time: 0, InternetMaxBandwidthOut: 20 }), order({ InstanceId: 'i-1', time: 1, InternetMaxBandwidthOut: 40 })],
+      expected: 0,
+    },
+    {
+      name: 'one intended change placed twice under different tokens',
+      orders: [order({ InstanceId: 'i-1', time: 0, InternetMaxBandwidthOut: 20 }), order({ InstanceId: 'i-1', time: 1, InternetMaxBandwidthOut: 20 })],
       expected: 1,
     },
-    { name: 'an order without a token', orders: [order({ InstanceId: 'i-1', time: 0, ClientToken: undefined })], expected: 1 },
+    { name: 'an order for the bandwidth already in place', orders: [order({ InstanceId: 'i-1', time: 0, kind: 'unchanged' })], expected: 1 },
+    { name: 'a downgrade its decision asked for', orders: [order({ InstanceId: 'i-1', time: 0, kind: 'downgrade' })], expected: 0 },
+    { name: 'a downgrade without a token of ours', orders: [order({ InstanceId: 'i-1', time: 0, kind: 'downgrade', ClientToken: undefined })], expected: 1 },
   ])('duplicates: $name', ({ orders, expected }) => {
-    expect(duplicateOrders(orders)).toBe(expected);
+    expect(duplicateOrders(orders, orders.map(asked))).toBe(expected);
+  });
+
+  it('duplicates: a downgrade no decision in the history asked for', () => {
+    const downgrade = order({ InstanceId: 'i-1', time: 0, kind: 'downgrade' });
+    expect(duplicateOrders([downgrade], [{ ...asked(downgrade), isDowngrade: false }])).toBe(1);
+  });
+
+  it('stale actions: a downgrade placed while demand exceeds the bandwidth', () => {
+    const downgrade = order({ InstanceId: 'i-1', time: 0, kind: 'downgrade' });
+    expect(
+      staleActions(
+        [downgrade],
+        () => 30,
+        () => 20,
+      ),
+    ).toBe(1);
+    expect(
+      staleActions(
+        [downgrade],
+        () => 5,
+        () => 20,
+      ),
+    ).toBe(0);
+  });
+
+  it('unverified changes: an applied row the cloud did not show', () => {
+    const row = { instanceId: 'i-1', decisionId: 'd', outcome: 'applied', at: 10, target: 20 };
+    expect(unverifiedChanges([row], () => 10)).toBe(1);
+    expect(unverifiedChanges([row], () => 20)).toBe(0);
+    expect(unverifiedChanges([{ ...row, outcome: 'placed' }], () => 10)).toBe(0);
   });
 
   it.each([

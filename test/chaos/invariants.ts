@@ -24,6 +24,10 @@ export interface SettledRow {
   decisionId: string;
   outcome: string;
   orderId?: string;
+  /** When the row was written and what its decision asked for (absent in older dumps). */
+  at?: number;
+  target?: number;
+  isDowngrade?: boolean;
 }
 
 /** One delivered event and whether the system recorded what became of it. */
@@ -40,6 +44,9 @@ export interface Violations {
   duplicateOrders: number;
   lostDecisions: number;
   stateMismatches: number;
+  staleActions: number;
+  unverifiedChanges: number;
+  placedTwice: number;
 }
 
 /** The code the ECS emulator itself answered; an injected before-phase fault records its code as both. */
@@ -83,15 +90,71 @@ export function lockViolations(orders: readonly Order[], calls: readonly CallRec
   return violations;
 }
 
-/** Orders beyond the first for one ClientToken, and orders placed without one (nothing proves them unique). */
-export function duplicateOrders(orders: readonly Order[]): number {
-  const perToken = new Map<string, number>();
-  let untokened = 0;
+/**
+ * One intended change placed twice: consecutive accepted orders for one instance asking for the same
+ * bandwidth under different ClientTokens (the second is the same change again under a new decision),
+ * and every order that asked for the bandwidth the instance already had (kind 'unchanged'). The
+ * emulator's token idempotency cannot hide these: they carry different tokens.
+ */
+export function placedTwice(orders: readonly Order[]): number {
+  let twice = 0;
+  const last = new Map<string, Order>();
   for (const order of orders) {
-    if (order.ClientToken === undefined) untokened++;
-    else perToken.set(order.ClientToken, (perToken.get(order.ClientToken) ?? 0) + 1);
+    if (order.status === 'cancelled') continue;
+    const previous = last.get(order.InstanceId);
+    if (order.kind === 'unchanged') twice++;
+    // A temporary upgrade reverts by itself, so the same upgrade again later is a new change.
+    else if (
+      previous &&
+      previous.kind !== 'temporaryUpgrade' &&
+      previous.InternetMaxBandwidthOut === order.InternetMaxBandwidthOut &&
+      previous.ClientToken !== order.ClientToken
+    )
+      twice++;
+    last.set(order.InstanceId, order);
   }
-  return untokened + [...perToken.values()].reduce((sum, n) => sum + n - 1, 0);
+  return twice;
+}
+
+/**
+ * What a user would call a double order: one intended change placed twice (placedTwice), and a
+ * downgrade no decision asked for: a downgrade order without a ClientToken of ours, or whose decision
+ * never appears in the history as a downgrade.
+ */
+export function duplicateOrders(orders: readonly Order[], history: readonly SettledRow[]): number {
+  const downgradeDecisions = new Set(history.filter((row) => row.isDowngrade === true).map((row) => row.decisionId));
+  const unasked = orders.filter(
+    (order) =>
+      order.kind === 'downgrade' && order.status !== 'cancelled' && (!order.ClientToken?.startsWith('bwscaler-') || !downgradeDecisions.has(decisionOf(order))),
+  ).length;
+  return placedTwice(orders) + unasked;
+}
+
+/**
+ * Acting on a decision that no longer held: a downgrade order placed while the instance's demand at
+ * that moment exceeded its bandwidth (a stale downgrade, re-sent or executed after the facts changed).
+ * `demandAt` is the cloud's own demand model.
+ */
+export function staleActions(
+  orders: readonly Order[],
+  demandAt: (instanceId: string, at: number) => number,
+  bandwidthBefore: (instanceId: string, at: number) => number,
+): number {
+  return orders.filter(
+    (order) =>
+      order.kind === 'downgrade' && order.status !== 'cancelled' && demandAt(order.InstanceId, order.time) > bandwidthBefore(order.InstanceId, order.time),
+  ).length;
+}
+
+/**
+ * A change the product counted as applied that the cloud did not show: an 'applied' or 'reconciled'
+ * row whose target differs from the instance's bandwidth (bandwidth log) at the row's time.
+ */
+export function unverifiedChanges(history: readonly SettledRow[], bandwidthAt: (instanceId: string, at: number) => number | undefined): number {
+  return history.filter((row) => {
+    if ((row.outcome !== 'applied' && row.outcome !== 'reconciled') || row.at === undefined || row.target === undefined) return false;
+    return bandwidthAt(row.instanceId, row.at) !== row.target;
+  }).length;
 }
 
 /**

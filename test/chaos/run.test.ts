@@ -14,6 +14,15 @@ describe('the system under chaos (short run)', () => {
     expect(details.unmanagedWrites).toBe(0);
     expect(details.mismatches).toEqual([]);
     expect(details.unrecorded).toEqual([]);
-    expect(summary).toMatchObject({ quotaViolations: 0, lockViolations: 0, duplicateOrders: 0, lostDecisions: 0, stateMismatches: 0 });
+    expect(summary).toMatchObject({
+      quotaViolations: 0,
+      lockViolations: 0,
+      duplicateOrders: 0,
+      lostDecisions: 0,
+      stateMismatches: 0,
+      staleActions: 0,
+      unverifiedChanges: 0,
+      placedTwice: 0,
+    });
   }, 240_000);
 });

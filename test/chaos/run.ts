@@ -8,9 +8,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { servedMbps } from '../../local-cloud/cms/traffic';
+import { bandwidthAt, demandMbps, servedMbps } from '../../local-cloud/cms/traffic';
 import { readTemplate } from '../../local-cloud/fc/template';
 import type { FixtureInstance } from '../../local-cloud/fixture';
+import { DEFAULT_LAG } from '../../local-cloud/lag';
 import { type CallRecord, mulberry32, type Order } from '../../local-cloud/world';
 import type { ScalingState } from '../../src/core/types';
 import { alarmCallback, buildOnce, LOCAL_CODE_BUCKET, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
@@ -22,10 +23,13 @@ import {
   type EventRecord,
   lockViolations,
   lostDecisions,
+  placedTwice,
   quotaViolations,
   type SettledRow,
+  staleActions,
   stateMismatches,
   unaccountedOrders,
+  unverifiedChanges,
   type Violations,
 } from './invariants';
 
@@ -191,6 +195,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       start,
       seed: options.seed,
       fixture: { account: { balance: 1e9 }, instances: fleet },
+      // Orders take seconds to minutes to show (local-cloud/lag.ts), as in the real cloud.
+      lag: { ...DEFAULT_LAG, seed: options.seed },
       // The kill lands the moment the cloud accepted the order, before its answer is even written:
       // the child cannot have committed.
       onCall: (call) => crash?.onCall(call),
@@ -250,10 +256,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         return true;
       });
       const tasks: Array<Promise<void>> = [
-        runner.fireTimersUntil(now).then((invocations) => {
-          for (const invocation of invocations) {
+        runner.fireTimersUntil(now).then(async (invocations) => {
+          for (const record of await retriedTicks(runner, now, invocations)) {
             ticks++;
-            events.push(tickRecord(invocation));
+            events.push(record);
           }
         }),
         ...onTime.map((d) =>
@@ -267,9 +273,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (random() < 0.05) {
         const event = { triggerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: 'fleet-tick', payload: '{"shard":0,"of":1}' };
         tasks.push(
-          runner.invoke(SCHEDULE_FN, Buffer.from(JSON.stringify(event)), 'fleet-tick').then((invocation) => {
-            ticks++;
-            events.push(tickRecord(invocation));
+          runner.invoke(SCHEDULE_FN, Buffer.from(JSON.stringify(event)), 'fleet-tick').then(async (invocation) => {
+            for (const record of await retriedTicks(runner, now, [invocation])) {
+              ticks++;
+              events.push(record);
+            }
           }),
         );
       }
@@ -280,13 +288,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
 
     // Quiet period: no faults, no alarms; the ticks settle every open intent (maxResendAge 15 min).
+    // With lag a tick's order is only `placed` until the next tick reads it back, so the period runs
+    // on (at most 24 ticks) until a tick places nothing new.
     await fetch(`${admin}/faults`, { method: 'DELETE' });
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0, placing = true; i < 24 && (i < 6 || placing); i++) {
       const now = await cloud.clock.advance(STEP_SECONDS);
-      for (const invocation of await runner.fireTimersUntil(now)) {
+      const ordersBefore = cloud.world.orders.length;
+      for (const record of await retriedTicks(runner, now, await runner.fireTimersUntil(now))) {
         ticks++;
-        events.push(tickRecord(invocation));
+        events.push(record);
       }
+      placing = cloud.world.orders.length > ordersBefore;
     }
 
     const dump = await child.dump(managedIds, start);
@@ -335,9 +347,16 @@ function report(input: {
       crashes: input.crashes.length,
       quotaViolations: quotaViolations(orders, calls, allowed),
       lockViolations: lockViolations(orders, calls),
-      duplicateOrders: duplicateOrders(orders),
+      duplicateOrders: duplicateOrders(orders, input.dump.history),
       lostDecisions: lostDecisions(input.events, orders, input.dump.history),
       stateMismatches: mismatches.length,
+      staleActions: staleActions(
+        orders,
+        (id, at) => demandOf(world, id, at),
+        (id, at) => bandwidthBefore(world, id, at),
+      ),
+      unverifiedChanges: unverifiedChanges(input.dump.history, (id, at) => bandwidthBefore(world, id, at + 1)),
+      placedTwice: placedTwice(orders),
     },
     details: {
       ticks: input.ticks,
@@ -353,6 +372,19 @@ function report(input: {
       })),
     },
   };
+}
+
+/** The cloud's demand model for an instance at `at` (Mbps), unclipped. */
+function demandOf(world: System['cloud']['world'], instanceId: string, at: number): number {
+  const instance = world.instances.get(instanceId);
+  return instance ? demandMbps(instance.demand, at) : 0;
+}
+
+/** The bandwidth the instance had just before `at`, from the cloud's bandwidth log. */
+function bandwidthBefore(world: System['cloud']['world'], instanceId: string, at: number): number {
+  const instance = world.instances.get(instanceId);
+  if (!instance) return 0;
+  return bandwidthAt(instance, at - 1);
 }
 
 /**
@@ -377,7 +409,21 @@ function alarmsAt(system: System, now: number, managedIds: string[], lastAlarm: 
   return deliveries;
 }
 
+/**
+ * One alert as CloudMonitor delivers it: a 5xx answer (or no answer) is retried, 3 times at most. The
+ * delivery is recorded only when some attempt got a decision (200 with an outcome) or a reasoned
+ * refusal (4xx): a 500 is the function failing, not the system recording what became of the alert.
+ */
 async function deliver(url: string, delivery: Delivery): Promise<EventRecord> {
+  let last: EventRecord = { kind: 'alarm', recorded: false, detail: 'never attempted' };
+  for (let attempt = 0; attempt < 4; attempt++) {
+    last = await deliverOnce(url, delivery);
+    if (last.recorded) return last;
+  }
+  return last;
+}
+
+async function deliverOnce(url: string, delivery: Delivery): Promise<EventRecord> {
   try {
     const response = await fetch(`${url}/?token=${WEBHOOK_TOKEN}`, {
       method: 'POST',
@@ -391,12 +437,8 @@ async function deliver(url: string, delivery: Delivery): Promise<EventRecord> {
     } catch {
       return { kind: 'alarm', recorded: false, detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
     }
-    // 200 with an outcome; 4xx refused with a reason; 500 is a failure the function logged with its
-    // request id (CloudMonitor retries it). A 502 from the runner is a function that crashed.
     const recorded =
-      (response.status === 200 && typeof body.outcome === 'string') ||
-      (response.status >= 400 && response.status < 500 && typeof body.error === 'string') ||
-      (response.status === 500 && typeof body.requestId === 'string');
+      (response.status === 200 && typeof body.outcome === 'string') || (response.status >= 400 && response.status < 500 && typeof body.error === 'string');
     return recorded ? { kind: 'alarm', recorded } : { kind: 'alarm', recorded, detail: `HTTP ${response.status}: ${text.slice(0, 200)}` };
   } catch (error) {
     return { kind: 'alarm', recorded: false, detail: `delivery failed: ${(error as Error).message}` };
@@ -404,9 +446,31 @@ async function deliver(url: string, delivery: Delivery): Promise<EventRecord> {
 }
 
 function tickRecord(invocation: { ok: boolean; result?: unknown; error?: { message: string } }): EventRecord {
-  // A tick that failed rethrows after logging (Function Compute records it and retries it).
-  const recorded = invocation.ok ? typeof (invocation.result as { byOutcome?: unknown })?.byOutcome === 'object' : invocation.error !== undefined;
+  // Only a tick that returned its summary recorded its decisions; a thrown tick did not (Function
+  // Compute retries it: see retriedTicks).
+  const recorded = invocation.ok && typeof (invocation.result as { byOutcome?: unknown })?.byOutcome === 'object';
   return recorded ? { kind: 'tick', recorded } : { kind: 'tick', recorded, detail: JSON.stringify(invocation).slice(0, 300) };
+}
+
+type Invocation = { ok: boolean; result?: unknown; error?: { message: string } };
+
+/**
+ * Function Compute retries a failed asynchronous invocation (twice by default,
+ * https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/user-guide/asynchronous-invocations):
+ * each tick that threw is invoked again with its timer event, and the tick counts as one event,
+ * recorded when some attempt returned its summary.
+ */
+async function retriedTicks(runner: System['runner'], now: number, invocations: Invocation[]): Promise<EventRecord[]> {
+  const records: EventRecord[] = [];
+  for (const first of invocations) {
+    let record = tickRecord(first);
+    for (let retry = 0; retry < 2 && !record.recorded; retry++) {
+      const event = { triggerTime: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), triggerName: 'fleet-tick', payload: '{"shard":0,"of":1}' };
+      record = tickRecord(await runner.invoke(SCHEDULE_FN, Buffer.from(JSON.stringify(event)), 'fleet-tick'));
+    }
+    records.push(record);
+  }
+  return records;
 }
 
 // ---------------------------------------------------------------------------------------------

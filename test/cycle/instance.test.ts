@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision, InstanceFacts, Policy, ScalingState, Signal } from '../../src/core/types';
 import { recommendationsToStore, runInstanceCycle } from '../../src/cycle/instance';
+import { DEFAULT_RECONCILE } from '../../src/cycle/reconcile';
 import { emptyState } from '../../src/ports/state-store';
 import { type FakeWorld, fakeWorld, T0 } from '../fakes/cycle-deps';
 import { faults, instanceFacts } from '../fakes/instance-api';
@@ -278,7 +279,8 @@ describe('runInstanceCycle', () => {
     // Assess: the change counts from when it was ordered, so the provider lock still holds.
     expect(outcome.reconciled).toBe('reconciled');
     expect(outcome.reason).toBe('WITHIN_TOLERANCE');
-    expect(outcome.state.lastChangeAt).toBe(T0 - 2 * MINUTE);
+    // Dated at the latest time the unanswered send can have placed it: its start + inFlightMs.
+    expect(outcome.state.lastChangeAt).toBe(T0 - 2 * MINUTE + DEFAULT_RECONCILE.inFlightMs);
     expect(world.ecs.modifyCalls).toHaveLength(0);
   });
 });

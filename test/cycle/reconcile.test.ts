@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BlockedCondition, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
+import type { BlockedCondition, Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
 import { applyDecision } from '../../src/cycle/apply';
 import { blockView, reconcilePending } from '../../src/cycle/reconcile';
 import { StoreUnavailableError } from '../../src/errors';
@@ -24,6 +24,15 @@ function pendingChange(overrides: Partial<PendingChange> = {}): PendingChange {
     autoPay: true,
     allocatePublicIp: false,
     ...overrides,
+  };
+}
+
+/** Decided again on the current facts, the cycle still wants the intent's change (the usual case). */
+function stillWanted(state: ScalingState): { decideAgain: () => Decision; mayLowerBandwidth: boolean } {
+  const pending = state.pending;
+  return {
+    decideAgain: () => (pending ? setDecision(ID, pending.from, pending.target) : setDecision(ID, 10, 10, { action: 'none' })),
+    mayLowerBandwidth: true,
   };
 }
 
@@ -55,7 +64,7 @@ describe('reconcilePending', () => {
 
   const rows: Row[] = [
     {
-      name: 'confirms an intent already in effect without a second call, dated when it was written',
+      name: 'confirms an intent already in effect without a second call, dated at the latest time it can have been placed',
       instance: { instanceChargeType: 'PrePaid', bandwidthOut: 5 },
       ageMs: 10 * MINUTE,
       inFlight: false,
@@ -63,7 +72,7 @@ describe('reconcilePending', () => {
       resends: 0,
       keepsIntent: false,
       ledger: 1,
-      lastChangeAt: T0,
+      lastChangeAt: T0 + MINUTE,
     },
     {
       name: 'confirms a young intent already in effect (its own invocation will lose its commit)',
@@ -74,7 +83,7 @@ describe('reconcilePending', () => {
       resends: 0,
       keepsIntent: false,
       ledger: 0,
-      lastChangeAt: T0,
+      lastChangeAt: T0 + 1000,
     },
     {
       name: 'leaves a young unconfirmed intent to the invocation that may still be sending it',
@@ -163,7 +172,7 @@ describe('reconcilePending', () => {
     const instance = world.ecs.instances.get(ID) as InstanceFacts;
 
     // Act
-    const result = await reconcilePending(world.deps, { policy: policy(row.policy), instance, state, source: 'tick:test' });
+    const result = await reconcilePending(world.deps, { policy: policy(row.policy), instance, state, source: 'tick:test', ...stillWanted(state) });
 
     // Assess
     expect(result.inFlight).toBe(row.inFlight);
@@ -181,7 +190,13 @@ describe('reconcilePending', () => {
 
   it('returns the state untouched when there is no intent', async () => {
     const world = fakeWorld([instanceFacts({ instanceId: ID })]);
-    const result = await reconcilePending(world.deps, { policy: policy(), instance: instanceFacts({ instanceId: ID }), state: emptyState(ID), source: 't' });
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      source: 't',
+      ...stillWanted(emptyState(ID)),
+    });
     expect(result).toEqual({ state: emptyState(ID), inFlight: false, unwritten: [] });
     expect(world.store.total()).toBe(0);
   });
@@ -190,7 +205,7 @@ describe('reconcilePending', () => {
     // Prepare
     const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
     const instance = world.ecs.instances.get(ID) as InstanceFacts;
-    const ctx = { policy: policy(), instance: structuredClone(instance), state, source: 't' };
+    const ctx = { policy: policy(), instance: structuredClone(instance), state, source: 't', ...stillWanted(state) };
 
     // Act
     const results = await Promise.all([reconcilePending(world.deps, ctx), reconcilePending(world.deps, ctx)]);
@@ -218,13 +233,19 @@ describe('reconcilePending', () => {
 
     // Act: the next invocation reads the intent and the provider's view.
     const state = await world.store.getState(ID);
-    const result = await reconcilePending(world.deps, { policy: policy(), instance: world.ecs.instances.get(ID) as InstanceFacts, state, source: 'tick' });
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance: world.ecs.instances.get(ID) as InstanceFacts,
+      state,
+      source: 'tick',
+      ...stillWanted(state),
+    });
 
     // Assess
     expect(result.outcome).toBe('reconciled');
     expect(world.ecs.orders).toHaveLength(1);
     expect(world.ecs.modifyCalls).toHaveLength(1);
-    expect((await world.store.getState(ID)).downgrades).toEqual([{ at: T0, from: 10, to: 5 }]);
+    expect((await world.store.getState(ID)).downgrades).toEqual([{ at: T0 + MINUTE, from: 10, to: 5 }]);
   });
 });
 
@@ -279,5 +300,88 @@ describe('blockView', () => {
   it.each(rows)('$name', ({ blocked, locks, now, kind }) => {
     const state: ScalingState = { ...emptyState(ID), ...(blocked ? { blocked } : {}) };
     expect(blockView(state, instanceFacts({ instanceId: ID, operationLocks: locks }), now).kind).toBe(kind);
+  });
+});
+
+describe('reconcilePending, an order the provider accepted (placed)', () => {
+  const placed = (overrides: Partial<PendingChange> = {}) => pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0, ...overrides });
+
+  it.each([
+    {
+      name: 'commits it as applied once DescribeInstances shows it, dated at the answer',
+      bandwidthOut: 5,
+      ageMs: 3 * MINUTE,
+      outcome: 'applied',
+      inFlight: false,
+      keepsIntent: false,
+    },
+    {
+      name: 'waits without a send while it does not show, within the bound',
+      bandwidthOut: 10,
+      ageMs: 9 * MINUTE,
+      outcome: undefined,
+      inFlight: true,
+      keepsIntent: true,
+    },
+    { name: 'blocks with CHANGE_NOT_VISIBLE past the bound', bandwidthOut: 10, ageMs: 11 * MINUTE, outcome: 'blocked', inFlight: false, keepsIntent: false },
+  ])('$name', async ({ bandwidthOut, ageMs, outcome, inFlight, keepsIntent }) => {
+    // Prepare
+    const { world, state } = await worldWithIntent({ instanceChargeType: 'PrePaid', bandwidthOut }, placed(), ageMs);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+
+    // Act
+    const result = await reconcilePending(world.deps, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+
+    // Assess
+    expect(result.outcome).toBe(outcome);
+    expect(result.inFlight).toBe(inFlight);
+    expect(world.ecs.modifyCalls).toEqual([]);
+    const stored = await world.store.getState(ID);
+    expect(stored.pending !== undefined).toBe(keepsIntent);
+    if (outcome === 'applied') expect(stored).toMatchObject({ lastChangeAt: T0 + 1000, downgrades: [{ at: T0 + 1000, orderId: 'order-1' }] });
+    if (outcome === 'blocked') {
+      expect(stored.blocked?.code).toBe('CHANGE_NOT_VISIBLE');
+      expect(stored.downgrades).toHaveLength(1);
+      expect(world.notices).toMatchObject([{ type: 'needs-a-human', code: 'CHANGE_NOT_VISIBLE' }]);
+    }
+  });
+
+  it('keeps a re-sent intent in flight when its order is placed but not yet visible', async () => {
+    // Prepare: the re-send is answered with an order, but DescribeInstances still shows 10.
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    const instance = structuredClone(world.ecs.instances.get(ID) as InstanceFacts);
+    const lagged = { ...world.deps, ecs: { ...world.deps.ecs, describeInstances: async () => [instance] } };
+
+    // Act
+    const result = await reconcilePending(lagged, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'placed', inFlight: true });
+    expect((await world.store.getState(ID)).pending).toMatchObject({ attempts: 2, orderId: expect.any(String) });
+  });
+
+  it('holds an inherited downgrade on the alarm path without sending or dropping it', async () => {
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'alarm:x',
+      ...stillWanted(state),
+      mayLowerBandwidth: false,
+    });
+    expect(result).toMatchObject({ inFlight: true, errorCode: 'ALARM_NO_SCALE_DOWN' });
+    expect(world.ecs.modifyCalls).toEqual([]);
+    expect((await world.store.getState(ID)).pending?.decisionId).toBe('d-test');
+  });
+
+  it('lets the loser of a race for the re-send stop without a call', async () => {
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pendingChange(), 5 * MINUTE);
+    await world.store.putState({ ...state, recommendations: [] }, state.version);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+    const result = await reconcilePending(world.deps, { policy: policy(), instance, state, source: 'tick:test', ...stillWanted(state) });
+    expect(result).toMatchObject({ inFlight: true, errorCode: 'CONCURRENT_UPDATE', unwritten: [] });
+    expect(world.ecs.modifyCalls).toEqual([]);
   });
 });

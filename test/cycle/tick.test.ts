@@ -38,7 +38,7 @@ describe('runTick', () => {
 
     // Assess
     expect(summary).toMatchObject({ instances: 500, acted: 50, deferred: 50, errors: [] });
-    expect(summary.byOutcome).toEqual({ applied: 50, deferred: 50, none: 400 });
+    expect(summary.byOutcome).toEqual({ placed: 50, deferred: 50, none: 400 });
     expect(summary.byReason).toEqual({ SATURATED_STEP_UP: 100, WITHIN_TOLERANCE: 400 });
     expect(world.ecs.describeApiCalls).toBe(Math.ceil(500 / 100));
     expect(world.metrics.calls).toEqual([{ regionId: 'cn-hangzhou', instances: 500 }]);
@@ -116,7 +116,7 @@ describe('runTick', () => {
     const history = await world.store.queryHistory(instances[1]?.instanceId as string, 0, Number.MAX_SAFE_INTEGER);
     expect(history.map((h) => [h.outcome, h.errorCode])).toEqual([
       ['deferred', 'ECS_BUDGET'],
-      ['applied', undefined],
+      ['placed', undefined],
     ]);
   });
 

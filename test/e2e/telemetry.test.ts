@@ -4,6 +4,7 @@
 // PutCustomMetric / PutCustomEvent do; and a CloudMonitor that refuses them never fails a decision.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fixture } from '../../local-cloud/fixture';
+import { NO_LAG } from '../../local-cloud/lag';
 import { type System, startSystem } from './harness';
 
 const START = Date.parse('2026-11-02T00:00:00Z');
@@ -38,6 +39,8 @@ policies:
         exact: 30
 `;
 
+// Orders show at once here (NO_LAG): an applied event is published when a change is confirmed, which
+// with the provider's lag is the next tick's read-back; this file is about what is published.
 describe('custom metrics and events from a tick of the built schedule function', () => {
   let system: System | undefined;
   afterEach(async () => {
@@ -53,7 +56,7 @@ describe('custom metrics and events from a tick of the built schedule function',
   };
 
   it('publishes current, target, utilisation, downgrades left and the decision reason per instance, and an applied event per order', async () => {
-    system = await startSystem({ cloud: { fixture: fixture('PrePaid'), start: START }, policyText: POLICY });
+    system = await startSystem({ cloud: { fixture: fixture('PrePaid'), start: START, lag: NO_LAG }, policyText: POLICY });
     // A subscription upgrade is paid from the balance (AutoPay).
     await fetch(`${system.cloud.endpoints.admin}/account`, {
       method: 'POST',
@@ -80,13 +83,14 @@ describe('custom metrics and events from a tick of the built schedule function',
       expect(of('bwscaler_decisions', id).map((m) => m.dimensions)).toEqual([{ instanceId: id, reason: 'SCHEDULE_EXACT' }]);
     }
     expect(metrics.every((m) => m.type === 0)).toBe(true);
+    // One event per order, when it is placed (the tick does not wait for the read-back).
     expect(events.map((e) => e.eventName)).toEqual(['bwscaler_applied', 'bwscaler_applied', 'bwscaler_applied']);
     expect(events.map((e) => JSON.parse(e.content).instanceId).sort()).toEqual(['i-web-0', 'i-web-1', 'i-web-2']);
-    expect(JSON.parse(events[0]?.content ?? '{}')).toMatchObject({ outcome: 'applied', reason: 'SCHEDULE_EXACT', current: 10, target: 30 });
+    expect(JSON.parse(events[0]?.content ?? '{}')).toMatchObject({ outcome: 'placed', reason: 'SCHEDULE_EXACT', current: 10, target: 30 });
   }, 120_000);
 
   it('publishes no downgrades-left metric for pay-as-you-go instances, where no downgrade budget applies', async () => {
-    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START }, policyText: POLICY });
+    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START, lag: NO_LAG }, policyText: POLICY });
     await tick(system);
     const names = new Set(system.cloud.cms.custom.metrics().map((m) => m.metricName));
     expect(names.has('bwscaler_current_mbps')).toBe(true);
@@ -94,7 +98,7 @@ describe('custom metrics and events from a tick of the built schedule function',
   }, 120_000);
 
   it('sends a needs-human event when the account is in arrears and the order is refused', async () => {
-    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START }, policyText: POLICY });
+    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START, lag: NO_LAG }, policyText: POLICY });
     await fetch(`${system.cloud.endpoints.admin}/account`, {
       method: 'POST',
       body: JSON.stringify({ arrears: true }),
@@ -107,7 +111,7 @@ describe('custom metrics and events from a tick of the built schedule function',
   }, 120_000);
 
   it('never fails or undoes a decision when CloudMonitor refuses every publish: the failure is logged and counted', async () => {
-    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START }, policyText: POLICY });
+    system = await startSystem({ cloud: { fixture: fixture('PostPaid'), start: START, lag: NO_LAG }, policyText: POLICY });
     for (const action of ['PutCustomMetric', 'PutCustomEvent']) {
       const added = await fetch(`${system.cloud.endpoints.admin}/faults`, {
         method: 'POST',
@@ -121,6 +125,7 @@ describe('custom metrics and events from a tick of the built schedule function',
     expect(invocation.result).toMatchObject({ instances: 3, acted: 3 });
     expect([...system.cloud.world.instances.values()].map((i) => i.InternetMaxBandwidthOut)).toEqual([30, 30, 30]);
     expect(system.cloud.cms.custom.metrics()).toEqual([]);
+    expect(system.cloud.cms.custom.events()).toEqual([]);
     const incomplete = invocation.logs.find((line) => line.includes('"msg":"telemetry incomplete"'));
     expect(incomplete).toBeDefined();
     expect(JSON.parse(incomplete ?? '{}')).toMatchObject({ decisions: 3, failedRequests: 2, metrics: 0, events: 0 });

@@ -30,7 +30,7 @@ function state(instanceId: string, patch: Partial<ScalingState> = {}): ScalingSt
   return { ...emptyState(instanceId), ...patch };
 }
 
-function record(instanceId: string, at: number, decisionId: string, outcome = 'none'): HistoryRecord {
+function record(instanceId: string, at: number, decisionId: string, outcome: HistoryRecord['outcome'] = 'none'): HistoryRecord {
   return {
     instanceId,
     at,

@@ -33,7 +33,7 @@ async function freshStore(overrides: Partial<TablestoreStoreConfig> = {}): Promi
   return { store: createTablestoreStore(local.config({ tables, ...overrides })), tables };
 }
 
-function record(instanceId: string, at: number, decisionId: string, outcome = 'applied'): HistoryRecord {
+function record(instanceId: string, at: number, decisionId: string, outcome: HistoryRecord['outcome'] = 'applied'): HistoryRecord {
   return {
     instanceId,
     at,

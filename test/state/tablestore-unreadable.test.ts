@@ -129,7 +129,7 @@ describe('a range read with one unreadable row', () => {
 
     // Assess: the intent for i-bad is written as "never written", which the existing row refuses.
     expect(world.ecs.modifyCalls.map((call) => call.instanceId)).toEqual(['i-good']);
-    expect(summary.byOutcome).toMatchObject({ applied: 1, conflict: 1 });
+    expect(summary.byOutcome).toMatchObject({ placed: 1, conflict: 1 });
     expect(skipped.map((row) => row.key)).toEqual([expect.stringContaining('i-bad')]);
   });
 });
