@@ -28,7 +28,7 @@ function progress(line: string): void {
 }
 
 async function main(): Promise<number> {
-  if (COLD_START_RUNS < 10) progress(`note: BENCH_COLD_RUNS=${COLD_START_RUNS}, below the 10 runs the issue asks for`);
+  if (COLD_START_RUNS < 10) progress(`note: BENCH_COLD_RUNS=${COLD_START_RUNS}, below the 10 runs a stable median needs`);
   progress('building the bundles');
   const distDir = await mkdtemp(join(tmpdir(), 'bwscaler-bench-dist-'));
   const built = (await buildFunctions({ quiet: true, outdir: distDir })) as Record<string, { outfile: string; bytes: number }>;

@@ -20,8 +20,8 @@ export const TARGETS = {
   /** DescribeInstances pages of 100. */
   describePageSize: 100,
   /**
-   * "A handful" of CloudMonitor calls, made a number: at most 10 per tick (a choice; the issue gives
-   * no figure). "Not one per instance" alone would pass the adapter's one call per 50 instances.
+   * "A handful" of CloudMonitor calls, made a number: at most 10 per tick (a choice: no figure was
+   * given). "Not one per instance" alone would pass the adapter's one call per 50 instances.
    */
   maxMetricCalls: 10,
   /** Tablestore: two round trips per acting decision (intent, commit) ... */

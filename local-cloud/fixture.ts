@@ -220,7 +220,7 @@ export function parseFixture(input: unknown, start: number, source = 'fixture'):
     account: {
       // The demo account can pay for a year of its subscription instance's upgrades (10 Mbps more
       // for a year costs ~9,700 CNY in the money model of ecs.ts); a fixture's account defaults to
-      // the 1,000 CNY of the example.
+      // 1,000 CNY, enough for a few upgrades and not for a year of them.
       balance: fixture.account?.balance ?? (fixture.instances === undefined ? 100_000 : 1000),
       arrears: fixture.account?.arrears ?? false,
     },

@@ -1,5 +1,5 @@
-// Alibaba Cloud RPC signature, version 1.0 (HMAC-SHA1), exactly as "Request signatures.md" (ADE/ecs)
-// documents it and as @alicloud/pop-core 1.8.0 computes it (lib/rpc.js `encode`/`normalize`).
+// Alibaba Cloud RPC signature, version 1.0 (HMAC-SHA1), exactly as the RPC signature page
+// (https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism) documents it and as @alicloud/pop-core 1.8.0 computes it (lib/rpc.js `encode`/`normalize`).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**

@@ -13,7 +13,7 @@
 //
 // tsconfig.build.json turns alwaysStrict off: the tablestore SDK is sloppy-mode code with implicit
 // globals, and a bundle-wide "use strict" breaks it at run time without any build error
-// (sdk-notes §3). test/state/bundle.test.ts guards this.
+// (docs/reference/sdk-traps.md §3). test/state/bundle.test.ts guards this.
 //
 // Size (bench/perf.ts measures it; target <= 800 KB per bundle). Measured on the alarm bundle:
 // 1604 KB before, by what was in it: the tablestore SDK's compiled protobuf 619 KB, zod 444 KB, yaml

@@ -1,7 +1,7 @@
 /**
  * Maps `items` through `fn` with at most `limit` calls in flight, keeping the input order.
  * The adapters fan out batches (100 instances per DescribeInstances, 50 per DescribeMetricLast);
- * the bound keeps a large fleet from tripping the per-account API rate limit (facts §3.5).
+ * the bound keeps a large fleet from tripping the per-account API rate limit (docs/reference/alibaba-cloud.md §3.5).
  * The first rejection rejects the whole map; calls already started run to completion.
  */
 export async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -1,7 +1,7 @@
 // The environment contract, read once at cold start. Pure apart from reading the policy file, and
 // that goes through `readFile`: the caller passes the environment (and may pass the reader).
 //
-// Strict by design (STYLE §8): a value that does not parse is an error naming the variable, and an
+// Strict by design: a value that does not parse is an error naming the variable, and an
 // unknown BWSCALER_* variable is an error too, because a typo would otherwise silently fall back to
 // a default.
 import { readFileSync } from 'node:fs';
@@ -48,7 +48,7 @@ export const CONFIG_VARIABLES = [
   'BWSCALER_MAX_ORDERS_PER_TICK',
 ] as const;
 
-/** CloudMonitor retries a callback 3 times, 5 s apart at most (facts §4.3): 5 minutes is ample. */
+/** CloudMonitor retries a callback 3 times, 5 s apart at most (docs/reference/alibaba-cloud.md §4.3): 5 minutes is ample. */
 export const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 /** A webhook token is a bearer secret in a URL or header: short ones are guessable. */
 export const MIN_WEBHOOK_TOKEN_LENGTH = 16;
@@ -87,7 +87,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
     problems.push('BWSCALER_DINGTALK_SECRET: set without BWSCALER_NOTIFY_URL (the robot URL it signs for)');
   }
   const replayWindowSeconds = read('BWSCALER_REPLAY_WINDOW_SECONDS', (v) => (v === undefined ? DEFAULT_REPLAY_WINDOW_SECONDS : integerIn(v, 10, 86_400)));
-  // ECS rate limits are per account and shared with the console (facts §3.5): a large fleet may need
+  // ECS rate limits are per account and shared with the console (docs/reference/alibaba-cloud.md §3.5): a large fleet may need
   // fewer orders per tick than the default, a busy account fewer still.
   const maxOrdersPerTick = read('BWSCALER_MAX_ORDERS_PER_TICK', (v) => (v === undefined ? undefined : integerIn(v, 1, 5000)));
   const credentials = staticCredentials(env, problems);
@@ -126,7 +126,7 @@ function regionId(value: string): string {
 }
 
 /**
- * The public regional endpoints (facts §1.1: `ecs.<region>.aliyuncs.com` matches the samples;
+ * The public regional endpoints (docs/reference/alibaba-cloud.md §1.1: `ecs.<region>.aliyuncs.com` matches the samples;
  * §4.2: `metrics.<region>.aliyuncs.com`). Without a valid region the default cannot be built, and
  * BWSCALER_REGION already reports that.
  */

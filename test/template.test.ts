@@ -7,7 +7,7 @@ import { readTemplate, readTemplateText, type TemplateSummary } from '../local-c
 import { CONFIG_VARIABLES } from '../src/config';
 import { buildOnce, ROOT } from '../src/sim/system';
 
-/** Function Compute timer cron: six fields, seconds first (facts §5.4). */
+/** Function Compute timer cron: six fields, seconds first (docs/reference/alibaba-cloud.md §5.4). */
 function isSixFieldCron(expression: string): boolean {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 6) return false;

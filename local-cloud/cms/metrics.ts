@@ -83,7 +83,8 @@ export function matchesDimensions(series: Series, filters: ReadonlyArray<Record<
  * can only publish it once the period has ended and the collector has reported: the point for
  * [m, m + period) is visible from m + period + lag. The default lag of 60 s makes the newest
  * visible one-minute point one to two minutes old, which is what the CMS console shows for ECS
- * basic metrics; a larger lag (peers.md §0.8 reports 5-10 min on Huawei) is one admin call away.
+ * basic metrics; a larger lag (Huawei Cloud documents 5-10 min for its bandwidth metrics after a
+ * change, https://support.huaweicloud.com/intl/en-us/usermanual-eip/monitor_0002.html) is one admin call away.
  */
 export function isVisible(bucketStart: number, periodSeconds: number, lagSeconds: number, now: number): boolean {
   return bucketStart + (periodSeconds + lagSeconds) * 1000 <= now;

@@ -1,6 +1,6 @@
 // Reading CloudMonitor RPC parameters (all strings on the wire) and refusing bad ones the way the
 // POP gateway does. CMS publishes no per-action error table for these APIs (its docs point to the
-// API Error Center), so the codes are the common ones of facts §3.4 — MissingParameter and
+// API Error Center), so the codes are the common ones of docs/reference/alibaba-cloud.md §3.4 — MissingParameter and
 // InvalidParameter, HTTP 400 — with messages that name the parameter and what was expected.
 import { RpcError } from '../model';
 
@@ -38,7 +38,7 @@ const ZONELESS_OFFSET_MS = 8 * 3600_000;
  * timestamp — in milliseconds per DescribeMetricList, in seconds per DescribeMetricLast. Numbers
  * below 1e11 are taken as seconds (1e11 ms is 1973; 1e11 s is the year 5138), so both work.
  * The zone-less form carries no zone; the emulator reads it as UTC+8, the local time of the
- * China-region endpoints (an unverified choice — facts §9; adapters should send milliseconds).
+ * China-region endpoints (an unverified choice — docs/reference/alibaba-cloud.md §9; adapters should send milliseconds).
  */
 export function parseTime(name: string, raw: string): number {
   const text = raw.trim();

@@ -28,9 +28,9 @@ import {
   UsageError,
 } from './command';
 
-/** The rate metrics of acs_ecs_dashboard, all in bit/s (facts §4.1); the `_Percent` ones are not. */
+/** The rate metrics of acs_ecs_dashboard, all in bit/s (docs/reference/alibaba-cloud.md §4.1); the `_Percent` ones are not. */
 export const RATE_METRICS = ['VPC_PublicIP_InternetOutRate', 'InternetOutRate', 'VPC_PublicIP_InternetInRate', 'InternetInRate'] as const;
-/** DescribeMetricList takes 60, 300 or 900 (facts §4.2); 900 is too coarse to replay a scaler on. */
+/** DescribeMetricList takes 60, 300 or 900 (docs/reference/alibaba-cloud.md §4.2); 900 is too coarse to replay a scaler on. */
 export const PERIODS = [60, 300] as const;
 /** The longest range one DescribeMetricLast/List query may cover, and how long CloudMonitor keeps the points. */
 export const MAX_DAYS = 31;
@@ -41,7 +41,7 @@ const DAY_MS = 86_400_000;
  * costs one day's pages rather than the whole month's. A day at 60 s is 1,440 points, two pages.
  */
 const CHUNK_MS = DAY_MS;
-/** DescribeMetricList `Length`: "Default value: 1000" (facts §4.2). */
+/** DescribeMetricList `Length`: "Default value: 1000" (docs/reference/alibaba-cloud.md §4.2). */
 const PAGE_LENGTH = 1000;
 
 const USAGE = `usage: bwscaler fetch-history --instance ID [--days N] [--metric NAME] [--period 60|300] [--out FILE] [--json]

@@ -172,7 +172,7 @@ export function callbackUrlFlag(value: string): URL {
 /**
  * The callback URL with `token` set (replacing one already there). The alarm function reads it from
  * the query string (src/handlers/alarm.ts), because CloudMonitor's callback can carry no header and
- * its `signature` field is undocumented (facts §4.3).
+ * its `signature` field is undocumented (docs/reference/alibaba-cloud.md §4.3).
  */
 export function webhookUrl(callback: URL, token: string): string {
   const url = new URL(callback);

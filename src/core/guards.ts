@@ -316,7 +316,7 @@ export const protectZero: Guard = (ctx, p) => {
  * it reverts to its base by itself at EndTime, spending no quota. Every driver waits.
  */
 // While a temporary upgrade runs the provider refuses every other change to the instance
-// (InvalidAction.WithActiveElasticUpgrade, facts §1.3), upgrades included: asking again would only
+// (InvalidAction.WithActiveElasticUpgrade, docs/reference/alibaba-cloud.md §1.3), upgrades included: asking again would only
 // spend a call on a refusal. It reverts by itself, and no downgrade quota is spent.
 export const holdDuringTemporaryUpgrade: Guard = (ctx, p) => {
   if (p.target === ctx.current) return undefined;

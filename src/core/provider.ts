@@ -1,6 +1,6 @@
 // The provider's rules for ModifyInstanceNetworkSpec, as data and small predicates. Sources are the
 // ECS API reference (2025 page and the 2020-21 AlibabaCloudDocs text), cited per rule; see
-// /work/shared/reference/alibaba-cloud-facts.md §1 and §2.5.
+// docs/reference/alibaba-cloud.md §1.
 import type { InstanceFacts, ReasonCode } from './types';
 
 /**

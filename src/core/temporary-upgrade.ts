@@ -1,6 +1,7 @@
 // Temporary upgrades of subscription bandwidth: ModifyInstanceNetworkSpec with StartTime/EndTime. The
 // bandwidth reverts by itself at EndTime, so serving a peak this way spends no downgrade quota (the
-// reason it is preferred for subscription instances, peers.md §0.3).
+// reason it is preferred for subscription instances; Alibaba's own OOS templates answer alerts the
+// same way, docs/reference/alibaba-cloud.md §10).
 import type { ActiveWindow, ScalingState } from './types';
 
 const MINUTE_MS = 60_000;

@@ -6,7 +6,7 @@
 //   t1  putState(state + pending, expectedVersion = state.version)          ← the intent
 //         ConflictError: another invocation (alarm vs tick, or an FC retry) wrote first and owns this
 //         instance now: stop with CONCURRENT_UPDATE, no ECS call. This conditional write is the only
-//         lock; there is no in-memory one (STYLE §7).
+//         lock; there is no in-memory one (alarm and cron invocations run in separate containers).
 //   t2  modifyBandwidth(ClientToken) with bounded retries, the SAME token every time.
 //         crash here → the intent stays; the next invocation's reconciler (reconcile.ts) reads
 //         DescribeInstances and either confirms the change or re-sends the SAME token, which the
@@ -43,7 +43,7 @@ export interface RetryOptions {
 }
 
 // Bounded well inside a Function Compute timeout of a minute. Throttling answers "try again after 5
-// minutes" (facts §1.3): waiting that long inside one invocation would be billed idle time, so a
+// minutes" (docs/reference/alibaba-cloud.md §1.3): waiting that long inside one invocation would be billed idle time, so a
 // refusal that outlasts these attempts ends the invocation and the next tick decides afresh.
 export const DEFAULT_RETRY: RetryOptions = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000, maxElapsedMs: 20_000 };
 
@@ -162,7 +162,7 @@ export type OrderCall =
       attempts: number;
     };
 
-// Retryable codes with which the provider refuses the request before placing anything (facts §1.3:
+// Retryable codes with which the provider refuses the request before placing anything (docs/reference/alibaba-cloud.md §1.3:
 // throttling, "the previous order/request is still processing", "too frequent"), and a connection
 // that was never opened. Every other retryable failure (InternalError, a 5xx, a timeout, a reset)
 // may have placed the order, so it leaves the intent for the reconciler.
@@ -212,12 +212,12 @@ export async function sendOrder(deps: CycleDeps, request: ModifyBandwidthRequest
   }
 }
 
-/** Subscription bandwidth downgrades are refunds, and refunds are the quota (facts §0.2). */
+/** Subscription bandwidth downgrades are refunds, and refunds are the quota (docs/reference/alibaba-cloud.md §1.5). */
 export function countsAgainstQuota(instance: InstanceFacts, pending: PendingChange): boolean {
   return pending.isDowngrade && instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
 }
 
-/** EndTime is `yyyy-MM-ddTHHZ` (hour precision, facts §1.1), which Date.parse does not read. */
+/** EndTime is `yyyy-MM-ddTHHZ` (hour precision, docs/reference/alibaba-cloud.md §1.1), which Date.parse does not read. */
 export function parseEndTime(endTime: string): number {
   const at = Date.parse(`${endTime.slice(0, -1)}:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}Z$/.test(endTime) || Number.isNaN(at)) {

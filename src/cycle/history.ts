@@ -35,7 +35,7 @@ export type DecisionSummary = HistoryRecord['decision'];
 
 /**
  * The decision id: a hash of (instanceId, the state version it was decided on, action, target).
- * Function Compute retries an async invocation that failed (facts §5.5: at-least-once), and such a
+ * Function Compute retries an async invocation that failed (docs/reference/alibaba-cloud.md §5.5: at-least-once), and such a
  * retry reads the same state version and decides the same thing, so it derives the SAME id and thus
  * the same ClientToken: the provider answers a repeated token with the original order instead of
  * placing a second one. A different target or a newer state is a different decision.
@@ -45,7 +45,7 @@ export function decisionIdOf(instanceId: string, stateVersion: number, action: D
   return `d-${digest.slice(0, 32)}`;
 }
 
-/** ModifyInstanceNetworkSpec ClientToken: at most 64 ASCII characters (facts §1.1); this is 43. */
+/** ModifyInstanceNetworkSpec ClientToken: at most 64 ASCII characters (docs/reference/alibaba-cloud.md §1.1); this is 43. */
 export function clientTokenOf(decisionId: string): string {
   return `bwscaler-${decisionId}`;
 }

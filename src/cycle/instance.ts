@@ -289,7 +289,7 @@ function baseOutcome(plan: InstancePlan, outcome: Outcome, state: ScalingState, 
   return result;
 }
 
-/** One structured line per decision, stable keys (STYLE §10). */
+/** One structured line per decision, stable keys: operators grep and index them (README, Observability). */
 function logDecision(deps: CycleDeps, outcome: InstanceOutcome, plan: InstancePlan): void {
   const { decision } = outcome;
   deps.log({

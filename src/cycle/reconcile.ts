@@ -263,7 +263,7 @@ async function commitSettlement(
 // ---------------------------------------------------------------------------------------------
 // Blocks.
 
-/** Error codes whose cause DescribeInstances shows as an OperationLocks reason (facts §1.3, §2.1). */
+/** Error codes whose cause DescribeInstances shows as an OperationLocks reason (docs/reference/alibaba-cloud.md §1.3, §2.1). */
 const LOCK_REASON_OF_CODE: Record<string, string> = {
   InstanceLockedForSecurity: 'security',
   InstanceExpiredOrInArrears: 'financial',

@@ -1,6 +1,6 @@
 // The fleet tick (functions/schedule): every managed instance of one shard, every tick.
 //
-// Cost per tick for N instances in the shard, by design (the benchmark targets of the issue):
+// Cost per tick for N instances in the shard, by design (bench/targets.ts holds these as numbers):
 // - DescribeInstances: ceil(N/100) for id selectors (ids are filtered to the shard BEFORE the call,
 //   and all policies of a region share one call set), plus the pages of each distinct tag selector;
 // - CloudMonitor: one latestOutRates per region (the adapter batches DescribeMetricLast), plus one
@@ -30,7 +30,7 @@ export interface TickBudget {
   concurrency: number;
 }
 
-// ECS rate limits are per API and account, shared with the console, and not published (facts §3.5).
+// ECS rate limits are per API and account, shared with the console, and not published (docs/reference/alibaba-cloud.md §3.5).
 // 500 orders a tick lets a scheduled peak reach a few hundred instances in one tick (a schedule must
 // land when its window opens) while 16 in flight keeps the request rate modest; a larger fleet's
 // remainder converges on the next tick, with DEFERRED recorded. Throttling answers are retried with

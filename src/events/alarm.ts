@@ -1,5 +1,5 @@
-// CloudMonitor threshold alerts, as the HTTP alert callback (facts §4.3) or through EventBridge
-// (facts §4.4, peers §1.1), decoded into one AlarmCallback.
+// CloudMonitor threshold alerts, as the HTTP alert callback (docs/reference/alibaba-cloud.md §4.3) or through EventBridge
+// (docs/reference/alibaba-cloud.md §4.4, docs/reference/alibaba-cloud.md §10), decoded into one AlarmCallback.
 import * as z from 'zod';
 import type { MetricSample } from '../core/types';
 import { ValidationError } from '../errors';
@@ -72,7 +72,7 @@ export function parseCloudMonitorCallback(body: string, contentType: string | un
 
 /**
  * The EventBridge event type of a CloudMonitor alert, as the EventBridge "CloudMonitor events"
- * page names it (peers §1.1). UNVERIFIED: no sample event is public (facts §4.4). Relied on: a
+ * page names it (docs/reference/alibaba-cloud.md §10). UNVERIFIED: no sample event is public (docs/reference/alibaba-cloud.md §4.4). Relied on: a
  * CloudEvents 1.0 envelope whose `data` carries the same fields as the HTTP callback, as an object
  * or as the callback's text; capture a real event in the EventBridge console before going live.
  */
@@ -163,7 +163,7 @@ export function alarmEventKey(callback: AlarmCallback): string {
   return ['cms', callback.ruleId, callback.instanceId, callback.alertState, callback.timestamp].join('|');
 }
 
-/** Outbound metrics the alarm path understands (facts §4.1), with how to read their value. */
+/** Outbound metrics the alarm path understands (docs/reference/alibaba-cloud.md §4.1), with how to read their value. */
 const OUTBOUND_METRICS: Record<string, 'percent' | 'bitsPerSecond'> = {
   InternetOutRate: 'bitsPerSecond',
   VPC_PublicIP_InternetOutRate: 'bitsPerSecond',
@@ -173,7 +173,7 @@ const OUTBOUND_METRICS: Record<string, 'percent' | 'bitsPerSecond'> = {
 
 /**
  * The alarm's value as served bit/s. `*_Percent` metrics are relative to the instance's configured
- * InternetMaxBandwidthOut (facts §4.1), so they need the bandwidth at the time of the alarm.
+ * InternetMaxBandwidthOut (docs/reference/alibaba-cloud.md §4.1), so they need the bandwidth at the time of the alarm.
  */
 export function toMetricSample(callback: AlarmCallback, bandwidthOutMbps: number): MetricSample {
   const unit = OUTBOUND_METRICS[callback.metricName];

@@ -1,5 +1,5 @@
 // Function Compute 3.0 HTTP trigger: the built-in runtime hands the handler a JSON event (as a
-// Buffer) describing the request (facts §5.3).
+// Buffer) describing the request (docs/reference/alibaba-cloud.md §5.3).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { parseJson, validate } from './validate';

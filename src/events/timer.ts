@@ -1,5 +1,5 @@
 // Function Compute timer trigger: {"triggerTime":"2018-02-09T05:49:00Z","triggerName":"t","payload":"…"}
-// (facts §5.4). The payload is the configured string; bwscaler reads it as an optional shard
+// (docs/reference/alibaba-cloud.md §5.4). The payload is the configured string; bwscaler reads it as an optional shard
 // assignment `{"shard": i, "of": n}` so that several timers can split a large fleet.
 import * as z from 'zod';
 import { ValidationError } from '../errors';

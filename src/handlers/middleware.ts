@@ -5,7 +5,7 @@ import { ConfigError, ValidationError } from '../errors';
 import { redact } from '../log';
 import { getRuntime, type Runtime } from './runtime';
 
-/** Function Compute's context: only what bwscaler reads (facts §5.2). */
+/** Function Compute's context: only what bwscaler reads (docs/reference/alibaba-cloud.md §5.2). */
 export interface FcContext {
   requestId?: string;
   credentials?: Credentials;

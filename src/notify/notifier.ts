@@ -20,7 +20,7 @@ export interface Notifier {
   notify(event: NotifyEvent): Promise<boolean>;
 }
 
-/** The CloudMonitor callback gets 5 s (facts §4.3); a notification must not eat into a cycle's budget. */
+/** The CloudMonitor callback gets 5 s (docs/reference/alibaba-cloud.md §4.3); a notification must not eat into a cycle's budget. */
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 3000;
 
 export function createNotifier(options: {

@@ -82,7 +82,7 @@ function sampledUtcOffsetsSeconds(timeZone: string): Set<number> {
 }
 
 /**
- * A temporary upgrade's EndTime has hour precision in UTC (`yyyy-MM-ddTHHZ`, facts §1.1), so a window
+ * A temporary upgrade's EndTime has hour precision in UTC (`yyyy-MM-ddTHHZ`, docs/reference/alibaba-cloud.md §1.1), so a window
  * served that way must end on a UTC hour, or the upgrade would end early or late. Checked for a
  * minute field with one value (a window that starts "every 5 minutes" cannot end on the hour), and
  * against the zone's offsets over a sample year: "30 19 * * *" in Asia/Kolkata (+05:30) ends on the

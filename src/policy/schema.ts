@@ -14,7 +14,7 @@ import type { Adjustment } from '../core/types';
 import { scheduleSchema } from './schedules';
 import { API_MAX_MBPS, adjustment, duration, inboundMbps, maxStep, mbps, outboundMbps, percent } from './units';
 
-/** Example outbound-traffic price, Hangzhou (facts §8: "examples only"). */
+/** Example outbound-traffic price, Hangzhou (docs/reference/alibaba-cloud.md §8: "examples only"). */
 const DEFAULT_PRICE_CNY_PER_GB = 0.8;
 
 // ---------------------------------------------------------------------------------------------

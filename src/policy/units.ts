@@ -84,7 +84,7 @@ export function mbps(min: number, max: number, description: string) {
 
 export const outboundMbps = (description: string) => mbps(0, API_MAX_MBPS, description);
 
-/** ModifyInstanceNetworkSpec InternetMaxBandwidthIn: 1–200 (SDK model validation, facts §1). */
+/** ModifyInstanceNetworkSpec InternetMaxBandwidthIn: 1–200 (SDK model validation, docs/reference/alibaba-cloud.md §1.1). */
 export const inboundMbps = (description: string) => mbps(1, API_MAX_MBPS, description);
 
 export function percent(description: string) {

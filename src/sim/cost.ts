@@ -2,7 +2,7 @@
 //
 // Defaults are the documented EXAMPLES for China East 1 (Hangzhou), which the page itself calls
 // "examples only" (AlibabaCloudDocs/ecs cn.zh-CN/产品定价/计费项/公网带宽计费.md, 2021-02-02; see
-// ../shared/reference/alibaba-cloud-facts.md §8). Real prices vary by region and over time: pass your own.
+// docs/reference/alibaba-cloud.md §8). Real prices vary by region and over time: pass your own.
 
 export type Billing = 'postpaid-bandwidth' | 'prepaid-bandwidth' | 'traffic';
 

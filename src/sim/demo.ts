@@ -372,7 +372,7 @@ const LABELS: Record<Billing, string> = {
   traffic: 'pay-as-you-go, pay-by-traffic',
 };
 
-/** The API's ceiling per billing (facts §1.1): 200 Mbps for subscription by bandwidth, else 100. */
+/** The API's ceiling per billing (docs/reference/alibaba-cloud.md §1.1): 200 Mbps for subscription by bandwidth, else 100. */
 function apiMaxMbps(billing: Billing): number {
   return billing === 'prepaid-bandwidth' ? 200 : 100;
 }

@@ -20,7 +20,7 @@ export const SHARED_TRACES: ReadonlyArray<{ file: string; options: TraceOptions;
 ];
 
 export const ISP_TRACE = 'isp-eu-transatlantic-bits-5min.csv';
-/** Every benchmark trace is rescaled to this peak (the issue's `--peak-mbps 80`). */
+/** Every benchmark trace is rescaled to this peak (`--peak-mbps 80`), so the traces compare on one scale. */
 export const BENCH_PEAK_MBPS = 80;
 
 /** ../shared/traces next to the repository root, or BWSCALER_TRACES_DIR (a checkout in a git worktree elsewhere). */

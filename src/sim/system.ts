@@ -111,7 +111,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
 }
 
-/** A CloudMonitor threshold-alert callback body, form-encoded as documented (facts §4.3). */
+/** A CloudMonitor threshold-alert callback body, form-encoded as documented (docs/reference/alibaba-cloud.md §4.3). */
 export function alarmCallback(fields: { instanceId: string; curValue: number; timestamp: number; metricName?: string; alertState?: string }): string {
   const metricName = fields.metricName ?? 'VPC_PublicIP_InternetOutRate_Percent';
   return new URLSearchParams({

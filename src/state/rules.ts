@@ -9,7 +9,7 @@ export const DEFAULT_HISTORY_TTL_SECONDS = 90 * 86_400;
 /**
  * The events table's TTL (tables.ts). A handled-event key is kept for the caller's ttlSeconds, but
  * never longer than this: Tablestore collects the row then whatever its expiresAt says. Alarm
- * redeliveries and Function Compute retries happen within hours (alibaba-cloud-facts §5.5).
+ * redeliveries and Function Compute retries happen within hours (alibaba-cloud-docs/reference/alibaba-cloud.md §5.5).
  */
 export const EVENT_TTL_LIMIT_SECONDS = 7 * 86_400;
 

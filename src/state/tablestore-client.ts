@@ -23,7 +23,7 @@ export type Sdk = typeof TableStore;
 let sdk: Promise<Sdk> | undefined;
 
 /**
- * Loads the SDK on first use: requiring it costs ~90 ms of cold start (sdk-notes §6), which a
+ * Loads the SDK on first use: requiring it costs ~90 ms of cold start (docs/reference/sdk-traps.md §6), which a
  * function that never reaches the store (a duplicate alarm, `validate`) should not pay.
  */
 export function loadSdk(): Promise<Sdk> {
@@ -52,7 +52,7 @@ export async function openClient(config: TablestoreConfig): Promise<{ sdk: Sdk; 
 /**
  * The OTS error code and message of an SDK error. The SDK tries to parse the protobuf error body
  * with an XML parser that does not exist, so it reports the HTTP status as `err.code` and the raw
- * protobuf `Error{code = 1, message = 2}` bytes, as a string, as `err.message` (sdk-notes §3).
+ * protobuf `Error{code = 1, message = 2}` bytes, as a string, as `err.message` (docs/reference/sdk-traps.md §3).
  */
 export function readOtsError(error: unknown): { status?: number | string; code?: string; message: string } {
   if (!(error instanceof Error)) return { message: String(error) };

@@ -1,5 +1,5 @@
 // The part of the `tablestore` 5.6.5 SDK that src/state uses. The package ships no types and
-// @types/tablestore describes an older API, so this is written from lib/*.js (sdk-notes §3).
+// @types/tablestore describes an older API, so this is written from lib/*.js (docs/reference/sdk-traps.md §3).
 declare module 'tablestore' {
   /** An int64-buffer Int64LE: what Long.fromNumber returns and what INTEGER columns read back as. */
   export interface Int64 {
@@ -96,7 +96,7 @@ declare module 'tablestore' {
   /** Sentinels compared by identity in the PlainBuffer builder. */
   export const INF_MIN: object;
   export const INF_MAX: object;
-  /** Call as a method: Long.fromNumber writes `this.int64` (sdk-notes §3). */
+  /** Call as a method: Long.fromNumber writes `this.int64` (docs/reference/sdk-traps.md §3). */
   export const Long: { fromNumber(n: number): Int64; fromString(s: string): Int64 };
   /** Process-global: every request built with `maxRetries` overwrites maxRetryTimes. */
   export const DefaultRetryPolicy: { maxRetryTimes: number };

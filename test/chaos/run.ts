@@ -146,9 +146,9 @@ export function chaosFleet(count: number, start: number, seed: number): FixtureI
   return fleet;
 }
 
-// The faults of the issue, through the admin API. Rates compose in list order (the first fault whose
+// The faults a month of real operation meets, through the admin API. Rates compose in list order (the first fault whose
 // dice hit wins). Timeouts cost real seconds (the SDKs' 3 s client timeout), so they hit the write
-// path, where an unanswered call matters most, at the issue's 2 % (half of them after the order was
+// path, where an unanswered call matters most, at 2 % (half of them after the order was
 // placed: a lost answer), and every call at 0.2 %: a month of ticks is ~20,000 reads, and 2 % of
 // them would spend 20 minutes waiting for nothing.
 const ECS_FAULTS = [

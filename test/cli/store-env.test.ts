@@ -66,7 +66,7 @@ describe('createStoreFromEnv', () => {
   });
 });
 
-// Requiring the SDK costs ~90 ms of cold start (sdk-notes §6). Checked in a fresh process: this
+// Requiring the SDK costs ~90 ms of cold start (docs/reference/sdk-traps.md §6). Checked in a fresh process: this
 // one has long loaded it for the other tests.
 const LAZY_PROBE = `
 import { createRequire } from 'node:module';

@@ -116,7 +116,7 @@ describe('handleAlarm', () => {
   });
 
   it('recognises CloudMonitor re-deliveries of one alert and orders once', async () => {
-    // Prepare: the callback is retried up to 3 times (facts §4.3).
+    // Prepare: the callback is retried up to 3 times (docs/reference/alibaba-cloud.md §4.3).
     const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
 
     // Act

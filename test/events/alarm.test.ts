@@ -4,7 +4,7 @@ import { type AlarmCallback, alarmEventKey, CMS_ALERT_EVENT_TYPE, decodeEventBri
 
 const FORM = 'application/x-www-form-urlencoded; charset=UTF-8';
 
-/** The documented form body (facts §4.3), values URL-encoded as a real POST would carry them. */
+/** The documented form body (docs/reference/alibaba-cloud.md §4.3), values URL-encoded as a real POST would carry them. */
 function formBody(overrides: Record<string, string | undefined> = {}): string {
   const fields: Record<string, string | undefined> = {
     expression: '$Average>=80',

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors';
 import { decodeFcHttpEvent, verifyWebhookToken } from '../../src/events';
 
-/** The FC 3.0 HTTP trigger event of the documentation (facts §5.3), as the runtime passes it: a Buffer. */
+/** The FC 3.0 HTTP trigger event of the documentation (docs/reference/alibaba-cloud.md §5.3), as the runtime passes it: a Buffer. */
 function fcEvent(overrides: Record<string, unknown> = {}): Buffer {
   return Buffer.from(
     JSON.stringify({

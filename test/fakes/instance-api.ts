@@ -11,7 +11,7 @@ import { CloudApiError, type CloudErrorCategory } from '../../src/errors';
 import type { InstanceApi, ModifyBandwidthRequest } from '../../src/ports/cloud';
 import { makeInstance } from '../fixtures/policies';
 
-/** DescribeInstances takes at most 100 ids and returns at most 100 rows per call (facts §2.1). */
+/** DescribeInstances takes at most 100 ids and returns at most 100 rows per call (docs/reference/alibaba-cloud.md §2.1). */
 const DESCRIBE_PAGE = 100;
 
 export interface ModifyFault {

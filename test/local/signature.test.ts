@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { percentEncode, signRpcV1, stringToSign, verifyRpcV1 } from '../../local-cloud/signature';
 
-// The published example of "Request signatures.md" (ADE/ecs), facts §3.2.
+// The published example of the RPC signature page (https://www.alibabacloud.com/help/doc-detail/163279.htm),
+// docs/reference/alibaba-cloud.md §3.2.
 const PUBLISHED = {
   params: {
     Timestamp: '2016-02-23T12:46:24Z',

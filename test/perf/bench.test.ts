@@ -1,7 +1,7 @@
 // The benchmark's STRUCTURE, never its timings (a shared 2-core machine makes those meaningless in a
 // test): the bundles build under the size budget and still carry what they need, the slimmed
 // Tablestore protocol keeps the messages the store uses, the proxy classifies calls, and the target
-// checks read the figures the way the issue states them.
+// checks read the figures the way bench/targets.ts states them.
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';

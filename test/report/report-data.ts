@@ -3,7 +3,7 @@
 import type { ReportData, ReportDecision, ReportInstance } from '../../src/report/types';
 
 export const T0 = Date.UTC(2024, 0, 1);
-/** 51.3 days at 5-minute steps: the length of the reference trace. */
+/** 51.3 days at 5-minute steps: the length of the ISP reference trace (../shared/traces). */
 export const REFERENCE_POINTS = 14_772;
 
 export function makeInstance(overrides: Partial<ReportInstance> = {}): ReportInstance {
@@ -41,7 +41,7 @@ export function decision(overrides: Partial<ReportDecision> = {}): ReportDecisio
 export function syntheticInstance(instanceId: string, points: number, seed = 1): ReportInstance {
   const random = lcg(seed);
   const stepSeconds = 300;
-  // Pay-as-you-go prices of facts §8: the first 5 Mbps at 0.063, the rest at 0.248 per Mbps-hour.
+  // Pay-as-you-go prices of docs/reference/alibaba-cloud.md §8: the first 5 Mbps at 0.063, the rest at 0.248 per Mbps-hour.
   const stepCost = (mbps: number) => (Math.min(mbps, 5) * 0.063 + Math.max(0, mbps - 5) * 0.248) * (stepSeconds / 3600);
   const demandMbps: number[] = [];
   const servedMbps: number[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hourlyBandwidthCost, intervalCost, scorePlan } from '../../src/sim/cost';
 
-describe('price model (facts §8 examples)', () => {
+describe('price model (docs/reference/alibaba-cloud.md §8 examples)', () => {
   it.each([
     { name: 'pay-as-you-go 7 Mbps for 30 days is 583.92 CNY (doc example)', billing: 'postpaid-bandwidth' as const, mbps: 7, hours: 720, expected: 583.92 },
     { name: 'pay-as-you-go 5 Mbps stays in the low tier', billing: 'postpaid-bandwidth' as const, mbps: 5, hours: 1, expected: 0.315 },

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { sharedTracesDir } from '../../src/sim/quality';
 import { parseTrace, type Trace } from '../../src/sim/trace';
 
-/** The fields the issue requires in `backtest --json`'s last line. */
+/** The fields the README promises in `backtest --json`'s last line. */
 export const SUMMARY_FIELDS = [
   'trace',
   'points',

@@ -1,4 +1,4 @@
-// The bundle trap (sdk-notes §3): the tablestore SDK is sloppy-mode code with implicit globals.
+// The bundle trap (docs/reference/sdk-traps.md §3): the tablestore SDK is sloppy-mode code with implicit globals.
 // esbuild emits a top-level "use strict" when the tsconfig is strict, which makes every bundled
 // module strict; the bundle builds without a warning and throws "pro is not defined" at run time.
 // Vitest loads node_modules unbundled and never sees it, so this test builds the bundle the way

@@ -82,12 +82,12 @@ export interface Sdk {
 
 export const TableStore = createRequire(import.meta.url)('tablestore') as Sdk;
 
-/** `Long.fromNumber` must be called as a method (it writes `this.int64`, sdk-notes §3). */
+/** `Long.fromNumber` must be called as a method (it writes `this.int64`, docs/reference/sdk-traps.md §3). */
 export const long = (n: number): Int64 => TableStore.Long.fromNumber(n);
 
 /**
  * The OTS error code inside an SDK error. The SDK cannot parse the protobuf error body, so it reports
- * the HTTP status as `code` and the raw body bytes as `message` (sdk-notes §3).
+ * the HTTP status as `code` and the raw body bytes as `message` (docs/reference/sdk-traps.md §3).
  */
 export function otsError(error: unknown): { status: unknown; code: string | undefined; message: string } {
   const e = error as { code?: unknown; message?: string };
