@@ -19,15 +19,15 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   WITHIN_TOLERANCE: 'Utilisation is within target ± tolerance (percentage points): nothing moves.',
   NO_METRIC: 'No usable traffic sample (none, INSUFFICIENT_DATA, or the instance is at 0 Mbps): hold, never downgrade blind.',
   STALE_METRIC:
-    'The traffic sample is older than behavior.maxSampleAgeSeconds (default 15m, three 5-minute ticks): the metric rules hold; schedules and overrides still apply.',
-  WARMUP: 'The last change was too recent (warmupSeconds) or the sample predates it: metrics are ignored.',
+    'The traffic sample is older than the policy key maxSampleAge (default 15m, three 5-minute ticks): the metric rules hold; schedules and overrides still apply.',
+  WARMUP: 'The last change was too recent (the policy key warmup) or the sample predates it: metrics are ignored.',
   PAUSED: 'The policy is paused: nothing changes.',
   OBSERVE_ONLY: 'Observe mode: the decision is computed and logged, nothing is applied; target says what would have been set.',
   PENDING_CHANGE: 'A change is in flight (written before ModifyInstanceNetworkSpec): the cycle reconciles it first.',
   PROVIDER_LOCK: 'Less than 5 minutes since the last successful change: the provider refuses another.',
   COOLDOWN: 'A metric-driven change within the per-direction cooldown: held (schedules and overrides bypass it).',
   STABILIZATION: 'A scale-down goes no lower than the highest recommendation within the stabilisation window.',
-  MIN_HOLD: 'A metric-driven downgrade must wait until the bandwidth has been held for minHoldBeforeDowngradeSeconds.',
+  MIN_HOLD: 'A metric-driven downgrade must wait until the bandwidth has been held for the policy key scaleDown.minHold.',
   DOWNGRADE_BUDGET:
     'Subscription pay-by-bandwidth: the downgrade quota for the period (minus the reserve, kept for overrides) is used up, or the provider reported it exhausted.',
   PROJECTED_FLAP: 'At the lower bandwidth the served traffic would trip scale-up again: the downgrade is refused or made smaller.',
