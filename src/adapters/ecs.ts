@@ -194,6 +194,7 @@ export function toInstanceFacts(instance: EcsInstance): InstanceFacts {
     status: instance.Status,
     bandwidthOut: instance.InternetMaxBandwidthOut,
     hasPublicIp: (instance.PublicIpAddress?.IpAddress ?? []).some((ip) => ip !== ''),
+    ...publicIpOf(instance),
     // An EIP-bound VPC instance reports an empty EipAddress object when nothing is bound.
     eipBound: (instance.EipAddress?.IpAddress ?? '') !== '',
     tags: Object.fromEntries((instance.Tags?.Tag ?? []).map((tag) => [tag.TagKey, tag.TagValue])),
@@ -243,4 +244,10 @@ export function orderIdText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   if (value && typeof (value as { toFixed?: unknown }).toFixed === 'function') return (value as { toFixed(): string }).toFixed();
   return '';
+}
+
+/** The first non-empty public IP, which the VPC metrics name in their `ip` dimension. */
+function publicIpOf(instance: { PublicIpAddress?: { IpAddress?: string[] } }): { publicIp?: string } {
+  const ip = (instance.PublicIpAddress?.IpAddress ?? []).find((address) => address !== '');
+  return ip === undefined ? {} : { publicIp: ip };
 }

@@ -25,6 +25,8 @@ export interface InstanceFacts {
   /** Absent when ECS reports no inbound cap (InternetMaxBandwidthIn -1): nothing to correct. */
   bandwidthIn?: number;
   hasPublicIp: boolean;
+  /** The fixed public IP, when ECS reports one: CloudMonitor's VPC_PublicIP_* series carry it as `ip`. */
+  publicIp?: string;
   eipBound: boolean;
   tags: Record<string, string>;
   /** Subscription expiry (epoch ms), when ECS reports one. */

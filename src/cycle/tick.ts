@@ -198,7 +198,11 @@ async function latestSamples(deps: CycleDeps, managed: ManagedInstance[], summar
   const byRegion = new Map<string, Array<{ instanceId: string; networkType: InstanceFacts['networkType'] }>>();
   for (const { instance } of managed) {
     const list = byRegion.get(instance.regionId) ?? [];
-    list.push({ instanceId: instance.instanceId, networkType: instance.networkType });
+    list.push({
+      instanceId: instance.instanceId,
+      networkType: instance.networkType,
+      ...(instance.publicIp === undefined ? {} : { publicIp: instance.publicIp }),
+    });
     byRegion.set(instance.regionId, list);
   }
   const samples = new Map<string, MetricSample>();
