@@ -5,9 +5,9 @@
 // rotates them, while clients live as long as the container. The RPC clients read the latest ones
 // before each request; the Tablestore client is rebuilt when they change.
 
-import { createMetricApi } from '../adapters/cms';
+import { CMS_API_VERSION, createMetricApi } from '../adapters/cms';
 import { createDecisionPublisher, createTelemetryApi, type DecisionPublisher } from '../adapters/cms-telemetry';
-import { createEcsApi } from '../adapters/ecs';
+import { createEcsApi, ECS_API_VERSION } from '../adapters/ecs';
 import { type Credentials, createRpcClient } from '../adapters/pop';
 import { type Config, loadConfig } from '../config';
 import type { CycleDeps } from '../cycle/deps';
@@ -18,9 +18,6 @@ import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
 import type { StateStore } from '../ports/state-store';
 import { createRotatingControlStore } from '../state/control';
 import { createTablestoreStore } from '../state/tablestore';
-
-const ECS_API_VERSION = '2014-05-26';
-const CMS_API_VERSION = '2019-01-01';
 
 export interface Runtime {
   config: Config;
