@@ -33,7 +33,8 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from './guards';
-import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { predictiveRecommendation } from './predictive';
 import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
 import { backingOff } from './refusal';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
@@ -148,7 +149,7 @@ interface MetricReading {
   recorded?: Recommendation;
 }
 
-function readMetric({ now, policy, instance, state, signal }: DecideInput): MetricReading {
+function readMetric({ now, policy, instance, state, signal, history }: DecideInput): MetricReading {
   const current = instance.bandwidthOut;
   const hold = (reason: ReasonCode, message: string): MetricReading => ({
     recommendation: { mbps: current, reason, message },
@@ -179,8 +180,11 @@ function readMetric({ now, policy, instance, state, signal }: DecideInput): Metr
       return hold('WARMUP', `the sample at ${new Date(sample.at).toISOString()} predates the change at ${new Date(lastChangeAt).toISOString()}`);
     }
   }
-  const recommendation = recommendFromMetric(policy, sample.outBps, current);
-  if (recommendation.reason === 'NO_METRIC') return { recommendation };
+  const plain = recommendFromMetric(policy, sample.outBps, current);
+  if (plain.reason === 'NO_METRIC') return { recommendation: plain };
+  const recommendation = policy.predictive
+    ? predictiveRecommendation(policy.predictive, history ?? state.history, bpsToMbps(sample.outBps), current, now, plain)
+    : plain;
   return { recommendation, sample, recorded: { at: now, mbps: recommendation.mbps } };
 }
 
