@@ -152,14 +152,32 @@ export function select(values: Float64Array, n: number, k: number): number {
 }
 
 /** The trigger/set band on one demand level (and the recent peak for scale-down). */
-function band(config: PredictiveConfig, current: number, demand: number, recentPeak: number, downThreshold: number, censored: boolean): number {
+/**
+ * The trigger/set band on one demand level and the recent peak. `downThreshold` is asked for only when
+ * a scale-down of at least 1 Mbps is on the table: it scans a week of samples.
+ */
+function band(config: PredictiveConfig, current: number, demand: number, recentPeak: number, downThreshold: () => number, censored: boolean): number {
   const up = margins(config, demand);
   if (current < demand * (1 + up.trigger) || censored) {
     const target = ceilMbps(demand * (1 + up.set));
     return censored ? Math.max(target, current + 1) : Math.max(target, current);
   }
   const down = ceilMbps(recentPeak * (1 + margins(config, recentPeak).set));
-  return current - down >= downThreshold ? down : current;
+  return current - down >= 1 && current - down >= downThreshold() ? down : current;
+}
+
+/** The highest demand estimate within [from, now] (censored samples read as cap + 1), at least `floor`. */
+function highestSince(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, from: number, floor: number): number {
+  const censoredShare = config.censoredPercent / 100;
+  let highest = floor;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) break;
+    // demandEstimate, inlined: this loop may run over a week of samples.
+    const estimate = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
+    if (estimate > highest) highest = estimate;
+  }
+  return highest;
 }
 
 /**
@@ -172,20 +190,12 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above.
   const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
-  let recent = demand;
-  let peak = demand;
-  const lookFrom = now - lookBackSeconds * 1000;
-  const peakFrom = now - config.peakWindowSeconds * 1000;
-  const censoredShare = config.censoredPercent / 100;
-  for (let i = samples.length - 1; i >= 0; i--) {
-    const s = samples[i] as HistorySample;
-    if (s.at < peakFrom) break;
-    // demandEstimate, inlined: this loop runs over a week of samples on every decision.
-    const estimate = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
-    if (estimate > peak) peak = estimate;
-    if (s.at >= lookFrom && estimate > recent) recent = estimate;
-  }
-  const downThreshold = Math.max(1, (config.scaleDownPercentOfPeak / 100) * peak);
+  const recent = highestSince(config, samples, now - lookBackSeconds * 1000, demand);
+  let threshold: number | undefined;
+  const downThreshold = () => {
+    threshold ??= Math.max(1, (config.scaleDownPercentOfPeak / 100) * highestSince(config, samples, now - config.peakWindowSeconds * 1000, demand));
+    return threshold;
+  };
   const reactive = band(config, current, demand, recent, downThreshold, censored);
   const rise = riseFactor(config, samples, now);
   const forecast = rise.factor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.factor, downThreshold, censored);
