@@ -84,7 +84,9 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
  *    NO_METRIC when there is no usable sample (never downgrade on missing data) and with WARMUP within
  *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth), and
- *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`.
+ *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`. A policy with a
+ *    `predictive` block replaces the metric rules by its band and forecast when the served history is
+ *    given (DecideInput.history, else state.history; src/core/predictive.ts), and says when it is not.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
