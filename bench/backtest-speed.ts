@@ -2,6 +2,7 @@
 // production cycle against in-memory stand-ins) over a real trace, in decisions per second.
 import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { sharedTracesDir } from '../src/sim/quality';
 import { replayFast } from '../src/sim/replay';
 import { buildScenario } from '../src/sim/scenario';
 import { ROOT } from '../src/sim/system';
@@ -15,10 +16,10 @@ export interface BacktestSpeedResult {
 }
 
 /** The longest shared trace: 51 days of 5-minute points. Public data, read in place, never copied into the repo. */
-export const TRACE = join(ROOT, '../shared/traces/isp-eu-transatlantic-bits-5min.csv');
+export const TRACE = join(sharedTracesDir(ROOT), 'isp-eu-transatlantic-bits-5min.csv');
 
 /** Undefined when the shared traces are absent (the caller says so). */
-export async function measureBacktestSpeed(): Promise<BacktestSpeedResult | undefined> {
+export async function measureBacktestSpeed(policyFile = 'examples/policy.yaml'): Promise<BacktestSpeedResult | undefined> {
   try {
     await access(TRACE);
   } catch {
@@ -29,8 +30,8 @@ export async function measureBacktestSpeed(): Promise<BacktestSpeedResult | unde
   const scenario = buildScenario({
     grid: demandGrid(trace),
     billing: 'postpaid-bandwidth',
-    policyText: await readFile(join(ROOT, 'examples/policy.yaml'), 'utf8'),
-    policySource: 'examples/policy.yaml',
+    policyText: await readFile(join(ROOT, policyFile), 'utf8'),
+    policySource: policyFile,
   });
   const started = performance.now();
   const run = await replayFast(scenario);

@@ -56,12 +56,15 @@ async function main(): Promise<number> {
   progress('backtest speed (fast mode)');
   const backtest = await measureBacktestSpeed();
   if (!backtest) progress('the shared traces (../shared/traces) are absent: backtest speed not measured');
+  progress('backtest speed (fast mode, predictive policy with its served history)');
+  const predictive = await measureBacktestSpeed('examples/predictive-policy.yaml');
 
   const figures: PerfFigures = {
     bundles,
     alarmLatencyMs: { p50: round(alarm.p50), p99: round(alarm.p99) },
     fleetTick: { instances: fleet.instances, wallMs: round(fleet.wallMs), calls: fleet.calls },
     backtestDecisionsPerSecond: backtest ? Math.round(backtest.decisionsPerSecond) : null,
+    predictiveBacktestDecisionsPerSecond: predictive ? Math.round(predictive.decisionsPerSecond) : null,
   };
   const checks = evaluateTargets(figures, { acted: fleet.acted });
 

@@ -33,7 +33,8 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from './guards';
-import { DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
+import { predictiveRecommendation } from './predictive';
 import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
 import { backingOff } from './refusal';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
@@ -83,7 +84,9 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
  *    NO_METRIC when there is no usable sample (never downgrade on missing data) and with WARMUP within
  *    warmupSeconds of the last change or when the sample predates it (it measured the old bandwidth), and
- *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`.
+ *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`. A policy with a
+ *    `predictive` block replaces the metric rules by its band and forecast when the served history is
+ *    given (DecideInput.history, else state.history; src/core/predictive.ts), and says when it is not.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
@@ -148,7 +151,7 @@ interface MetricReading {
   recorded?: Recommendation;
 }
 
-function readMetric({ now, policy, instance, state, signal }: DecideInput): MetricReading {
+function readMetric({ now, policy, instance, state, signal, history }: DecideInput): MetricReading {
   const current = instance.bandwidthOut;
   const hold = (reason: ReasonCode, message: string): MetricReading => ({
     recommendation: { mbps: current, reason, message },
@@ -179,8 +182,11 @@ function readMetric({ now, policy, instance, state, signal }: DecideInput): Metr
       return hold('WARMUP', `the sample at ${new Date(sample.at).toISOString()} predates the change at ${new Date(lastChangeAt).toISOString()}`);
     }
   }
-  const recommendation = recommendFromMetric(policy, sample.outBps, current);
-  if (recommendation.reason === 'NO_METRIC') return { recommendation };
+  const plain = recommendFromMetric(policy, sample.outBps, current);
+  if (plain.reason === 'NO_METRIC') return { recommendation: plain };
+  const recommendation = policy.predictive
+    ? predictiveRecommendation(policy.predictive, history ?? state.history, bpsToMbps(sample.outBps), current, now, plain)
+    : plain;
   return { recommendation, sample, recorded: { at: now, mbps: recommendation.mbps } };
 }
 

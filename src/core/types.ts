@@ -119,6 +119,36 @@ export interface ManualOverride {
   reason: string;
 }
 
+/**
+ * The predictive block (src/core/predictive.ts). Percentages as written in the policy file;
+ * durations in seconds.
+ */
+export interface PredictiveConfig {
+  /** forecast-only: act on the structural rules, log the forecast; forecast-and-scale: the forecast may only raise. */
+  mode: 'forecast-only' | 'forecast-and-scale';
+  /** Scale up when the bandwidth is less than this % above the demand estimate ... */
+  triggerPercent: number;
+  /** ... and then set it this % above. */
+  setPercent: number;
+  /** Below this demand (Mbps) both margins are `smallFactor` times wider (headroom is cheaper there). */
+  smallMbps: number;
+  smallFactor: number;
+  /** Scale down once the saving is at least this % of the peak within `peakWindowSeconds` (and >= 1 Mbps). */
+  scaleDownPercentOfPeak: number;
+  peakWindowSeconds: number;
+  /** Scale-down follows the highest demand estimate within this look-back ... */
+  lookBackSeconds: number;
+  /** ... lengthened on volatile traffic up to this. */
+  maxLookBackSeconds: number;
+  /** Quantile (0–1) of the last 6 hours' sample-to-sample rises that measures volatility. */
+  volatilityQuantile: number;
+  /** A served sample at or above this % of its cap is censored: demand was at least that. */
+  censoredPercent: number;
+  /** ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says). */
+  censoredRisePercent: number;
+  seasonal?: { days: number; minDays: number; horizonSeconds: number; maxRise: number; dayLengthSeconds: number };
+}
+
 export interface Policy {
   name: string;
   selector: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> };
@@ -146,6 +176,20 @@ export interface Policy {
    * months start there. Undefined = UTC+8 (480), the China site's billing time.
    */
   billingUtcOffsetMinutes?: number;
+  /** Scale ahead of the day from the served history (src/core/predictive.ts). */
+  predictive?: PredictiveConfig;
+}
+
+/** One served sample of the history: the rate in Mbps and the cap in force when it was measured. */
+export interface HistorySample {
+  at: number;
+  mbps: number;
+  cap: number;
+}
+
+/** Past served samples, oldest first (CloudMonitor's record, as cached in the state row). */
+export interface ServedHistory {
+  samples: ReadonlyArray<HistorySample>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,6 +305,11 @@ export interface ScalingState {
    * billing hour and day, and the end of the last traffic point counted (src/core/spend.ts).
    */
   spend?: { hourStart: number; hourCny: number; dayStart: number; dayCny: number; lastSampleAt: number };
+  /**
+   * The served history the predictive policy reads (additive; optional). The live cycle does not fill
+   * it yet; the fast backtest does. DecideInput.history, when given, takes precedence.
+   */
+  history?: ServedHistory;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +402,8 @@ export interface DecideInput {
   signal: Signal;
   /** Schedule windows of `policy` active at `now` (src/schedule resolves cron and time zone). */
   activeWindows: ActiveWindow[];
+  /** Past served samples for a predictive policy; absent → plain reactive rules (said in the message). */
+  history?: ServedHistory;
 }
 
 export interface Decision {

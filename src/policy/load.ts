@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument, visit } from 'yaml';
 import * as z from 'zod';
-import type { InstanceFacts, Policy } from '../core/types';
+import type { InstanceFacts, Policy, PredictiveConfig } from '../core/types';
 import { ConfigError, ValidationError } from '../errors';
 import { type ParsedPolicy, policyDocumentSchema } from './schema';
 
@@ -104,9 +104,36 @@ function toPolicy(parsed: ParsedPolicy): Policy {
     billingUtcOffsetMinutes: parsed.billingTimeZone,
     ...(parsed.spendGuard && { spendGuard: parsed.spendGuard }),
     ...(parsed.override && { override: parsed.override }),
+    ...(parsed.predictive && { predictive: predictiveConfig(parsed.predictive) }),
     autoPay: parsed.autoPay,
     allowZero: parsed.allowZero,
   } satisfies Policy;
+}
+
+function predictiveConfig(p: NonNullable<ParsedPolicy['predictive']>): PredictiveConfig {
+  return {
+    mode: p.mode,
+    triggerPercent: p.trigger,
+    setPercent: p.set,
+    smallMbps: p.smallBelow,
+    smallFactor: p.smallFactor,
+    scaleDownPercentOfPeak: p.scaleDownAtLeast,
+    peakWindowSeconds: p.peakWindow,
+    lookBackSeconds: p.lookBack,
+    maxLookBackSeconds: p.maxLookBack,
+    volatilityQuantile: p.volatilityQuantile,
+    censoredPercent: p.censored,
+    censoredRisePercent: p.censoredRise,
+    ...(p.seasonal && {
+      seasonal: {
+        days: p.seasonal.days,
+        minDays: p.seasonal.minDays,
+        horizonSeconds: p.seasonal.horizon,
+        maxRise: p.seasonal.maxRise,
+        dayLengthSeconds: p.seasonal.dayLength,
+      },
+    }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -260,6 +260,77 @@ const spendGuardSchema = z
     }
   });
 
+const FRACTION_ERROR = 'expected a number greater than 0 and below 1';
+
+const seasonalSchema = z
+  .strictObject({
+    days: z
+      .int({ error: 'expected a whole number of days from 1 to 28' })
+      .min(1, { error: 'expected a whole number of days from 1 to 28' })
+      .max(28, { error: 'expected a whole number of days from 1 to 28' })
+      .prefault(14)
+      .meta({ description: 'Days of history the same-time-of-day profile reads. Default 14.' }),
+    minDays: z
+      .int({ error: 'expected a whole number of days >= 1' })
+      .min(1, { error: 'expected a whole number of days >= 1' })
+      .prefault(7)
+      .meta({ description: 'No seasonal factor (1) until this many days are there. Default 7.' }),
+    horizon: duration(60, 'How far ahead the profile looks for a rise. Default 25m.').prefault('25m'),
+    maxRise: z
+      .number({ error: 'expected a factor from 1 to 2' })
+      .min(1, { error: 'expected a factor from 1 to 2' })
+      .max(2, { error: 'expected a factor from 1 to 2' })
+      .prefault(1.1)
+      .meta({ description: 'The rise factor is clipped to [1, maxRise]. Default 1.1.' }),
+    dayLength: duration(3600, "The length of the traffic's day. Default 1d.").prefault('1d'),
+  })
+  .superRefine((seasonal, ctx) => {
+    if (seasonal.minDays > seasonal.days) {
+      ctx.addIssue({ code: 'custom', path: ['minDays'], message: `expected at most days (${seasonal.days})`, input: seasonal.minDays });
+    }
+  });
+
+const predictiveSchema = z
+  .strictObject({
+    mode: z.enum(['forecast-only', 'forecast-and-scale'], { error: 'expected "forecast-only" or "forecast-and-scale"' }).prefault('forecast-only').meta({
+      description:
+        'forecast-only: act on the served history, log the forecast. forecast-and-scale: the forecast may raise (never lower). Default forecast-only.',
+    }),
+    trigger: percent('Scale up when the bandwidth is less than this % above the demand estimate. Default 3.7.').prefault(3.7),
+    set: percent('... and then set it this % above the demand estimate. Default 9.3.').prefault(9.3),
+    smallBelow: mbps(0, API_MAX_MBPS, 'Below this demand (Mbps) both margins are smallFactor times wider. Default 5.').prefault(5),
+    smallFactor: z
+      .number({ error: 'expected a factor from 1 to 10' })
+      .min(1, { error: 'expected a factor from 1 to 10' })
+      .max(10, { error: 'expected a factor from 1 to 10' })
+      .prefault(4)
+      .meta({ description: 'How much wider the margins are below smallBelow. Default 4.' }),
+    scaleDownAtLeast: percent('Scale down once the saving is at least this % of the peak in peakWindow (and 1 Mbps). Default 3.').prefault(3),
+    peakWindow: duration(3600, 'The window of that peak. Default 7d.').prefault('7d'),
+    lookBack: duration(0, 'Scale down to the highest demand within this look-back. Default 10m.').prefault('10m'),
+    maxLookBack: duration(0, 'The look-back lengthens on volatile traffic up to this. Default 2h.').prefault('2h'),
+    volatilityQuantile: z
+      .number({ error: FRACTION_ERROR })
+      .gt(0, { error: FRACTION_ERROR })
+      .lt(1, { error: FRACTION_ERROR })
+      .prefault(0.9)
+      .meta({ description: "Quantile of the last 6 hours' sample-to-sample rises that measures volatility. Default 0.9." }),
+    censored: percent('A served sample at or above this % of its cap only says demand was at least that. Default 98.').prefault(98),
+    censoredRise: z
+      .number({ error: 'expected a percentage from 0 to 100' })
+      .min(0, { error: 'expected a percentage from 0 to 100' })
+      .max(100, { error: 'expected a percentage from 0 to 100' })
+      .prefault(20)
+      .meta({ description: 'A censored sample is read as demand this % above the cap (and the step is at least 1 Mbps). Default 20.' }),
+    seasonal: seasonalSchema.optional().meta({ description: 'Raise ahead of the same time of day over the last days. Absent: off.' }),
+  })
+  .superRefine((p, ctx) => {
+    if (p.set <= p.trigger) ctx.addIssue({ code: 'custom', path: ['set'], message: `expected more than trigger (${p.trigger})`, input: p.set });
+    if (p.maxLookBack < p.lookBack) {
+      ctx.addIssue({ code: 'custom', path: ['maxLookBack'], message: `expected at least lookBack (${p.lookBack} s)`, input: p.maxLookBack });
+    }
+  });
+
 const OVERRIDE_UNTIL_SHAPE = 'an ISO 8601 time with seconds and a zone, e.g. "2025-06-01T20:00:00+08:00"';
 
 const overrideSchema = z.strictObject({
@@ -308,6 +379,9 @@ const policySchema = z
     billingTimeZone: billingTimeZoneSchema.prefault('+08:00'),
     spendGuard: spendGuardSchema.optional().meta({ description: 'PayByTraffic instances: cap spending.' }),
     override: overrideSchema.optional(),
+    predictive: predictiveSchema
+      .optional()
+      .meta({ description: 'Scale ahead of the day from the served history (issue 14). Absent: the reactive rules only.' }),
     autoPay: z
       .boolean({ error: 'expected true or false' })
       .prefault(true)

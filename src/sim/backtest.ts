@@ -20,6 +20,8 @@ export interface BacktestInput {
   /** Replay through the built functions, SDKs and emulators instead of in memory. */
   fullStack?: boolean;
   prices?: PriceTable;
+  /** Fast mode: hand the served history to decide() (default true; see ReplayOptions). */
+  feedHistory?: boolean;
 }
 
 /** The figures `backtest --json` prints (its last line). */
@@ -83,7 +85,9 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     policySource: input.policySource,
     ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
   });
-  const run = input.fullStack ? await (await import('./fullstack')).replayFullStack(scenario) : await replayFast(scenario);
+  const run = input.fullStack
+    ? await (await import('./fullstack')).replayFullStack(scenario)
+    : await replayFast(scenario, { feedHistory: input.feedHistory ?? true });
   return scoreRun(scenario, run, { trace: input.trace.name, mode: input.fullStack ? 'full-stack' : 'fast', prices: input.prices ?? DEFAULT_PRICES });
 }
 

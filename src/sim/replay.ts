@@ -15,12 +15,13 @@ import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
 import { DEFAULT_QUOTA_RULE, refusalOf, spendDowngrade, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { LocalInstance } from '../../local-cloud/model';
 import { classifyEcsError } from '../adapters/pop';
-import type { MetricSample, TrafficPoint } from '../core/types';
+import type { HistorySample, MetricSample, ScalingState, TrafficPoint } from '../core/types';
 import { parseEndTime } from '../cycle/apply';
 import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
 import { runTick } from '../cycle/tick';
 import { CloudApiError } from '../errors';
 import type { InstanceApi, MetricApi, ModifyBandwidthRequest } from '../ports/cloud';
+import { emptyState, type StateStore, shardOf } from '../ports/state-store';
 import { createMemoryStore } from '../state/memory';
 import { type Scenario, simulatedFacts } from './scenario';
 
@@ -68,15 +69,26 @@ export function planFromLog(log: LocalInstance['bandwidthLog'], initialMbps: num
   return tickTimes.map((t) => bandwidthAt(holder, t));
 }
 
-export async function replayFast(scenario: Scenario): Promise<ReplayRun> {
+export interface ReplayOptions {
+  /**
+   * Hand the served history to decide() (through the state row, as the Tablestore cache would), so a
+   * policy's `predictive` block runs. Default true; false replays a predictive policy as its plain
+   * reactive rules (its cold start), the baseline bench:quality compares against.
+   */
+  feedHistory?: boolean;
+}
+
+export async function replayFast(scenario: Scenario, options: ReplayOptions = {}): Promise<ReplayRun> {
   let now = scenario.clockStart;
   const cloud = createSimulatedCloud(scenario, () => now);
   const decisions: DecisionLogEntry[] = [];
   const errors: string[] = [];
+  const memory = createMemoryStore({ now: () => now });
+  const feeds = (options.feedHistory ?? true) && scenario.policy.predictive !== undefined;
   const deps: CycleDeps = {
     ecs: cloud.ecs,
     metrics: cloud.metrics,
-    store: createMemoryStore({ now: () => now }),
+    store: feeds ? withServedHistory(memory, scenario.instance.instanceId, cloud.history) : memory,
     now: () => now,
     // Retries happen at the same simulated instant, as in the full stack, where the manual clock
     // stands still while a function runs.
@@ -93,6 +105,32 @@ export async function replayFast(scenario: Scenario): Promise<ReplayRun> {
     await runTick(deps, { doc: scenario.doc, shard: 0, of: 1, triggerTime: at });
   }
   return { decisions, planMbps: planFromLog(cloud.instance.bandwidthLog, scenario.instance.initialMbps, scenario.tickTimes), errors };
+}
+
+/**
+ * The state store as the predictive policy's history cache would make it look: every state read
+ * carries the served samples CloudMonitor reported so far (the live path would read them with
+ * DescribeMetricList and cache them in the state row); writes leave the history out, as it is
+ * CloudMonitor's record, not ours. An instance with no row yet reads as a fresh state WITH the history
+ * (version 0: its first write still creates the row).
+ */
+function withServedHistory(store: StateStore, instanceId: string, samples: HistorySample[]): StateStore {
+  const attach = (state: ScalingState): ScalingState => (state.instanceId === instanceId ? { ...state, history: { samples } } : state);
+  const strip = (state: ScalingState): ScalingState => {
+    const { history: _history, ...rest } = state;
+    return rest;
+  };
+  return {
+    ...store,
+    getState: async (id) => attach(await store.getState(id)),
+    listStates: async (shard, shards) => {
+      const states = await store.listStates(shard, shards);
+      if (shardOf(instanceId, shards) === shard && !states.some((s) => s.instanceId === instanceId)) states.push(emptyState(instanceId));
+      return states.map(attach);
+    },
+    putState: async (next, expected) => attach(await store.putState(strip(next), expected)),
+    commit: async (next, expected, history) => attach(await store.commit(strip(next), expected, history)),
+  };
 }
 
 export function describeLog(at: number, record: CycleLogRecord | Record<string, unknown>): string {
@@ -119,6 +157,8 @@ interface SimulatedCloud {
   instance: LocalInstance;
   /** What the emulator's clock hook does when time moves: start and revert temporary upgrades. */
   advance(now: number): void;
+  /** Every served sample CloudMonitor reported, oldest first, with the cap in force at its minute. */
+  history: HistorySample[];
 }
 
 function refusal(code: string, message: string): CloudApiError {
@@ -243,6 +283,9 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
       const minute = latestVisibleBucket(60, scenario.reportingLagSeconds, clock());
       const outBps = Math.round(minuteStats(instance, 'outRate', minute).Average);
       samples.set(sim.instanceId, { at: minute, outBps });
+      // Recorded after this tick's decision reads the history: the history is the PAST samples, and
+      // decide() takes this one from the signal.
+      pendingSample = { at: minute, mbps: outBps / 1_000_000, cap: bandwidthAt(instance, minute) };
       return samples;
     },
     // The spend guard's traffic: the same minutes the emulator publishes, integrated as the
@@ -261,5 +304,12 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
     },
   };
 
-  return { ecs, metrics, instance, advance: runTemporaryUpgrade };
+  const history: HistorySample[] = [];
+  let pendingSample: HistorySample | undefined;
+  const advance = (now: number) => {
+    if (pendingSample && (history.at(-1)?.at ?? Number.NEGATIVE_INFINITY) < pendingSample.at) history.push(pendingSample);
+    pendingSample = undefined;
+    runTemporaryUpgrade(now);
+  };
+  return { ecs, metrics, instance, advance, history };
 }

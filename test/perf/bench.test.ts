@@ -103,6 +103,7 @@ describe('evaluateTargets', () => {
     alarmLatencyMs: { p50: 10, p99: 20 },
     fleetTick: { instances: 5000, wallMs: 9000, calls: { DescribeInstances: 50, DescribeMetricLast: 5, ModifyInstanceNetworkSpec: 250, tablestore: 520 } },
     backtestDecisionsPerSecond: 5000,
+    predictiveBacktestDecisionsPerSecond: 12_000,
   };
   const failing = (figures: PerfFigures) =>
     evaluateTargets(figures, { acted: 250 })
@@ -124,6 +125,12 @@ describe('evaluateTargets', () => {
       change: (f) => (f.fleetTick.calls.tablestore = 2 * 250 + 25 + 5 + 1),
       fails: ['Tablestore round trips'],
     },
+    {
+      name: 'a predictive backtest at 10,000 decisions/s or fewer fails',
+      change: (f) => (f.predictiveBacktestDecisionsPerSecond = 10_000),
+      fails: ['backtest decisions/s (fast, predictive)'],
+    },
+    { name: 'an unmeasured predictive backtest (no traces) fails nothing', change: (f) => (f.predictiveBacktestDecisionsPerSecond = null), fails: [] },
   ];
   it.each(rows)('$name', ({ change, fails }) => {
     const figures = structuredClone(good);

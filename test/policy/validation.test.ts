@@ -443,3 +443,38 @@ describe('YAML syntax errors are reported with line:column', () => {
     expect(doc.policies.map((policy) => policy.name)).toEqual(['web']);
   });
 });
+
+describe('policy validation: the predictive block', () => {
+  const rows: Array<{ name: string; predictive: Record<string, unknown>; issues: string[] }> = [
+    {
+      name: 'a set margin not above the trigger',
+      predictive: { trigger: 5, set: 4 },
+      issues: ['policies[0].predictive.set: expected more than trigger (5), got 4'],
+    },
+    {
+      name: 'an unknown mode',
+      predictive: { mode: 'forecast' },
+      issues: ['policies[0].predictive.mode: expected "forecast-only" or "forecast-and-scale", got "forecast"'],
+    },
+    {
+      name: 'a misspelt key',
+      predictive: { trigerr: 3 },
+      issues: ['policies[0].predictive.trigerr: unknown key (did you mean "trigger"?)'],
+    },
+    {
+      name: 'fewer seasonal days than minDays',
+      predictive: { seasonal: { days: 3, minDays: 7 } },
+      issues: ['policies[0].predictive.seasonal.minDays: expected at most days (3), got 7'],
+    },
+  ];
+  it.each(rows)('$name', ({ predictive, issues }) => {
+    expect(issuesOf(documentWith({ predictive }))).toEqual(issues);
+  });
+
+  it('defaults: forecast-only, the issue 14 band, no seasonal factor', () => {
+    const policy = parsePolicyDocument(documentWith({ predictive: {} }), 'test.yaml').policies[0];
+
+    expect(policy?.predictive).toMatchObject({ mode: 'forecast-only', triggerPercent: 3.7, setPercent: 9.3, smallMbps: 5, censoredPercent: 98 });
+    expect(policy?.predictive?.seasonal).toBeUndefined();
+  });
+});

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/sim/backtest';
-import { BENCH_PEAK_MBPS, ISP_TARGETS, missedTargets } from '../../src/sim/quality';
+import { BENCH_PEAK_MBPS, ISP_TARGETS, ISP_TRACE, missedTargets, splitForBenchmark } from '../../src/sim/quality';
 import { loadTrace } from '../../src/sim/trace';
 import { ROOT, tracePath } from './support';
 
@@ -26,4 +26,29 @@ describe('the example policy on the ISP trace', () => {
     expect(summary.errors).toBe(0);
     expect(summary.costVsOracle).toBeLessThan(summary.naiveVsOracle);
   }, 60_000);
+});
+
+describe('splitForBenchmark: tuning and evaluation parts', () => {
+  const trace = (n: number) => ({
+    name: 'x.csv',
+    stepSeconds: 300,
+    missingSlots: 0,
+    points: Array.from({ length: n }, (_, i) => ({ at: i * 300_000, mbps: i })),
+  });
+
+  it('splits the ISP trace in time at 60 %: the parts are disjoint, in order, and cover it', () => {
+    const [tuning, evaluation] = splitForBenchmark(ISP_TRACE, trace(100));
+
+    expect(tuning?.part).toBe('tuning');
+    expect(evaluation?.part).toBe('evaluation');
+    expect(tuning?.trace.points.map((p) => p.mbps)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(evaluation?.trace.points.map((p) => p.mbps)).toEqual(Array.from({ length: 40 }, (_, i) => 60 + i));
+    expect(evaluation?.trace.name).toBe('x.csv (last 40 %)');
+  });
+
+  it('every other trace is evaluation only, whole', () => {
+    const parts = splitForBenchmark('nab-elb-request-count-8c0756.csv', trace(10));
+
+    expect(parts.map((p) => [p.part, p.span, p.trace.points.length])).toEqual([['evaluation', 'whole', 10]]);
+  });
 });

@@ -1,0 +1,249 @@
+// The predictive policy (src/core/predictive.ts): its rules one by one, table-driven, and the two
+// promises it makes to decide(): the forecast only ever raises, and without history it is the plain
+// reactive rules exactly.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../src/core/decide';
+import { lookBack, predict, predictiveRecommendation, riseFactor, select } from '../../src/core/predictive';
+import type { DecideInput, HistorySample, PredictiveConfig, ServedHistory } from '../../src/core/types';
+import { MINUTE, makeInput, makePolicy, T0, tickOf } from '../fixtures/policies';
+import { inputArb } from './arbitraries';
+
+const DAY = 24 * 60 * MINUTE;
+const STEP = 5 * MINUTE;
+
+const CONFIG: PredictiveConfig = {
+  mode: 'forecast-only',
+  triggerPercent: 3.7,
+  setPercent: 9.3,
+  smallMbps: 5,
+  smallFactor: 4,
+  scaleDownPercentOfPeak: 3,
+  peakWindowSeconds: 7 * 86_400,
+  lookBackSeconds: 600,
+  maxLookBackSeconds: 7200,
+  volatilityQuantile: 0.9,
+  censoredPercent: 98,
+  censoredRisePercent: 20,
+};
+
+/** `count` samples ending one step before `now`, each from `level(i)` (i = 0 oldest), under `cap`. */
+function historyOf(count: number, level: (i: number) => number, cap = 100, now = T0): ServedHistory {
+  const samples: HistorySample[] = [];
+  for (let i = 0; i < count; i++) samples.push({ at: now - (count - i) * STEP, mbps: level(i), cap });
+  return { samples };
+}
+
+const flat = (mbps: number, cap = 100) => historyOf(24, () => mbps, cap);
+
+const seasonal = { days: 14, minDays: 7, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 86_400 };
+/** 14 days of a daily ramp: from `base` at the time of day of T0 to base × rise half an hour later. */
+const daily = (base: number, rise: number) =>
+  historyOf(14 * 288, (i) => {
+    const at = T0 - (14 * 288 - i) * STEP;
+    const minutesIntoDay = ((((at - T0) % DAY) + DAY) % DAY) / MINUTE;
+    return minutesIntoDay <= 30 ? base * (1 + ((rise - 1) * minutesIntoDay) / 30) : base;
+  });
+describe('predict: the trigger/set band', () => {
+  // Flat history at the sample's level unless said otherwise; the 7-day peak is then the level itself.
+  const cases: Array<{ name: string; sample: number; current: number; history?: ServedHistory; expected: number }> = [
+    { name: 'within the trigger margin of the demand: up to the set margin', sample: 40, current: 41, expected: Math.ceil(40 * 1.093) },
+    { name: 'above the trigger margin: inside the band, hold', sample: 40, current: 43, expected: 43 },
+    { name: 'well above: down to the set margin over the recent peak', sample: 40, current: 60, expected: 44 },
+    {
+      name: 'a saving under 3 % of the 7-day peak: hold',
+      sample: 40,
+      current: 46,
+      history: historyOf(24, (i) => (i === 0 ? 80 : 40)),
+      expected: 46,
+    },
+    {
+      name: 'scale-down follows the highest demand of the look-back, not the last sample',
+      sample: 30,
+      current: 60,
+      history: historyOf(24, (i) => (i === 23 ? 45 : 30)),
+      expected: Math.ceil(45 * 1.093),
+    },
+    { name: 'below 5 Mbps the margins are 4× wider', sample: 3, current: 3.4, expected: Math.ceil(3 * (1 + 4 * 0.093)) },
+    { name: 'censored (>= 98 % of the cap): read as 20 % above the cap', sample: 49.5, current: 50, expected: Math.ceil(60 * 1.093) },
+  ];
+  it.each(cases)('$name', ({ sample, current, history, expected }) => {
+    const p = predict(CONFIG, history ?? flat(sample), sample, current, T0);
+
+    expect(p.reactive).toBe(expected);
+  });
+
+  it('a censored sample steps up by at least 1 Mbps, whatever the margins say', () => {
+    // Margins so thin that ceil() alone would land on the current cap.
+    const config = { ...CONFIG, censoredRisePercent: 0, setPercent: 1e-9, triggerPercent: 5e-10 };
+
+    const p = predict(config, flat(10, 10), 10, 10, T0);
+
+    expect(p.censored).toBe(true);
+    expect(p.reactive).toBeGreaterThanOrEqual(11);
+  });
+});
+
+describe('predict: the look-back and the seasonal factor', () => {
+  it('lengthens the scale-down look-back on volatile traffic, up to the maximum', () => {
+    const smooth = historyOf(72, (i) => 40 + (i % 2));
+    const spiky = historyOf(72, (i) => (i % 3 === 0 ? 80 : 20));
+
+    expect(lookBack(CONFIG, smooth.samples, T0)).toBe(600);
+    expect(lookBack(CONFIG, spiky.samples, T0)).toBe(7200);
+  });
+
+  const cases: Array<{ name: string; history: ServedHistory; expected: number }> = [
+    { name: 'a 5 % rise every day at this time: 1.05', history: daily(40, 1.05), expected: 1.05 },
+    { name: 'a 30 % rise: clipped to maxRise', history: daily(40, 1.3), expected: 1.1 },
+    { name: 'a fall: never below 1', history: daily(40, 0.7), expected: 1 },
+    { name: 'fewer days than minDays: 1', history: historyOf(3 * 288, () => 40), expected: 1 },
+  ];
+  it.each(cases)('$name', ({ history, expected }) => {
+    expect(riseFactor({ ...CONFIG, seasonal }, history.samples, T0).factor).toBeCloseTo(expected, 6);
+  });
+
+  it('forecast-and-scale keeps the reactive band where the forecast asks for less (margins narrow above 5 Mbps)', () => {
+    // 4.8 Mbps now, 5 % more every day at this time: the forecast's 5.04 Mbps gets the narrow margin.
+    const config: PredictiveConfig = { ...CONFIG, mode: 'forecast-and-scale', seasonal };
+    const history = daily(4.8, 1.05);
+
+    const p = predict(config, history, 4.8, 5, T0);
+
+    expect(p.riseFactor).toBeCloseTo(1.05, 6);
+    expect(p.forecast).toBeLessThan(p.reactive);
+    expect(p.target).toBe(p.reactive);
+  });
+
+  it('select() finds the k-th smallest, as a sort would', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: 1, maxLength: 60 }), fc.nat(), (values, k0) => {
+        const k = k0 % values.length;
+        const sorted = [...values].sort((a, b) => a - b);
+        expect(select(Float64Array.from(values), values.length, k)).toBe(sorted[k]);
+      }),
+    );
+  });
+});
+
+/** A predictive block for generated policies (both modes, with the seasonal factor). */
+const configArb: fc.Arbitrary<PredictiveConfig> = fc.record({
+  mode: fc.constantFrom('forecast-only' as const, 'forecast-and-scale' as const),
+  triggerPercent: fc.double({ min: 0.5, max: 10, noNaN: true }),
+  setPercent: fc.double({ min: 10, max: 30, noNaN: true }),
+  smallMbps: fc.integer({ min: 0, max: 10 }),
+  smallFactor: fc.double({ min: 1, max: 5, noNaN: true }),
+  scaleDownPercentOfPeak: fc.double({ min: 0.5, max: 20, noNaN: true }),
+  peakWindowSeconds: fc.constantFrom(3600, 86_400, 7 * 86_400),
+  lookBackSeconds: fc.constantFrom(0, 600, 1800),
+  maxLookBackSeconds: fc.constant(7200),
+  volatilityQuantile: fc.double({ min: 0.5, max: 0.99, noNaN: true }),
+  censoredPercent: fc.double({ min: 80, max: 100, noNaN: true }),
+  censoredRisePercent: fc.double({ min: 0, max: 50, noNaN: true }),
+  seasonal: fc.constant({ days: 3, minDays: 1, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 86_400 }),
+});
+
+/** Up to 4 days of 5-minute served samples under a cap, ending before `now`. */
+function historyArb(now: number): fc.Arbitrary<ServedHistory> {
+  return fc
+    .tuple(fc.array(fc.double({ min: 0, max: 12, noNaN: true }), { minLength: 2, maxLength: 1152 }), fc.integer({ min: 1, max: 100 }))
+    .map(([levels, cap]) => ({
+      samples: levels.map((mbps, i) => ({ at: now - (levels.length - i) * STEP, mbps: Math.min(mbps * (cap / 10), cap), cap })),
+    }));
+}
+
+describe('predict: properties', () => {
+  it('forecast-and-scale never sets less than the reactive band (the forecast only raises)', () => {
+    fc.assert(
+      fc.property(
+        configArb,
+        // Random histories, and daily ramps near 5 Mbps (a seasonal rise where the band is not monotone).
+        fc.oneof(
+          historyArb(T0),
+          fc.tuple(fc.double({ min: 3, max: 7, noNaN: true }), fc.double({ min: 1, max: 1.2, noNaN: true })).map(([base, rise]) => daily(base, rise)),
+        ),
+        // Half the samples near 5 Mbps, where the margins change width and the band is not monotone.
+        fc.oneof(fc.double({ min: 0, max: 120, noNaN: true }), fc.double({ min: 3, max: 7, noNaN: true })),
+        fc.integer({ min: 1, max: 100 }),
+        (config, history, sample, current) => {
+          const p = predict({ ...config, mode: 'forecast-and-scale', seasonal }, history, sample, current, T0);
+          expect(p.target).toBeGreaterThanOrEqual(p.reactive);
+          expect(p.target).toBeGreaterThanOrEqual(predict({ ...config, mode: 'forecast-only', seasonal }, history, sample, current, T0).target);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('through decide(): forecast-and-scale never proposes or sets less than forecast-only on the same input', () => {
+    const withHistory = inputArb({ healthy: true }).chain((input) =>
+      fc.tuple(configArb, historyArb(input.now)).map(([config, history]): [DecideInput, PredictiveConfig] => [{ ...input, history }, config]),
+    );
+    fc.assert(
+      fc.property(withHistory, ([input, config]) => {
+        const only = decide({ ...input, policy: { ...input.policy, predictive: { ...config, mode: 'forecast-only' } } });
+        const scale = decide({ ...input, policy: { ...input.policy, predictive: { ...config, mode: 'forecast-and-scale' } } });
+        expect(scale.proposed).toBeGreaterThanOrEqual(only.proposed);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('without history, decide() is the plain reactive rules exactly, and its message says so', () => {
+    let said = 0;
+    fc.assert(
+      fc.property(fc.oneof(inputArb(), inputArb({ healthy: true })), configArb, (input, config) => {
+        const { history: _h, ...withoutHistory } = input;
+        const state = { ...input.state };
+        delete state.history;
+        const plain = decide({ ...withoutHistory, state });
+        const predictive = decide({ ...withoutHistory, state, policy: { ...input.policy, predictive: config } });
+        const { message: plainMessage, ...plainRest } = plain;
+        const { message, ...rest } = predictive;
+        expect(rest).toEqual(plainRest);
+        if (message !== plainMessage) {
+          said += 1;
+          expect(message).toContain('no served history yet, plain reactive rules');
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(said).toBeGreaterThan(0);
+  });
+});
+
+describe('predictiveRecommendation in decide()', () => {
+  const policy = makePolicy({ predictive: { ...CONFIG, mode: 'forecast-only' }, targetTracking: { targetUtilization: 92, tolerance: 3.9 } });
+
+  it('cold start: the reactive rules decide and the message says there is no history', () => {
+    const d = decide(makeInput({ policy, instance: { ...makeInput().instance, bandwidthOut: 60 }, signal: tickOf(40) }));
+
+    expect(d.target).toBe(Math.ceil(40 / 0.92));
+    expect(d.message).toContain('predictive: no served history yet, plain reactive rules');
+  });
+
+  it('with history: the band decides and the forecast is logged next to it', () => {
+    const d = decide(makeInput({ policy, instance: { ...makeInput().instance, bandwidthOut: 60 }, signal: tickOf(40), history: flat(40) }));
+
+    expect(d.target).toBe(44);
+    expect(d.reason).toBe('SCALE_DOWN');
+    expect(d.message).toMatch(/forecast 44 Mbps \(rise ×1\.000\), reactive 44 Mbps, forecast-only/);
+  });
+
+  it('the state row carries the history when DecideInput does not (the fast backtest passes it so)', () => {
+    const base = makeInput({ policy, instance: { ...makeInput().instance, bandwidthOut: 60 }, signal: tickOf(40) });
+
+    const d = decide({ ...base, state: { ...base.state, history: flat(40) } });
+
+    expect(d.target).toBe(44);
+  });
+
+  it('a recommendation without a sample history of at least two points is the plain one', () => {
+    const plain = { mbps: 7, reason: 'WITHIN_TOLERANCE' as const, message: 'plain' };
+
+    expect(predictiveRecommendation(CONFIG, { samples: [] }, 7, 10, T0, plain)).toEqual({
+      ...plain,
+      message: 'plain (predictive: no served history yet, plain reactive rules)',
+    });
+  });
+});

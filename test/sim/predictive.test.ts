@@ -1,0 +1,31 @@
+// The fast backtest hands the served history to decide(), so a predictive policy runs through the same
+// decide() there as in `npm start`; without it, the same file is its plain reactive rules.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBacktest } from '../../src/sim/backtest';
+import { ROOT, syntheticTrace } from './support';
+
+const PREDICTIVE = join(ROOT, 'examples/predictive-policy.yaml');
+const text = readFileSync(PREDICTIVE, 'utf8');
+const replay = (feedHistory: boolean) =>
+  runBacktest({ trace: syntheticTrace(), billing: 'postpaid-bandwidth', policyText: text, policySource: PREDICTIVE, feedHistory });
+
+describe('the fast backtest and the predictive policy', () => {
+  it('feeds the served history: once two samples are in it, every decision shows the forecast', async () => {
+    const { run, summary } = await replay(true);
+    const messages = run.decisions.slice(2).map((d) => d.message ?? '');
+
+    expect(summary.errors).toBe(0);
+    expect(messages.some((m) => /forecast \d+ Mbps/.test(m))).toBe(true);
+    expect(messages.filter((m) => m.includes('no served history yet'))).toEqual([]);
+  });
+
+  it('without the history the same file replays as its reactive rules, and says so', async () => {
+    const { run } = await replay(false);
+    const messages = run.decisions.map((d) => d.message ?? '');
+
+    expect(messages.some((m) => m.includes('no served history yet, plain reactive rules'))).toBe(true);
+    expect(messages.filter((m) => /forecast \d+ Mbps/.test(m))).toEqual([]);
+  });
+});
