@@ -403,7 +403,10 @@ function instanceReport(
   const policy = run.doc.policies.find((p) => p.name === policyName);
   const maxMbps = Math.min(policy?.bounds.maxOut ?? apiMaxMbps(billing), apiMaxMbps(billing));
   const initialMbps = instance.bandwidthLog[0]?.out ?? instance.InternetMaxBandwidthOut;
-  const staticPeak = staticPeakPlan(demand, maxMbps);
+  // An EIP-bound instance's traffic and bill are its EIP's: the instance's own bandwidth (0) is all it
+  // has, so there is no peak to provision and nothing to save, and no saving is claimed for it.
+  const eipBound = (instance.EipAddress?.IpAddress ?? '') !== '';
+  const staticPeak = eipBound ? bandwidth : staticPeakPlan(demand, maxMbps);
   // The physical bound (src/sim/oracle.ts): the API range and the provider's rules, not the policy's bounds.
   const oracle = policy ? oraclePlan(demand, step, { billing, maxMbps: apiMaxMbps(billing), initialMbps, prices }).planMbps : undefined;
   const scoreOracle = policy
