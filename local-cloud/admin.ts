@@ -23,6 +23,7 @@ import { z } from 'zod';
 import type { Cms } from './cms/index';
 import { describeInstance, type Ecs } from './ecs';
 import { downgradesSpent, quotaPeriodOf } from './ecs-rules';
+import { type capsSchema, ecsRulesSchema } from './fixture';
 import { lagRoute } from './lag';
 import type { Clock } from './model';
 import type { Ots } from './ots/index';
@@ -76,25 +77,7 @@ const instancePatchSchema = z.strictObject({
   InstanceType: z.string().min(1).optional(),
   DowngradesUsed: z.number().int().nonnegative().optional(),
 });
-const capsSchema = z.strictObject({ payByTrafficMbps: z.number().int().positive(), payByBandwidthMbps: z.number().int().positive() });
-const ecsRulesPatchSchema = z.strictObject({
-  regionalCaps: z.union([capsSchema, z.record(z.string(), capsSchema)]).optional(),
-  downgradeQuota: z
-    .strictObject({
-      count: z.number().int().nonnegative().optional(),
-      period: z.enum(['month', 'lifetime']).optional(),
-      utcOffsetMinutes: z
-        .number()
-        .int()
-        .min(-12 * 60)
-        .max(14 * 60)
-        .optional(),
-      payByTrafficSpends: z.boolean().optional(),
-    })
-    .optional(),
-  downgradePrivilege: z.boolean().optional(),
-  downgradeLocksBillingCycle: z.boolean().optional(),
-});
+// A patch of the account's ECS rules takes the fixture's own `ecs` shape (fixture.ts), every key optional.
 const quotaResetSchema = z.strictObject({ instanceId: z.string().min(1).optional() });
 const lagSchema = z.strictObject({ seconds: z.number().finite().min(0) });
 
@@ -172,7 +155,7 @@ export function createAdmin(deps: AdminDeps) {
     }
     if (path === '/ecs/rules') {
       if (method === 'POST') {
-        const patch = parse(ecsRulesPatchSchema, body);
+        const patch = parse(ecsRulesSchema, body);
         const caps = patch.regionalCaps;
         if (caps !== undefined) {
           if ('payByTrafficMbps' in caps && typeof caps.payByTrafficMbps === 'number') {

@@ -129,10 +129,10 @@ const instanceSchema = z.strictObject({
   BaseBandwidthMbps: z.number().int().positive().optional(),
 });
 
-const capsSchema = z.strictObject({ payByTrafficMbps: z.number().int().positive(), payByBandwidthMbps: z.number().int().positive() });
+export const capsSchema = z.strictObject({ payByTrafficMbps: z.number().int().positive(), payByBandwidthMbps: z.number().int().positive() });
 
 /** The account's ECS rules (ecs-rules.ts): regional caps, the downgrade quota, the downgrade privilege. */
-const ecsRulesSchema = z.strictObject({
+export const ecsRulesSchema = z.strictObject({
   /** The same caps in every region, or per region id (a region not listed gets the documented default). */
   regionalCaps: z.union([capsSchema, z.record(z.string(), capsSchema)]).optional(),
   downgradeQuota: z
