@@ -19,6 +19,7 @@ import {
   formatTable,
   integerFlag,
   isoSeconds,
+  printJson,
   processIo,
   readFlags,
   requiredFlag,
@@ -32,7 +33,7 @@ const WHO = `  --by NAME          who is asking (default: $USER); kept with the 
 const NOTICE = `Every change writes an audit row in the history and sends one notice (BWSCALER_NOTIFY_URL
 [, BWSCALER_DINGTALK_SECRET], when set).`;
 
-const PAUSE_USAGE = `usage: bwscaler pause (--policy NAME | --instance ID) --reason TEXT [--until TIME] [--by NAME]
+const PAUSE_USAGE = `usage: bwscaler pause (--policy NAME | --instance ID) --reason TEXT [--until TIME] [--by NAME] [--json]
 
 Stops every change to the policy's instances (or to one instance) from the next invocation of
 either function on, without a redeploy. Pausing again replaces the pause.
@@ -43,12 +44,13 @@ either function on, without a redeploy. Pausing again replaces the pause.
   --until TIME       when the pause ends by itself: an ISO-8601 time with its zone
                      ("2026-12-07T08:00:00Z") or a duration from now ("2h", "3d"); default: until resumed
 ${WHO}
+  --json             the change as one JSON document instead of a line
 
 A pause longer than a day is announced again once a day. ${NOTICE}
 
 ${STORE_ENVIRONMENT}`;
 
-const RESUME_USAGE = `usage: bwscaler resume (--policy NAME | --instance ID) --reason TEXT [--by NAME]
+const RESUME_USAGE = `usage: bwscaler resume (--policy NAME | --instance ID) --reason TEXT [--by NAME] [--json]
 
 Removes a pause set with 'bwscaler pause'. A policy the policy file itself pauses (paused: true)
 stays paused until the file changes.
@@ -56,13 +58,14 @@ stays paused until the file changes.
   --policy NAME | --instance ID   what was paused
   --reason TEXT                    why
 ${WHO}
+  --json             the change as one JSON document instead of a line
 
 ${NOTICE}
 
 ${STORE_ENVIRONMENT}`;
 
-const OVERRIDE_USAGE = `usage: bwscaler override --instance ID --bandwidth N --until TIME --reason TEXT [--by NAME]
-       bwscaler override --instance ID --remove --reason TEXT [--by NAME]
+const OVERRIDE_USAGE = `usage: bwscaler override --instance ID --bandwidth N --until TIME --reason TEXT [--by NAME] [--json]
+       bwscaler override --instance ID --remove --reason TEXT [--by NAME] [--json]
 
 Sets one instance's outbound bandwidth to N Mbps until TIME, in place of the policy file's override
 (the policy's bounds still hold). --remove ends it early.
@@ -73,6 +76,7 @@ Sets one instance's outbound bandwidth to N Mbps until TIME, in place of the pol
   --reason TEXT      why; shown in every decision the override makes
   --remove           end the instance's override now
 ${WHO}
+  --json             the change as one JSON document instead of a line
 
 ${NOTICE}
 
@@ -178,6 +182,7 @@ export async function runPause(args: string[], env: Env = process.env, io: Comma
       reason: { type: 'string' },
       until: { type: 'string' },
       by: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (flags.help) {
       out.print(PAUSE_USAGE);
@@ -195,14 +200,20 @@ export async function runPause(args: string[], env: Env = process.env, io: Comma
     const message = `paused by ${by} ${describeUntil(until)}: ${reason}`;
     await audit(session, io, subject, 'paused', by, message);
     await session.notify({ type: 'control', instanceId: subject, change: 'paused', message });
-    out.print(`${subject}: ${message}`);
+    printChange(out, flags.json, { target: subject, change: 'paused', message });
     return EXIT_OK;
   });
 }
 
 export async function runResume(args: string[], env: Env = process.env, io: CommandIo = processIo): Promise<number> {
   return runCommand('resume', RESUME_USAGE, io, async (out) => {
-    const flags = readFlags(args, { policy: { type: 'string' }, instance: { type: 'string' }, reason: { type: 'string' }, by: { type: 'string' } });
+    const flags = readFlags(args, {
+      policy: { type: 'string' },
+      instance: { type: 'string' },
+      reason: { type: 'string' },
+      by: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     if (flags.help) {
       out.print(RESUME_USAGE);
       return EXIT_OK;
@@ -220,7 +231,7 @@ export async function runResume(args: string[], env: Env = process.env, io: Comm
     const message = `resumed by ${by}: ${reason} (paused by ${removed.by} since ${isoSeconds(removed.at)}: ${removed.reason})`;
     await audit(session, io, subject, 'resumed', by, message);
     await session.notify({ type: 'control', instanceId: subject, change: 'resumed', message });
-    out.print(`${subject}: ${message}`);
+    printChange(out, flags.json, { target: subject, change: 'resumed', message });
     return EXIT_OK;
   });
 }
@@ -234,6 +245,7 @@ export async function runOverride(args: string[], env: Env = process.env, io: Co
       reason: { type: 'string' },
       remove: { type: 'boolean' },
       by: { type: 'string' },
+      json: { type: 'boolean' },
     });
     if (flags.help) {
       out.print(OVERRIDE_USAGE);
@@ -254,7 +266,7 @@ export async function runOverride(args: string[], env: Env = process.env, io: Co
       const message = `override removed by ${by}: ${reason}`;
       await audit(session, io, instanceId, 'override-removed', by, message);
       await session.notify({ type: 'control', instanceId, change: 'override-removed', message });
-      out.print(`${instanceId}: ${message}`);
+      printChange(out, flags.json, { target: instanceId, change: 'override-removed', message });
       return EXIT_OK;
     }
     const bandwidth = integerFlag('bandwidth', requiredFlag('bandwidth', flags.bandwidth), 0, MAX_BANDWIDTH);
@@ -265,7 +277,7 @@ export async function runOverride(args: string[], env: Env = process.env, io: Co
     const message = `override to ${bandwidth} Mbps by ${by} until ${isoSeconds(until)}: ${reason}`;
     await audit(session, io, instanceId, 'override', by, message, bandwidth);
     await session.notify({ type: 'control', instanceId, change: 'override', message });
-    out.print(`${instanceId}: ${message}`);
+    printChange(out, flags.json, { target: instanceId, change: 'override', message, bandwidth, until: isoSeconds(until) });
     return EXIT_OK;
   });
 }
@@ -336,4 +348,10 @@ export async function printControlsInForce(env: Env, out: Terminal, now: number)
     );
   }
   return controls;
+}
+
+/** One line for a person, or with --json one JSON document for a script: what changed, on what. */
+function printChange(out: Terminal, json: boolean | undefined, change: { target: string; change: Outcome; message: string } & Record<string, unknown>): void {
+  if (json) printJson(out, change);
+  else out.print(`${change.target}: ${change.message}`);
 }

@@ -87,6 +87,18 @@ describe('bwscaler pause, resume, override and overrides against the local cloud
     expect(listed.controls.map((c) => c.kind)).toEqual(['override']);
   });
 
+  it('prints each change as one JSON document with --json', async () => {
+    const paused = await runCli(runPause, ['--instance', 'i-web-2', '--reason', 'json', '--json'], env(), now);
+    const overridden = await runCli(runOverride, ['--instance', 'i-web-2', '--bandwidth', '30', '--until', '1h', '--reason', 'json', '--json'], env(), now);
+    const resumed = await runCli(runResume, ['--instance', 'i-web-2', '--reason', 'json', '--json'], env(), now);
+    const cleared = await runCli(runOverride, ['--instance', 'i-web-2', '--remove', '--reason', 'json', '--json'], env(), now);
+
+    expect(JSON.parse(paused.stdout)).toMatchObject({ target: 'i-web-2', change: 'paused' });
+    expect(JSON.parse(overridden.stdout)).toMatchObject({ target: 'i-web-2', change: 'override', bandwidth: 30 });
+    expect(JSON.parse(resumed.stdout)).toMatchObject({ target: 'i-web-2', change: 'resumed' });
+    expect(JSON.parse(cleared.stdout)).toMatchObject({ target: 'i-web-2', change: 'override-removed' });
+  });
+
   it('override --remove ends the override early', async () => {
     const removed = await runCli(runOverride, ['--instance', 'i-shop-1', '--remove', '--reason', 'sale over'], env(), now);
     expect(removed.code, removed.stderr).toBe(0);
