@@ -1,7 +1,8 @@
 // `bwscaler status`: every instance's stored scaling state, as the functions last wrote it, next to
 // its bandwidth now and the policy that manages it (when the command can read the cloud).
 import { createEcsApi } from '../adapters/ecs';
-import type { ScalingState } from '../core/types';
+import { downgradesInPeriod, downgradesLeft, quotaExhausted } from '../core/budget';
+import type { Policy, ScalingState } from '../core/types';
 import { emptyState } from '../ports/state-store';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
 import {
@@ -50,12 +51,33 @@ export interface StatusEntry {
   state: ScalingState;
   /** False: the store holds nothing for it yet. */
   stored: boolean;
+  /**
+   * The downgrade budget as the policy counts it now, when the policy is known: the stored ledger and
+   * the provider's QuotaExceed mark keep last month's entries until the next state write, so reading
+   * them raw would say "quota spent" after a monthly reset.
+   */
+  budget?: { thisPeriod: number; left: number; quotaSpent: boolean };
+}
+
+/** The budget column's figures for one instance under its policy, at `now` (src/core/budget.ts). */
+export function budgetNow(state: ScalingState, policy: Policy, now: number): NonNullable<StatusEntry['budget']> {
+  return {
+    thisPeriod: downgradesInPeriod(state, policy, now),
+    left: downgradesLeft(state, policy, now, false),
+    quotaSpent: quotaExhausted(state, policy, now),
+  };
+}
+
+function downgradesCell(entry: StatusEntry): string {
+  const { state, budget } = entry;
+  if (budget === undefined) return `${state.downgrades.length}${state.quotaExhaustedAt !== undefined ? ' (quota spent once)' : ''}`;
+  return `${budget.thisPeriod} (${budget.left} left)${budget.quotaSpent ? ' (quota spent)' : ''}`;
 }
 
 export function statusRow(entry: StatusEntry): string[] {
   const { state } = entry;
   const { pending, blocked, temporaryUpgrade } = state;
-  const downgrades = `${state.downgrades.length}${state.quotaExhaustedAt !== undefined ? ' (quota spent)' : ''}`;
+  const downgrades = downgradesCell(entry);
   const bandwidth = entry.bandwidthOut ?? state.lastTarget;
   return [
     entry.instanceId,
@@ -85,12 +107,14 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     const entries: StatusEntry[] = [];
     for (const { instance, policy } of fleet?.managed ?? []) {
       const state = states.get(instance.instanceId);
+      const stored = state ?? emptyState(instance.instanceId);
       entries.push({
         instanceId: instance.instanceId,
         policy: policy.name,
         bandwidthOut: instance.bandwidthOut,
-        state: state ?? emptyState(instance.instanceId),
+        state: stored,
         stored: state !== undefined,
+        ...(instance.instanceChargeType === 'PrePaid' && { budget: budgetNow(stored, policy, io.now()) }),
       });
       states.delete(instance.instanceId);
     }
