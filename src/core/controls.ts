@@ -75,10 +75,18 @@ export function controlsInForce(policy: Policy, instanceId: string, controls: re
 export function applyControls(policy: Policy, instanceId: string, controls: readonly Control[], now: number): Policy {
   const inForce = controlsInForce(policy, instanceId, controls, now);
   const paused = inForce.paused !== undefined;
+  const pause = inForce.paused?.control;
   const override = inForce.override?.source === 'control table' ? inForce.override : undefined;
-  if (paused === policy.paused && !override) return policy;
+  if (paused === policy.paused && !override && !pause) return policy;
   const { source: _source, ...manual } = override ?? { source: undefined };
-  return { ...policy, paused, ...(override && { override: manual as ManualOverride }) };
+  return {
+    ...policy,
+    paused,
+    ...(pause && {
+      pausedBy: { scope: pause.scope, target: pause.target, by: pause.by, reason: pause.reason, ...(pause.until !== undefined && { until: pause.until }) },
+    }),
+    ...(override && { override: manual as ManualOverride }),
+  };
 }
 
 /** A stored control's shape, checked when it is read back (one bad row is that row's problem only). */

@@ -60,7 +60,16 @@ function secondsSince(ctx: DecideContext, at: number): number {
 // ---------------------------------------------------------------------------------------------
 // Hard stops: nothing may change, whatever the rules say.
 
-export const stopWhenPaused: HardStop = ({ policy }) => (policy.paused ? { reason: 'PAUSED', message: `policy '${policy.name}' is paused` } : undefined);
+export const stopWhenPaused: HardStop = ({ policy }) => (policy.paused ? { reason: 'PAUSED', message: pausedMessage(policy) } : undefined);
+
+/** Names where the pause comes from: an operator's control-table pause (who, why, until when) or the policy file. */
+function pausedMessage(policy: Policy): string {
+  const by = policy.pausedBy;
+  if (!by) return `policy '${policy.name}' is paused (paused: true in the policy file)`;
+  const subject = by.scope === 'policy' ? `policy '${by.target}'` : `instance ${by.target}`;
+  const until = by.until === undefined ? 'until resumed' : `until ${iso(by.until)}`;
+  return `${subject} is paused by ${by.by} in the control table ${until}: ${by.reason}`;
+}
 
 /** A condition the cycle recorded from a provider error; it stays until the cycle clears it. */
 export const stopWhenBlocked: HardStop = ({ state }) => {

@@ -154,6 +154,8 @@ export interface Policy {
   selector: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> };
   mode: 'observe' | 'enforce';
   paused: boolean;
+  /** Set by applyControls when a control-table pause is in force: who paused it, and why, for the PAUSED message. */
+  pausedBy?: { scope: 'policy' | 'instance'; target: string; by: string; reason: string; until?: number };
   bounds: { minOut: number; maxOut: number; minIn?: number; maxIn?: number };
   /**
    * Both in percent: targetUtilization e.g. 70, tolerance in percentage points (10 = nothing moves while

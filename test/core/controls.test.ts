@@ -52,6 +52,30 @@ describe('applyControls: the control table merged into the policy', () => {
     expect(policy.override).toBeUndefined();
   });
 
+  it.each([
+    {
+      name: 'a control-table pause of the policy names who paused it, why and until when',
+      controls: [pauseFleet],
+      file: {},
+      message: "policy 'web' is paused by ops in the control table until resumed: incident 42",
+    },
+    {
+      name: 'a control-table pause of the instance names its end',
+      controls: [pauseOne],
+      file: {},
+      message: `instance i-test is paused by ops in the control table until ${new Date(T0 + HOUR).toISOString()}: incident 42`,
+    },
+    {
+      name: "the file's own pause says it comes from the policy file",
+      controls: [],
+      file: { paused: true },
+      message: "policy 'web' is paused (paused: true in the policy file)",
+    },
+  ])('PAUSED message: $name', ({ controls, file, message }) => {
+    const policy = applyControls(makePolicy({ name: 'web', ...file }), 'i-test', controls, T0);
+    expect(decide(makeInput({ now: T0, policy, signal: tickOf(9, T0) }))).toMatchObject({ reason: 'PAUSED', message });
+  });
+
   it('makes decide() hold with PAUSED while a control pause is in force, and scale up once it expires', () => {
     const busy = (now: number) => makeInput({ now, policy: applyControls(makePolicy(), 'i-test', [pauseOne], now), signal: tickOf(9, now) });
     expect(decide(busy(T0))).toMatchObject({ action: 'none', reason: 'PAUSED' });
