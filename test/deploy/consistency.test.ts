@@ -178,6 +178,13 @@ describe('each description deploys as written', () => {
     expect(['bwscaler', 'bw-prod-01'].filter((n) => pattern.test(n))).toEqual(['bwscaler', 'bw-prod-01']);
     expect(['Bwscaler', 'bwscaleR', 'bw', 'bwscaler-', '1bwscaler', 'bwscaler-01234567'].filter((n) => pattern.test(n))).toEqual([]);
     expect(d.terraform.settings.Name?.pattern).toBeDefined();
+    // The log project is "<name>-<account id>" (16 digits): SLS takes 3-63 lowercase letters, digits
+    // and hyphens, so the name takes at most 46 and no capital.
+    const name = new RegExp(d.terraform.settings.Name?.pattern ?? '');
+    const accountId = '1234567890123456';
+    const sls = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+    for (const n of ['bwscaler', 'bw-prod-01', 'b'.repeat(46)]) expect(name.test(n) && sls.test(`${n}-${accountId}`), n).toBe(true);
+    for (const n of ['Bwscaler', 'bw_prod', 'b'.repeat(47), '1bw']) expect(name.test(n), n).toBe(false);
     for (const deployment of ALL) for (const key of KEYS) expect(deployment.functions[key].name).toBe(`\${Name}-${key}`);
   });
 
