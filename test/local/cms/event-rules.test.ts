@@ -88,7 +88,7 @@ describe('contacts and contact groups', () => {
     expect(listed.Contacts.Contact[0]?.Channels.Mail).toBe('oncall@example.com');
   });
 
-  const refusals = [
+  const refusals: Array<{ name: string; action: string; params: Record<string, string>; code: string; text: string }> = [
     {
       name: 'a contact without a name',
       action: 'PutContact',
@@ -218,7 +218,7 @@ describe('event-triggered alert rules', () => {
     expect(cms.eventRules.rules().map((rule) => rule.name)).toEqual(['keep-me']);
   });
 
-  const refusals = [
+  const refusals: Array<{ name: string; action: string; params: Record<string, string>; code: string; text: string }> = [
     { name: 'a rule without a name', action: 'PutEventRule', params: { 'EventPattern.1.Product': 'ecs' }, code: 'MissingParameter', text: 'RuleName' },
     { name: 'a rule without a pattern', action: 'PutEventRule', params: { RuleName: 'r' }, code: 'MissingParameter', text: 'EventPattern.1.Product' },
     {
@@ -277,7 +277,7 @@ describe('event-triggered alert rules', () => {
     expect(error.message).toContain(text);
   });
 
-  const targetRefusals = [
+  const targetRefusals: Array<{ name: string; params: Record<string, string>; code: string; status: number }> = [
     {
       name: 'a contact group that does not exist',
       params: { ...TARGET, 'ContactParameters.1.ContactGroupName': 'nobody' },
