@@ -74,18 +74,16 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     { instances: world.instances, userId, lagSeconds: () => lagSeconds, published },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
-  const custom = createCustomMonitoring();
   const contacts = createContactBook();
   const eventRules = createEventRuleService(contacts);
+  const custom = createCustomMonitoring({
+    onEvents: (events, now) => {
+      for (const event of events) eventRules.onCustomEvent(event, now);
+    },
+  });
   return {
     handlers: {
       ...custom.handlers,
-      PutCustomEvent: (params, ctx) => {
-        const before = custom.events().length;
-        const result = custom.handlers.PutCustomEvent(params, ctx);
-        for (const event of custom.events().slice(before)) eventRules.onCustomEvent(event, ctx.now);
-        return result;
-      },
       PutContact: (params, ctx) => contacts.handlers.PutContact(params, ctx.now),
       DescribeContactList: (params) => contacts.handlers.DescribeContactList(params),
       PutContactGroup: (params, ctx) => contacts.handlers.PutContactGroup(params, ctx.now),

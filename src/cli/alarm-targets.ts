@@ -153,8 +153,10 @@ export async function planContactGroup(cms: RpcClient, settings: ContactSettings
   const writes: ContactPlan['writes'] = [];
   const listed = await cmsRead(cms, 'DescribeContactList', { ContactName: contact.name, PageSize: String(PAGE_SIZE) }, contactListSchema);
   const current = listed.Contacts.Contact.find((row) => row.Name === contact.name);
+  // An unset channel may come back absent or as "": both mean none.
+  const channel = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
   const sameChannels =
-    current !== undefined && (current.Channels?.Mail ?? undefined) === contact.mail && (current.Channels?.DingWebHook ?? undefined) === contact.dingWebhook;
+    current !== undefined && channel(current.Channels?.Mail) === contact.mail && channel(current.Channels?.DingWebHook) === contact.dingWebhook;
   const contactResult: PlannedResult = current === undefined ? 'create' : sameChannels ? 'unchanged' : 'update';
   if (contactResult !== 'unchanged') {
     writes.push({
