@@ -183,7 +183,15 @@ export function createAdmin(deps: AdminDeps) {
       return { reset: instanceId ?? 'all' };
     }
     if (method === 'GET' && path === '/cms') {
-      return { reportingLagSeconds: cms.reportingLagSeconds, rules: cms.alarms.rules(), deliveries: cms.deliveries() };
+      return {
+        reportingLagSeconds: cms.reportingLagSeconds,
+        rules: cms.alarms.rules(),
+        deliveries: cms.deliveries(),
+        eventRules: cms.eventRules.rules(),
+        eventNotices: cms.eventRules.notices(),
+        contactGroups: cms.contacts.groups(),
+        contacts: cms.contacts.contacts(),
+      };
     }
     if (method === 'GET' && path === '/cms/custom') return { metrics: cms.custom.metrics(), events: cms.custom.events() };
     if (method === 'POST' && path === '/cms/reporting-lag') {

@@ -61,7 +61,8 @@ const METRIC_FIELDS = new Set(['MetricName', 'Dimensions', 'Values', 'GroupId', 
 const EVENT_FIELDS = new Set(['EventName', 'Content', 'Time', 'GroupId']);
 const STATISTICS = new Set(['Sum', 'Average', 'Maximum', 'Minimum', 'SampleCount', 'SumPerSecond', 'CountPerSecond', 'LastValue']);
 
-export function createCustomMonitoring(): CustomMonitoring {
+/** `onEvents` sees each accepted PutCustomEvent's events (event-triggered alert rules match them). */
+export function createCustomMonitoring(options: { onEvents?: (events: StoredEvent[], now: number) => void } = {}): CustomMonitoring {
   const metrics: StoredMetric[] = [];
   const events: StoredEvent[] = [];
   return {
@@ -77,6 +78,7 @@ export function createCustomMonitoring(): CustomMonitoring {
         const entries = listEntries(params, 'EventInfo', EVENT_FIELDS, MAX_EVENTS_PER_REQUEST, 'EventName');
         const parsed = entries.map(({ n, fields }) => parseEvent(n, fields, ctx.now, ctx.accessKeyId));
         events.push(...parsed);
+        options.onEvents?.(parsed, ctx.now);
         return { Code: '200', Message: 'success' };
       },
     },

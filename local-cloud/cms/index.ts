@@ -4,12 +4,16 @@
 import type { Clock, LocalInstance, RpcHandler } from '../model';
 import { type AlarmEngine, createAlarmService } from './alarms';
 import type { Delivery } from './callback';
+import { type ContactBook, createContactBook } from './contacts';
 import { type CustomMonitoring, createCustomMonitoring } from './custom';
+import { createEventRuleService, type EventRuleService } from './event-rules';
 import { queryMetric } from './query';
 
 export type { AlarmEngine, AlarmLevel, AlarmRule, Escalation, ResourceState, TriggerLevel } from './alarms';
 export { EVENTBRIDGE_URL_PARAM } from './alarms';
 export type { CallbackFields, Delivery } from './callback';
+export type { Contact, ContactGroup } from './contacts';
+export type { EventNotice, EventRule } from './event-rules';
 export { ECS_NAMESPACE, METRICS } from './metrics';
 export { lastLookbackMs, retentionMs } from './query';
 export { bandwidthAt, demandMbps, servedMbps } from './traffic';
@@ -19,6 +23,10 @@ export interface Cms {
   alarms: AlarmEngine;
   /** PutCustomMetric / PutCustomEvent as received (custom.ts). */
   custom: Pick<CustomMonitoring, 'metrics' | 'events'>;
+  /** Alert contacts and contact groups (contacts.ts). */
+  contacts: Pick<ContactBook, 'contacts' | 'groups'>;
+  /** Event-triggered alert rules and the notices matched custom events raised (event-rules.ts). */
+  eventRules: Pick<EventRuleService, 'rules' | 'notices'>;
   readonly reportingLagSeconds: number;
   setReportingLag(seconds: number): void;
   /**
@@ -66,10 +74,21 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     { instances: world.instances, userId, lagSeconds: () => lagSeconds, published },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
-  const custom = createCustomMonitoring();
+  const contacts = createContactBook();
+  const eventRules = createEventRuleService(contacts);
+  const custom = createCustomMonitoring({
+    onEvents: (events, now) => {
+      for (const event of events) eventRules.onCustomEvent(event, now);
+    },
+  });
   return {
     handlers: {
       ...custom.handlers,
+      PutContact: (params, ctx) => contacts.handlers.PutContact(params, ctx.now),
+      DescribeContactList: (params) => contacts.handlers.DescribeContactList(params),
+      PutContactGroup: (params, ctx) => contacts.handlers.PutContactGroup(params, ctx.now),
+      DescribeContactGroupList: (params) => contacts.handlers.DescribeContactGroupList(params),
+      ...eventRules.handlers,
       DescribeMetricLast: (params, ctx) => queryMetric(source, 'last', params, ctx.now),
       DescribeMetricList: (params, ctx) => queryMetric(source, 'list', params, ctx.now),
       PutResourceMetricRule: (params, ctx) => alarms.handlers.PutResourceMetricRule(params, ctx.now),
@@ -78,6 +97,8 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     },
     alarms: alarms.engine,
     custom,
+    contacts,
+    eventRules,
     get reportingLagSeconds() {
       return lagSeconds;
     },

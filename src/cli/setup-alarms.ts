@@ -4,9 +4,14 @@
 // served rate hides the real demand, and waiting for the next tick costs up to a tick of dropped
 // traffic. Everything below the threshold is the tick's job.
 //
+// It also makes sure the contact group those rules name exists (creating it, with one contact, when
+// --contact-email or --contact-dingtalk is given), and keeps one event-triggered alert rule per custom
+// event the functions publish (needs-a-human, blocked, applied), each notifying that group.
+//
 // Idempotent: a rule's RuleId is derived from the policy name, and PutResourceMetricRule with an
 // existing RuleId updates that rule, so running the command again after editing the policy file
-// converges instead of adding rules.
+// converges instead of adding rules. Every rule, event rule, target, contact and group is compared
+// with what the account holds first and written only when it differs: a second run writes nothing.
 import { z } from 'zod';
 import { ECS_NAMESPACE } from '../adapters/cms';
 import { createEcsApi } from '../adapters/ecs';
@@ -14,6 +19,21 @@ import { callRpc, parseResponse, type RpcClient, type RpcParams } from '../adapt
 import type { NetworkType } from '../core/types';
 import { CloudApiError, ConfigError } from '../errors';
 import type { PolicyDocument } from '../policy/load';
+import {
+  ALARM_EVENT_KEYS,
+  type AlarmEventKey,
+  CONTACT_NAME,
+  type ContactPlan,
+  type ContactSettings,
+  cmsWrite,
+  DEFAULT_CONTACT_NAME,
+  type EventRulePlan,
+  listOwnedEventRules,
+  type PlannedResult,
+  parseEventKeys,
+  planContactGroup,
+  planEventRules,
+} from './alarm-targets';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
 import {
   type CommandIo,
@@ -60,25 +80,41 @@ export const SILENCE_SECONDS = 3600;
 const PERIOD_SECONDS = 60;
 
 const USAGE = `usage: bwscaler setup-alarms --callback-url URL [--policy FILE] [--threshold PERCENT] [--times N]
-                             [--contact-group NAME] [--prune] [--dry-run] [--json]
+                             [--contact-group NAME] [--contact-email ADDRESS] [--contact-dingtalk URL]
+                             [--contact-name NAME] [--events LIST] [--prune] [--dry-run] [--json]
 
 Creates or updates one CloudMonitor alert rule per policy (RuleId bwscaler-<policy>; classic-network
 instances get bwscaler-<policy>-classic) on the outbound utilisation of the instances the policy
 manages. The rule calls URL?token=<BWSCALER_WEBHOOK_TOKEN> when utilisation reaches the policy's
-saturation threshold. Running it again updates the same rules.
+saturation threshold. It also keeps one event alert rule per custom event the functions publish
+(bwscaler-needs-human, bwscaler-blocked, bwscaler-applied) that notifies the contact group.
+Running it again changes nothing unless the policy file or the flags did.
 
-  --callback-url URL    the alarm function's HTTP trigger URL
-  --policy FILE         the policy file (default: BWSCALER_POLICY)
-  --threshold PERCENT   alarm at or above this utilisation (default: each policy's saturation.threshold)
-  --times N             consecutive 1-minute periods at or above it before the alarm fires (default ${DEFAULT_TIMES})
-  --contact-group NAME  CloudMonitor contact group the API requires on every rule (default "${DEFAULT_CONTACT_GROUP}")
-  --prune               delete bwscaler-* rules the policy file no longer derives
-  --dry-run             print the rules; create, update and delete nothing
-  --json                JSON instead of a table
+Every CloudMonitor alert rule names a contact group. Either it exists (--contact-group NAME, default
+"${DEFAULT_CONTACT_GROUP}"), or give --contact-email and/or --contact-dingtalk and the command creates the
+contact and the group. An email contact receives notices only after following CloudMonitor's
+activation link; a DingTalk robot's security settings must let CloudMonitor's messages through.
+
+  --callback-url URL        the alarm function's HTTP trigger URL
+  --policy FILE             the policy file (default: BWSCALER_POLICY)
+  --threshold PERCENT       alarm at or above this utilisation (default: each policy's saturation.threshold)
+  --times N                 consecutive 1-minute periods at or above it before the alarm fires (default ${DEFAULT_TIMES})
+  --contact-group NAME      the contact group every rule notifies (default "${DEFAULT_CONTACT_GROUP}")
+  --contact-email ADDRESS   create or update the contact with this email and put it in the group
+  --contact-dingtalk URL    ... with this DingTalk robot webhook (https://oapi.dingtalk.com/robot/send?access_token=...)
+  --contact-name NAME       that contact's name (default "${DEFAULT_CONTACT_NAME}"; letters, digits, . and _)
+  --events LIST             event rules to keep, of needs_human,blocked,applied (default: all three)
+  --prune                   delete bwscaler-* rules and event rules the file and flags no longer derive
+  --dry-run                 print the plan; create, update and delete nothing
+  --json                    JSON instead of a table
 
 environment: BWSCALER_REGION, BWSCALER_WEBHOOK_TOKEN, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT,
              BWSCALER_CMS_ENDPOINT]
+RAM actions of that key: ecs:DescribeInstances; cms:DescribeMetricRuleList, cms:PutResourceMetricRule,
+             cms:DeleteMetricRules, cms:DescribeEventRuleList, cms:DescribeEventRuleTargetList,
+             cms:PutEventRule, cms:PutEventRuleTargets, cms:DeleteEventRules, cms:DescribeContactGroupList,
+             cms:DescribeContactList, cms:PutContactGroup, cms:PutContact
 
 exit codes: 0 done, 1 a policy lists an instance ECS does not know (the rules for the others are
             still written) or the cloud failed, 2 usage or configuration`;
@@ -180,8 +216,6 @@ export function webhookUrl(callback: URL, token: string): string {
   return url.toString();
 }
 
-const putResultSchema = z.object({ Success: z.boolean().optional(), Code: z.union([z.string(), z.number()]).optional(), Message: z.string().optional() });
-
 const ruleListSchema = z.object({
   Total: z.coerce.number().optional(),
   Alarms: z.object({ Alarm: z.array(z.object({ RuleId: z.string() }).loose()).default([]) }).default({ Alarm: [] }),
@@ -192,9 +226,9 @@ const RULE_PAGE_SIZE = 100;
 /** A Total that never arrives is a vendor fault, not a reason to page forever. */
 const MAX_RULE_PAGES = 100;
 
-/** Ids of the account's rules this command owns (RuleId starting with bwscaler-). */
-export async function listOwnedRules(cms: RpcClient): Promise<string[]> {
-  const ids: string[] = [];
+/** The account's rules this command owns (RuleId starting with bwscaler-), as DescribeMetricRuleList lists them. */
+export async function listOwnedRules(cms: RpcClient): Promise<Map<string, Record<string, unknown>>> {
+  const owned = new Map<string, Record<string, unknown>>();
   for (let page = 1; page <= MAX_RULE_PAGES; page++) {
     // RuleName is a fuzzy filter; the prefix check below is the exact one.
     const body = await callRpc(
@@ -204,62 +238,134 @@ export async function listOwnedRules(cms: RpcClient): Promise<string[]> {
       { method: 'GET' },
     );
     const list = parseResponse(ruleListSchema, body, 'DescribeMetricRuleList');
-    for (const alarm of list.Alarms.Alarm) if (alarm.RuleId.startsWith(RULE_PREFIX)) ids.push(alarm.RuleId);
+    for (const alarm of list.Alarms.Alarm) if (alarm.RuleId.startsWith(RULE_PREFIX)) owned.set(alarm.RuleId, alarm);
     const seen = (page - 1) * RULE_PAGE_SIZE + list.Alarms.Alarm.length;
-    if (list.Alarms.Alarm.length < RULE_PAGE_SIZE || (list.Total !== undefined && seen >= list.Total)) return ids;
+    if (list.Alarms.Alarm.length < RULE_PAGE_SIZE || (list.Total !== undefined && seen >= list.Total)) return owned;
   }
   throw new CloudApiError(`DescribeMetricRuleList: more than ${MAX_RULE_PAGES} pages`, 'InvalidResponse.Paging', 'retryable');
 }
 
-async function expectSuccess(cms: RpcClient, action: string, params: RpcParams): Promise<void> {
-  // POST: the parameters travel in the body. The Webhook carries the token, and pop-core puts the
-  // full URL of a GET into its error messages.
-  const body = await callRpc(cms, action, params, { method: 'POST' });
-  const result = parseResponse(putResultSchema, body, action);
-  if (result.Success === false) {
-    const code = String(result.Code ?? 'Unsuccessful');
-    throw new CloudApiError(`${action} failed: ${code}: ${result.Message ?? ''}`, code, 'rejected');
+/**
+ * Whether a listed rule already is what ruleParams(rule) would write. Field by field, as
+ * DescribeMetricRuleList returns them (numbers may come back as strings, Resources as a JSON string);
+ * a field missing or unreadable counts as different, so the worst case is a needless update.
+ */
+export function ruleMatches(rule: AlarmRule, listed: Record<string, unknown>): boolean {
+  const wanted = ruleParams(rule);
+  const escalations = listed.Escalations as Record<string, Record<string, unknown> | undefined> | undefined;
+  const critical = escalations?.Critical;
+  if (critical === undefined || escalations?.Warn !== undefined || escalations?.Info !== undefined) return false;
+  let resources: unknown;
+  try {
+    resources = JSON.parse(String(listed.Resources));
+  } catch {
+    return false;
   }
+  const ids = Array.isArray(resources) ? resources.map((r) => (r as { instanceId?: unknown }).instanceId) : [];
+  const same = (value: unknown, expected: unknown) => value !== undefined && value !== null && expected !== undefined && String(value) === String(expected);
+  return (
+    same(listed.RuleName, wanted.RuleName) &&
+    same(listed.Namespace, wanted.Namespace) &&
+    same(listed.MetricName, wanted.MetricName) &&
+    same(listed.ContactGroups, wanted.ContactGroups) &&
+    same(listed.Webhook, wanted.Webhook) &&
+    same(listed.Period, wanted.Period) &&
+    same(listed.SilenceTime, wanted.SilenceTime) &&
+    same(critical.Statistics, wanted['Escalations.Critical.Statistics']) &&
+    same(critical.ComparisonOperator, wanted['Escalations.Critical.ComparisonOperator']) &&
+    Number(critical.Threshold) === Number(wanted['Escalations.Critical.Threshold']) &&
+    Number(critical.Times) === Number(wanted['Escalations.Critical.Times']) &&
+    JSON.stringify([...ids].sort()) === JSON.stringify(rule.instanceIds)
+  );
+}
+
+const PAST: Record<PlannedResult, string> = { create: 'created', update: 'updated', unchanged: 'unchanged' };
+
+/** "created" / "would create" / "unchanged". */
+function resultText(planned: PlannedResult, dryRun: boolean): string {
+  if (planned === 'unchanged') return 'unchanged';
+  return dryRun ? `would ${planned}` : PAST[planned];
 }
 
 export interface AlarmSyncReport {
   dryRun: boolean;
+  contactGroup: { name: string; result: string; contacts: string[]; contact?: { name: string; result: string } };
   rules: Array<AlarmRule & { result: string }>;
-  /** bwscaler-* rules of the account that the policy file no longer derives. */
-  stale: Array<{ ruleId: string; result: string }>;
+  eventRules: Array<{ ruleName: string; eventName: string; contactGroup: string; result: string }>;
+  /** bwscaler-* rules and event rules of the account that the policy file and flags no longer derive. */
+  stale: Array<{ ruleId: string; kind: 'metric' | 'event'; result: string }>;
   missingInstances: Array<{ policy: string; instanceId: string }>;
   policiesWithoutInstances: string[];
+  /** How many create, update and delete calls the run made (0 on a dry run, and on a run that found everything in place). */
+  writes: number;
 }
 
-/** Brings the account's bwscaler-* rules in line with the policy document (or says how, on a dry run). */
+export interface AlarmSyncOptions {
+  dryRun: boolean;
+  prune: boolean;
+  contact: ContactSettings;
+  events: AlarmEventKey[];
+}
+
+/** Brings the account's bwscaler-* rules, event rules and contact group in line with the policy document and flags (or says how, on a dry run). */
 export async function syncAlarmRules(
   clients: { ecs: RpcClient; cms: RpcClient },
   doc: PolicyDocument,
   settings: AlarmSettings,
-  options: { dryRun: boolean; prune: boolean },
+  options: AlarmSyncOptions,
 ): Promise<AlarmSyncReport> {
   const { dryRun, prune } = options;
+  const { cms } = clients;
+  // Plan everything before the first write: a missing contact group stops the run with nothing changed.
+  const contactPlan: ContactPlan = await planContactGroup(cms, options.contact);
   const fleet = await describeFleet(createEcsApi(clients.ecs), doc);
   const rules = deriveAlarmRules(fleet.managed, settings);
-  const existing = new Set(await listOwnedRules(clients.cms));
+  const existing = await listOwnedRules(cms);
   const derived = new Set(rules.map((rule) => rule.ruleId));
-  const stale = [...existing].filter((id) => !derived.has(id)).sort();
+  const stale = [...existing.keys()].filter((id) => !derived.has(id)).sort();
+  const ownedEventRules = await listOwnedEventRules(cms);
+  const eventPlans: EventRulePlan[] = await planEventRules(cms, options.events, settings.contactGroup, ownedEventRules);
+  const wantedEventRules = new Set(eventPlans.map((plan) => plan.ruleName));
+  const staleEvents = [...ownedEventRules.keys()].filter((name) => !wantedEventRules.has(name)).sort();
 
+  let writes = 0;
+  const write = async (action: string, params: RpcParams) => {
+    if (dryRun) return;
+    await cmsWrite(cms, action, params);
+    writes += 1;
+  };
+
+  for (const { action, params } of contactPlan.writes) await write(action, params);
   const results: AlarmSyncReport['rules'] = [];
   for (const rule of rules) {
-    const verb = existing.has(rule.ruleId) ? 'update' : 'create';
-    if (!dryRun) await expectSuccess(clients.cms, 'PutResourceMetricRule', ruleParams(rule));
-    results.push({ ...rule, result: dryRun ? `would ${verb}` : `${verb}d` });
+    const listed = existing.get(rule.ruleId);
+    const planned: PlannedResult = listed === undefined ? 'create' : ruleMatches(rule, listed) ? 'unchanged' : 'update';
+    if (planned !== 'unchanged') await write('PutResourceMetricRule', ruleParams(rule));
+    results.push({ ...rule, result: resultText(planned, dryRun) });
   }
-  if (prune && !dryRun && stale.length > 0) {
-    await expectSuccess(clients.cms, 'DeleteMetricRules', Object.fromEntries(stale.map((id, i) => [`Id.${i + 1}`, id])));
-  }
+  // The rule first, then its target: PutEventRuleTargets needs the rule to exist.
+  for (const plan of eventPlans) for (const { action, params } of plan.writes) await write(action, params);
+  if (prune && stale.length > 0) await write('DeleteMetricRules', Object.fromEntries(stale.map((id, i) => [`Id.${i + 1}`, id])));
+  if (prune && staleEvents.length > 0) await write('DeleteEventRules', Object.fromEntries(staleEvents.map((name, i) => [`RuleNames.${i + 1}`, name])));
+
+  const staleResult = prune ? (dryRun ? 'would delete' : 'deleted') : 'kept (delete it with --prune)';
   return {
     dryRun,
+    contactGroup: {
+      name: contactPlan.group.name,
+      result: resultText(contactPlan.group.result, dryRun),
+      contacts: contactPlan.group.contacts,
+      ...(contactPlan.contact && { contact: { name: contactPlan.contact.name, result: resultText(contactPlan.contact.result, dryRun) } }),
+    },
     rules: results,
-    stale: stale.map((ruleId) => ({ ruleId, result: prune ? (dryRun ? 'would delete' : 'deleted') : 'kept (delete it with --prune)' })),
+    eventRules: eventPlans.map(({ ruleName, eventName, contactGroup, result }) => ({ ruleName, eventName, contactGroup, result: resultText(result, dryRun) })),
+    stale: [
+      ...stale.map((ruleId) => ({ ruleId, kind: 'metric' as const, result: staleResult })),
+      ...staleEvents.map((ruleId) => ({ ruleId, kind: 'event' as const, result: staleResult })),
+    ],
     missingInstances: fleet.missing,
     policiesWithoutInstances: doc.policies.filter((policy) => !rules.some((rule) => rule.policy === policy.name)).map((policy) => policy.name),
+    writes,
   };
 }
 
@@ -271,6 +377,10 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       threshold: { type: 'string' },
       times: { type: 'string' },
       'contact-group': { type: 'string' },
+      'contact-email': { type: 'string' },
+      'contact-dingtalk': { type: 'string' },
+      'contact-name': { type: 'string' },
+      events: { type: 'string' },
       prune: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       json: { type: 'boolean' },
@@ -284,9 +394,14 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     // More than an hour of consecutive minutes defeats the purpose of a saturation alarm.
     const times = flags.times === undefined ? DEFAULT_TIMES : integerFlag('times', flags.times, 1, 60);
     const contactGroup = flags['contact-group'] === undefined ? DEFAULT_CONTACT_GROUP : requiredFlag('contact-group', flags['contact-group']);
+    const contact = contactFlags(flags['contact-email'], flags['contact-dingtalk'], flags['contact-name']);
+    const events = flags.events === undefined ? ALARM_EVENT_KEYS : parseEventKeys(flags.events);
+    if (typeof events === 'string') throw new UsageError(`--events: ${events}`);
 
     const access = readCloudAccess(env, { policyFromEnv: flags.policy === undefined });
     for (const secret of access.secrets) out.addSecret(secret);
+    // A DingTalk robot's URL carries its access token: anyone holding it can post to the group.
+    out.addSecret(contact?.dingWebhook);
     if (access.webhookToken === '') {
       throw new ConfigError('BWSCALER_WEBHOOK_TOKEN: required, not set (the rules call back with ?token=, and the alarm function refuses calls without it)');
     }
@@ -299,9 +414,17 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
     const clients = openClients(access);
     try {
       const settings: AlarmSettings = { ...(thresholdPercent !== undefined && { thresholdPercent }), times, contactGroup, webhook };
-      const report = await syncAlarmRules(clients, doc, settings, { dryRun: flags['dry-run'] === true, prune: flags.prune === true });
+      const report = await syncAlarmRules(clients, doc, settings, {
+        dryRun: flags['dry-run'] === true,
+        prune: flags.prune === true,
+        contact: { groupName: contactGroup, ...(contact && { contact }) },
+        events,
+      });
       if (flags.json) out.print(JSON.stringify(report, null, 2));
       else {
+        const { contactGroup: group } = report;
+        out.print(`contact group ${group.name}: ${group.result} (contacts: ${group.contacts.join(', ') || 'none'})`);
+        if (group.contact) out.print(`contact ${group.contact.name}: ${group.contact.result}`);
         const rows = report.rules.map((rule) => [
           rule.ruleId,
           rule.policy,
@@ -312,7 +435,16 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
         ]);
         out.print(formatTable(['RULE', 'POLICY', 'METRIC', 'CONDITION', 'INSTANCES', 'RESULT'], rows));
         out.print(`callback: ${webhook}`);
-        for (const { ruleId, result } of report.stale) out.print(`${ruleId}: no longer derived from the policy file; ${result}`);
+        out.print(
+          formatTable(
+            ['EVENT RULE', 'EVENT', 'NOTIFIES', 'RESULT'],
+            report.eventRules.map((rule) => [rule.ruleName, rule.eventName, rule.contactGroup, rule.result]),
+          ),
+        );
+        for (const { ruleId, kind, result } of report.stale) {
+          out.print(`${ruleId}: ${kind === 'event' ? 'event rule no longer asked for' : 'no longer derived from the policy file'}; ${result}`);
+        }
+        if (!report.dryRun) out.print(report.writes === 0 ? 'nothing to change' : `${report.writes} change(s) written`);
       }
       for (const { policy, instanceId } of report.missingInstances) out.warn(unknownInstance(policy, instanceId));
       for (const name of report.policiesWithoutInstances) out.warn(`policy ${name} manages no instance: no rule for it`);
@@ -321,6 +453,30 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
       clients.close();
     }
   });
+}
+
+/** --contact-email / --contact-dingtalk / --contact-name: the contact the group must hold, if any. */
+function contactFlags(mail: string | undefined, dingWebhook: string | undefined, name: string | undefined): ContactSettings['contact'] {
+  if (mail === undefined && dingWebhook === undefined) {
+    if (name !== undefined) throw new UsageError('--contact-name: give --contact-email or --contact-dingtalk as well');
+    return undefined;
+  }
+  const contactName = name ?? DEFAULT_CONTACT_NAME;
+  if (!CONTACT_NAME.test(contactName)) {
+    throw new UsageError(`--contact-name: 2 to 40 letters, digits, "." or "_", starting with a letter, got "${contactName}"`);
+  }
+  if (mail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(mail)) throw new UsageError(`--contact-email: expected an email address, got "${mail}"`);
+  if (dingWebhook !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(dingWebhook);
+    } catch {
+      url = undefined;
+    }
+    // The value is a secret; the message names the flag, not the value.
+    if (url?.protocol !== 'https:') throw new UsageError("--contact-dingtalk: expected the robot's https webhook URL");
+  }
+  return { name: contactName, ...(mail !== undefined && { mail }), ...(dingWebhook !== undefined && { dingWebhook }) };
 }
 
 /** A utilisation threshold: above 0 and at most 100 (the `_Percent` metrics never exceed 100). */

@@ -253,8 +253,8 @@ function telemetryNote(custom: { metrics(): Array<{ metricName: string }>; event
 
 /**
  * The alarm rules, made as an operator makes them: `bwscaler setup-alarms` against the local cloud,
- * with the alarm function's HTTP trigger as the callback URL. The command calls DescribeInstances
- * and PutResourceMetricRule through pop-core; the local CloudMonitor then evaluates the rules on the
+ * with the alarm function's HTTP trigger as the callback URL. The command calls DescribeInstances,
+ * PutResourceMetricRule and the contact-group and event-rule APIs through pop-core; the local CloudMonitor then evaluates the rules on the
  * simulated clock and posts its form-encoded callbacks to the runner.
  */
 async function createAlarmRules(
@@ -265,7 +265,8 @@ async function createAlarmRules(
   let output = '';
   const capture = { write: (text: string) => (output += text) };
   const code = await setupAlarms(
-    ['--callback-url', callbackUrl, '--policy', policyPath],
+    // The contact the rules notify: the local CloudMonitor records the notices, it sends no mail.
+    ['--callback-url', callbackUrl, '--policy', policyPath, '--contact-email', 'ops@example.com'],
     {
       BWSCALER_REGION: endpoints.region,
       BWSCALER_ECS_ENDPOINT: endpoints.ecs,

@@ -41,13 +41,13 @@ function fakeApi(fail: (kind: 'metrics' | 'events') => Error | undefined = () =>
 }
 
 describe('the decision publisher', () => {
-  it('ignores every line but decisions, and sends 5 datapoints and 1 event per applied decision in requests of at most 21 and 50', async () => {
+  it('ignores every line but decisions, and sends 4 datapoints and 1 event per applied decision, and one count per reason, in requests of at most 21 and 50', async () => {
     const { api, calls } = fakeApi();
     const publisher = createDecisionPublisher(api, () => 0);
     publisher.record({ msg: 'tick', instances: 3 });
     for (let i = 0; i < 60; i++) publisher.record(decision(i));
     const report = await publisher.flush();
-    expect(report).toMatchObject({ decisions: 60, metrics: 300, events: 60, failedRequests: 0, dropped: 0, timedOut: false });
+    expect(report).toMatchObject({ decisions: 60, metrics: 241, events: 60, failedRequests: 0, dropped: 0, timedOut: false });
     expect(calls.filter((c) => c.kind === 'events').map((c) => c.size)).toEqual([50, 10]);
     expect(Math.max(...calls.filter((c) => c.kind === 'metrics').map((c) => c.size))).toBe(21);
     expect(await publisher.flush()).toMatchObject({ decisions: 0, requests: 0 });
@@ -75,8 +75,8 @@ describe('the decision publisher', () => {
     for (let i = 0; i < 100; i++) publisher.record(decision(i));
     const report = await publisher.flush();
     expect(calls.map((c) => c.kind)).toEqual(['events', 'events', 'metrics']);
-    expect(report).toMatchObject({ events: 100, metrics: 21, dropped: 500 - 21, requests: 3 });
-    expect(publisher.totals.dropped).toBe(479);
+    expect(report).toMatchObject({ events: 100, metrics: 21, dropped: 401 - 21, requests: 3 });
+    expect(publisher.totals.dropped).toBe(380);
   });
 
   it('never throws when every request fails: the failures are counted and logged', async () => {
@@ -104,7 +104,36 @@ describe('the decision publisher', () => {
     const report = await flushing;
     expect(report.timedOut).toBe(true);
     expect(report.metrics + report.events).toBe(0);
-    expect(report.dropped).toBe(60);
+    expect(report.dropped).toBe(10 + 10 * 4 + 1);
+  });
+
+  it('counts decisions per policy and reason for the whole flush, not one datapoint per instance', async () => {
+    const sent: MetricDatum[] = [];
+    const api: TelemetryApi = { putMetrics: async (data) => void sent.push(...data), putEvents: async () => {} };
+    const publisher = createDecisionPublisher(api, () => 0);
+    for (let i = 0; i < 5; i++) publisher.record(decision(i, { outcome: 'none', reason: 'WITHIN_TOLERANCE', at: i }));
+    publisher.record(decision(5, { policy: 'shop' }));
+    publisher.record(decision(6, { policy: 'bad policy name', reason: 'SCALE_UP' }));
+    await publisher.flush();
+    expect(sent.filter((d) => d.name === 'bwscaler_decisions').map((d) => [d.dimensions, d.value])).toEqual([
+      [{ policy: 'web', reason: 'WITHIN_TOLERANCE' }, 5],
+      [{ policy: 'shop', reason: 'SCALE_UP' }, 1],
+      [{ reason: 'SCALE_UP' }, 1],
+    ]);
+  });
+
+  // The budget the default options give one shard's flush (docs/reference/cloudmonitor.md §7): every
+  // datapoint of this many decisions is sent, none dropped. Quiet ticks: no events.
+  it.each([
+    { name: 'pay-as-you-go (3 datapoints each)', instances: 340, over: { downgradesLeft: undefined } },
+    { name: 'subscription (4 datapoints each)', instances: 260, over: {} },
+  ])('publishes all of $instances $name decisions within the default request budget', async ({ instances, over }) => {
+    const { api } = fakeApi();
+    const publisher = createDecisionPublisher(api, () => 0);
+    for (let i = 0; i < instances; i++) publisher.record(decision(i, { outcome: 'none', reason: 'WITHIN_TOLERANCE', ...over }));
+    const report = await publisher.flush();
+    expect(report).toMatchObject({ decisions: instances, events: 0, dropped: 0, failedRequests: 0 });
+    expect(report.requests).toBeLessThanOrEqual(50);
   });
 
   it('bounds what it holds between flushes', async () => {

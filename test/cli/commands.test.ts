@@ -132,7 +132,12 @@ describe('--json on every command that prints a result', () => {
     { name: 'plan', run: plan, args: () => [], key: 'rows' },
     { name: 'status', run: status, args: () => [], key: 'instances' },
     { name: 'history', run: history, args: () => ['--instance', 'i-web-1'], key: 'records' },
-    { name: 'setup-alarms', run: setupAlarms, args: () => ['--callback-url', 'http://127.0.0.1:9/alarm', '--dry-run'], key: 'rules' },
+    {
+      name: 'setup-alarms',
+      run: setupAlarms,
+      args: () => ['--callback-url', 'http://127.0.0.1:9/alarm', '--contact-email', 'ops@example.com', '--dry-run'],
+      key: 'rules',
+    },
     { name: 'fetch-history', run: fetchHistory, args: () => ['--instance', 'i-web-1', '--days', '1'], key: 'points' },
   ];
 

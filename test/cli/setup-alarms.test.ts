@@ -56,14 +56,24 @@ describe('bwscaler setup-alarms against the local cloud', () => {
   });
 
   const env = () => local.env({ BWSCALER_WEBHOOK_TOKEN: TOKEN });
-  const setupArgs = () => ['--policy', local.policyFile, '--callback-url', receiver.url];
+  /** The first run creates the contact and the group; later runs find them in place. */
+  const setupArgs = () => ['--policy', local.policyFile, '--callback-url', receiver.url, '--contact-email', 'ops@example.com'];
 
   async function listedRules(): Promise<Array<Record<string, unknown>>> {
     const body = await callRpc(cms, 'DescribeMetricRuleList', { Namespace: 'acs_ecs_dashboard' }, { method: 'GET' });
     return (body.Alarms as { Alarm: Array<Record<string, unknown>> }).Alarm;
   }
 
-  const writes = () => local.cloud.world.calls.filter((call) => ['PutResourceMetricRule', 'DeleteMetricRules'].includes(call.action));
+  const WRITE_ACTIONS = [
+    'PutResourceMetricRule',
+    'DeleteMetricRules',
+    'PutEventRule',
+    'PutEventRuleTargets',
+    'DeleteEventRules',
+    'PutContact',
+    'PutContactGroup',
+  ];
+  const writes = () => local.cloud.world.calls.filter((call) => WRITE_ACTIONS.includes(call.action));
 
   it('prints the rules a dry run would create, writes nothing, and never shows the token', async () => {
     // Act
@@ -76,9 +86,23 @@ describe('bwscaler setup-alarms against the local cloud', () => {
     expect(result.stdout).toMatch(/bwscaler-shop\s+shop\s+VPC_PublicIP_InternetOutRate_Percent\s+>= 95% for 2 min\s+1\s+would create/);
     expect(result.stdout).toContain(`callback: ${receiver.url}?token=***`);
     expect(result.stderr).toContain('policy shop lists i-gone-1, which DescribeInstances does not return');
+    expect(result.stdout).toContain('contact group bwscaler: would create (contacts: bwscaler_oncall)');
+    expect(result.stdout).toMatch(/bwscaler-needs-human\s+bwscaler_needs_human\s+bwscaler\s+would create/);
     expect(`${result.stdout}${result.stderr}`).not.toContain(TOKEN);
     expect(writes()).toEqual([]);
     expect(await listedRules()).toEqual([]);
+    expect(local.cloud.cms.contacts.groups()).toEqual([]);
+  });
+
+  it('refuses to write anything when the contact group is missing and no contact is given, and says what it needs', async () => {
+    // Act
+    const result = await runCli(run, ['--policy', local.policyFile, '--callback-url', receiver.url], env());
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('contact group "bwscaler" does not exist');
+    expect(result.stderr).toContain('--contact-email ADDRESS');
+    expect(writes()).toEqual([]);
   });
 
   it('creates one rule per policy and network type, with the policy instances as Resources', async () => {
@@ -102,6 +126,60 @@ describe('bwscaler setup-alarms against the local cloud', () => {
     expect(rules['bwscaler-web-classic']).toMatchObject({ MetricName: UTILISATION_METRIC.classic, Resources: JSON.stringify([{ instanceId: 'i-web-3' }]) });
     expect(rules['bwscaler-shop']).toMatchObject({ Resources: JSON.stringify([{ instanceId: 'i-shop-1' }]) });
     expect(result.stdout).not.toContain(TOKEN);
+  });
+
+  it('creates the contact, the group, and one event rule per published event, each notifying the group', async () => {
+    // Assess (the run of the test before)
+    const { contacts, eventRules } = local.cloud.cms;
+    expect(contacts.contacts()).toMatchObject([{ name: 'bwscaler_oncall', channels: { Mail: 'ops@example.com' } }]);
+    expect(contacts.groups()).toMatchObject([{ name: DEFAULT_CONTACT_GROUP, contactNames: ['bwscaler_oncall'] }]);
+    const rules = eventRules.rules().map((rule) => ({
+      name: rule.name,
+      type: rule.eventType,
+      events: rule.patterns.flatMap((p) => p.nameList),
+      groups: rule.contactTargets.map((t) => t.contactGroupName),
+    }));
+    expect(rules).toEqual([
+      { name: 'bwscaler-needs-human', type: 'CUSTOM', events: ['bwscaler_needs_human'], groups: ['bwscaler'] },
+      { name: 'bwscaler-blocked', type: 'CUSTOM', events: ['bwscaler_blocked'], groups: ['bwscaler'] },
+      { name: 'bwscaler-applied', type: 'CUSTOM', events: ['bwscaler_applied'], groups: ['bwscaler'] },
+    ]);
+  });
+
+  it('changes nothing when run again with the same inputs', async () => {
+    // Prepare
+    const before = writes().length;
+
+    // Act
+    const result = await runCli(run, [...setupArgs(), '--json'], env());
+
+    // Assess
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      writes: number;
+      contactGroup: { result: string; contact: { result: string } };
+      rules: Array<{ result: string }>;
+      eventRules: Array<{ result: string }>;
+    };
+    expect(report.writes).toBe(0);
+    expect(writes().length).toBe(before);
+    expect([report.contactGroup.result, report.contactGroup.contact.result]).toEqual(['unchanged', 'unchanged']);
+    expect(new Set([...report.rules, ...report.eventRules].map((r) => r.result))).toEqual(new Set(['unchanged']));
+  });
+
+  it('pages the contact group when the functions publish a needs-a-human event', async () => {
+    // Act: what the functions' telemetry sends after a block only the account owner can clear.
+    await callRpc(
+      cms,
+      'PutCustomEvent',
+      { 'EventInfo.1.EventName': 'bwscaler_needs_human', 'EventInfo.1.Content': '{"instanceId":"i-web-1","reason":"ACCOUNT_ARREARS"}' },
+      { method: 'POST' },
+    );
+
+    // Assess
+    expect(local.cloud.cms.eventRules.notices()).toMatchObject([
+      { ruleName: 'bwscaler-needs-human', eventName: 'bwscaler_needs_human', contactGroups: [{ name: 'bwscaler', contacts: [{ name: 'bwscaler_oncall' }] }] },
+    ]);
   });
 
   it('updates the same rules when run again instead of adding rules', async () => {
@@ -134,6 +212,50 @@ describe('bwscaler setup-alarms against the local cloud', () => {
     expect(kept.stdout).toContain('bwscaler-retired: no longer derived from the policy file; kept (delete it with --prune)');
     expect(pruned.stdout).toContain('bwscaler-retired: no longer derived from the policy file; deleted');
     expect((await listedRules()).map((rule) => rule.RuleId).sort()).toEqual(['bwscaler-shop', 'bwscaler-web', 'bwscaler-web-classic']);
+  });
+
+  it("prunes only its own event rules: those no longer asked for, never another team's", async () => {
+    // Prepare: another team's event rule on the same events, and an old bwscaler one.
+    for (const name of ['ops-team-events', 'bwscaler-retired-events']) {
+      await callRpc(
+        cms,
+        'PutEventRule',
+        { RuleName: name, EventType: 'CUSTOM', 'EventPattern.1.Product': 'CustomEvent', 'EventPattern.1.NameList.1': 'bwscaler_blocked' },
+        { method: 'POST' },
+      );
+    }
+
+    // Act
+    const kept = await runCli(run, [...setupArgs(), '--events', 'needs_human,blocked'], env());
+    const pruned = await runCli(run, [...setupArgs(), '--events', 'needs_human,blocked', '--prune'], env());
+
+    // Assess
+    expect(kept.stdout).toContain('bwscaler-applied: event rule no longer asked for; kept (delete it with --prune)');
+    expect(pruned.stdout).toContain('bwscaler-retired-events: event rule no longer asked for; deleted');
+    expect(
+      local.cloud.cms.eventRules
+        .rules()
+        .map((rule) => rule.name)
+        .sort(),
+    ).toEqual(['bwscaler-blocked', 'bwscaler-needs-human', 'ops-team-events']);
+  });
+
+  it('adds a DingTalk contact to an existing group without printing its token, keeping the members it had', async () => {
+    // Prepare
+    const secret = 'dingtalk-access-token-0123456789abcdef';
+
+    // Act
+    const result = await runCli(
+      run,
+      [...setupArgs().slice(0, 4), '--contact-dingtalk', `https://oapi.dingtalk.com/robot/send?access_token=${secret}`, '--contact-name', 'ops_robot'],
+      env(),
+    );
+
+    // Assess
+    expect(result.stdout).toContain('contact group bwscaler: updated (contacts: bwscaler_oncall, ops_robot)');
+    expect(result.stdout).toContain('contact ops_robot: created');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
+    expect(local.cloud.cms.contacts.groups()).toMatchObject([{ name: 'bwscaler', contactNames: ['bwscaler_oncall', 'ops_robot'] }]);
   });
 
   it('makes CloudMonitor call back with the token once an instance saturates', async () => {
@@ -199,6 +321,36 @@ describe('bwscaler setup-alarms against the local cloud', () => {
       expected: '--times: expected a whole number from 1 to 60, got "1.5"',
     },
     { name: 'an unknown flag', args: () => [...setupArgs(), '--treshold', '90'], env: env4, expected: "Unknown option '--treshold'" },
+    {
+      name: 'an unknown event',
+      args: () => [...setupArgs(), '--events', 'needs_human,paused'],
+      env: env4,
+      expected: '--events: expected a comma-separated list of needs_human, blocked, applied',
+    },
+    {
+      name: 'an email that is not one',
+      args: () => [...setupArgs(), '--contact-email', 'ops'],
+      env: env4,
+      expected: '--contact-email: expected an email address, got "ops"',
+    },
+    {
+      name: 'a DingTalk webhook over http',
+      args: () => [...setupArgs(), '--contact-dingtalk', 'http://oapi.dingtalk.com/robot/send?access_token=x'],
+      env: env4,
+      expected: "--contact-dingtalk: expected the robot's https webhook URL",
+    },
+    {
+      name: 'a contact name CloudMonitor refuses',
+      args: () => [...setupArgs(), '--contact-name', 'bw-oncall'],
+      env: env4,
+      expected: '--contact-name: 2 to 40 letters, digits, "." or "_", starting with a letter, got "bw-oncall"',
+    },
+    {
+      name: 'a contact name without a contact',
+      args: () => ['--policy', local.policyFile, '--callback-url', receiver.url, '--contact-name', 'ops'],
+      env: env4,
+      expected: '--contact-name: give --contact-email or --contact-dingtalk as well',
+    },
     { name: 'no webhook token', args: setupArgs, env: () => local.env(), expected: 'BWSCALER_WEBHOOK_TOKEN: required, not set' },
     {
       name: 'a webhook token too short to be a secret',
@@ -229,8 +381,8 @@ describe('bwscaler setup-alarms against the local cloud', () => {
     // Prepare
     local.cloud.world.faults.push({ service: 'cms', action: 'PutResourceMetricRule', code: 'Throttling.User', status: 400, rate: 1, count: 1 });
 
-    // Act
-    const result = await runCli(run, setupArgs(), env());
+    // Act: a changed --times, so the rules need writing.
+    const result = await runCli(run, [...setupArgs(), '--times', '4'], env());
 
     // Assess
     expect(result.code).toBe(1);

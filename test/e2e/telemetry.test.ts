@@ -55,7 +55,7 @@ describe('custom metrics and events from a tick of the built schedule function',
     return invocation!;
   };
 
-  it('publishes current, target, utilisation, downgrades left and the decision reason per instance, and an applied event per order', async () => {
+  it('publishes current, target, utilisation and downgrades left per instance, decisions counted by reason, and an applied event per order', async () => {
     system = await startSystem({ cloud: { fixture: fixture('PrePaid'), start: START, lag: NO_LAG }, policyText: POLICY });
     // A subscription upgrade is paid from the balance (AutoPay).
     await fetch(`${system.cloud.endpoints.admin}/account`, {
@@ -80,8 +80,11 @@ describe('custom metrics and events from a tick of the built schedule function',
       expect(of('bwscaler_utilization_percent', id)[0]?.values.value).toBeCloseTo(40, 0);
       // A subscription instance: the downgrade budget applies (an upgrade spends none of it).
       expect(of('bwscaler_downgrades_left', id)).toHaveLength(1);
-      expect(of('bwscaler_decisions', id).map((m) => m.dimensions)).toEqual([{ instanceId: id, reason: 'SCHEDULE_EXACT' }]);
     }
+    // Decisions by reason: one count per policy and reason for the tick, not one datapoint per instance.
+    expect(metrics.filter((m) => m.metricName === 'bwscaler_decisions').map((m) => [m.dimensions, m.values.value])).toEqual([
+      [{ policy: 'web', reason: 'SCHEDULE_EXACT' }, 3],
+    ]);
     expect(metrics.every((m) => m.type === 0)).toBe(true);
     // One event per order, when it is placed (the tick does not wait for the read-back).
     expect(events.map((e) => e.eventName)).toEqual(['bwscaler_applied', 'bwscaler_applied', 'bwscaler_applied']);
