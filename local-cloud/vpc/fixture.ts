@@ -5,7 +5,13 @@ import { z } from 'zod';
 import type { DemandSpec } from '../model';
 import type { LocalBandwidthPackage, LocalEip } from './model';
 
-const bandwidthSchema = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/, 'expected whole Mbps').transform(Number)]);
+/** Whole Mbps, as a number or as the string the Describe APIs write ("5"). */
+const bandwidthSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const mbps = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof mbps === 'number' && Number.isSafeInteger(mbps) && mbps >= 0) return mbps;
+  ctx.addIssue({ code: 'custom', message: `expected whole Mbps (a number, or a string such as "5"), got ${JSON.stringify(value)}` });
+  return z.NEVER;
+});
 const tagSchema = z.strictObject({ Key: z.string().min(1), Value: z.string() });
 const tagsSchema = z.union([z.array(tagSchema), z.strictObject({ Tag: z.array(tagSchema) })]);
 const locksSchema = z.union([

@@ -3,7 +3,8 @@
 // no concurrent change, a cool-down, subscription packages only upgraded, and each documented refusal.
 import { describe, expect, it } from 'vitest';
 import type { LocalCloud } from '../../local-cloud/cloud';
-import type { Fixture } from '../../local-cloud/fixture';
+import { LocalCloudInputError } from '../../local-cloud/errors';
+import { type Fixture, parseFixture } from '../../local-cloud/fixture';
 import type { LagOptions } from '../../local-cloud/lag';
 import type { FixtureBandwidthPackage, FixtureEip } from '../../local-cloud/vpc/fixture';
 import { VPC_VERSION } from '../../local-cloud/vpc/index';
@@ -294,5 +295,63 @@ describe('ModifyCommonBandwidthPackageSpec', () => {
       expect(locked).toMatchObject({ code: 'BandwidthPackage.FinancialLocked' });
       expect(await describePackage(vpc)).toMatchObject({ Status: 'Modifying' });
     });
+  });
+});
+
+describe('the fixture of EIPs and packages', () => {
+  it.each([
+    {
+      name: 'an EIP naming a package the fixture lacks',
+      input: { instances: [], eips: [{ AllocationId: 'eip-a', IpAddress: '47.96.1.1', Bandwidth: 5, BandwidthPackageId: 'cbwp-none' }] },
+      issue: 'fixture: eips[0].BandwidthPackageId: no bandwidth package cbwp-none in bandwidthPackages',
+    },
+    {
+      name: 'two EIPs with one id',
+      input: {
+        instances: [],
+        eips: [
+          { AllocationId: 'eip-a', IpAddress: '47.96.1.1', Bandwidth: 5 },
+          { AllocationId: 'eip-a', IpAddress: '47.96.1.2', Bandwidth: 5 },
+        ],
+      },
+      issue: 'fixture: eips[1].AllocationId: duplicate id eip-a',
+    },
+    {
+      name: 'two packages with one id',
+      input: {
+        instances: [],
+        bandwidthPackages: [
+          { BandwidthPackageId: 'cbwp-a', Bandwidth: 5 },
+          { BandwidthPackageId: 'cbwp-a', Bandwidth: 6 },
+        ],
+      },
+      issue: 'fixture: bandwidthPackages[1].BandwidthPackageId: duplicate id cbwp-a',
+    },
+    {
+      name: 'a bandwidth that is no whole number',
+      input: { instances: [], eips: [{ AllocationId: 'eip-a', IpAddress: '47.96.1.1', Bandwidth: '5.5' }] },
+      issue: 'fixture: eips[0].Bandwidth: expected whole Mbps',
+    },
+  ])('names the path of $name', ({ input, issue }) => {
+    let caught: unknown;
+    try {
+      parseFixture(input, Date.UTC(2026, 10, 2));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(LocalCloudInputError);
+    expect((caught as LocalCloudInputError).issues.join('\n')).toContain(issue);
+  });
+
+  it('takes the Bandwidth of a pasted response as the string the API writes', () => {
+    const resolved = parseFixture(
+      {
+        instances: [],
+        eips: [{ AllocationId: 'eip-a', IpAddress: '47.96.1.1', Bandwidth: '5' }],
+        bandwidthPackages: [{ BandwidthPackageId: 'cbwp-a', Bandwidth: '20' }],
+      },
+      Date.UTC(2026, 10, 2),
+    );
+    expect([resolved.eips[0]?.Bandwidth, resolved.bandwidthPackages[0]?.Bandwidth]).toEqual([5, 20]);
   });
 });
