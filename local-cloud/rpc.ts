@@ -177,6 +177,7 @@ export function createRpcEndpoint(world: World, services: RpcService[], options:
       time: world.clock.now(),
       requestId,
       ...(params.InstanceId !== undefined ? { instanceId: params.InstanceId } : {}),
+      ...((params.AllocationId ?? params.BandwidthPackageId) !== undefined ? { resourceId: params.AllocationId ?? params.BandwidthPackageId } : {}),
       ...(params.ClientToken !== undefined ? { clientToken: params.ClientToken } : {}),
     };
     const hostId = service?.hostId ?? 'ecs.aliyuncs.com';

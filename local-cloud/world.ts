@@ -38,6 +38,8 @@ export interface CallRecord {
   time: number;
   requestId: string;
   instanceId?: string;
+  /** The VPC resource a call names: its AllocationId or BandwidthPackageId. */
+  resourceId?: string;
   clientToken?: string;
   orderId?: string;
   /** What the client received instead of the real answer, when a fault was injected. */

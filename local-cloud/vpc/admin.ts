@@ -7,6 +7,8 @@
 //   GET|POST /vpc/lag, POST /vpc/lag/hold/{BandwidthPackageId}, POST /vpc/lag/release/{BandwidthPackageId}
 //                                          the package-change delay, as /lag is ECS's (lag.ts lagRoute):
 //                                          a held package stays Modifying until released
+//   GET|POST /vpc/eip-lag, POST /vpc/eip-lag/hold/{AllocationId}, POST /vpc/eip-lag/release/{AllocationId}
+//                                          the same for EIP changes, which are synchronous unless held or delayed
 // A refusal is injected like any other fault: POST /faults {"service":"vpc","action":...,"code":...}.
 import { z } from 'zod';
 import { lagRoute } from '../lag';
@@ -58,6 +60,14 @@ export function vpcAdminRoute(vpc: Vpc, world: World, now: number, method: strin
       return lagRoute(vpc.lag, world.bandwidthPackages.keys(), now, method, path.slice('/vpc'.length), body);
     } catch (error) {
       if (error instanceof RangeError) throw new VpcAdminError(400, error.message.replace(/^lag\./, 'vpc lag.'));
+      throw error;
+    }
+  }
+  if (path === '/vpc/eip-lag' || path.startsWith('/vpc/eip-lag/')) {
+    try {
+      return lagRoute(vpc.eipLag, world.eips.keys(), now, method, path.replace(/^\/vpc\/eip-lag/, '/lag'), body);
+    } catch (error) {
+      if (error instanceof RangeError) throw new VpcAdminError(400, error.message.replace(/^lag\./, 'vpc eip-lag.'));
       throw error;
     }
   }

@@ -20,7 +20,7 @@
 //      (aliyun/terraform-provider-alicloud alicloud/resource_alicloud_common_bandwidth_package.go @0ce7a3e1).
 // (P)/(E)/(T) as in rules.ts.
 import { KNOWN_REGIONS } from '../ecs';
-import { createOrderLag, type LagOptions, type OrderLag } from '../lag';
+import { createOrderLag, type LagOptions, NO_LAG, type OrderLag } from '../lag';
 import { type RpcContext, RpcError, type RpcHandler } from '../model';
 import { missingParameter } from '../rpc';
 import type { World } from '../world';
@@ -49,11 +49,16 @@ export interface Vpc {
   handlers: Record<string, RpcHandler>;
   /** The processing delay of package changes, keyed by BandwidthPackageId. */
   lag: OrderLag;
+  /**
+   * EIP changes, keyed by AllocationId: none by default (C: synchronous), but the admin API can hold
+   * an EIP's change, or give every EIP change a delay, to test a client's read-back.
+   */
+  eipLag: OrderLag;
   /** Completes package changes due by `now`. Register on the clock. */
   onAdvance(now: number): void;
 }
 
-export function createVpc(world: World, lag: OrderLag = createOrderLag(DEFAULT_PACKAGE_LAG)): Vpc {
+export function createVpc(world: World, lag: OrderLag = createOrderLag(DEFAULT_PACKAGE_LAG), eipLag: OrderLag = createOrderLag(NO_LAG)): Vpc {
   const lastPackageChangeAt = new Map<string, number>();
 
   function checkRegion(params: Record<string, string>, code: 'Forbidden.RegionNotFound' | 'InvalidRegionId.NotFound', required: boolean): string | undefined {
@@ -159,18 +164,27 @@ export function createVpc(world: World, lag: OrderLag = createOrderLag(DEFAULT_P
       world.account.arrears,
     );
     if (refusal) throw rpcError(refusal);
+    if (eipLag.processing(eip.AllocationId)) {
+      // Only when the admin API delays EIP changes: the docs name no code for a change on top of one
+      // still being applied [I]; refused like any other state that does not allow a change.
+      throw new RpcError(400, 'IncorrectEipStatus', 'Current elastic IP status does not support this operation: a change is still being applied.');
+    }
     if (params.Name !== undefined) eip.Name = params.Name;
     if (params.Description !== undefined) eip.Description = params.Description;
     if (bandwidth !== undefined && bandwidth !== eip.Bandwidth) {
-      // (C): synchronous, the next Describe already shows the new value.
-      eip.Bandwidth = bandwidth;
-      const lastAt = eip.bandwidthLog.at(-1)?.at ?? now;
-      eip.bandwidthLog.push({ at: Math.max(now, lastAt), out: bandwidth });
-      // DescribeInstances reports a bound EIP's bandwidth in the instance's EipAddress.
-      const instance = eip.InstanceType === 'EcsInstance' ? world.instances.get(eip.InstanceId) : undefined;
-      if (instance?.EipAddress?.AllocationId === eip.AllocationId) instance.EipAddress.Bandwidth = bandwidth;
+      // (C): synchronous, the next Describe already shows the new value (unless the admin API holds it).
+      eipLag.schedule({ orderId: `eip:${now}`, instanceId: eip.AllocationId }, now, (at) => setEipBandwidth(eip, bandwidth, at));
     }
     return {};
+  }
+
+  function setEipBandwidth(eip: LocalEip, bandwidth: number, at: number): void {
+    eip.Bandwidth = bandwidth;
+    const lastAt = eip.bandwidthLog.at(-1)?.at ?? at;
+    eip.bandwidthLog.push({ at: Math.max(at, lastAt), out: bandwidth });
+    // DescribeInstances reports a bound EIP's bandwidth in the instance's EipAddress.
+    const instance = eip.InstanceType === 'EcsInstance' ? world.instances.get(eip.InstanceId) : undefined;
+    if (instance?.EipAddress?.AllocationId === eip.AllocationId) instance.EipAddress.Bandwidth = bandwidth;
   }
 
   function describeCommonBandwidthPackages(params: Record<string, string>): Record<string, unknown> {
@@ -235,10 +249,11 @@ export function createVpc(world: World, lag: OrderLag = createOrderLag(DEFAULT_P
   const handlers: Record<string, RpcHandler> = {
     DescribeEipAddresses: (params, ctx) => {
       lag.onAdvance(ctx.now);
+      eipLag.onAdvance(ctx.now);
       return describeEipAddresses(params);
     },
     ModifyEipAddressAttribute: (params, ctx) => {
-      lag.onAdvance(ctx.now);
+      eipLag.onAdvance(ctx.now);
       return modifyEipAddressAttribute(params, ctx.now);
     },
     DescribeCommonBandwidthPackages: (params, ctx) => {
@@ -251,7 +266,15 @@ export function createVpc(world: World, lag: OrderLag = createOrderLag(DEFAULT_P
     },
   };
 
-  return { handlers, lag, onAdvance: (now) => lag.onAdvance(now) };
+  return {
+    handlers,
+    lag,
+    eipLag,
+    onAdvance(now) {
+      lag.onAdvance(now);
+      eipLag.onAdvance(now);
+    },
+  };
 }
 
 function rpcError(refusal: { status: number; code: string; message: string }): RpcError {

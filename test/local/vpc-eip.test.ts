@@ -284,6 +284,27 @@ describe('ModifyEipAddressAttribute', () => {
   });
 });
 
+describe('holding an EIP change through the admin API', () => {
+  it('keeps the old bandwidth until released, refusing another change meanwhile, and logs the EIP on each call', async () => {
+    await withVpc(vpcFixture([eip()]), async (cloud, vpc) => {
+      await admin(cloud, 'POST', '/vpc/eip-lag/hold/eip-test');
+      await modify(vpc, { Bandwidth: '40' });
+      const held = (await describeOne(vpc)).Bandwidth;
+      const second = await rpcError(modify(vpc, { Bandwidth: '60' }));
+
+      await admin(cloud, 'POST', '/vpc/eip-lag/release/eip-test');
+
+      expect(held).toBe('10');
+      expect(second).toMatchObject({ code: 'IncorrectEipStatus', status: 400 });
+      expect((await describeOne(vpc)).Bandwidth).toBe('40');
+      expect(cloud.world.calls.filter((c) => c.action === 'ModifyEipAddressAttribute').map((c) => [c.resourceId, c.code])).toEqual([
+        ['eip-test', 'OK'],
+        ['eip-test', 'IncorrectEipStatus'],
+      ]);
+    });
+  });
+});
+
 describe('the demo account', () => {
   it('has the EIP of its EIP-bound neighbour, managed-ready, and a shared package with two EIPs', async () => {
     await withCloud({}, async (cloud) => {
