@@ -1,6 +1,7 @@
 // The decision: one pure function of the policy, the instance's facts, its persisted state, the signal
 // and `now`. It runs unchanged in the live handler, the backtest and the simulator.
 
+import { downgradesLeft } from './budget';
 import { formatMbps, formatSeconds } from './format';
 import {
   applyCooldown,
@@ -35,10 +36,10 @@ import {
 } from './guards';
 import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { predictiveRecommendation } from './predictive';
-import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { apiRange, downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
 import { backingOff } from './refusal';
-import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
-import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
+import { chooseSaturationUpgrade, type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
+import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation, UpgradeChoice } from './types';
 
 /** Nothing may change: the first that applies ends the decision. */
 const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
@@ -101,8 +102,10 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    CLASSIC_NOT_STOPPED (classic 0→N only while Stopped), PROVIDER_LOCK (5 min after any change,
  *    every driver). These come last so the lock is reported only when something would have changed.
  * 6. The action: `set`, or `temporaryUpgrade` for a subscription pay-by-bandwidth upgrade while a
- *    window with temporaryUpgrade is active (not for an override); allocatePublicIp for a pay-as-you-go
- *    instance leaving 0 Mbps without an IP.
+ *    window with temporaryUpgrade is active (not for an override), or answering saturation outside
+ *    every window when the policy's saturation.temporaryUpgrade chooses it from the downgrade budget
+ *    (Decision.upgradeChoice says which and why); allocatePublicIp for a pay-as-you-go instance
+ *    leaving 0 Mbps without an IP.
  * 7. Observe mode: action none, reason OBSERVE_ONLY, `target` still says what would have been set.
  */
 export function decide(input: DecideInput): Decision {
@@ -117,6 +120,7 @@ export function decide(input: DecideInput): Decision {
     windows: activeWindows,
     current,
     recommendations: kept,
+    signal: input.signal,
   };
 
   for (const [guard, stop] of HARD_STOPS) {
@@ -219,9 +223,8 @@ const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_
 
 function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[]): Decision {
   const { current, instance, policy } = ctx;
-  const { target } = proposal;
 
-  if (target === current) {
+  if (proposal.target === current) {
     const arrived = hits.length === 0 && MOVING.has(proposal.reason);
     return {
       ...settled(ctx, proposed, hits, ctx.recommendations),
@@ -232,6 +235,8 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
 
   const temporary = temporaryUpgradeFor(ctx, proposal);
   const message = `${proposal.message}${temporary?.note ?? ''}`;
+  // A temporary upgrade answering saturation may be sized up to its minimum (never past the bounds).
+  const target = temporary?.target ?? proposal.target;
   const change = {
     instanceId: instance.instanceId,
     current,
@@ -251,6 +256,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
       message: observed,
       guards: [...hits, { guard: 'observe', reason: 'OBSERVE_ONLY', message: observed, from: target, to: current }],
       allocatePublicIp: false,
+      ...(temporary?.choice ? { upgradeChoice: temporary.choice } : {}),
     };
   }
 
@@ -262,6 +268,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
+  if (temporary?.choice) decision.upgradeChoice = temporary.choice;
   const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn, target);
   const refused = ctx.state.refused;
   const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
@@ -291,24 +298,53 @@ function inboundTarget(policy: Policy, currentIn: number, targetOut: number): nu
   return Math.min(range.max, Math.max(range.min, wanted));
 }
 
+interface TemporaryUpgradeAnswer {
+  times?: TemporaryUpgradeTimes;
+  note: string;
+  /** The target to order, when the answer changes it (a saturation upgrade's minimum). */
+  target?: number;
+  choice?: UpgradeChoice;
+}
+
 /**
- * A subscription pay-by-bandwidth upgrade while a window asking for temporary upgrades is active is
- * served as one, whether a schedule or the metric rules asked: it reverts by itself at the window's
- * end and never needs a quota-spending downgrade. An override is a standing intent and is not.
+ * Whether an upgrade goes out as a temporary one (StartTime/EndTime), subscription pay-by-bandwidth
+ * only: the only instances whose downgrades are refunds that the quota counts. First that applies:
+ * 1. a window asking for temporary upgrades is active: whether a schedule or the metric rules asked,
+ *    it reverts by itself at the window's end (an override is a standing intent and is not);
+ * 2. the policy's saturation.temporaryUpgrade, for a metric-driven upgrade answering saturation (an
+ *    alarm's signal, or SATURATED_STEP_UP on a tick) while no schedule window is active (inside one,
+ *    the schedule owns the plan): chooseSaturationUpgrade picks temporary or permanent from the
+ *    downgrade budget, with a reason code in Decision.upgradeChoice.
  */
-function temporaryUpgradeFor(
-  { now, instance, windows, current }: DecideContext,
-  proposal: Proposal,
-): { times?: TemporaryUpgradeTimes; note: string } | undefined {
+function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal): TemporaryUpgradeAnswer | undefined {
+  const { now, instance, windows, current, policy, state, signal } = ctx;
+  if (proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) return undefined;
   const window = temporaryUpgradeWindow(windows);
-  if (!window || proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) {
-    return undefined;
+  if (window) {
+    const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
+    if (times) return { times, note: `; temporary until ${times.endTime} (window '${window.name}'), reverting by itself` };
+    // Chosen: a plain upgrade rather than none. The subscription ends before the shortest temporary
+    // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
+    return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
   }
-  const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
-  if (times) return { times, note: `; temporary until ${times.endTime} (window '${window.name}'), reverting by itself` };
-  // Chosen: a plain upgrade rather than none. The subscription ends before the shortest temporary
-  // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
-  return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
+  const config = policy.saturation.temporaryUpgrade;
+  const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
+  if (!config || proposal.driver !== 'metric' || !answersSaturation || windows.length > 0) return undefined;
+  const answer = chooseSaturationUpgrade({
+    now,
+    config,
+    downgradesLeft: downgradesLeft(state, policy, now, false),
+    current,
+    target: proposal.target,
+    maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
+    ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),
+  });
+  return {
+    ...(answer.times ? { times: answer.times } : {}),
+    note: `; ${answer.choice.message} (${answer.choice.reason})`,
+    target: answer.target,
+    choice: answer.choice,
+  };
 }
 
 /** A decision that changes nothing (its reason and message are the caller's). */
