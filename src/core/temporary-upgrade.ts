@@ -87,9 +87,10 @@ export interface SettledTemporaryUpgrade {
  * visible yet). The provider reverts the bandwidth itself at EndTime, so nothing is booked in the
  * downgrade ledger: the revert is no refund (docs/reference/ecs-modify.md: temporary upgrades never
  * spend quota). The state learns the bandwidth DescribeInstances now shows as its last target, and the
- * revert as the last change, dated EndTime: samples from before it measured the temporary bandwidth
- * (warm-up), and whether the provider's 5-minute lock follows a revert is not documented, so the
- * harsher reading is taken and it does.
+ * revert as the last change, dated EndTime: whether the provider's 5-minute lock follows its own revert
+ * is not documented, so the harsher reading is taken and it does; the warm-up then also runs from the
+ * revert. The cost, measured in test/e2e/temporary-upgrade.test.ts: a burst that outlasts the upgrade
+ * waits one tick at the base bandwidth before the next upgrade.
  */
 export function settleTemporaryUpgrade(state: ScalingState, current: number, now: number): SettledTemporaryUpgrade | undefined {
   const temporary = state.temporaryUpgrade;
