@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parsePolicyDocument } from '../../src/policy/load';
 import { reportData, runBacktest } from '../../src/sim/backtest';
 import type { Billing } from '../../src/sim/cost';
-import { syntheticTrace } from './support';
+import { ROOT, syntheticTrace } from './support';
 
 /** Five-minute points: 5 Mbps all day, 30 Mbps for an hour from 10:00 UTC. */
 const day = () => Array.from({ length: 288 }, (_, i) => (i >= 24 && i < 36 ? 30 : 5));
@@ -75,4 +78,12 @@ describe('the backtest of a subscription instance with saturation.temporaryUpgra
     expect(summary.temporaryUpgrades).toBeUndefined();
     expect(run.decisions.some((d) => d.action === 'temporaryUpgrade')).toBe(false);
   }, 60_000);
+});
+
+describe('examples/subscription-burst-policy.yaml', () => {
+  it('is valid and turns the temporary upgrades on in auto mode', () => {
+    const doc = parsePolicyDocument(readFileSync(join(ROOT, 'examples/subscription-burst-policy.yaml'), 'utf8'), 'examples/subscription-burst-policy.yaml');
+
+    expect(doc.policies[0]?.saturation.temporaryUpgrade).toEqual({ mode: 'auto', durationSeconds: 10_800, minimumMbps: 60, spareDowngrades: 1 });
+  });
 });
