@@ -84,6 +84,6 @@ describe('examples/subscription-burst-policy.yaml', () => {
   it('is valid and turns the temporary upgrades on in auto mode', () => {
     const doc = parsePolicyDocument(readFileSync(join(ROOT, 'examples/subscription-burst-policy.yaml'), 'utf8'), 'examples/subscription-burst-policy.yaml');
 
-    expect(doc.policies[0]?.saturation.temporaryUpgrade).toEqual({ mode: 'auto', durationSeconds: 10_800, minimumMbps: 60, spareDowngrades: 1 });
+    expect(doc.policies[0]?.saturation.temporaryUpgrade).toEqual({ mode: 'auto', durationSeconds: 10_800, minimumMbps: 100, spareDowngrades: 1 });
   });
 });
