@@ -65,7 +65,7 @@ describe('the backtest of a subscription instance with saturation.temporaryUpgra
   it('shows the comparison in the report', async () => {
     const result = await backtest('always');
 
-    const notes = reportData(result).notes;
+    const notes = reportData(result).notes ?? [];
 
     expect(notes.some((note) => /^4 temporary upgrades \(0 permanent\) saved [\d.]+ CNY against permanent upgrades paid back with downgrades/.test(note))).toBe(
       true,
