@@ -164,7 +164,8 @@ export function chooseSaturationUpgrade(input: SaturationUpgradeInput): Saturati
       `${downgradesLeft} ordinary downgrades left: paying a permanent upgrade back still leaves ${downgradesLeft - 1} (spareDowngrades ${spare})`,
     );
   }
-  const times = temporaryUpgradeTimes(now, now + config.durationSeconds * 1000, expiredAt);
+  // The duration runs from StartTime (now rounded up to the minute), so it is never cut short.
+  const times = temporaryUpgradeTimes(now, ceilTo(now, MINUTE_MS) + config.durationSeconds * 1000, expiredAt);
   if (!times) {
     // Chosen as the window path chooses (src/core/decide.ts): a plain upgrade rather than none. The
     // subscription ends before the shortest temporary upgrade would, so it never needs paying back.

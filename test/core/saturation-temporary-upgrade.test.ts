@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
 import { settleTemporaryUpgrade, TEMPORARY_REVERT_GRACE_MS } from '../../src/core/temporary-upgrade';
@@ -248,5 +249,61 @@ describe('a temporary upgrade that has run', () => {
 
   it('is nothing to settle when there is none', () => {
     expect(settleTemporaryUpgrade(makeState(), 10, T0)).toBeUndefined();
+  });
+});
+
+describe('every temporary upgrade answering saturation, whatever the clock, budget and expiry', () => {
+  const arbitraryInput = fc.record({
+    now: fc.integer({ min: T0, max: T0 + 40 * 24 * HOUR }),
+    used: fc.integer({ min: 0, max: 3 }),
+    mode: fc.constantFrom<SaturationTemporaryUpgrade['mode']>('auto', 'always'),
+    durationSeconds: fc.integer({ min: 3 * 3600, max: 2 * 24 * 3600 }),
+    spareDowngrades: fc.integer({ min: 0, max: 1 }),
+    expiresInMs: fc.integer({ min: 0, max: 10 * 24 * HOUR }),
+    served: fc.double({ min: 9.5, max: 12, noNaN: true }),
+  });
+
+  it('obeys the provider: StartTime not before now, EndTime on a UTC hour at least 3 h later and not past the expiry', () => {
+    fc.assert(
+      fc.property(arbitraryInput, ({ now, used: count, mode, durationSeconds, spareDowngrades, expiresInMs, served }) => {
+        const expiredAt = now + expiresInMs + 1;
+        const decision = decide(
+          makeInput({
+            now,
+            instance: makeSubscription({ expiredAt }),
+            policy: policyWith({ mode, durationSeconds, spareDowngrades }),
+            state: makeState({ downgrades: Array.from({ length: count }, () => downgrade(now - HOUR)) }),
+            signal: alarmOf(served, now),
+          }),
+        );
+        if (decision.action !== 'temporaryUpgrade') return;
+        const start = Date.parse(decision.startTime ?? '');
+        const end = Date.parse(`${(decision.endTime ?? '').slice(0, -1)}:00Z`);
+        expect(decision.startTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$/);
+        expect(decision.endTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}Z$/);
+        expect(start).toBeGreaterThanOrEqual(Math.floor(now / MINUTE) * MINUTE);
+        expect(end - start).toBeGreaterThanOrEqual(3 * HOUR);
+        expect(end - start).toBeGreaterThanOrEqual(durationSeconds * 1000);
+        expect(end).toBeLessThanOrEqual(expiredAt);
+      }),
+    );
+  });
+
+  it('is chosen by auto only when a permanent upgrade could not be paid back and still spare spareDowngrades', () => {
+    fc.assert(
+      fc.property(arbitraryInput, ({ now, used: count, durationSeconds, spareDowngrades, served }) => {
+        const decision = decide(
+          makeInput({
+            now,
+            instance: makeSubscription({ expiredAt: now + 365 * 24 * HOUR }),
+            policy: policyWith({ mode: 'auto', durationSeconds, spareDowngrades }),
+            state: makeState({ downgrades: Array.from({ length: count }, () => downgrade(now - HOUR)) }),
+            signal: alarmOf(served, now),
+          }),
+        );
+        const left = Math.max(0, 2 - count);
+        expect(decision.action).toBe(left <= spareDowngrades ? 'temporaryUpgrade' : 'set');
+      }),
+    );
   });
 });
