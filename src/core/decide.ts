@@ -334,7 +334,6 @@ function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal): TemporaryU
     now,
     config,
     downgradesLeft: downgradesLeft(state, policy, now, false),
-    current,
     target: proposal.target,
     maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
     ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),

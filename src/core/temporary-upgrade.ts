@@ -120,8 +120,7 @@ export interface SaturationUpgradeInput {
   config: SaturationTemporaryUpgrade;
   /** Ordinary downgrades left in the quota period, the reserve excluded (src/core/budget.ts downgradesLeft). */
   downgradesLeft: number;
-  current: number;
-  /** The target the rules and guards arrived at. */
+  /** The target the rules and guards arrived at (above the current bandwidth). */
   target: number;
   /** The highest target allowed: the policy's maxOut and the API range. */
   maxMbps: number;
@@ -151,7 +150,7 @@ export interface SaturationUpgrade {
  * StartTime + duration rounded up to the hour; never beyond the subscription's expiry.
  */
 export function chooseSaturationUpgrade(input: SaturationUpgradeInput): SaturationUpgrade {
-  const { now, config, downgradesLeft, current, target, maxMbps, expiredAt } = input;
+  const { now, config, downgradesLeft, target, maxMbps, expiredAt } = input;
   const permanent = (reason: UpgradeChoice['reason'], message: string): SaturationUpgrade => ({
     choice: { kind: 'permanent', reason, message },
     target,
