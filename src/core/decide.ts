@@ -88,6 +88,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`. A policy with a
  *    `predictive` block replaces the metric rules by its band and forecast when the served history is
  *    given (DecideInput.history, else state.history; src/core/predictive.ts), and says when it is not.
+ *    An upgrade answering saturation that the policy's saturation.temporaryUpgrade makes temporary is
+ *    proposed at its minimum at least (saturationUpgradeFor), so every guard below may still narrow it.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
@@ -134,7 +136,11 @@ export function decide(input: DecideInput): Decision {
   const reading = readMetric(input);
   const recommendations = reading.recorded ? [...kept, reading.recorded] : kept;
   const ctx: DecideContext = { ...base, sample: reading.sample, recommendations };
-  const proposed = propose(ctx, reading.recommendation);
+  // A temporary upgrade answering saturation is chosen before the guards, so that its minimum is a
+  // proposal like any other: every guard (bounds, max step, a remembered refusal, ...) may narrow it.
+  const asked = propose(ctx, reading.recommendation);
+  const saturation = saturationUpgradeFor(ctx, asked);
+  const proposed = saturation?.proposal ?? asked;
 
   let proposal = proposed;
   const hits: GuardHit[] = [];
@@ -145,7 +151,7 @@ export function decide(input: DecideInput): Decision {
     proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
   }
 
-  return conclude(ctx, proposed.target, proposal, hits);
+  return conclude(ctx, proposed.target, proposal, hits, saturation?.answer);
 }
 
 interface MetricReading {
@@ -221,7 +227,7 @@ function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
 /** Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. */
 const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_DOWN', 'SATURATED_STEP_UP', 'SCHEDULE_EXACT', 'OVERRIDE']);
 
-function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[]): Decision {
+function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[], saturation?: TemporaryUpgradeAnswer): Decision {
   const { current, instance, policy } = ctx;
 
   if (proposal.target === current) {
@@ -233,10 +239,9 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     };
   }
 
-  const temporary = temporaryUpgradeFor(ctx, proposal);
+  const temporary = temporaryUpgradeFor(ctx, proposal, saturation);
   const message = `${proposal.message}${temporary?.note ?? ''}`;
-  // A temporary upgrade answering saturation may be sized up to its minimum (never past the bounds).
-  const target = temporary?.target ?? proposal.target;
+  const { target } = proposal;
   const change = {
     instanceId: instance.instanceId,
     current,
@@ -301,8 +306,6 @@ function inboundTarget(policy: Policy, currentIn: number, targetOut: number): nu
 interface TemporaryUpgradeAnswer {
   times?: TemporaryUpgradeTimes;
   note: string;
-  /** The target to order, when the answer changes it (a saturation upgrade's minimum). */
-  target?: number;
   choice?: UpgradeChoice;
 }
 
@@ -311,13 +314,10 @@ interface TemporaryUpgradeAnswer {
  * only: the only instances whose downgrades are refunds that the quota counts. First that applies:
  * 1. a window asking for temporary upgrades is active: whether a schedule or the metric rules asked,
  *    it reverts by itself at the window's end (an override is a standing intent and is not);
- * 2. the policy's saturation.temporaryUpgrade, for a metric-driven upgrade answering saturation (an
- *    alarm's signal, or SATURATED_STEP_UP on a tick) while no schedule window is active (inside one,
- *    the schedule owns the plan): chooseSaturationUpgrade picks temporary or permanent from the
- *    downgrade budget, with a reason code in Decision.upgradeChoice.
+ * 2. the answer saturationUpgradeFor chose before the guards, while the guards left an upgrade.
  */
-function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal): TemporaryUpgradeAnswer | undefined {
-  const { now, instance, windows, current, policy, state, signal } = ctx;
+function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?: TemporaryUpgradeAnswer): TemporaryUpgradeAnswer | undefined {
+  const { now, instance, windows, current } = ctx;
   if (proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) return undefined;
   const window = temporaryUpgradeWindow(windows);
   if (window) {
@@ -327,9 +327,22 @@ function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal): TemporaryU
     // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
     return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
   }
+  return saturation;
+}
+
+/**
+ * The policy's saturation.temporaryUpgrade, for a metric-driven upgrade answering saturation (an
+ * alarm's signal, or SATURATED_STEP_UP on a tick) on a subscription pay-by-bandwidth instance while no
+ * schedule window is active (inside one, the schedule owns the plan): chooseSaturationUpgrade picks
+ * temporary or permanent from the downgrade budget, with a reason code for Decision.upgradeChoice. A
+ * temporary one is proposed at its minimum at least, before the guards narrow it.
+ */
+function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposal: Proposal; answer: TemporaryUpgradeAnswer } | undefined {
+  const { now, instance, windows, current, policy, state, signal } = ctx;
   const config = policy.saturation.temporaryUpgrade;
   const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
-  if (!config || proposal.driver !== 'metric' || !answersSaturation || windows.length > 0) return undefined;
+  if (!config || proposal.driver !== 'metric' || !answersSaturation || proposal.target <= current) return undefined;
+  if (windows.length > 0 || !downgradeBudgetApplies(instance)) return undefined;
   const answer = chooseSaturationUpgrade({
     now,
     config,
@@ -338,11 +351,14 @@ function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal): TemporaryU
     maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
     ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),
   });
+  const sized = answer.target > proposal.target ? ` (${formatMbps(proposal.target)} by the rules)` : '';
   return {
-    ...(answer.times ? { times: answer.times } : {}),
-    note: `; ${answer.choice.message} (${answer.choice.reason})`,
-    target: answer.target,
-    choice: answer.choice,
+    proposal: { ...proposal, target: answer.target, message: `${proposal.message}${sized}` },
+    answer: {
+      ...(answer.times ? { times: answer.times } : {}),
+      note: `; ${answer.choice.message} (${answer.choice.reason})`,
+      choice: answer.choice,
+    },
   };
 }
 

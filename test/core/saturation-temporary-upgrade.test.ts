@@ -154,6 +154,34 @@ const rows: Row[] = [
     expected: temporary(60, '2025-06-10T12:00Z', '2025-06-10T15Z', 'TEMPORARY_ALWAYS'),
   },
   {
+    name: 'a remembered base-bandwidth refusal narrows the minimum like any proposal',
+    input: {
+      ...saturated,
+      policy: policyWith({ mode: 'always', minimumMbps: 50 }),
+      state: makeState({
+        refused: {
+          code: 'InvalidParameter.BandwidthBiggerThanBaseBandwidth',
+          reason: 'BANDWIDTH_CAP',
+          scope: 'up',
+          from: 10,
+          target: 50,
+          cap: 30,
+          since: T0 - MINUTE,
+          at: T0 - MINUTE,
+          count: 1,
+          retryAt: T0 + HOUR,
+          message: 'bigger than the base bandwidth 30 Mbps',
+        },
+      }),
+    },
+    expected: temporary(30, '2025-06-10T12:00Z', '2025-06-10T15Z', 'TEMPORARY_ALWAYS', 'BANDWIDTH_CAP'),
+  },
+  {
+    name: 'the policy max step narrows the minimum like any proposal',
+    input: { ...saturated, policy: policyWith({ mode: 'always', minimumMbps: 50 }, { behavior: { maxStepUpMbps: 15 } }) },
+    expected: temporary(25, '2025-06-10T12:00Z', '2025-06-10T15Z', 'TEMPORARY_ALWAYS', 'MAX_STEP'),
+  },
+  {
     name: 'the minimum does not size a permanent upgrade',
     input: { ...saturated, policy: policyWith({ minimumMbps: 50 }), state: used(0) },
     expected: set(20, 'PERMANENT_BUDGET_AMPLE'),
