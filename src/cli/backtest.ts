@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../errors';
 import { renderReport } from '../report/html';
-import { type BacktestResult, reportData, runBacktest } from '../sim/backtest';
+import { type BacktestResult, reportData, runBacktest, temporaryUpgradeNote } from '../sim/backtest';
 import { BILLINGS, type Billing, DEFAULT_PRICES } from '../sim/cost';
 import { loadPrices, pricesNote } from '../sim/prices';
 import { loadTrace, TRACE_UNITS, type TraceUnit } from '../sim/trace';
@@ -157,6 +157,7 @@ function printResult(out: Terminal, result: BacktestResult): void {
   out.print('');
   const blocked = Object.entries(summary.blocked).sort(([, a], [, b]) => b - a);
   out.print(`saturated ${summary.saturatedMinutes} min; ${summary.changes} changes, ${summary.downgrades} downgrades`);
+  if (summary.temporaryUpgrades) out.print(temporaryUpgradeNote(summary.temporaryUpgrades, summary.currency));
   out.print(`held back by: ${blocked.length ? blocked.map(([reason, count]) => `${reason} ${count}`).join(', ') : 'nothing'}`);
   if (summary.errors > 0) {
     out.warn(`${summary.errors} error(s) in the replay, first: ${result.run.errors[0]}`);

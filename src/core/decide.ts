@@ -1,6 +1,7 @@
 // The decision: one pure function of the policy, the instance's facts, its persisted state, the signal
 // and `now`. It runs unchanged in the live handler, the backtest and the simulator.
 
+import { downgradesLeft } from './budget';
 import { formatMbps, formatSeconds } from './format';
 import {
   applyCooldown,
@@ -35,10 +36,10 @@ import {
 } from './guards';
 import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { predictiveRecommendation } from './predictive';
-import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { apiRange, downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
 import { backingOff } from './refusal';
-import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
-import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
+import { chooseSaturationUpgrade, type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
+import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation, UpgradeChoice } from './types';
 
 /** Nothing may change: the first that applies ends the decision. */
 const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
@@ -87,6 +88,8 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    with STALE_METRIC when the sample is further than maxSampleAgeSeconds from `now`. A policy with a
  *    `predictive` block replaces the metric rules by its band and forecast when the served history is
  *    given (DecideInput.history, else state.history; src/core/predictive.ts), and says when it is not.
+ *    An upgrade answering saturation that the policy's saturation.temporaryUpgrade makes temporary is
+ *    proposed at its minimum at least (saturationUpgradeFor), so every guard below may still narrow it.
  * 3. Shaping of metric-driven proposals: scale-down STABILIZATION (highest recommendation in the
  *    window), MAX_STEP, MIN_HOLD before a downgrade, PROJECTED_FLAP, COOLDOWN per direction.
  *    Schedules and overrides bypass this stage, as ESS and AAS let scheduled and manual actions do.
@@ -101,8 +104,10 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *    CLASSIC_NOT_STOPPED (classic 0→N only while Stopped), PROVIDER_LOCK (5 min after any change,
  *    every driver). These come last so the lock is reported only when something would have changed.
  * 6. The action: `set`, or `temporaryUpgrade` for a subscription pay-by-bandwidth upgrade while a
- *    window with temporaryUpgrade is active (not for an override); allocatePublicIp for a pay-as-you-go
- *    instance leaving 0 Mbps without an IP.
+ *    window with temporaryUpgrade is active (not for an override), or answering saturation outside
+ *    every window when the policy's saturation.temporaryUpgrade chooses it from the downgrade budget
+ *    (Decision.upgradeChoice says which and why); allocatePublicIp for a pay-as-you-go instance
+ *    leaving 0 Mbps without an IP.
  * 7. Observe mode: action none, reason OBSERVE_ONLY, `target` still says what would have been set.
  */
 export function decide(input: DecideInput): Decision {
@@ -117,6 +122,7 @@ export function decide(input: DecideInput): Decision {
     windows: activeWindows,
     current,
     recommendations: kept,
+    signal: input.signal,
   };
 
   for (const [guard, stop] of HARD_STOPS) {
@@ -130,7 +136,11 @@ export function decide(input: DecideInput): Decision {
   const reading = readMetric(input);
   const recommendations = reading.recorded ? [...kept, reading.recorded] : kept;
   const ctx: DecideContext = { ...base, sample: reading.sample, recommendations };
-  const proposed = propose(ctx, reading.recommendation);
+  // A temporary upgrade answering saturation is chosen before the guards, so that its minimum is a
+  // proposal like any other: every guard (bounds, max step, a remembered refusal, ...) may narrow it.
+  const asked = propose(ctx, reading.recommendation);
+  const saturation = saturationUpgradeFor(ctx, asked);
+  const proposed = saturation?.proposal ?? asked;
 
   let proposal = proposed;
   const hits: GuardHit[] = [];
@@ -141,7 +151,7 @@ export function decide(input: DecideInput): Decision {
     proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
   }
 
-  return conclude(ctx, proposed.target, proposal, hits);
+  return conclude(ctx, proposed.target, proposal, hits, saturation?.answer);
 }
 
 interface MetricReading {
@@ -217,11 +227,10 @@ function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
 /** Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. */
 const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_DOWN', 'SATURATED_STEP_UP', 'SCHEDULE_EXACT', 'OVERRIDE']);
 
-function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[]): Decision {
+function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[], saturation?: TemporaryUpgradeAnswer): Decision {
   const { current, instance, policy } = ctx;
-  const { target } = proposal;
 
-  if (target === current) {
+  if (proposal.target === current) {
     const arrived = hits.length === 0 && MOVING.has(proposal.reason);
     return {
       ...settled(ctx, proposed, hits, ctx.recommendations),
@@ -230,8 +239,9 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     };
   }
 
-  const temporary = temporaryUpgradeFor(ctx, proposal);
+  const temporary = temporaryUpgradeFor(ctx, proposal, saturation);
   const message = `${proposal.message}${temporary?.note ?? ''}`;
+  const { target } = proposal;
   const change = {
     instanceId: instance.instanceId,
     current,
@@ -251,6 +261,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
       message: observed,
       guards: [...hits, { guard: 'observe', reason: 'OBSERVE_ONLY', message: observed, from: target, to: current }],
       allocatePublicIp: false,
+      ...(temporary?.choice ? { upgradeChoice: temporary.choice } : {}),
     };
   }
 
@@ -262,6 +273,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
     guards: hits,
     allocatePublicIp: needsPublicIpAllocation(instance, current, target),
   };
+  if (temporary?.choice) decision.upgradeChoice = temporary.choice;
   const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn, target);
   const refused = ctx.state.refused;
   const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
@@ -291,24 +303,63 @@ function inboundTarget(policy: Policy, currentIn: number, targetOut: number): nu
   return Math.min(range.max, Math.max(range.min, wanted));
 }
 
+interface TemporaryUpgradeAnswer {
+  times?: TemporaryUpgradeTimes;
+  note: string;
+  choice?: UpgradeChoice;
+}
+
 /**
- * A subscription pay-by-bandwidth upgrade while a window asking for temporary upgrades is active is
- * served as one, whether a schedule or the metric rules asked: it reverts by itself at the window's
- * end and never needs a quota-spending downgrade. An override is a standing intent and is not.
+ * Whether an upgrade goes out as a temporary one (StartTime/EndTime), subscription pay-by-bandwidth
+ * only: the only instances whose downgrades are refunds that the quota counts. First that applies:
+ * 1. a window asking for temporary upgrades is active: whether a schedule or the metric rules asked,
+ *    it reverts by itself at the window's end (an override is a standing intent and is not);
+ * 2. the answer saturationUpgradeFor chose before the guards, while the guards left an upgrade.
  */
-function temporaryUpgradeFor(
-  { now, instance, windows, current }: DecideContext,
-  proposal: Proposal,
-): { times?: TemporaryUpgradeTimes; note: string } | undefined {
+function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?: TemporaryUpgradeAnswer): TemporaryUpgradeAnswer | undefined {
+  const { now, instance, windows, current } = ctx;
+  if (proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) return undefined;
   const window = temporaryUpgradeWindow(windows);
-  if (!window || proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) {
-    return undefined;
+  if (window) {
+    const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
+    if (times) return { times, note: `; temporary until ${times.endTime} (window '${window.name}'), reverting by itself` };
+    // Chosen: a plain upgrade rather than none. The subscription ends before the shortest temporary
+    // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
+    return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
   }
-  const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
-  if (times) return { times, note: `; temporary until ${times.endTime} (window '${window.name}'), reverting by itself` };
-  // Chosen: a plain upgrade rather than none. The subscription ends before the shortest temporary
-  // upgrade would, so the upgrade costs little and never needs a downgrade to undo.
-  return { note: '; the subscription expires before a temporary upgrade could end: a plain upgrade' };
+  return saturation;
+}
+
+/**
+ * The policy's saturation.temporaryUpgrade, for a metric-driven upgrade answering saturation (an
+ * alarm's signal, or SATURATED_STEP_UP on a tick) on a subscription pay-by-bandwidth instance while no
+ * schedule window is active (inside one, the schedule owns the plan): chooseSaturationUpgrade picks
+ * temporary or permanent from the downgrade budget, with a reason code for Decision.upgradeChoice. A
+ * temporary one is proposed at its minimum at least, before the guards narrow it.
+ */
+function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposal: Proposal; answer: TemporaryUpgradeAnswer } | undefined {
+  const { now, instance, windows, current, policy, state, signal } = ctx;
+  const config = policy.saturation.temporaryUpgrade;
+  const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
+  if (!config || proposal.driver !== 'metric' || !answersSaturation || proposal.target <= current) return undefined;
+  if (windows.length > 0 || !downgradeBudgetApplies(instance)) return undefined;
+  const answer = chooseSaturationUpgrade({
+    now,
+    config,
+    downgradesLeft: downgradesLeft(state, policy, now, false),
+    target: proposal.target,
+    maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
+    ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),
+  });
+  const sized = answer.target > proposal.target ? ` (${formatMbps(proposal.target)} by the rules)` : '';
+  return {
+    proposal: { ...proposal, target: answer.target, message: `${proposal.message}${sized}` },
+    answer: {
+      ...(answer.times ? { times: answer.times } : {}),
+      note: `; ${answer.choice.message} (${answer.choice.reason})`,
+      choice: answer.choice,
+    },
+  };
 }
 
 /** A decision that changes nothing (its reason and message are the caller's). */

@@ -8,7 +8,7 @@ import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, MODIFIABLE
 import { backingOff } from './refusal';
 import { spendCap } from './spend';
 import { activeTemporaryUpgrade, formatEndTime } from './temporary-upgrade';
-import type { ActiveWindow, InstanceFacts, MetricSample, Policy, ReasonCode, Recommendation, ScalingState } from './types';
+import type { ActiveWindow, InstanceFacts, MetricSample, Policy, ReasonCode, Recommendation, ScalingState, Signal } from './types';
 
 export interface DecideContext {
   now: number;
@@ -22,6 +22,8 @@ export interface DecideContext {
   sample?: MetricSample;
   /** Recommendations inside the stabilisation window, this decision's own included. */
   recommendations: Recommendation[];
+  /** What asked for this decision: an alarm answers saturation (src/core/decide.ts temporaryUpgradeFor). */
+  signal?: Signal;
 }
 
 /**
@@ -329,12 +331,16 @@ export const protectZero: Guard = (ctx, p) => {
 // spend a call on a refusal. It reverts by itself, and no downgrade quota is spent.
 export const holdDuringTemporaryUpgrade: Guard = (ctx, p) => {
   if (p.target === ctx.current) return undefined;
-  const temporary = activeTemporaryUpgrade(ctx.state, ctx.now);
+  const temporary = activeTemporaryUpgrade(ctx.state, ctx.now, ctx.current);
   if (!temporary) return undefined;
+  const ends = formatEndTime(temporary.until);
   return {
     to: ctx.current,
     reason: 'TEMPORARY_UPGRADE_ACTIVE',
-    message: `a temporary upgrade to ${formatMbps(temporary.target)} reverts to ${formatMbps(temporary.base)} by itself at ${formatEndTime(temporary.until)}`,
+    message:
+      temporary.until > ctx.now
+        ? `a temporary upgrade to ${formatMbps(temporary.target)} reverts to ${formatMbps(temporary.base)} by itself at ${ends}`
+        : `a temporary upgrade to ${formatMbps(temporary.target)} ended at ${ends} and DescribeInstances does not show its revert to ${formatMbps(temporary.base)} yet: holding`,
   };
 };
 

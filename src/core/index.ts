@@ -52,8 +52,14 @@ export {
 } from './spend';
 export {
   activeTemporaryUpgrade,
+  chooseSaturationUpgrade,
   formatEndTime,
   formatStartTime,
+  type SaturationUpgrade,
+  type SaturationUpgradeInput,
+  type SettledTemporaryUpgrade,
+  settleTemporaryUpgrade,
+  TEMPORARY_REVERT_GRACE_MS,
   TEMPORARY_UPGRADE_MIN_SECONDS,
   type TemporaryUpgradeTimes,
   temporaryUpgradeTimes,

@@ -106,6 +106,29 @@ export interface DowngradeBudget {
   monthlyReset: boolean;
 }
 
+/**
+ * Answering saturation (an alarm, or a tick that reads it) on a subscription pay-by-bandwidth instance
+ * with a temporary upgrade that reverts by itself, instead of a permanent one that a downgrade must
+ * later pay back (src/core/temporary-upgrade.ts chooseSaturationUpgrade).
+ */
+export interface SaturationTemporaryUpgrade {
+  /**
+   * always: every such upgrade is temporary; never: none is (the block kept, switched off); auto: temporary
+   * once the ordinary downgrades left are at most `spareDowngrades`, so that a permanent upgrade is
+   * made only while paying it back still leaves that many.
+   */
+  mode: 'auto' | 'always' | 'never';
+  /** How long it lasts; at least the provider's 3 h. EndTime is StartTime + this, rounded UP to the UTC hour. */
+  durationSeconds: number;
+  /**
+   * The temporary target is at least this (Mbps): while it runs the provider refuses every other
+   * change, a further upgrade included, so it is sized for the whole burst up front.
+   */
+  minimumMbps?: number;
+  /** auto: temporary when the ordinary downgrades left (the reserve excluded) are at most this. */
+  spareDowngrades: number;
+}
+
 export interface SpendGuard {
   /** CNY per GB of outbound traffic. */
   pricePerGb: number;
@@ -164,7 +187,7 @@ export interface Policy {
   targetTracking?: { targetUtilization: number; tolerance: number };
   stepRules: StepRule[];
   /** At or above this utilisation the served rate is censored (demand unknown): step up decisively. */
-  saturation: { thresholdPercent: number; adjust: Adjustment };
+  saturation: { thresholdPercent: number; adjust: Adjustment; temporaryUpgrade?: SaturationTemporaryUpgrade };
   schedules: ScheduleWindow[];
   behavior: Behavior;
   downgradeBudget: DowngradeBudget;
@@ -388,6 +411,25 @@ export type ReasonCode =
   | 'TEMPORARY_UPGRADE_ACTIVE'
   | 'UNRECOGNISED_INSTANCE';
 
+/** Why an upgrade answering saturation is temporary or permanent (Decision.upgradeChoice). */
+export type UpgradeChoiceReason =
+  /** mode always. */
+  | 'TEMPORARY_ALWAYS'
+  /** auto: a permanent upgrade would later need a downgrade the budget cannot spare. */
+  | 'TEMPORARY_BUDGET_SCARCE'
+  /** auto: paying a permanent upgrade back still leaves spareDowngrades. */
+  | 'PERMANENT_BUDGET_AMPLE'
+  /** mode never. */
+  | 'PERMANENT_BY_POLICY'
+  /** The subscription expires before the shortest temporary upgrade could end (InvalidEndTime.BeyondLifeCycle). */
+  | 'PERMANENT_EXPIRES_FIRST';
+
+export interface UpgradeChoice {
+  kind: 'temporary' | 'permanent';
+  reason: UpgradeChoiceReason;
+  message: string;
+}
+
 export interface GuardHit {
   guard: string;
   reason: ReasonCode;
@@ -426,6 +468,11 @@ export interface Decision {
   /** Only for temporaryUpgrade: ModifyInstanceNetworkSpec StartTime (minute) / EndTime (hour), UTC. */
   startTime?: string;
   endTime?: string;
+  /**
+   * For an upgrade answering saturation under the policy's saturation.temporaryUpgrade block: whether it
+   * is temporary or permanent, and why (src/core/temporary-upgrade.ts). Absent when the block does not apply.
+   */
+  upgradeChoice?: UpgradeChoice;
   /** A pay-as-you-go instance leaving 0 Mbps needs AllocatePublicIp=true. */
   allocatePublicIp: boolean;
   /**

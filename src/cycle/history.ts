@@ -26,6 +26,11 @@ export type CycleCode =
   | 'INTENT_EXPIRED'
   /** The intent was sent as often as allowed. */
   | 'SENDS_EXHAUSTED'
+  /**
+   * A temporary upgrade's StartTime has passed: the identical request would be refused (a start in the
+   * past), and a changed one under the same ClientToken too (IdempotentParameterMismatch).
+   */
+  | 'START_TIME_PASSED'
   /** Decided again on current facts, the cycle no longer wants the intent's change. */
   | 'STALE_INTENT'
   /** The provider accepted the order but DescribeInstances never showed it within the bound. */

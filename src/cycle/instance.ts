@@ -1,7 +1,7 @@
 // One instance, one cycle: settle what an earlier invocation left (reconcile.ts) → decide (the pure
 // core) → act (apply.ts) or record. Split in two steps, plan and finish, so the tick can plan the whole
 // shard first and then spend its ECS write budget on the most urgent changes.
-import { decide, downgradeBudgetApplies, downgradesLeft, utilization } from '../core';
+import { decide, downgradeBudgetApplies, downgradesLeft, settleTemporaryUpgrade, utilization } from '../core';
 import type { ActiveWindow, Decision, InstanceFacts, Policy, Recommendation, ScalingState, Signal } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
@@ -42,6 +42,8 @@ export interface InstancePlan {
   heldBy?: 'ALARM_NO_SCALE_DOWN';
   block: BlockView;
   reconciled: ReconcileResult;
+  /** A temporary upgrade ended and `state` forgot it (src/core settleTemporaryUpgrade): the state must be stored. */
+  temporaryUpgradeEnded?: string;
 }
 
 export interface InstanceOutcome {
@@ -87,12 +89,18 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
     retry: input.retry,
     options: input.reconcile,
   });
-  const state = reconciled.state;
   // A change shown by DescribeInstances is in effect now, whatever the facts read before it said.
   const target = input.state.pending?.target;
   const confirmed = reconciled.outcome === 'reconciled' || reconciled.outcome === 'applied';
   const instance = confirmed && target !== undefined ? { ...input.instance, bandwidthOut: target } : input.instance;
   const now = deps.now();
+  // A temporary upgrade that has ended: the provider reverted it, and the state learns the value it
+  // shows now, booking no downgrade. Carried by whatever this plan writes next (see stateToStore).
+  const ended = reconciled.state.pending ? undefined : settleTemporaryUpgrade(reconciled.state, instance.bandwidthOut, now);
+  const state = ended?.state ?? reconciled.state;
+  if (ended) {
+    deps.log({ level: 'info', msg: 'temporary upgrade ended', instanceId: instance.instanceId, reverted: ended.reverted, message: ended.message });
+  }
   const block = blockView(state, instance, now, input.reconcile);
   const decision = decideOn(state, instance, now);
   const plan: InstancePlan = {
@@ -107,6 +115,7 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
     acts: decision.action !== 'none' && policy.mode === 'enforce',
     block,
     reconciled,
+    ...(ended ? { temporaryUpgradeEnded: ended.message } : {}),
   };
   // An alarm reports one sample at a state change; a downgrade needs the stabilisation window that
   // only the tick's steady readings feed, so an alarm may raise bandwidth but never lower it.
@@ -271,6 +280,7 @@ function stateToStore(plan: InstancePlan): ScalingState | undefined {
   if (recommendations) next = { ...(next ?? state), recommendations };
   // The running spend totals: a cold start or a crash then resumes from the last counted minute.
   if (plan.input.spendMeasured && state.spend !== undefined) next = next ?? state;
+  if (plan.temporaryUpgradeEnded !== undefined) next = next ?? state;
   return next;
 }
 
@@ -305,6 +315,8 @@ function logDecision(deps: CycleDeps, outcome: InstanceOutcome, plan: InstancePl
     reason: outcome.reason,
     message: decision.message,
     guards: decision.guards.map((hit) => hit.reason),
+    // Temporary or permanent, and why, for an upgrade answering saturation (saturation.temporaryUpgrade).
+    upgradeChoice: decision.upgradeChoice?.reason,
     outcome: outcome.outcome,
     orderId: outcome.orderId,
     errorCode: outcome.errorCode,

@@ -182,9 +182,23 @@ function resendRefusal(policy: Policy, instance: InstanceFacts, pending: Pending
   if (policy.mode !== 'enforce' || policy.paused) return 'NOT_ENFORCED';
   // Someone else changed the bandwidth: re-sending an old target would undo their change.
   if (instance.bandwidthOut !== pending.from) return 'OUT_OF_BAND_CHANGE';
+  if (startTimePassed(pending, pending.startedAt + age)) return 'START_TIME_PASSED';
   if (age > options.maxResendAgeMs) return 'INTENT_EXPIRED';
   if (pending.attempts >= options.maxSends) return 'SENDS_EXHAUSTED';
   return undefined;
+}
+
+/**
+ * A temporary upgrade whose StartTime lies before the current minute. The local ECS refuses a start in
+ * the past (InvalidStartTime.ValueNotSupported; the docs give the format only, so the emulator takes
+ * the harsher reading), and the re-send must be the identical request. Dropping it is safe: an order
+ * the first send placed shows in DescribeInstances from its StartTime (step 1 above confirms it), and
+ * one that has not started yet makes the provider refuse a second (InvalidAction.WithActiveElasticUpgrade);
+ * this cycle's fresh decision then sends a new one with a new StartTime.
+ */
+function startTimePassed(pending: PendingChange, now: number): boolean {
+  if (pending.action !== 'temporaryUpgrade' || pending.startTime === undefined) return false;
+  return Date.parse(pending.startTime) < Math.floor(now / 60_000) * 60_000;
 }
 
 /** Decides again: undefined when the current facts still want exactly this change, now. */

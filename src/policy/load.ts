@@ -72,7 +72,18 @@ function toPolicy(parsed: ParsedPolicy): Policy {
     }),
     // Bands cannot overlap, so their order carries no meaning; ascending reads best in logs.
     stepRules: parsed.steps.map((step) => ({ from: step.from, to: step.to ?? Number.POSITIVE_INFINITY, adjust: step.adjust })).sort((a, b) => a.from - b.from),
-    saturation: { thresholdPercent: parsed.saturation.threshold, adjust: parsed.saturation.adjust },
+    saturation: {
+      thresholdPercent: parsed.saturation.threshold,
+      adjust: parsed.saturation.adjust,
+      ...(parsed.saturation.temporaryUpgrade && {
+        temporaryUpgrade: {
+          mode: parsed.saturation.temporaryUpgrade.mode,
+          durationSeconds: parsed.saturation.temporaryUpgrade.duration,
+          ...(parsed.saturation.temporaryUpgrade.minimum !== undefined && { minimumMbps: parsed.saturation.temporaryUpgrade.minimum }),
+          spareDowngrades: parsed.saturation.temporaryUpgrade.spareDowngrades,
+        },
+      }),
+    },
     schedules: parsed.schedules.map((window) => ({
       name: window.name,
       cron: window.cron,

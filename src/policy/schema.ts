@@ -10,6 +10,7 @@
 // error in one part of the file does not hide the errors in another.
 import * as z from 'zod';
 import { PROVIDER_LOCK_SECONDS } from '../core/provider';
+import { TEMPORARY_UPGRADE_MIN_SECONDS } from '../core/temporary-upgrade';
 import type { Adjustment } from '../core/types';
 import { scheduleSchema } from './schedules';
 import { API_MAX_MBPS, adjustment, duration, inboundMbps, maxStep, mbps, outboundMbps, percent } from './units';
@@ -141,9 +142,32 @@ const stepsSchema = z
   })
   .meta({ description: 'Utilisation bands and what to do in each. Bands must not overlap.' });
 
+const saturationTemporaryUpgradeSchema = z.strictObject({
+  mode: z.enum(['auto', 'always', 'never'], { error: 'expected "auto", "always" or "never"' }).prefault('auto').meta({
+    description:
+      'auto: temporary once the ordinary downgrades left are at most spareDowngrades, else permanent; always: temporary; never: permanent. Default auto.',
+  }),
+  duration: duration(
+    TEMPORARY_UPGRADE_MIN_SECONDS,
+    "How long the temporary upgrade lasts: at least 3h (the provider's EndTime - StartTime >= 3 h); EndTime is rounded up to the UTC hour. Default 3h.",
+  ).prefault('3h'),
+  minimum: outboundMbps(
+    'The temporary target is at least this (Mbps), within bounds: while it runs the provider refuses every other change, a further upgrade included. Default: the saturation step alone.',
+  ).optional(),
+  spareDowngrades: z
+    .int({ error: 'expected a whole number of downgrades >= 0' })
+    .min(0, { error: 'expected a whole number of downgrades >= 0' })
+    .prefault(1)
+    .meta({ description: 'auto: a permanent upgrade only while paying it back still leaves this many ordinary downgrades. Default 1.' }),
+});
+
 const saturationSchema = z.strictObject({
   threshold: percent('At or above this utilisation the served rate hides the real demand. Default 95.').prefault(95),
   adjust: adjustment('How to step up when saturated ("+N" or "xF"). Default "x2".', { upOnly: true }).prefault('x2'),
+  temporaryUpgrade: saturationTemporaryUpgradeSchema.optional().meta({
+    description:
+      'Subscription pay-by-bandwidth instances: answer saturation (an alarm, or a tick that reads it) outside every schedule window with a temporary upgrade that reverts by itself, chosen from the downgrade budget. Absent: off.',
+  }),
 });
 
 const scaleUpSchema = z.strictObject({
@@ -425,6 +449,17 @@ const policySchema = z
           input: override,
         });
       }
+      const temporary = (policy.saturation as { temporaryUpgrade?: { minimum?: unknown; spareDowngrades?: unknown; mode?: unknown } } | undefined)
+        ?.temporaryUpgrade;
+      if (typeof temporary?.minimum === 'number' && (temporary.minimum < minOut || temporary.minimum > maxOut)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['saturation', 'temporaryUpgrade', 'minimum'],
+          message: `expected a value within bounds (${minOut}–${maxOut} Mbps)`,
+          input: temporary.minimum,
+        });
+      }
+      checkSpareDowngrades(temporary, policy.downgradeBudget, ctx);
       const threshold = (policy.saturation as { threshold?: unknown } | undefined)?.threshold;
       const target = (policy.targetTracking as { target?: unknown; tolerance?: unknown } | undefined)?.target;
       checkStepDirections(policy.steps, typeof target === 'number' ? target : undefined, threshold, ctx);
@@ -442,6 +477,25 @@ const policySchema = z
     },
     { when: () => true },
   );
+
+/**
+ * With as many spare downgrades as the ordinary quota holds (quota − reserve), `auto` could never
+ * choose a permanent upgrade: the policy says `always` in a way nobody reading it would notice.
+ */
+function checkSpareDowngrades(temporary: { spareDowngrades?: unknown; mode?: unknown } | undefined, budget: unknown, ctx: z.RefinementCtx): void {
+  const spare = temporary?.spareDowngrades;
+  const { quota, reserve } = (budget ?? {}) as { quota?: unknown; reserve?: unknown };
+  if (temporary?.mode !== 'auto' || typeof spare !== 'number' || typeof quota !== 'number' || typeof reserve !== 'number') return;
+  const ordinary = quota - reserve;
+  if (ordinary >= 1 && spare >= ordinary) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['saturation', 'temporaryUpgrade', 'spareDowngrades'],
+      message: `expected fewer than the ordinary downgrades (downgradeBudget quota − reserve = ${ordinary}); with as many, auto never upgrades permanently: write mode: always`,
+      input: spare,
+    });
+  }
+}
 
 /**
  * Step bands must push utilisation toward where the policy wants it, not away:

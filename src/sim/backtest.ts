@@ -1,7 +1,7 @@
 // A backtest: replay a trace through the policy (fast or full stack), then score the plan it produced
 // next to the hindsight oracle and the two baselines, all on the same demand grid and price table.
 
-import { apiRange } from '../core/provider';
+import { apiRange, downgradeBudgetApplies } from '../core/provider';
 import { isHeldBack } from '../core/reasons';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { naiveReactivePlan, staticPeakPlan } from './baselines';
@@ -66,6 +66,36 @@ export interface BacktestSummary {
   errors: number;
   /** Likely mistakes in the input, each a sentence (a wrong --unit or --peak-mbps, ...). */
   warnings: string[];
+  /**
+   * A subscription pay-by-bandwidth replay of a policy with saturation.temporaryUpgrade: its temporary
+   * upgrades, next to the same replay with every such upgrade permanent (paid back with downgrades).
+   */
+  temporaryUpgrades?: TemporaryUpgradeFigures;
+}
+
+/**
+ * What the temporary upgrades of a replay did, measured against the same trace replayed with the
+ * policy's saturation.temporaryUpgrade set to `never` (every saturation upgrade permanent, paid back
+ * later with a downgrade while the budget lasts). `downgrades` in the summary counts every fall of the
+ * plan, reverts included; these count only downgrades that spend the subscription quota.
+ */
+export interface TemporaryUpgradeFigures {
+  /** Temporary upgrades the replay placed. */
+  count: number;
+  /** Permanent upgrades that answered saturation (the budget was ample, or the subscription ends first). */
+  permanentUpgrades: number;
+  /** Downgrades that spent the quota, in this replay and in the permanent one. */
+  quotaDowngrades: number;
+  permanentQuotaDowngrades: number;
+  /** Decisions held by DOWNGRADE_BUDGET (a bandwidth stuck high for want of a downgrade), in both. */
+  budgetHolds: number;
+  permanentBudgetHolds: number;
+  /** The permanent replay's cost, and what the temporary upgrades saved against it (negative: they cost more). */
+  permanentCost: number;
+  saved: number;
+  /** Dropped GB in both: while a temporary upgrade runs no other change is possible, so it may drop more. */
+  droppedGb: number;
+  permanentDroppedGb: number;
 }
 
 export interface BacktestResult {
@@ -85,10 +115,51 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     policySource: input.policySource,
     ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
   });
-  const run = input.fullStack
-    ? await (await import('./fullstack')).replayFullStack(scenario)
-    : await replayFast(scenario, { feedHistory: input.feedHistory ?? true });
-  return scoreRun(scenario, run, { trace: input.trace.name, mode: input.fullStack ? 'full-stack' : 'fast', prices: input.prices ?? DEFAULT_PRICES });
+  const replay = async (replayed: Scenario) =>
+    input.fullStack ? await (await import('./fullstack')).replayFullStack(replayed) : await replayFast(replayed, { feedHistory: input.feedHistory ?? true });
+  const run = await replay(scenario);
+  const options = { trace: input.trace.name, mode: input.fullStack ? ('full-stack' as const) : ('fast' as const), prices: input.prices ?? DEFAULT_PRICES };
+  const result = scoreRun(scenario, run, options);
+  const permanent = permanentScenario(scenario);
+  if (permanent) {
+    const baseline = scoreRun(permanent, await replay(permanent), options);
+    result.summary.temporaryUpgrades = temporaryUpgradeFigures(result, baseline);
+  }
+  return result;
+}
+
+/**
+ * The scenario with the policy's saturation upgrades all permanent, or undefined when the policy has
+ * no temporary upgrades to compare (no block, mode never, or an instance whose downgrades are free).
+ */
+export function permanentScenario(scenario: Scenario): Scenario | undefined {
+  const temporary = scenario.policy.saturation.temporaryUpgrade;
+  if (!temporary || temporary.mode === 'never' || !downgradeBudgetApplies(scenario.instance)) return undefined;
+  const policy = { ...scenario.policy, saturation: { ...scenario.policy.saturation, temporaryUpgrade: { ...temporary, mode: 'never' as const } } };
+  return { ...scenario, policy, doc: { ...scenario.doc, policies: scenario.doc.policies.map((p) => (p === scenario.policy ? policy : p)) } };
+}
+
+const PLACED = new Set(['applied', 'placed', 'reconciled']);
+
+export function temporaryUpgradeFigures(result: BacktestResult, permanent: BacktestResult): TemporaryUpgradeFigures {
+  const placed = (r: BacktestResult) => r.run.decisions.filter((d) => PLACED.has(d.outcome));
+  // A revert is the provider's, never a decision: every decided downgrade of a subscription
+  // pay-by-bandwidth instance spends the quota (src/cycle/apply.ts countsAgainstQuota).
+  const quotaDowngrades = (r: BacktestResult) => placed(r).filter((d) => d.action === 'set' && d.to < d.from).length;
+  const budgetHolds = (r: BacktestResult) => r.run.decisions.filter((d) => d.reason === 'DOWNGRADE_BUDGET').length;
+  const mine = placed(result);
+  return {
+    count: mine.filter((d) => d.action === 'temporaryUpgrade').length,
+    permanentUpgrades: mine.filter((d) => d.action === 'set' && d.upgradeChoice?.startsWith('PERMANENT_')).length,
+    quotaDowngrades: quotaDowngrades(result),
+    permanentQuotaDowngrades: quotaDowngrades(permanent),
+    budgetHolds: budgetHolds(result),
+    permanentBudgetHolds: budgetHolds(permanent),
+    permanentCost: permanent.summary.cost,
+    saved: permanent.summary.cost - result.summary.cost,
+    droppedGb: result.summary.droppedGb,
+    permanentDroppedGb: permanent.summary.droppedGb,
+  };
 }
 
 /** Scores a replay next to the oracle and the baselines. Exported for tests that replay by hand. */
@@ -259,8 +330,19 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
     notes: [
       `cost ${summary.costVsOracle.toFixed(3)}× the hindsight optimum (serving all demand); static peak ${summary.staticPeakVsOracle.toFixed(3)}×; naive reactive rule ${summary.naiveVsOracle.toFixed(3)}×`,
       `score (cost + ${summary.dropPenaltyPerGb} ${summary.currency} per dropped GB) ${summary.scoreVsOracle.toFixed(3)}× the least possible score; static peak ${summary.staticPeakScoreVsOracle.toFixed(3)}×; naive reactive rule ${summary.naiveScoreVsOracle.toFixed(3)}×`,
+      ...(summary.temporaryUpgrades ? [temporaryUpgradeNote(summary.temporaryUpgrades, summary.currency)] : []),
       options.pricesNote ?? 'Prices are the documented Hangzhou examples (src/sim/cost.ts), not your bill: pass --prices FILE for your own.',
     ],
     instances: [instance],
   };
+}
+
+/** One sentence on the temporary upgrades, for the report and the CLI. */
+export function temporaryUpgradeNote(t: TemporaryUpgradeFigures, currency: string): string {
+  const saved = t.saved >= 0 ? `saved ${t.saved.toFixed(2)} ${currency}` : `cost ${(-t.saved).toFixed(2)} ${currency} more`;
+  return (
+    `${t.count} temporary upgrade${t.count === 1 ? '' : 's'} (${t.permanentUpgrades} permanent) ${saved} against permanent upgrades paid back with downgrades ` +
+    `(${t.permanentCost.toFixed(2)} ${currency}); quota downgrades ${t.quotaDowngrades} vs ${t.permanentQuotaDowngrades}, ` +
+    `held by the downgrade budget ${t.budgetHolds} vs ${t.permanentBudgetHolds} ticks, dropped ${t.droppedGb.toFixed(2)} vs ${t.permanentDroppedGb.toFixed(2)} GB`
+  );
 }

@@ -37,6 +37,8 @@ export interface DecisionLogEntry {
   errorCode?: string;
   /** The decision's own one-line explanation, as the cycle logged it. */
   message?: string;
+  /** Temporary or permanent, and why, for an upgrade answering saturation (Decision.upgradeChoice). */
+  upgradeChoice?: string;
 }
 
 export interface ReplayRun {
@@ -60,6 +62,7 @@ export function decisionEntry(at: number, record: Record<string, unknown>): Deci
   };
   if (typeof record.errorCode === 'string') entry.errorCode = record.errorCode;
   if (typeof record.message === 'string') entry.message = record.message;
+  if (typeof record.upgradeChoice === 'string') entry.upgradeChoice = record.upgradeChoice;
   return entry;
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
+import { TEMPORARY_REVERT_GRACE_MS } from '../../src/core/temporary-upgrade';
 import type { DecideInput, DowngradeRecord } from '../../src/core/types';
 import { HOUR, MINUTE, makeInput, makeInstance, makePolicy, makeState, makeSubscription, makeWindow, T0, tickOf } from '../fixtures/policies';
 import { type Outcome, outcomeOf } from './summary';
@@ -291,10 +292,19 @@ const providerRows: Row[] = [
     expected: none(50, 'TEMPORARY_UPGRADE_ACTIVE', ['temporaryUpgrade']),
   },
   {
-    name: 'a temporary upgrade past its end no longer holds',
+    name: 'a temporary upgrade just past its end still holds while DescribeInstances shows its target (the revert is not visible yet)',
     input: {
       instance: makeSubscription({ bandwidthOut: 50 }),
       state: makeState({ temporaryUpgrade: { until: T0 - 1, base: 10, target: 50 } }),
+      signal: tickOf(5),
+    },
+    expected: none(50, 'TEMPORARY_UPGRADE_ACTIVE', ['temporaryUpgrade']),
+  },
+  {
+    name: 'a temporary upgrade past its end and the grace after it no longer holds',
+    input: {
+      instance: makeSubscription({ bandwidthOut: 50 }),
+      state: makeState({ temporaryUpgrade: { until: T0 - TEMPORARY_REVERT_GRACE_MS, base: 10, target: 50 } }),
       signal: tickOf(5),
     },
     expected: set(8, 'SCALE_DOWN'),

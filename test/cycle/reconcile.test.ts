@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatEndTime, formatStartTime } from '../../src/core/temporary-upgrade';
 import type { BlockedCondition, Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../../src/core/types';
 import { applyDecision } from '../../src/cycle/apply';
 import { blockView, reconcilePending } from '../../src/cycle/reconcile';
@@ -31,7 +32,7 @@ function pendingChange(overrides: Partial<PendingChange> = {}): PendingChange {
 function stillWanted(state: ScalingState): { decideAgain: () => Decision; mayLowerBandwidth: boolean } {
   const pending = state.pending;
   return {
-    decideAgain: () => (pending ? setDecision(ID, pending.from, pending.target) : setDecision(ID, 10, 10, { action: 'none' })),
+    decideAgain: () => (pending ? setDecision(ID, pending.from, pending.target, { action: pending.action }) : setDecision(ID, 10, 10, { action: 'none' })),
     mayLowerBandwidth: true,
   };
 }
@@ -147,6 +148,35 @@ describe('reconcilePending', () => {
       outcome: 'failed',
       errorCode: 'OUT_OF_BAND_CHANGE',
       resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
+      name: 'drops a temporary upgrade whose StartTime has passed: the identical re-send could only be refused',
+      instance: { instanceChargeType: 'PrePaid', bandwidthOut: 10 },
+      pending: { action: 'temporaryUpgrade', target: 20, isDowngrade: false, startTime: formatStartTime(T0), endTime: formatEndTime(T0 + 3 * 60 * MINUTE) },
+      ageMs: 2 * MINUTE,
+      inFlight: false,
+      outcome: 'failed',
+      errorCode: 'START_TIME_PASSED',
+      resends: 0,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
+      name: 're-sends a temporary upgrade whose StartTime is still this minute',
+      instance: { instanceChargeType: 'PrePaid', bandwidthOut: 10 },
+      pending: {
+        action: 'temporaryUpgrade',
+        target: 20,
+        isDowngrade: false,
+        startTime: formatStartTime(T0 + 2 * MINUTE),
+        endTime: formatEndTime(T0 + 4 * 60 * MINUTE),
+      },
+      ageMs: 2 * MINUTE,
+      inFlight: false,
+      outcome: 'reconciled',
+      resends: 1,
       keepsIntent: false,
       ledger: 0,
     },
