@@ -62,7 +62,7 @@ export function vpcOraclePlan(demandMbps: readonly number[], stepSeconds: number
       break;
   }
   const outcome = scorePlan(demandMbps, planMbps, stepSeconds, billing as BillingMode, prices, calendar);
-  return { planMbps, objective: penalty === undefined ? outcome.cost : outcome.score, exact };
+  return { planMbps, objective: penalty === undefined ? outcome.cost : outcome.cost + penalty * outcome.droppedGb, exact };
 }
 
 /** The least whole Mbps within the range that carries `mbps`, or the range's top. */
