@@ -3,6 +3,7 @@
 // AlibabaCloudDocs/cbwp cn.zh-CN/产品定价/按量付费/按增强型95计费.md) and hand-computed cases.
 import { describe, expect, it } from 'vitest';
 import { type BillingMode, DEFAULT_PRICES, type PlanCalendar, type PriceTable, planCost, scorePlan } from '../../src/sim/cost';
+import { parsePrices } from '../../src/sim/prices';
 import { dailyPeak, enhanced95Bill, monthlyAveragePeak } from '../../src/sim/vpc-billing';
 
 const BEIJING = 480;
@@ -163,5 +164,49 @@ describe('plans outside a mode’s range', () => {
   it('names the missing section when a price table has no EIP prices', () => {
     const { eip: _eip, ...withoutEip } = DEFAULT_PRICES;
     expect(() => planCost('eip-bandwidth', [1], [1], 60, withoutEip)).toThrow(/no "eip" section, which --billing eip-bandwidth needs/);
+  });
+});
+
+describe('EIP and package prices in a price file', () => {
+  const BASE = [
+    'currency: USD',
+    'payAsYouGo: { tierMbps: 5, lowPerMbpsHour: 0.01, highPerMbpsHour: 0.04 }',
+    'subscription: { points: [[5, 18]], abovePerMbpsMonth: 12 }',
+    'trafficPerGb: 0.12',
+  ].join('\n');
+
+  it('reads the eip and cbwp sections, the minimum share defaulting to 20 %', () => {
+    const text = `${BASE}\neip: { tierMbps: 5, lowPerMbpsDay: 0.14, highPerMbpsDay: 0.5, trafficPerGb: 0.123 }\ncbwp: { perMbpsDay: 0.5, enhanced95PerMbpsDay: 0.5 }\n`;
+
+    expect(parsePrices(text, 'p.yaml')).toMatchObject({
+      eip: { tierMbps: 5, lowPerMbpsDay: 0.14, highPerMbpsDay: 0.5, trafficPerGb: 0.123 },
+      cbwp: { perMbpsDay: 0.5, enhanced95PerMbpsDay: 0.5, enhanced95MinimumRatio: 0.2 },
+    });
+  });
+
+  it('leaves them out of a file written for ECS instances, rather than borrowing the CNY defaults', () => {
+    const prices = parsePrices(BASE, 'p.yaml');
+    expect(prices.eip).toBeUndefined();
+    expect(prices.cbwp).toBeUndefined();
+  });
+
+  it.each([
+    {
+      name: 'a missing EIP price',
+      text: `${BASE}\neip: { tierMbps: 5, lowPerMbpsDay: 0.14, highPerMbpsDay: 0.5 }\n`,
+      error: /p\.yaml: eip\.trafficPerGb: expected the EIP price per GB/,
+    },
+    {
+      name: 'a minimum share above 1',
+      text: `${BASE}\ncbwp: { perMbpsDay: 0.5, enhanced95PerMbpsDay: 0.5, enhanced95MinimumRatio: 20 }\n`,
+      error: /p\.yaml: cbwp\.enhanced95MinimumRatio: expected the minimum bandwidth share: a number from 0 to 1/,
+    },
+    {
+      name: 'an unknown package key',
+      text: `${BASE}\ncbwp: { perMbpsDay: 0.5, enhanced95PerMbpsDay: 0.5, ratio: 0.2 }\n`,
+      error: /p\.yaml: cbwp: Unrecognized key: "ratio"/,
+    },
+  ])('refuses $name, naming the path', ({ text, error }) => {
+    expect(() => parsePrices(text, 'p.yaml')).toThrow(error);
   });
 });
