@@ -125,8 +125,8 @@ export function feasiblePlan(mode: BillingMode, planMbps: readonly number[]): re
 
 /**
  * What a whole plan costs under `mode`. The ECS modes add up interval by interval (intervalCost);
- * the EIP and package modes look at whole days or months (vpc-billing.ts). `planMbps` must already be
- * feasible (feasiblePlan).
+ * the EIP and package modes look at whole days or months (vpc-billing.ts). A level outside the mode's
+ * range is priced at the nearest it accepts (feasiblePlan).
  */
 export function planCost(
   mode: BillingMode,
@@ -140,15 +140,19 @@ export function planCost(
   return cumulative[cumulative.length - 1] ?? 0;
 }
 
-/** The running total of `planCost` at each interval: the bill as it accrues (report.html's curves). */
+/**
+ * The running total of `planCost` at each interval: the bill as it accrues (report.html's curves). The
+ * plan is made feasible first (feasiblePlan), as scorePlan does, so both agree on every billing.
+ */
 export function cumulativePlanCost(
   mode: BillingMode,
   demandMbps: readonly number[],
-  planMbps: readonly number[],
+  requestedMbps: readonly number[],
   stepSeconds: number,
   prices: PriceTable = DEFAULT_PRICES,
   calendar: PlanCalendar = DEFAULT_CALENDAR,
 ): number[] {
+  const planMbps = feasiblePlan(mode, requestedMbps);
   const served = planMbps.map((mbps, i) => Math.min(demandMbps[i] as number, mbps));
   const billingCalendar: BillingCalendar = { ...calendar, stepSeconds };
   const running = (perInterval: (i: number) => number) => {

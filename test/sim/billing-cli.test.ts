@@ -1,12 +1,14 @@
 // `backtest --billing` with the EIP and shared-package billings, and `--compare-billing`.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/backtest';
 import type { CommandIo } from '../../src/cli/command';
+import type { ReportData } from '../../src/report/types';
 import type { BillingComparison } from '../../src/sim/backtest';
-import { BILLING_MODES } from '../../src/sim/cost';
+import { BILLING_MODES, DEFAULT_PRICES } from '../../src/sim/cost';
+import { repriceReport } from '../../src/sim/reprice';
 import { VPC_BILLINGS } from '../../src/sim/vpc-billing';
 import { csvOf, SYNTHETIC_MBPS } from './support';
 
@@ -55,6 +57,28 @@ describe('backtest with EIP and shared-package billings', () => {
     if (summary.oracleScoreExact) expect(summary.scoreVsOracle as number).toBeGreaterThanOrEqual(1 - 1e-9);
     expect(io.out).toMatch(new RegExp(`plan priced as ${billing}`));
   });
+
+  it.each(VPC_BILLINGS.map((billing) => ({ billing })))(
+    'saves a $billing run that re-prices to the same figures and writes its report',
+    async ({ billing }) => {
+      const io = capture();
+      const data = join(dir, `${billing}.json`);
+      const report = join(dir, `${billing}.html`);
+
+      const code = await run(['--trace', trace, '--json', '--billing', billing, '--data', data, '--report', report], {}, io);
+
+      expect(code, io.err).toBe(0);
+      const summary = JSON.parse(io.out.trim().split('\n').at(-1) as string) as { cost: number; oracleCost: number };
+      const saved = JSON.parse(await readFile(data, 'utf8')) as ReportData;
+      const instance = saved.instances[0];
+      expect(instance?.billing).toBe(billing);
+      expect(instance?.cumulativeCost.at(-1)).toBeCloseTo(summary.cost, 6);
+      const repriced = repriceReport(saved, DEFAULT_PRICES, 'the defaults').instances[0];
+      expect(repriced?.summary.cost).toBeCloseTo(summary.cost, 6);
+      expect(repriced?.summary.oracleCost).toBeCloseTo(summary.oracleCost, 6);
+      expect(await readFile(report, 'utf8')).toContain(billing);
+    },
+  );
 
   it('says when the best-score optimum is not solved (cbwp-95)', async () => {
     const io = capture();
