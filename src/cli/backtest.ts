@@ -5,10 +5,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ValidationError } from '../errors';
 import { renderReport } from '../report/html';
-import { type BacktestResult, reportData, runBacktest, temporaryUpgradeNote } from '../sim/backtest';
-import { BILLINGS, type Billing, DEFAULT_PRICES } from '../sim/cost';
+import { type BacktestResult, type BillingComparison, compareBillings, reportData, runBacktest, temporaryUpgradeNote } from '../sim/backtest';
+import { BILLING_MODES, type BillingMode, DEFAULT_PRICES, type PriceTable } from '../sim/cost';
 import { loadPrices, pricesNote } from '../sim/prices';
 import { loadTrace, TRACE_UNITS, type TraceUnit } from '../sim/trace';
+import { isVpcBilling } from '../sim/vpc-billing';
 import { type CommandIo, EXIT_OK, formatTable, processIo, readFlags, requiredFlag, runCommand, type Terminal, UsageError } from './command';
 
 export const DEFAULT_POLICY = fileURLToPath(new URL('../../examples/policy.yaml', import.meta.url));
@@ -19,7 +20,12 @@ const USAGE = `usage: bwscaler backtest --trace FILE.csv [options]
   --unit UNIT               what a value is: ${TRACE_UNITS.join(' | ')} (default bps)
   --bytes-per-request N     bytes sent per request, for --unit requests-per-interval
   --peak-mbps N             rescale the trace so that its peak demand is N Mbit/s
-  --billing BILLING         ${BILLINGS.join(' | ')} (default postpaid-bandwidth)
+  --billing BILLING         ${BILLING_MODES.join(' | ')}
+                            (default postpaid-bandwidth). eip-* and cbwp-* price the plan as an Elastic IP
+                            or an Internet Shared Bandwidth package (docs/cost-model.md); the policy is
+                            replayed on a pay-as-you-go instance with the same kind of meter
+  --compare-billing         price the trace under every billing, static peak and the policy's plan
+                            side by side, and say which fits (instead of one billing's figures)
   --policy FILE             policy file (default examples/policy.yaml)
   --policy-name NAME        the policy to replay (default: the one that selects the billing's simulated instance)
   --prices FILE             your price table (YAML or JSON; see docs/cost-model.md); default: the
@@ -35,6 +41,7 @@ const FLAGS = {
   'bytes-per-request': { type: 'string' },
   'peak-mbps': { type: 'string' },
   billing: { type: 'string' },
+  'compare-billing': { type: 'boolean' },
   policy: { type: 'string' },
   'policy-name': { type: 'string' },
   prices: { type: 'string' },
@@ -53,7 +60,14 @@ export async function run(args: string[], _env: Record<string, string | undefine
     }
     const tracePath = requiredFlag('trace', flags.trace);
     const unit = oneOf('unit', flags.unit ?? 'bps', TRACE_UNITS) as TraceUnit;
-    const billing = oneOf('billing', flags.billing ?? 'postpaid-bandwidth', BILLINGS) as Billing;
+    const billing = oneOf('billing', flags.billing ?? 'postpaid-bandwidth', BILLING_MODES) as BillingMode;
+    const compare = flags['compare-billing'] === true;
+    if (compare && flags.billing !== undefined) {
+      throw new UsageError('--compare-billing prices every billing: leave out --billing, or leave out --compare-billing to see one');
+    }
+    if (compare && (flags.report !== undefined || flags.data !== undefined)) {
+      throw new UsageError('--compare-billing prints a table (and --json); --report and --data hold one billing: run them without it');
+    }
     const bytesPerRequest = flags['bytes-per-request'] === undefined ? undefined : positiveNumber('bytes-per-request', flags['bytes-per-request']);
     const peakMbps = flags['peak-mbps'] === undefined ? undefined : positiveNumber('peak-mbps', flags['peak-mbps']);
     if (unit === 'requests-per-interval' && bytesPerRequest === undefined) {
@@ -69,9 +83,24 @@ export async function run(args: string[], _env: Record<string, string | undefine
       throw readable(error, `cannot read trace ${tracePath}`);
     });
     const prices = flags.prices === undefined ? DEFAULT_PRICES : await loadPrices(flags.prices);
+    if (!compare) requirePrices(billing, prices, flags.prices);
     const policyText = await readFile(policyPath, 'utf8').catch((error: unknown) => {
       throw readable(error, `cannot read policy file ${policyPath}`);
     });
+    if (compare) {
+      const comparison = await compareBillings({
+        trace,
+        policyText,
+        policySource: policyPath,
+        ...(flags['policy-name'] === undefined ? {} : { policyName: flags['policy-name'] }),
+        fullStack: flags['full-stack'] === true,
+        prices,
+      });
+      printComparison(out, comparison);
+      out.print(pricesNote(flags.prices));
+      if (flags.json) out.print(JSON.stringify(comparison));
+      return EXIT_OK;
+    }
     const result = await runBacktest({
       trace,
       billing,
@@ -113,6 +142,15 @@ function readable(error: unknown, what: string): unknown {
   return error;
 }
 
+/** An EIP or package billing needs its price section: a file without one is refused, naming both. */
+function requirePrices(billing: BillingMode, prices: PriceTable, source: string | undefined): void {
+  if (!isVpcBilling(billing)) return;
+  const section = billing.startsWith('eip') ? 'eip' : 'cbwp';
+  if (prices[section] === undefined) {
+    throw new ValidationError(`${source ?? 'the price table'} has no "${section}" section, which --billing ${billing} needs (see docs/cost-model.md)`);
+  }
+}
+
 function oneOf(flag: string, value: string, allowed: readonly string[]): string {
   if (!allowed.includes(value)) throw new UsageError(`--${flag}: expected one of ${allowed.join(', ')}, got "${value}"`);
   return value;
@@ -129,6 +167,9 @@ function printResult(out: Terminal, result: BacktestResult): void {
   out.print(
     `${summary.trace}: ${summary.points} intervals of ${summary.stepSeconds} s (${summary.days.toFixed(1)} days), ${summary.billing}, policy ${summary.policy}, ${summary.mode} replay`,
   );
+  if (summary.replayedAs !== undefined) {
+    out.print(`the policy was replayed on a ${summary.replayedAs} instance (the ECS decision path) and its plan priced as ${summary.billing}`);
+  }
   out.print('');
   const row = (name: string, o: (typeof outcomes)['policy']) => [
     name,
@@ -154,6 +195,11 @@ function printResult(out: Terminal, result: BacktestResult): void {
   out.print(
     `oracle: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${summary.dropPenaltyPerGb} ${summary.currency} per dropped GB`,
   );
+  if (!summary.oracleScoreExact) {
+    out.print(
+      `${summary.billing}: the best-score plan is not solved; "oracle (best score)" is the all-demand optimum, which a plan that drops traffic can beat (docs/cost-model.md)`,
+    );
+  }
   out.print('');
   const blocked = Object.entries(summary.blocked).sort(([, a], [, b]) => b - a);
   out.print(`saturated ${summary.saturatedMinutes} min; ${summary.changes} changes, ${summary.downgrades} downgrades`);
@@ -162,4 +208,38 @@ function printResult(out: Terminal, result: BacktestResult): void {
   if (summary.errors > 0) {
     out.warn(`${summary.errors} error(s) in the replay, first: ${result.run.errors[0]}`);
   }
+}
+
+function printComparison(out: Terminal, comparison: BillingComparison): void {
+  const { currency } = comparison;
+  out.print(`${comparison.trace}: ${comparison.points} intervals of ${comparison.stepSeconds} s (${comparison.days.toFixed(1)} days), every billing`);
+  out.print('');
+  const money = (value: number | undefined) => (value === undefined ? '—' : value.toFixed(2));
+  const percent = (value: number | undefined) => (value === undefined ? '—' : `${(value * 100).toFixed(4)} %`);
+  out.print(
+    formatTable(
+      ['billing', 'replayed as', `static peak ${currency}`, 'static dropped', `autoscaled ${currency}`, 'dropped', `oracle ${currency}`, 'policy'],
+      comparison.rows.map((row) =>
+        row.skipped !== undefined
+          ? [row.billing, row.replayedAs, '—', '—', '—', '—', '—', `skipped: ${row.skipped}`]
+          : [
+              row.billing,
+              row.replayedAs,
+              money(row.staticPeak?.cost),
+              percent(row.staticPeak?.droppedFraction),
+              money(row.autoscaled?.cost),
+              percent(row.autoscaled?.droppedFraction),
+              money(row.oracle?.cost),
+              row.policy ?? '—',
+            ],
+      ),
+    ),
+  );
+  out.print(
+    `ranked by score = cost + ${comparison.dropPenaltyPerGb} ${currency} per dropped GB: static peak fits ${comparison.cheapestStatic ?? '—'} best, the policy's plan fits ${comparison.cheapestAutoscaled ?? '—'} best`,
+  );
+  out.print(
+    'EIP and package rows replay the policy on a pay-as-you-go ECS instance with the same kind of meter; their bills are daily (bandwidth) or monthly (enhanced 95th): docs/cost-model.md',
+  );
+  for (const row of comparison.rows) for (const warning of row.warnings ?? []) out.warn(`warning (${row.billing}): ${warning}`);
 }

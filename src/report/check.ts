@@ -3,7 +3,7 @@
 import { ValidationError } from '../errors';
 import type { ReportData, ReportInstance } from './types';
 
-const BILLINGS = new Set(['postpaid-bandwidth', 'prepaid-bandwidth', 'traffic']);
+const BILLINGS = new Set(['postpaid-bandwidth', 'prepaid-bandwidth', 'traffic', 'eip-bandwidth', 'eip-traffic', 'cbwp-bandwidth', 'cbwp-95']);
 const ACTIONS = new Set(['none', 'set', 'temporaryUpgrade']);
 const SERIES = ['servedMbps', 'bandwidthMbps', 'oracleMbps', 'cumulativeCost', 'staticPeakCumulativeCost'] as const;
 /** Enough to find the fault; a series of 14,772 NaNs need not produce 14,772 lines. */

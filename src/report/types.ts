@@ -20,7 +20,8 @@ export interface ReportDecision {
 export interface ReportInstance {
   instanceId: string;
   label?: string; // e.g. "pay-as-you-go web server"
-  billing: 'postpaid-bandwidth' | 'prepaid-bandwidth' | 'traffic';
+  /** An ECS instance's billing, or an EIP's or a shared bandwidth package's (src/sim/vpc-billing.ts). */
+  billing: 'postpaid-bandwidth' | 'prepaid-bandwidth' | 'traffic' | 'eip-bandwidth' | 'eip-traffic' | 'cbwp-bandwidth' | 'cbwp-95';
   policy: string;
   start: number; // epoch ms of series[0]
   stepSeconds: number;

@@ -1,19 +1,34 @@
 // A backtest: replay a trace through the policy (fast or full stack), then score the plan it produced
 // next to the hindsight oracle and the two baselines, all on the same demand grid and price table.
 
-import { apiRange, downgradeBudgetApplies } from '../core/provider';
+import { downgradeBudgetApplies } from '../core/provider';
 import { isHeldBack } from '../core/reasons';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { naiveReactivePlan, staticPeakPlan } from './baselines';
-import { type Billing, DEFAULT_PRICES, intervalCost, type PlanOutcome, type PriceTable, scorePlan } from './cost';
+import {
+  BILLING_MODES,
+  type Billing,
+  type BillingMode,
+  cumulativePlanCost,
+  DEFAULT_PRICES,
+  feasiblePlan,
+  modeRange,
+  type PlanCalendar,
+  type PlanOutcome,
+  type PriceTable,
+  replayBilling,
+  scorePlan,
+} from './cost';
 import { oraclePlan } from './oracle';
 import { type DecisionLogEntry, type ReplayRun, replayFast } from './replay';
 import { buildScenario, type Scenario } from './scenario';
 import { demandGrid, type Trace } from './trace';
+import { isVpcBilling } from './vpc-billing';
 
 export interface BacktestInput {
   trace: Trace;
-  billing: Billing;
+  /** The billing the plan is priced under; the replay runs on replayBilling(billing) (src/sim/cost.ts). */
+  billing: BillingMode;
   policyText: string;
   policySource: string;
   policyName?: string;
@@ -30,7 +45,9 @@ export interface BacktestSummary {
   points: number;
   stepSeconds: number;
   days: number;
-  billing: Billing;
+  billing: BillingMode;
+  /** The ECS billing whose decision path produced the plan, when it differs from `billing` (an EIP or package billing). */
+  replayedAs?: Billing;
   policy: string;
   mode: 'fast' | 'full-stack';
   currency: string;
@@ -44,8 +61,12 @@ export interface BacktestSummary {
   dropPenaltyPerGb: number;
   /** cost + dropPenaltyPerGb × dropped GB. */
   score: number;
-  /** The least score any plan can reach under the provider's rules. */
+  /**
+   * The least score any plan can reach under the provider's rules; for cbwp-95 the all-demand
+   * optimum's score instead (`oracleScoreExact` false), which a plan dropping traffic can beat.
+   */
   oracleScore: number;
+  oracleScoreExact: boolean;
   /** score / oracleScore: >= 1 for every plan. */
   scoreVsOracle: number;
   staticPeakScoreVsOracle: number;
@@ -110,7 +131,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const grid = demandGrid(input.trace);
   const scenario = buildScenario({
     grid,
-    billing: input.billing,
+    billing: replayBilling(input.billing),
     policyText: input.policyText,
     policySource: input.policySource,
     ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
@@ -118,7 +139,12 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const replay = async (replayed: Scenario) =>
     input.fullStack ? await (await import('./fullstack')).replayFullStack(replayed) : await replayFast(replayed, { feedHistory: input.feedHistory ?? true });
   const run = await replay(scenario);
-  const options = { trace: input.trace.name, mode: input.fullStack ? ('full-stack' as const) : ('fast' as const), prices: input.prices ?? DEFAULT_PRICES };
+  const options = {
+    trace: input.trace.name,
+    mode: input.fullStack ? ('full-stack' as const) : ('fast' as const),
+    prices: input.prices ?? DEFAULT_PRICES,
+    billing: input.billing,
+  };
   const result = scoreRun(scenario, run, options);
   const permanent = permanentScenario(scenario);
   if (permanent) {
@@ -162,22 +188,38 @@ export function temporaryUpgradeFigures(result: BacktestResult, permanent: Backt
   };
 }
 
-/** Scores a replay next to the oracle and the baselines. Exported for tests that replay by hand. */
-export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: string; mode: BacktestSummary['mode']; prices?: PriceTable }): BacktestResult {
+/** Billing days start at midnight in the policy's billing time zone (default +08:00, Beijing time). */
+export function scenarioCalendar(scenario: Scenario): PlanCalendar {
+  return { startMs: scenario.grid.start, utcOffsetMinutes: scenario.policy.billingUtcOffsetMinutes ?? 480 };
+}
+
+/**
+ * Scores a replay next to the oracle and the baselines, priced under `options.billing` (default: the
+ * replay's own billing). Exported for tests that replay by hand and for `--compare-billing`, which
+ * prices one replay under several billings.
+ */
+export function scoreRun(
+  scenario: Scenario,
+  run: ReplayRun,
+  options: { trace: string; mode: BacktestSummary['mode']; prices?: PriceTable; billing?: BillingMode },
+): BacktestResult {
   const prices = options.prices ?? DEFAULT_PRICES;
-  const { grid, billing, policy, instance } = scenario;
+  const { grid, policy, instance } = scenario;
+  const billing = options.billing ?? scenario.billing;
   const demand = grid.mbps;
   const step = grid.stepSeconds;
+  const calendar = scenarioCalendar(scenario);
   // The oracles are physical bounds: the API range and the provider's rules, not the policy's bounds
   // (src/sim/oracle.ts). The baselines are what an operator would configure: the policy's bounds.
-  const apiMax = apiRange(instance).max;
+  const apiMax = modeRange(billing).max;
   const bounds = { minMbps: policy.bounds.minOut, maxMbps: Math.min(policy.bounds.maxOut, apiMax) };
-  const oracleOptions = { billing, maxMbps: apiMax, initialMbps: instance.initialMbps, prices };
+  const oracleOptions = { billing, maxMbps: apiMax, initialMbps: instance.initialMbps, prices, calendar };
   const oracle = oraclePlan(demand, step, oracleOptions).planMbps;
-  const scoreOracle = oraclePlan(demand, step, { ...oracleOptions, dropPenaltyPerGb: prices.dropPenaltyPerGb }).planMbps;
+  const scoreSolution = oraclePlan(demand, step, { ...oracleOptions, dropPenaltyPerGb: prices.dropPenaltyPerGb });
+  const scoreOracle = scoreSolution.planMbps;
   const staticPeak = staticPeakPlan(demand, bounds.maxMbps);
   const naive = naiveReactivePlan(demand, step, bounds);
-  const score = (plan: number[]) => scorePlan(demand, plan, step, billing, prices);
+  const score = (plan: number[]) => scorePlan(demand, plan, step, billing, prices, calendar);
   const outcomes = { policy: score(run.planMbps), oracle: score(oracle), scoreOracle: score(scoreOracle), staticPeak: score(staticPeak), naive: score(naive) };
   const days = (demand.length * step) / 86_400;
   const ratio = (cost: number) => (outcomes.oracle.cost > 0 ? cost / outcomes.oracle.cost : Number.NaN);
@@ -188,6 +230,7 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
     stepSeconds: step,
     days,
     billing,
+    ...(billing === scenario.billing ? {} : { replayedAs: scenario.billing }),
     policy: policy.name,
     mode: options.mode,
     currency: prices.currency,
@@ -201,6 +244,7 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
     dropPenaltyPerGb: prices.dropPenaltyPerGb,
     score: outcomes.policy.score,
     oracleScore: outcomes.scoreOracle.score,
+    oracleScoreExact: scoreSolution.exact,
     scoreVsOracle: scoreRatio(outcomes.policy.score),
     staticPeakScoreVsOracle: scoreRatio(outcomes.staticPeak.score),
     naiveScoreVsOracle: scoreRatio(outcomes.naive.score),
@@ -216,7 +260,7 @@ export function scoreRun(scenario: Scenario, run: ReplayRun, options: { trace: s
     errors: run.errors.length,
     warnings: [],
   };
-  summary.warnings = [...scenario.warnings, ...likelyMistakes(summary, demand, apiMax)];
+  summary.warnings = [...scenario.warnings, ...likelyMistakes(summary, demand, apiMax), ...replayLimits(summary, demand, modeRange(scenario.billing).max)];
   return { summary, scenario, run, plans: { policy: run.planMbps, oracle, scoreOracle, staticPeak, naive }, outcomes };
 }
 
@@ -258,6 +302,20 @@ export function likelyMistakes(summary: BacktestSummary, demandMbps: readonly nu
 }
 
 /**
+ * What the ECS replay of an EIP or package billing cannot show: a peak the replayed instance's API
+ * could not be set to, though the EIP's or package's could.
+ */
+export function replayLimits(summary: BacktestSummary, demandMbps: readonly number[], replayMaxMbps: number): string[] {
+  if (summary.replayedAs === undefined) return [];
+  let peak = 0;
+  for (const mbps of demandMbps) peak = Math.max(peak, mbps);
+  if (peak <= replayMaxMbps) return [];
+  return [
+    `peak demand ${peak.toFixed(1)} Mbps is above the ${replayMaxMbps} Mbps the replay's ${summary.replayedAs} instance can be set to: the policy's plan is capped there, while ${summary.billing} allows up to ${modeRange(summary.billing).max} Mbps; read the policy row as a lower bound on what it would serve`,
+  ];
+}
+
+/**
  * Counts of the reasons that held back a change the rules wanted: decisions that did not act although
  * their proposal differed from the current bandwidth (a cooldown, stabilisation, the minimum hold,
  * the flap check, the downgrade budget, the provider lock, ...). Holds with nothing to hold back
@@ -276,13 +334,7 @@ export function blockedReasons(decisions: readonly DecisionLogEntry[]): Record<s
 export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_PRICES, options: { pricesNote?: string } = {}): ReportData {
   const { scenario, plans, summary } = result;
   const demand = scenario.grid.mbps;
-  const cumulative = (plan: number[]) => {
-    let total = 0;
-    return plan.map((mbps, i) => {
-      total += intervalCost(scenario.billing, mbps, Math.min(demand[i] as number, mbps), scenario.grid.stepSeconds, prices);
-      return total;
-    });
-  };
+  const cumulative = (plan: number[]) => cumulativePlanCost(summary.billing, demand, plan, scenario.grid.stepSeconds, prices, scenarioCalendar(scenario));
   const decisions: ReportDecision[] = result.run.decisions.map((d) => ({
     at: d.at,
     action: d.action as ReportDecision['action'],
@@ -297,13 +349,14 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
   const instance: ReportInstance = {
     instanceId: scenario.instance.instanceId,
     label: `${summary.trace} replayed (${summary.mode})`,
-    billing: scenario.billing,
+    billing: summary.billing,
     policy: scenario.policy.name,
     start: scenario.grid.start,
     stepSeconds: scenario.grid.stepSeconds,
     demandMbps: [...demand],
-    servedMbps: plans.policy.map((mbps, i) => Math.min(demand[i] as number, mbps)),
-    bandwidthMbps: [...plans.policy],
+    // As the provider holds it: an EIP or package level outside its range at the nearest it accepts.
+    servedMbps: feasiblePlan(summary.billing, plans.policy).map((mbps, i) => Math.min(demand[i] as number, mbps)),
+    bandwidthMbps: [...feasiblePlan(summary.billing, plans.policy)],
     oracleMbps: [...plans.oracle],
     cumulativeCost: cumulative(plans.policy),
     staticPeakCumulativeCost: cumulative(plans.staticPeak),
@@ -345,4 +398,120 @@ export function temporaryUpgradeNote(t: TemporaryUpgradeFigures, currency: strin
     `(${t.permanentCost.toFixed(2)} ${currency}); quota downgrades ${t.quotaDowngrades} vs ${t.permanentQuotaDowngrades}, ` +
     `held by the downgrade budget ${t.budgetHolds} vs ${t.permanentBudgetHolds} ticks, dropped ${t.droppedGb.toFixed(2)} vs ${t.permanentDroppedGb.toFixed(2)} GB`
   );
+}
+
+/** One billing's row in `backtest --compare-billing`. */
+export interface BillingComparisonRow {
+  billing: BillingMode;
+  /** The ECS billing whose replay produced the policy's plan. */
+  replayedAs: Billing;
+  /** Set instead of the figures when the billing could not be priced or replayed (the reason). */
+  skipped?: string;
+  policy?: string;
+  staticPeak?: { cost: number; score: number; droppedFraction: number };
+  autoscaled?: { cost: number; score: number; droppedFraction: number; changesPerDay: number };
+  oracle?: { cost: number };
+  oracleScore?: number;
+  oracleScoreExact?: boolean;
+  warnings?: string[];
+}
+
+export interface BillingComparison {
+  trace: string;
+  points: number;
+  stepSeconds: number;
+  days: number;
+  currency: string;
+  dropPenaltyPerGb: number;
+  rows: BillingComparisonRow[];
+  /** The billing with the least score, static and autoscaled (undefined when no row was priced). */
+  cheapestStatic?: BillingMode;
+  cheapestAutoscaled?: BillingMode;
+}
+
+/**
+ * Which billing fits a trace: the same demand priced under every billing, with static peak
+ * provisioning and with the policy's plan. Billings that share a replay (replayBilling) share one
+ * replay, so this costs three replays, not seven. A billing whose prices are missing, or whose
+ * replay finds no policy, is that row's problem only: it is reported as skipped, with the reason.
+ */
+export async function compareBillings(input: Omit<BacktestInput, 'billing'> & { billings?: readonly BillingMode[] }): Promise<BillingComparison> {
+  const prices = input.prices ?? DEFAULT_PRICES;
+  const grid = demandGrid(input.trace);
+  const modes = input.billings ?? BILLING_MODES;
+  const replays = new Map<Billing, Promise<{ scenario: Scenario; run: ReplayRun }>>();
+  const replayFor = (billing: Billing) => {
+    let replay = replays.get(billing);
+    if (!replay) {
+      replay = (async () => {
+        const scenario = buildScenario({
+          grid,
+          billing,
+          policyText: input.policyText,
+          policySource: input.policySource,
+          ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
+        });
+        const run = input.fullStack
+          ? await (await import('./fullstack')).replayFullStack(scenario)
+          : await replayFast(scenario, { feedHistory: input.feedHistory ?? true });
+        return { scenario, run };
+      })();
+      replays.set(billing, replay);
+    }
+    return replay;
+  };
+  const rows: BillingComparisonRow[] = [];
+  for (const billing of modes) {
+    const replayedAs = replayBilling(billing);
+    const missing = isVpcBilling(billing) ? (billing.startsWith('eip') ? 'eip' : 'cbwp') : undefined;
+    if (missing && !prices[missing as 'eip' | 'cbwp']) {
+      rows.push({ billing, replayedAs, skipped: `the price table has no "${missing}" section` });
+      continue;
+    }
+    try {
+      const { scenario, run } = await replayFor(replayedAs);
+      const result = scoreRun(scenario, run, { trace: input.trace.name, mode: input.fullStack ? 'full-stack' : 'fast', prices, billing });
+      const { outcomes, summary } = result;
+      rows.push({
+        billing,
+        replayedAs,
+        policy: summary.policy,
+        staticPeak: { cost: outcomes.staticPeak.cost, score: outcomes.staticPeak.score, droppedFraction: outcomes.staticPeak.droppedFraction },
+        autoscaled: {
+          cost: outcomes.policy.cost,
+          score: outcomes.policy.score,
+          droppedFraction: outcomes.policy.droppedFraction,
+          changesPerDay: summary.changesPerDay,
+        },
+        oracle: { cost: outcomes.oracle.cost },
+        oracleScore: summary.oracleScore,
+        oracleScoreExact: summary.oracleScoreExact,
+        warnings: summary.warnings,
+      });
+    } catch (error) {
+      rows.push({ billing, replayedAs, skipped: (error as Error).message });
+    }
+  }
+  const cheapest = (pick: (row: BillingComparisonRow) => number | undefined) => {
+    let best: BillingComparisonRow | undefined;
+    for (const row of rows) {
+      const value = pick(row);
+      if (value === undefined || !Number.isFinite(value)) continue;
+      if (!best || value < (pick(best) as number)) best = row;
+    }
+    return best?.billing;
+  };
+  const cheapestStatic = cheapest((row) => row.staticPeak?.score);
+  const cheapestAutoscaled = cheapest((row) => row.autoscaled?.score);
+  return {
+    trace: input.trace.name,
+    points: grid.mbps.length,
+    stepSeconds: grid.stepSeconds,
+    days: (grid.mbps.length * grid.stepSeconds) / 86_400,
+    currency: prices.currency,
+    dropPenaltyPerGb: prices.dropPenaltyPerGb,
+    rows,
+    ...(cheapestStatic === undefined ? {} : { cheapestStatic }),
+    ...(cheapestAutoscaled === undefined ? {} : { cheapestAutoscaled }),
+  };
 }

@@ -21,14 +21,19 @@
 // - cost, serving all demand that fits under the API maximum (the all-demand optimum);
 // - score = cost + penalty × dropped GB, any level allowed (the score optimum).
 // The policy's own bounds are not constraints here: they are the policy's choice, not physics.
+//
+// The EIP and shared-package billings have their own solvers (src/sim/vpc-oracle.ts): their bills
+// look at whole days and months, not intervals.
 import { MODIFY_LOCK_SECONDS } from '../../local-cloud/ecs-rules';
-import { type Billing, DEFAULT_PRICES, droppedGigabytes, intervalCost, type PriceTable } from './cost';
+import { type BillingMode, DEFAULT_CALENDAR, DEFAULT_PRICES, droppedGigabytes, intervalCost, type PlanCalendar, type PriceTable } from './cost';
+import { isVpcBilling } from './vpc-billing';
+import { vpcOraclePlan } from './vpc-oracle';
 
 /** The optimum obeys the provider's lock as the local cloud models it, not as the product believes it. */
 export const PROVIDER_LOCK_SECONDS = MODIFY_LOCK_SECONDS;
 
 export interface OracleOptions {
-  billing: Billing;
+  billing: BillingMode;
   /** The API maximum for the instance's charge type (100, or 200 for subscription by bandwidth). */
   maxMbps: number;
   /** Bandwidth before the first interval: changing away from it at interval 0 is a change. */
@@ -41,6 +46,8 @@ export interface OracleOptions {
    * the all-demand optimum.
    */
   dropPenaltyPerGb?: number;
+  /** Where billing days start: the EIP and package bills need it (default: epoch start, +08:00). */
+  calendar?: PlanCalendar;
 }
 
 export interface OraclePlan {
@@ -48,6 +55,8 @@ export interface OraclePlan {
   planMbps: number[];
   /** The minimised objective: the plan's cost, or its score with a penalty. */
   objective: number;
+  /** False when `planMbps` is not the true optimum of the objective (cbwp-95's score: vpc-oracle.ts). */
+  exact: boolean;
 }
 
 /**
@@ -59,12 +68,21 @@ export interface OraclePlan {
  */
 export function oraclePlan(demandMbps: readonly number[], stepSeconds: number, options: OracleOptions): OraclePlan {
   const prices = options.prices ?? DEFAULT_PRICES;
+  const billing = options.billing;
+  if (isVpcBilling(billing)) {
+    return vpcOraclePlan(demandMbps, stepSeconds, {
+      billing,
+      prices,
+      calendar: options.calendar ?? DEFAULT_CALENDAR,
+      ...(options.dropPenaltyPerGb === undefined ? {} : { dropPenaltyPerGb: options.dropPenaltyPerGb }),
+    });
+  }
   const n = demandMbps.length;
   const levels = Math.max(0, Math.floor(options.maxMbps)) + 1;
   const lock = Math.max(1, Math.ceil((options.lockSeconds ?? PROVIDER_LOCK_SECONDS) / stepSeconds));
   const penalty = options.dropPenaltyPerGb;
-  const freeDowngrades = options.billing === 'prepaid-bandwidth';
-  if (n === 0) return { planMbps: [], objective: 0 };
+  const freeDowngrades = billing === 'prepaid-bandwidth';
+  if (n === 0) return { planMbps: [], objective: 0, exact: true };
 
   const cost = (i: number, level: number): number => {
     const demand = demandMbps[i] as number;
@@ -73,7 +91,7 @@ export function oraclePlan(demandMbps: readonly number[], stepSeconds: number, o
       if (level < need) return Number.POSITIVE_INFINITY;
     }
     const served = Math.min(demand, level);
-    let value = intervalCost(options.billing, level, served, stepSeconds, prices);
+    let value = intervalCost(billing, level, served, stepSeconds, prices);
     if (penalty !== undefined) value += penalty * droppedGigabytes(demand, level, stepSeconds);
     return value;
   };
@@ -179,5 +197,5 @@ export function oraclePlan(demandMbps: readonly number[], stepSeconds: number, o
     j -= length;
     level = from;
   }
-  return { planMbps, objective };
+  return { planMbps, objective, exact: true };
 }

@@ -11,6 +11,14 @@
 //     daysPerMonth: 30                       # optional, default 30 (prorating)
 //   trafficPerGb: 0.12                        # pay-by-traffic, per GB (10^9 bytes) outbound
 //   dropPenaltyPerGb: 1.2                     # optional: score penalty per dropped GB, default 10 × trafficPerGb
+//   eip:                                      # optional; needed for --billing eip-*
+//     { tierMbps: 5, lowPerMbpsDay: 0.14, highPerMbpsDay: 0.5, trafficPerGb: 0.123 }
+//   cbwp:                                     # optional; needed for --billing cbwp-*
+//     { perMbpsDay: 0.5, enhanced95PerMbpsDay: 0.5, enhanced95MinimumRatio: 0.2 }
+//
+// The EIP and package sections are optional so that a file written for ECS instances stays valid; a
+// file without them cannot price those billings, and the backtest says so instead of falling back to
+// the CNY defaults.
 import { readFile } from 'node:fs/promises';
 import { parse } from 'yaml';
 import * as z from 'zod';
@@ -55,6 +63,25 @@ const pricesSchema = z.strictObject({
     }),
   trafficPerGb: price('the price per GB of outbound traffic'),
   dropPenaltyPerGb: price('the score penalty per dropped GB').optional(),
+  eip: z
+    .strictObject({
+      tierMbps: z.int({ error: 'expected a whole number of Mbps >= 0' }).min(0, { error: 'expected a whole number of Mbps >= 0' }),
+      lowPerMbpsDay: price('the EIP price per Mbps per day up to tierMbps'),
+      highPerMbpsDay: price('the EIP price per Mbps per day above tierMbps'),
+      trafficPerGb: price('the EIP price per GB of outbound traffic'),
+    })
+    .optional(),
+  cbwp: z
+    .strictObject({
+      perMbpsDay: price('the shared bandwidth price per Mbps per day'),
+      enhanced95PerMbpsDay: price('the enhanced 95th percentile price per Mbps per day'),
+      enhanced95MinimumRatio: z
+        .number({ error: 'expected the minimum bandwidth share: a number from 0 to 1' })
+        .min(0, { error: 'expected the minimum bandwidth share: a number from 0 to 1' })
+        .max(1, { error: 'expected the minimum bandwidth share: a number from 0 to 1' })
+        .prefault(0.2),
+    })
+    .optional(),
 });
 
 /** Parses a price file's text (YAML or JSON); errors name the file and the path of each problem. */
@@ -81,6 +108,8 @@ export function parsePrices(text: string, source: string): PriceTable {
     },
     trafficPerGb: p.trafficPerGb,
     dropPenaltyPerGb: p.dropPenaltyPerGb ?? 10 * p.trafficPerGb,
+    ...(p.eip === undefined ? {} : { eip: p.eip }),
+    ...(p.cbwp === undefined ? {} : { cbwp: p.cbwp }),
   };
 }
 

@@ -2,12 +2,12 @@
 // report keeps (demand, bandwidth, billing, step) are all a bill depends on, so every money figure is
 // recomputed from them: cost, the cumulative curves, static peak, the optimum and the score.
 import type { ReportData, ReportInstance } from '../report/types';
-import { intervalCost, type PriceTable, scorePlan } from './cost';
+import { cumulativePlanCost, modeRange, type PlanCalendar, type PriceTable, scorePlan } from './cost';
 import { oraclePlan } from './oracle';
 
-/** The API maximum per billing: 200 Mbps for subscription by bandwidth, else 100. */
+/** The API maximum per billing (modeRange): 200 Mbps for subscription by bandwidth, 100 for the other ECS billings, EIP and package ranges as documented. */
 function apiMaxMbps(billing: ReportInstance['billing']): number {
-  return billing === 'prepaid-bandwidth' ? 200 : 100;
+  return modeRange(billing).max;
 }
 
 export function repriceReport(data: ReportData, prices: PriceTable, source: string): ReportData {
@@ -22,17 +22,17 @@ export function repriceReport(data: ReportData, prices: PriceTable, source: stri
 function repriceInstance(instance: ReportInstance, prices: PriceTable): ReportInstance {
   const { billing, stepSeconds: step } = instance;
   const demand = instance.demandMbps;
-  const cumulative = (plan: readonly number[]) => {
-    let total = 0;
-    return plan.map((mbps, i) => (total += intervalCost(billing, mbps, Math.min(demand[i] as number, mbps), step, prices)));
-  };
+  // Saved data does not keep the policy's billing time zone: EIP and package days are read in the
+  // China site's (+08:00), the policy default.
+  const calendar: PlanCalendar = { startMs: instance.start, utcOffsetMinutes: 480 };
+  const cumulative = (plan: readonly number[]) => cumulativePlanCost(billing, demand, plan, step, prices, calendar);
   // Static peak as the backtest defines it, without the policy's maxOut the saved data does not keep.
   const peak = Math.min(apiMaxMbps(billing), Math.max(1, Math.ceil(Math.max(0, ...demand) - 1e-9)));
   const staticPeak = demand.map(() => peak);
-  const options = { billing, maxMbps: apiMaxMbps(billing), initialMbps: instance.bandwidthMbps[0] ?? peak, prices };
+  const options = { billing, maxMbps: apiMaxMbps(billing), initialMbps: instance.bandwidthMbps[0] ?? peak, prices, calendar };
   const oracle = demand.length > 0 ? oraclePlan(demand, step, options).planMbps : [];
   const scoreOracle = demand.length > 0 ? oraclePlan(demand, step, { ...options, dropPenaltyPerGb: prices.dropPenaltyPerGb }).planMbps : [];
-  const outcome = scorePlan(demand, instance.bandwidthMbps, step, billing, prices);
+  const outcome = scorePlan(demand, instance.bandwidthMbps, step, billing, prices, calendar);
   return {
     ...instance,
     oracleMbps: oracle,
@@ -41,10 +41,10 @@ function repriceInstance(instance: ReportInstance, prices: PriceTable): ReportIn
     summary: {
       ...instance.summary,
       cost: outcome.cost,
-      staticPeakCost: scorePlan(demand, staticPeak, step, billing, prices).cost,
-      oracleCost: scorePlan(demand, oracle, step, billing, prices).cost,
+      staticPeakCost: scorePlan(demand, staticPeak, step, billing, prices, calendar).cost,
+      oracleCost: scorePlan(demand, oracle, step, billing, prices, calendar).cost,
       score: outcome.score,
-      oracleScore: scorePlan(demand, scoreOracle, step, billing, prices).score,
+      oracleScore: scorePlan(demand, scoreOracle, step, billing, prices, calendar).score,
       dropPenaltyPerGb: prices.dropPenaltyPerGb,
     },
   };

@@ -373,7 +373,8 @@ describe('renderReport refuses malformed data', () => {
     {
       name: 'an unknown billing',
       data: broken((i) => (i.billing = 'monthly' as ReportInstance['billing'])),
-      message: 'instances[0].billing: expected one of postpaid-bandwidth, prepaid-bandwidth, traffic, got "monthly"',
+      message:
+        'instances[0].billing: expected one of postpaid-bandwidth, prepaid-bandwidth, traffic, eip-bandwidth, eip-traffic, cbwp-bandwidth, cbwp-95, got "monthly"',
     },
     {
       name: 'a missing summary figure',
