@@ -305,6 +305,7 @@ function logDecision(deps: CycleDeps, outcome: InstanceOutcome, plan: InstancePl
     reason: outcome.reason,
     message: decision.message,
     guards: decision.guards.map((hit) => hit.reason),
+    forecast: decision.prediction?.forecast,
     outcome: outcome.outcome,
     orderId: outcome.orderId,
     errorCode: outcome.errorCode,
