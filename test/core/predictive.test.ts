@@ -263,7 +263,10 @@ describe('forecast-only: the forecast is logged, never applied', () => {
           }),
         ),
       )
-      .map(([config, history]): [DecideInput, PredictiveConfig] => [{ ...input, history }, { ...config, seasonal: { ...seasonal, minDays: 1 } }]),
+      .map(([config, history]): [DecideInput, PredictiveConfig] => [
+        { ...input, history },
+        { ...config, seasonal: { ...seasonal, minDays: 1 } },
+      ]),
   );
 
   it('a forecast-only decision acts exactly as the same policy without its seasonal forecast', () => {
@@ -297,7 +300,12 @@ describe('forecast-only: the forecast is logged, never applied', () => {
     const policy = makePolicy({ predictive: CONFIG, targetTracking: { targetUtilization: 92, tolerance: 3.9 } });
 
     const d = decide(
-      makeInput({ policy, instance: { ...makeInput().instance, bandwidthOut: 60 }, signal: tickOf(40), history: { samples: [], note: 'history backfill queued' } }),
+      makeInput({
+        policy,
+        instance: { ...makeInput().instance, bandwidthOut: 60 },
+        signal: tickOf(40),
+        history: { samples: [], note: 'history backfill queued' },
+      }),
     );
 
     expect(d.message).toContain('(predictive: history backfill queued, plain reactive rules)');
