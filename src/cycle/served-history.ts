@@ -88,7 +88,9 @@ export async function loadServedHistories(
   };
   const served = deps.served;
   const fetchRates = deps.metrics.servedRates?.bind(deps.metrics);
-  if (!served || !fetchRates) return coldStart('no served-history cache in this deployment');
+  // Without a cache nothing is passed: decide() then reads the state's history where a caller put
+  // one there (the fast backtest), and otherwise runs cold and says so.
+  if (!served || !fetchRates) return { histories, cost };
 
   const spans = new Map(predictive.map((t) => [t.instance.instanceId, historySpanMs(t.policy.predictive as PredictiveConfig)]));
   const longest = Math.max(...spans.values());

@@ -37,6 +37,8 @@ export interface DecisionLogEntry {
   errorCode?: string;
   /** The decision's own one-line explanation, as the cycle logged it. */
   message?: string;
+  /** A predictive policy's forecast (Mbps): what forecast-and-scale would have acted on. */
+  forecast?: number;
 }
 
 export interface ReplayRun {
@@ -60,6 +62,7 @@ export function decisionEntry(at: number, record: Record<string, unknown>): Deci
   };
   if (typeof record.errorCode === 'string') entry.errorCode = record.errorCode;
   if (typeof record.message === 'string') entry.message = record.message;
+  if (typeof record.forecast === 'number') entry.forecast = record.forecast;
   return entry;
 }
 
@@ -109,8 +112,8 @@ export async function replayFast(scenario: Scenario, options: ReplayOptions = {}
 
 /**
  * The state store as the predictive policy's history cache would make it look: every state read
- * carries the served samples CloudMonitor reported so far (the live path would read them with
- * DescribeMetricList and cache them in the state row); writes leave the history out, as it is
+ * carries the served samples CloudMonitor reported so far (the live path reads them with
+ * DescribeMetricList and caches them in bwscaler_served: src/cycle/served-history.ts); writes leave the history out, as it is
  * CloudMonitor's record, not ours. An instance with no row yet reads as a fresh state WITH the history
  * (version 0: its first write still creates the row).
  */

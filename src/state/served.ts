@@ -80,7 +80,7 @@ export function createMemoryServedStore(): ServedStore & { counters: ServedStore
       return out;
     },
     async writeServed(days) {
-      days.forEach((day, i) => checkDay(day, `served[${i}]`));
+      for (const [i, day] of days.entries()) checkDay(day, `served[${i}]`);
       counters.writes += Math.ceil(days.length / WRITE_ROWS);
       for (const day of days) {
         const byDay = rows.get(day.instanceId) ?? new Map<number, ServedDay>();
@@ -166,7 +166,7 @@ export function createTablestoreServedStore(config: TablestoreServedConfig): Ser
 
     async writeServed(days) {
       if (days.length === 0) return;
-      days.forEach((day, i) => checkDay(day, `served[${i}]`));
+      for (const [i, day] of days.entries()) checkDay(day, `served[${i}]`);
       const { sdk, client } = await connect();
       await mapWithConcurrency(chunk([...days], WRITE_ROWS), CONCURRENCY, async (batch) => {
         counters.writes++;
