@@ -22,6 +22,8 @@ export interface BacktestInput {
   prices?: PriceTable;
   /** Fast mode: hand the served history to decide() (default true; see ReplayOptions). */
   feedHistory?: boolean;
+  /** Fast mode: tick once every this many trace steps (default 1; see ReplayOptions). */
+  tickEverySteps?: number;
 }
 
 /** The figures `backtest --json` prints (its last line). */
@@ -87,7 +89,10 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   });
   const run = input.fullStack
     ? await (await import('./fullstack')).replayFullStack(scenario)
-    : await replayFast(scenario, { feedHistory: input.feedHistory ?? true });
+    : await replayFast(scenario, {
+        feedHistory: input.feedHistory ?? true,
+        ...(input.tickEverySteps === undefined ? {} : { tickEverySteps: input.tickEverySteps }),
+      });
   return scoreRun(scenario, run, { trace: input.trace.name, mode: input.fullStack ? 'full-stack' : 'fast', prices: input.prices ?? DEFAULT_PRICES });
 }
 

@@ -47,3 +47,19 @@ describe('forecastSeries', () => {
     expect(forecastSeries([{ at: 0 }], 0, 60, 3)).toEqual({});
   });
 });
+
+describe('the fast backtest with a slower tick than the trace', () => {
+  it('decides every k-th step only, while the plan still has one bandwidth per step', async () => {
+    const every = await runBacktest({ trace: syntheticTrace(), billing: 'postpaid-bandwidth', policyText: text, policySource: PREDICTIVE });
+    const fifth = await runBacktest({ trace: syntheticTrace(), billing: 'postpaid-bandwidth', policyText: text, policySource: PREDICTIVE, tickEverySteps: 5 });
+
+    expect(fifth.run.decisions.length).toBe(Math.ceil(every.run.decisions.length / 5));
+    expect(fifth.plans.policy).toHaveLength(every.plans.policy.length);
+  });
+
+  it('refuses a tick interval that is not a whole number of steps', async () => {
+    await expect(
+      runBacktest({ trace: syntheticTrace(), billing: 'postpaid-bandwidth', policyText: text, policySource: PREDICTIVE, tickEverySteps: 0 }),
+    ).rejects.toThrow(/tickEverySteps: expected a whole number >= 1, got 0/);
+  });
+});
