@@ -10,8 +10,10 @@
 //   ALIBABA_CLOUD_SECURITY_TOKEN     /  (STS); a long-lived key has no token
 import type { Credentials } from '../adapters/pop';
 import { ConfigError } from '../errors';
+import type { ServedStore } from '../ports/served-store';
 import type { StateStore } from '../ports/state-store';
 import { createMemoryStore, createTablestoreStore, MEMORY_ENDPOINT } from '../state/index';
+import { createMemoryServedStore, createTablestoreServedStore } from '../state/served';
 import type { TablestoreConfig } from '../state/tablestore-client';
 import type { Env, Terminal } from './command';
 
@@ -56,4 +58,10 @@ export function tablestoreConfigFromEnv(env: Env, credentials?: Credentials): Ta
 export function createStoreFromEnv(env: Env, credentials?: Credentials): StateStore {
   if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) return createMemoryStore();
   return createTablestoreStore(tablestoreConfigFromEnv(env, credentials));
+}
+
+/** The predictive policy's served-history cache on the same store (in memory for the memory endpoint). */
+export function createServedStoreFromEnv(env: Env, credentials?: Credentials): ServedStore {
+  if (env.BWSCALER_OTS_ENDPOINT?.trim() === MEMORY_ENDPOINT) return createMemoryServedStore();
+  return createTablestoreServedStore(tablestoreConfigFromEnv(env, credentials));
 }

@@ -11,7 +11,7 @@ import type { PolicyDocument } from '../policy/load';
 import { MEMORY_ENDPOINT } from '../state/index';
 import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
 import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, formatTable, isoSeconds, printJson, processIo, readFlags, runCommand } from './command';
-import { createStoreFromEnv, STORE_ENVIRONMENT } from './store-access';
+import { createServedStoreFromEnv, createStoreFromEnv, STORE_ENVIRONMENT } from './store-access';
 
 const USAGE = `usage: bwscaler tick [--policy FILE] [--enforce] [--verbose] [--json]
 
@@ -61,6 +61,7 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
         ecs: createEcsApi(clients.ecs),
         metrics: createMetricApi(clients.cms),
         store,
+        served: createServedStoreFromEnv(env, access.credentials),
         now: io.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
         log: (record: CycleLogRecord) => {

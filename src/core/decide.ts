@@ -151,7 +151,10 @@ export function decide(input: DecideInput): Decision {
     proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
   }
 
-  return conclude(ctx, proposed.target, proposal, hits, saturation?.answer);
+  const decision = conclude(ctx, proposed.target, proposal, hits, saturation?.answer);
+  // Logged whatever the guards or a schedule made of it: forecast-only mode exists to show it.
+  const prediction = reading.recommendation.prediction;
+  return prediction ? { ...decision, prediction } : decision;
 }
 
 interface MetricReading {

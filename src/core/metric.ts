@@ -2,7 +2,7 @@
 // the scale-down stabilisation reads. CloudMonitor reports SERVED traffic: at the cap, demand is
 // censored, which is why saturation is checked before any proportional rule.
 import { formatMbps, formatPercent, formatPoints } from './format';
-import type { Adjustment, Policy, ReasonCode, Recommendation, StepRule } from './types';
+import type { Adjustment, Policy, PredictionLog, ReasonCode, Recommendation, StepRule } from './types';
 
 const BITS_PER_MBIT = 1_000_000;
 
@@ -61,6 +61,8 @@ export interface MetricRecommendation {
   mbps: number;
   reason: ReasonCode;
   message: string;
+  /** A predictive policy's prediction, logged on the decision whatever the guards make of it. */
+  prediction?: PredictionLog;
 }
 
 type MetricRules = Pick<Policy, 'saturation' | 'stepRules' | 'targetTracking'>;

@@ -12,7 +12,7 @@
 // https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-predictive-scaling.html).
 import { formatMbps } from './format';
 import { ceilMbps, type MetricRecommendation } from './metric';
-import type { HistorySample, PredictiveConfig, ServedHistory } from './types';
+import type { HistorySample, PredictionLog, PredictiveConfig, ServedHistory } from './types';
 
 export interface Prediction {
   /** The structural rules on the served history alone. */
@@ -226,21 +226,29 @@ export function predictiveRecommendation(
   plain: MetricRecommendation,
 ): MetricRecommendation {
   if (!history || history.samples.length < 2 || current <= 0) {
-    return { ...plain, message: `${plain.message} (predictive: no served history yet, plain reactive rules)` };
+    const why = history?.note ?? 'no served history yet';
+    return { ...plain, message: `${plain.message} (predictive: ${why}, plain reactive rules)` };
   }
   const p = predict(config, history, sampleMbps, current, now);
+  const prediction: PredictionLog = { mode: config.mode, reactive: p.reactive, forecast: p.forecast, riseFactor: p.riseFactor };
   const seasonal = p.seasonalNote ? `; ${p.seasonalNote}` : '';
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
   const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
   if (p.target > current) {
-    return { mbps: p.target, reason: p.censored ? 'SATURATED_STEP_UP' : 'SCALE_UP', message: `${served}: up to ${formatMbps(p.target)}; ${detail}` };
+    return {
+      mbps: p.target,
+      reason: p.censored ? 'SATURATED_STEP_UP' : 'SCALE_UP',
+      message: `${served}: up to ${formatMbps(p.target)}; ${detail}`,
+      prediction,
+    };
   }
   if (p.target < current) {
     return {
       mbps: p.target,
       reason: 'SCALE_DOWN',
       message: `${served}, recent peak within ${Math.round(p.lookBackSeconds / 60)} min: down to ${formatMbps(p.target)}; ${detail}`,
+      prediction,
     };
   }
-  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}` };
+  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}`, prediction };
 }

@@ -212,9 +212,27 @@ export interface HistorySample {
   cap: number;
 }
 
-/** Past served samples, oldest first (CloudMonitor's record, as cached in the state row). */
+/** Past served samples, oldest first (CloudMonitor's record, as the cycle reads it from its cache). */
 export interface ServedHistory {
   samples: ReadonlyArray<HistorySample>;
+  /**
+   * Why the samples are missing or unusable, when they are (a backfill not done yet, a cache too old):
+   * the cold-start decision's message says it. Set by the cycle; an empty `samples` then goes with it.
+   */
+  note?: string;
+}
+
+/**
+ * What a predictive policy predicted, kept on the decision next to what it acted on: in
+ * `forecast-only` mode the forecast is logged (decision line, history row, report), never applied.
+ */
+export interface PredictionLog {
+  mode: PredictiveConfig['mode'];
+  /** The structural rules on the served history alone (Mbps). */
+  reactive: number;
+  /** The same rules on demand × riseFactor (Mbps). */
+  forecast: number;
+  riseFactor: number;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -483,4 +501,6 @@ export interface Decision {
   targetIn?: number;
   /** Recommendations to persist (the stabilisation window, trimmed). */
   recommendations: Recommendation[];
+  /** A predictive policy's prediction on this decision's sample, when it had the history to make one. */
+  prediction?: PredictionLog;
 }

@@ -72,6 +72,8 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
     instance,
     state,
     signal,
+    // The alarm acts on its one fresh sample and only ever raises; the served history is the tick's.
+    ...(controlled.predictive ? { history: { samples: [], note: 'an alarm decides on its fresh sample alone' } } : {}),
     source: `alarm:${eventKey}`,
     retry: input.retry,
     reconcile: input.reconcile,

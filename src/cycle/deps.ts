@@ -4,6 +4,7 @@
 import type { NotifyEvent } from '../notify/notifier';
 import type { InstanceApi, MetricApi } from '../ports/cloud';
 import type { ControlStore } from '../ports/control-store';
+import type { ServedStore } from '../ports/served-store';
 import type { StateStore } from '../ports/state-store';
 
 /** One structured log line; `msg` is the stable event name, the rest are stable keys. */
@@ -17,6 +18,8 @@ export interface CycleDeps {
   ecs: InstanceApi;
   metrics: MetricApi;
   store: StateStore;
+  /** The predictive policy's served-rate cache; absent = predictive policies run reactive (a cold start, said so). */
+  served?: ServedStore;
   /** The control table (runtime pauses and overrides); absent = none (the backtest, unit tests). */
   controls?: ControlStore;
   /** Epoch ms. The only clock the cycle reads. */

@@ -56,7 +56,7 @@ export function clientTokenOf(decisionId: string): string {
 }
 
 export function summarize(decision: Decision): DecisionSummary {
-  return {
+  const summary: DecisionSummary = {
     action: decision.action,
     current: decision.current,
     target: decision.target,
@@ -66,6 +66,10 @@ export function summarize(decision: Decision): DecisionSummary {
     isDowngrade: decision.isDowngrade,
     guards: decision.guards.map((hit) => hit.reason),
   };
+  // A predictive policy's forecast beside what was acted on: the row is where forecast-only mode
+  // shows what scaling on the forecast would have done (README, predictive policy).
+  if (decision.prediction) summary.prediction = decision.prediction;
+  return summary;
 }
 
 /** The summary of an intent settled without its original Decision at hand (the reconciler). */

@@ -2,7 +2,7 @@
 // core) → act (apply.ts) or record. Split in two steps, plan and finish, so the tick can plan the whole
 // shard first and then spend its ECS write budget on the most urgent changes.
 import { decide, downgradeBudgetApplies, downgradesLeft, settleTemporaryUpgrade, utilization } from '../core';
-import type { ActiveWindow, Decision, InstanceFacts, Policy, Recommendation, ScalingState, Signal } from '../core/types';
+import type { ActiveWindow, Decision, InstanceFacts, Policy, Recommendation, ScalingState, ServedHistory, Signal } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
@@ -21,6 +21,8 @@ export interface InstanceCycleInput {
   source: string;
   /** The tick added newly measured traffic to `state.spend`: the state is stored even when nothing else changed. */
   spendMeasured?: boolean;
+  /** A predictive policy's served history (src/cycle/served-history.ts); absent = a cold start. */
+  history?: ServedHistory;
   /** The policy's windows active now; the tick resolves them once per policy. */
   windows?: ActiveWindow[];
   retry?: Partial<RetryOptions>;
@@ -77,6 +79,7 @@ export async function planInstance(deps: CycleDeps, input: InstanceCycleInput): 
       state: decisionView(state, blockView(state, instance, now, input.reconcile), policy, instance, now),
       signal,
       activeWindows: windowsAt(now),
+      ...(input.history ? { history: input.history } : {}),
     });
   const reconciled = await reconcilePending(deps, {
     policy,
@@ -317,6 +320,7 @@ function logDecision(deps: CycleDeps, outcome: InstanceOutcome, plan: InstancePl
     guards: decision.guards.map((hit) => hit.reason),
     // Temporary or permanent, and why, for an upgrade answering saturation (saturation.temporaryUpgrade).
     upgradeChoice: decision.upgradeChoice?.reason,
+    forecast: decision.prediction?.forecast,
     outcome: outcome.outcome,
     orderId: outcome.orderId,
     errorCode: outcome.errorCode,

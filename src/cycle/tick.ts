@@ -8,6 +8,7 @@
 // - Tablestore: one listStates, one appendHistory for every row of the tick (the store splits it into
 //   BatchWriteRow requests), two writes per acting decision (intent, commit), and one putState per
 //   instance whose stabilisation window, block or measured spend changed;
+// - predictive policies only: their served history (served-history.ts states its own cost);
 // - ECS writes: at most budget.maxEcsWrites orders; the rest are deferred with ECS_BUDGET and, since
 //   every tick re-evaluates from scratch (windows are level-triggered), converge on a later tick.
 import { mapWithConcurrency } from '../concurrency';
@@ -22,6 +23,7 @@ import { readTickControls } from './controls';
 import type { CycleDeps } from './deps';
 import { actOnPlan, finishWithoutAction, type InstanceOutcome, type InstancePlan, planInstance } from './instance';
 import type { ReconcileOptions } from './reconcile';
+import { loadServedHistories, type ServedHistoryOptions, type ServedHistoryResult } from './served-history';
 
 export interface TickBudget {
   /** ModifyInstanceNetworkSpec orders per tick (retries of one order count once). */
@@ -46,6 +48,7 @@ export interface TickInput {
   budget?: Partial<TickBudget>;
   retry?: Partial<RetryOptions>;
   reconcile?: Partial<ReconcileOptions>;
+  servedHistory?: Partial<ServedHistoryOptions>;
 }
 
 export interface TickSummary {
@@ -59,6 +62,8 @@ export interface TickSummary {
   byReason: Record<string, number>;
   byOutcome: Record<string, number>;
   errors: Array<{ instanceId?: string; regionId?: string; stage: string; message: string }>;
+  /** What the predictive policies' served history cost this tick; absent when no instance has one. */
+  servedHistory?: ServedHistoryResult['cost'];
 }
 
 export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSummary> {
@@ -77,6 +82,14 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
   const states = new Map((await deps.store.listStates(shard, of)).map((state) => [state.instanceId, state]));
   const controls = await readTickControls(deps);
   const now = deps.now();
+  const served = await loadServedHistories(
+    deps,
+    managed.map(({ instance, policy }) => ({ instance, policy, state: states.get(instance.instanceId) ?? emptyState(instance.instanceId) })),
+    now,
+    (where, error) => recordError(deps, summary, where, error),
+    input.servedHistory,
+  );
+  if (served.histories.size > 0) summary.servedHistory = served.cost;
   const windowsOf = new Map(doc.policies.map((policy) => [policy, activeWindows(policy.schedules, now)]));
 
   const plans: InstancePlan[] = [];
@@ -95,6 +108,7 @@ export async function runTick(deps: CycleDeps, input: TickInput): Promise<TickSu
           spendMeasured: state !== stored,
           signal,
           source,
+          ...(served.histories.has(instance.instanceId) ? { history: served.histories.get(instance.instanceId) } : {}),
           windows: windowsOf.get(policy) ?? [],
           retry: input.retry,
           // No read-back inside the tick: the next tick's fleet DescribeInstances is the read-back, at

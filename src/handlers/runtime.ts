@@ -15,8 +15,10 @@ import { ConfigError } from '../errors';
 import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
 import { createNotifier } from '../notify/notifier';
 import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
+import type { ServedStore } from '../ports/served-store';
 import type { StateStore } from '../ports/state-store';
 import { createRotatingControlStore } from '../state/control';
+import { createTablestoreServedStore } from '../state/served';
 import { createTablestoreStore } from '../state/tablestore';
 
 export interface Runtime {
@@ -89,11 +91,36 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     markEventHandled: (...a) => currentStore().markEventHandled(...a),
   };
 
+  // The served-history cache, on the same credentials as the state store (rebuilt when they rotate).
+  let served: { key: string; store: ServedStore } | undefined;
+  const currentServed = (): ServedStore => {
+    const c = credentials();
+    const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+    if (served?.key !== key) {
+      served = {
+        key,
+        store: createTablestoreServedStore({
+          endpoint: config.otsEndpoint,
+          instanceName: config.otsInstance,
+          accessKeyId: c.accessKeyId,
+          accessKeySecret: c.accessKeySecret,
+          securityToken: c.securityToken,
+        }),
+      };
+    }
+    return served.store;
+  };
+  const rotatingServed: ServedStore = {
+    readServed: (...a) => currentServed().readServed(...a),
+    writeServed: (...a) => currentServed().writeServed(...a),
+  };
+
   const notifier = config.notify ? createNotifier({ ...config.notify, logger }) : undefined;
   const deps: CycleDeps = {
     ecs,
     metrics,
     store: rotatingStore,
+    served: rotatingServed,
     controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials() })),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -51,6 +51,18 @@ export interface MetricApi {
    * collector gap, is left out, never reported as 0.
    */
   outboundBytes(regionId: string, instance: MetricTarget, startMs: number, endMs: number): Promise<TrafficPoint[]>;
+  /**
+   * The served outbound rate of several instances per minute over (startMs, endMs], oldest first:
+   * the predictive policy's history. Minutes without a point are left out, never reported as 0.
+   * Optional: a MetricApi without it gives predictive policies no history (they run reactive).
+   */
+  servedRates?(regionId: string, instances: MetricTarget[], startMs: number, endMs: number): Promise<Map<string, ServedPoint[]>>;
+}
+
+/** One minute of served outbound rate, stamped with the minute's start. */
+export interface ServedPoint {
+  at: number;
+  outBps: number;
 }
 
 export interface OutboundBytesQuery {

@@ -27,7 +27,7 @@ export interface HistoryRecord {
   decisionId: string;
   /** Where the decision came from: the alarm event id or the tick. */
   source: string;
-  decision: Pick<Decision, 'action' | 'current' | 'target' | 'proposed' | 'reason' | 'message' | 'isDowngrade'> & {
+  decision: Pick<Decision, 'action' | 'current' | 'target' | 'proposed' | 'reason' | 'message' | 'isDowngrade' | 'prediction'> & {
     guards: string[];
   };
   outcome: Outcome;

@@ -5,7 +5,7 @@ import type { ReportData, ReportInstance } from './types';
 
 const BILLINGS = new Set(['postpaid-bandwidth', 'prepaid-bandwidth', 'traffic', 'eip-bandwidth', 'eip-traffic', 'cbwp-bandwidth', 'cbwp-95']);
 const ACTIONS = new Set(['none', 'set', 'temporaryUpgrade']);
-const SERIES = ['servedMbps', 'bandwidthMbps', 'oracleMbps', 'cumulativeCost', 'staticPeakCumulativeCost'] as const;
+const SERIES = ['servedMbps', 'bandwidthMbps', 'oracleMbps', 'forecastMbps', 'cumulativeCost', 'staticPeakCumulativeCost'] as const;
 /** Enough to find the fault; a series of 14,772 NaNs need not produce 14,772 lines. */
 const MAX_ISSUES = 20;
 
@@ -55,7 +55,7 @@ function checkInstance(instance: ReportInstance, path: string, issues: string[])
   checkSeries(instance.demandMbps, `${path}.demandMbps`, issues);
   for (const name of SERIES) {
     const series = instance[name];
-    const optional = name === 'oracleMbps' || name === 'staticPeakCumulativeCost';
+    const optional = name === 'oracleMbps' || name === 'forecastMbps' || name === 'staticPeakCumulativeCost';
     if (series === undefined && optional) continue;
     if (!Array.isArray(series)) {
       issues.push(`${path}.${name}: expected an array of numbers, got ${describe(series)}`);

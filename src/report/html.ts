@@ -30,6 +30,7 @@ const COLORS = {
   served: '#16a34a',
   bandwidth: '#2563eb',
   oracle: '#ea580c',
+  forecast: '#9333ea',
   cost: '#2563eb',
   staticPeak: '#94a3b8',
 };
@@ -146,6 +147,10 @@ function renderInstance(instance: ReportInstance, index: number, digest: Decisio
       // The optimum goes under the bandwidth: it is the reference, the bandwidth is what happened.
       ...(instance.oracleMbps
         ? [{ key: 'oracle', name: 'Hindsight optimum', values: instance.oracleMbps, color: COLORS.oracle, timing: 'interval' as const, dashed: true }]
+        : []),
+      // Forecast against actual: what the predictive policy's forecast asked for, beside what was set.
+      ...(instance.forecastMbps
+        ? [{ key: 'forecast', name: 'Forecast', values: instance.forecastMbps, color: COLORS.forecast, timing: 'interval' as const, dashed: true }]
         : []),
       { key: 'bandwidth', name: 'Bandwidth', values: instance.bandwidthMbps, color: COLORS.bandwidth, timing: 'interval' },
     ],

@@ -29,6 +29,11 @@ export interface ReportInstance {
   servedMbps: number[];
   bandwidthMbps: number[];
   oracleMbps?: number[]; // hindsight-optimal plan, when computed
+  /**
+   * A predictive policy's forecast per step: what its forecast asked for at the latest decision (in
+   * forecast-only mode, what forecast-and-scale would have set), to read against the bandwidth and demand.
+   */
+  forecastMbps?: number[];
   cumulativeCost: number[]; // currency, running total per step
   staticPeakCumulativeCost?: number[];
   summary: {

@@ -37,6 +37,8 @@ export interface BacktestInput {
   prices?: PriceTable;
   /** Fast mode: hand the served history to decide() (default true; see ReplayOptions). */
   feedHistory?: boolean;
+  /** Fast mode: tick once every this many trace steps (default 1; see ReplayOptions). */
+  tickEverySteps?: number;
 }
 
 /** The figures `backtest --json` prints (its last line). */
@@ -137,7 +139,12 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
   });
   const replay = async (replayed: Scenario) =>
-    input.fullStack ? await (await import('./fullstack')).replayFullStack(replayed) : await replayFast(replayed, { feedHistory: input.feedHistory ?? true });
+    input.fullStack
+      ? await (await import('./fullstack')).replayFullStack(replayed)
+      : await replayFast(replayed, {
+          feedHistory: input.feedHistory ?? true,
+          ...(input.tickEverySteps === undefined ? {} : { tickEverySteps: input.tickEverySteps }),
+        });
   const run = await replay(scenario);
   const options = {
     trace: input.trace.name,
@@ -330,6 +337,31 @@ export function blockedReasons(decisions: readonly DecisionLogEntry[]): Record<s
   return counts;
 }
 
+/**
+ * The forecast per grid step: the forecast of the latest decision that logged one, at or before the
+ * step (steps before the first forecast take the first: the chart then has no gap). Absent when no
+ * decision logged a forecast (not a predictive policy, or it never had history).
+ */
+export function forecastSeries(
+  decisions: ReadonlyArray<{ at: number; forecast?: number }>,
+  start: number,
+  stepSeconds: number,
+  length: number,
+): { forecastMbps?: number[] } {
+  const logged = decisions.filter((d) => d.forecast !== undefined);
+  const first = logged[0];
+  if (first === undefined) return {};
+  const values: number[] = [];
+  let next = 0;
+  let current = first.forecast as number;
+  for (let i = 0; i < length; i++) {
+    const at = start + i * stepSeconds * 1000;
+    while (next < logged.length && (logged[next] as { at: number }).at <= at) current = (logged[next++] as { forecast?: number }).forecast as number;
+    values.push(current);
+  }
+  return { forecastMbps: values };
+}
+
 /** One backtest as report.html data (src/report). */
 export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_PRICES, options: { pricesNote?: string } = {}): ReportData {
   const { scenario, plans, summary } = result;
@@ -358,6 +390,7 @@ export function reportData(result: BacktestResult, prices: PriceTable = DEFAULT_
     servedMbps: feasiblePlan(summary.billing, plans.policy).map((mbps, i) => Math.min(demand[i] as number, mbps)),
     bandwidthMbps: [...feasiblePlan(summary.billing, plans.policy)],
     oracleMbps: [...plans.oracle],
+    ...forecastSeries(result.run.decisions, scenario.grid.start, scenario.grid.stepSeconds, demand.length),
     cumulativeCost: cumulative(plans.policy),
     staticPeakCumulativeCost: cumulative(plans.staticPeak),
     summary: {

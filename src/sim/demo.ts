@@ -23,6 +23,7 @@ import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
 import { renderReport } from '../report/html';
 import { formatSummaryTable } from '../report/summary';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
+import { forecastSeries } from './backtest';
 import { staticPeakPlan } from './baselines';
 import { type Billing, DEFAULT_PRICES, intervalCost, type PriceTable, scorePlan } from './cost';
 import { oraclePlan } from './oracle';
@@ -294,6 +295,8 @@ export interface LoggedDecision {
   message?: string;
   outcome?: string;
   errorCode?: string;
+  /** A predictive policy's forecast (Mbps), logged beside the decision. */
+  forecast?: number;
 }
 
 const ACTIONS = new Set(['none', 'set', 'temporaryUpgrade']);
@@ -338,6 +341,7 @@ function parseDecisionLine(line: string, invokedAt: number): LoggedDecision | un
     ...(typeof record.message === 'string' ? { message: record.message } : {}),
     ...(typeof record.outcome === 'string' ? { outcome: record.outcome } : {}),
     ...(typeof record.errorCode === 'string' ? { errorCode: record.errorCode } : {}),
+    ...(typeof record.forecast === 'number' ? { forecast: record.forecast } : {}),
   };
 }
 
@@ -427,6 +431,7 @@ function instanceReport(
     servedMbps: served,
     bandwidthMbps: bandwidth,
     ...(oracle ? { oracleMbps: oracle } : {}),
+    ...forecastSeries(run.decisions, run.start, step, run.minutes),
     cumulativeCost: cumulative(bandwidth),
     staticPeakCumulativeCost: cumulative(staticPeak),
     summary: {

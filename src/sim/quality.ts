@@ -2,6 +2,7 @@
 // traces exist with which units, the targets on the smooth ISP trace, and static provisioning of the
 // same cost as a policy.
 import { join } from 'node:path';
+import { demandMbps } from '../../local-cloud/cms/traffic';
 import type { BacktestSummary } from './backtest';
 import { type Billing, DEFAULT_PRICES, hourlyBandwidthCost, type PlanOutcome, type PriceTable, scorePlan } from './cost';
 import type { Trace, TraceOptions } from './trace';
@@ -135,4 +136,23 @@ export function splitForBenchmark(file: string, trace: Trace): TraceSlice[] {
     { file, part: 'tuning', span: first, trace: sliceTrace(trace, 0, cut, first) },
     { file, part: 'evaluation', span: last, trace: sliceTrace(trace, cut, trace.points.length, last) },
   ];
+}
+
+/**
+ * One-minute traffic for the tick-freshness measurement: none of the shared traces is finer than
+ * five minutes, so this one is SYNTHETIC (the local cloud's `diurnal` model, the same one `npm start`
+ * replays): a daily cycle from 8 to 60 Mbps, ±15 % minute-to-minute noise, lighter weekends, and a
+ * burst each evening (+25 Mbps for 20 minutes) that arrives within a few minutes. Each point is the
+ * minute's mean demand (sampled at the minute's middle).
+ */
+export function oneMinuteTraffic(start: number, days: number): Trace {
+  const minutes = days * 1440;
+  const flashCrowds = Array.from({ length: days }, (_, d) => ({
+    start: start + d * 86_400_000 + (19 * 60 + ((d * 37) % 90)) * 60_000,
+    durationSeconds: 1200,
+    extraMbps: 25,
+  }));
+  const spec = { kind: 'diurnal' as const, baseMbps: 8, peakMbps: 60, peakHourUtc: 13, weekendFactor: 0.7, noise: 0.15, seed: 14, flashCrowds };
+  const points = Array.from({ length: minutes }, (_, i) => ({ at: start + i * 60_000, mbps: demandMbps(spec, start + i * 60_000 + 30_000) }));
+  return { name: `synthetic one-minute diurnal, ${days} days`, stepSeconds: 60, points, missingSlots: 0 };
 }

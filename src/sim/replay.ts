@@ -39,6 +39,8 @@ export interface DecisionLogEntry {
   message?: string;
   /** Temporary or permanent, and why, for an upgrade answering saturation (Decision.upgradeChoice). */
   upgradeChoice?: string;
+  /** A predictive policy's forecast (Mbps): what forecast-and-scale would have acted on. */
+  forecast?: number;
 }
 
 export interface ReplayRun {
@@ -63,6 +65,7 @@ export function decisionEntry(at: number, record: Record<string, unknown>): Deci
   if (typeof record.errorCode === 'string') entry.errorCode = record.errorCode;
   if (typeof record.message === 'string') entry.message = record.message;
   if (typeof record.upgradeChoice === 'string') entry.upgradeChoice = record.upgradeChoice;
+  if (typeof record.forecast === 'number') entry.forecast = record.forecast;
   return entry;
 }
 
@@ -79,6 +82,12 @@ export interface ReplayOptions {
    * reactive rules (its cold start), the baseline bench:quality compares against.
    */
   feedHistory?: boolean;
+  /**
+   * Tick once every this many steps of the trace (default 1: every step). Between ticks the served
+   * history still gains every minute, as the live cache's DescribeMetricList append would give it;
+   * bench:quality compares a 1-minute tick with the deployed 5-minute one on one-minute traffic.
+   */
+  tickEverySteps?: number;
 }
 
 export async function replayFast(scenario: Scenario, options: ReplayOptions = {}): Promise<ReplayRun> {
@@ -102,18 +111,22 @@ export async function replayFast(scenario: Scenario, options: ReplayOptions = {}
     },
     random: () => 0,
   };
-  for (const at of scenario.tickTimes) {
+  const every = options.tickEverySteps ?? 1;
+  if (!(Number.isInteger(every) && every >= 1)) throw new RangeError(`tickEverySteps: expected a whole number >= 1, got ${every}`);
+  for (const [i, at] of scenario.tickTimes.entries()) {
     now = at;
     cloud.advance(at);
-    await runTick(deps, { doc: scenario.doc, shard: 0, of: 1, triggerTime: at });
+    if (i % every === 0) await runTick(deps, { doc: scenario.doc, shard: 0, of: 1, triggerTime: at });
+    // No tick this step: the minute still reaches the history (the live cache appends every minute).
+    else await cloud.metrics.latestOutRates(scenario.instance.regionId, [{ instanceId: scenario.instance.instanceId, networkType: 'vpc' }]);
   }
   return { decisions, planMbps: planFromLog(cloud.instance.bandwidthLog, scenario.instance.initialMbps, scenario.tickTimes), errors };
 }
 
 /**
  * The state store as the predictive policy's history cache would make it look: every state read
- * carries the served samples CloudMonitor reported so far (the live path would read them with
- * DescribeMetricList and cache them in the state row); writes leave the history out, as it is
+ * carries the served samples CloudMonitor reported so far (the live path reads them with
+ * DescribeMetricList and caches them in bwscaler_served: src/cycle/served-history.ts); writes leave the history out, as it is
  * CloudMonitor's record, not ours. An instance with no row yet reads as a fresh state WITH the history
  * (version 0: its first write still creates the row).
  */

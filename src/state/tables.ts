@@ -19,6 +19,10 @@
 //                     control STRING (JSON of the Control). A handful of rows, read whole by every
 //                     tick and by key by every alarm (control.ts). No TTL: a pause without an end
 //                     must outlive any TTL; expired rows are ignored. max versions 1
+//   bwscaler_served   PK (instanceId STRING, day INTEGER = epoch ms of a UTC day's start)
+//                     mbps BINARY, cap BINARY, fetchedTo INTEGER, updatedAt INTEGER: one day of an
+//                     instance's served rate per minute, the predictive policy's history (served.ts).
+//                     TTL 15 days (the 14 a policy may read, and the day in progress); max versions 1
 //
 // Every INTEGER is written as TableStore.Long: a plain JS number is stored as a DOUBLE, and a DOUBLE
 // never equals the Int64 the version condition compares with.
@@ -33,6 +37,7 @@ export interface TableNames {
   history: string;
   events: string;
   control: string;
+  served: string;
 }
 
 export const DEFAULT_TABLES: TableNames = {
@@ -40,7 +45,11 @@ export const DEFAULT_TABLES: TableNames = {
   history: 'bwscaler_history',
   events: 'bwscaler_events',
   control: 'bwscaler_control',
+  served: 'bwscaler_served',
 };
+
+/** The served-history table's TTL: the 14 days a predictive policy may read, and the day in progress. */
+export const SERVED_TTL_SECONDS = 15 * 86_400;
 
 /** Physical partitions of the state table (the `shard` primary-key column). Changing it orphans rows. */
 export const STATE_PARTITIONS = 16;
@@ -85,6 +94,14 @@ export function tableSpecs(names: TableNames, historyTtlSeconds = DEFAULT_HISTOR
         { name: 'kind', type: 'STRING' },
       ],
       timeToLive: -1,
+    },
+    {
+      name: names.served,
+      primaryKey: [
+        { name: 'instanceId', type: 'STRING' },
+        { name: 'day', type: 'INTEGER' },
+      ],
+      timeToLive: SERVED_TTL_SECONDS,
     },
   ];
 }

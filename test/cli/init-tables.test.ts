@@ -43,12 +43,12 @@ describe('bwscaler init-tables', () => {
 
     expect(first).toEqual({
       code: 0,
-      out: 'bwscaler_state: created\nbwscaler_history: created\nbwscaler_events: created\nbwscaler_control: created',
+      out: 'bwscaler_state: created\nbwscaler_history: created\nbwscaler_events: created\nbwscaler_control: created\nbwscaler_served: created',
       err: '',
     });
     expect(second).toEqual({
       code: 0,
-      out: 'bwscaler_state: exists\nbwscaler_history: exists\nbwscaler_events: exists\nbwscaler_control: exists',
+      out: 'bwscaler_state: exists\nbwscaler_history: exists\nbwscaler_events: exists\nbwscaler_control: exists\nbwscaler_served: exists',
       err: '',
     });
   });
@@ -90,6 +90,7 @@ describe('bwscaler init-tables', () => {
         { table: 'bwscaler_history', outcome: 'exists' },
         { table: 'bwscaler_events', outcome: 'exists' },
         { table: 'bwscaler_control', outcome: 'exists' },
+        { table: 'bwscaler_served', outcome: 'exists' },
       ],
     });
   });

@@ -247,3 +247,68 @@ describe('predictiveRecommendation in decide()', () => {
     });
   });
 });
+
+describe('forecast-only: the forecast is logged, never applied', () => {
+  // Daily ramps give a real seasonal rise (forecast above reactive), random histories the rest.
+  const withHistory = inputArb({ healthy: true }).chain((input) =>
+    fc
+      .tuple(
+        configArb,
+        fc.oneof(
+          historyArb(input.now),
+          fc.tuple(fc.double({ min: 3, max: 60, noNaN: true }), fc.double({ min: 1.02, max: 1.2, noNaN: true })).map(([base, rise]) => {
+            const shift = input.now - T0;
+            const h = daily(base, rise);
+            return { samples: h.samples.map((s) => ({ ...s, at: s.at + shift })) };
+          }),
+        ),
+      )
+      .map(([config, history]): [DecideInput, PredictiveConfig] => [
+        { ...input, history },
+        { ...config, seasonal: { ...seasonal, minDays: 1 } },
+      ]),
+  );
+
+  it('a forecast-only decision acts exactly as the same policy without its seasonal forecast', () => {
+    let raised = 0;
+    fc.assert(
+      fc.property(withHistory, ([input, config]) => {
+        const { seasonal: _seasonal, ...reactiveOnly } = config;
+        const only = decide({ ...input, policy: { ...input.policy, predictive: { ...config, mode: 'forecast-only' } } });
+        const without = decide({ ...input, policy: { ...input.policy, predictive: { ...reactiveOnly, mode: 'forecast-only' } } });
+        const pick = (d: typeof only) => ({ action: d.action, target: d.target, proposed: d.proposed, reason: d.reason, isDowngrade: d.isDowngrade });
+        expect(pick(only)).toEqual(pick(without));
+        if (only.prediction && only.prediction.forecast > only.prediction.reactive) raised += 1;
+      }),
+      { numRuns: 300 },
+    );
+    // The property means something only if the forecast did ask for more some of the time.
+    expect(raised).toBeGreaterThan(0);
+  });
+
+  it('the decision carries the prediction: reactive, forecast, rise factor and mode', () => {
+    const policy = makePolicy({ predictive: { ...CONFIG, mode: 'forecast-only', seasonal }, targetTracking: { targetUtilization: 92, tolerance: 3.9 } });
+
+    const d = decide(makeInput({ policy, instance: { ...makeInput().instance, bandwidthOut: 41 }, signal: tickOf(40), history: daily(40, 1.08) }));
+
+    expect(d.prediction).toEqual({ mode: 'forecast-only', reactive: Math.ceil(40 * 1.093), forecast: expect.any(Number), riseFactor: expect.any(Number) });
+    expect(d.prediction?.forecast).toBeGreaterThan(d.prediction?.reactive ?? Number.POSITIVE_INFINITY);
+    expect(d.target).toBe(d.prediction?.reactive);
+  });
+
+  it('a cold start says why the history is missing when the cycle says so', () => {
+    const policy = makePolicy({ predictive: CONFIG, targetTracking: { targetUtilization: 92, tolerance: 3.9 } });
+
+    const d = decide(
+      makeInput({
+        policy,
+        instance: { ...makeInput().instance, bandwidthOut: 60 },
+        signal: tickOf(40),
+        history: { samples: [], note: 'history backfill queued' },
+      }),
+    );
+
+    expect(d.message).toContain('(predictive: history backfill queued, plain reactive rules)');
+    expect(d.prediction).toBeUndefined();
+  });
+});

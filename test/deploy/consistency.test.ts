@@ -158,16 +158,20 @@ describe('each description deploys as written', () => {
     }
   });
 
-  it('grants Tablestore access on exactly the tables of the instance, no prefix wildcard; the control table read-only', () => {
-    const { control, ...written } = DEFAULT_TABLES;
+  it('grants Tablestore access on exactly the tables of the instance, no prefix wildcard; the control table read-only; the served cache in batches', () => {
+    const { control, served, ...written } = DEFAULT_TABLES;
     for (const statements of [d.ros.ramStatements, d.terraform.ramStatements, d.serverlessDevsPolicy]) {
       const ots = (statements ?? []).filter((s) => (s.action as string[]).some((a) => a.startsWith('ots:')));
-      expect(ots).toHaveLength(2);
-      const [readWrite, readOnly] = [...ots].sort((a, b) => (b.action as string[]).length - (a.action as string[]).length);
+      expect(ots).toHaveLength(3);
+      const on = (table: string) => ots.find((s) => (s.resource as string[]).includes(TABLE_ARN(table)));
+      const readWrite = on(written.state);
       expect([...((readWrite?.resource ?? []) as string[])].sort()).toEqual(Object.values(written).map(TABLE_ARN).sort());
       // The functions only read the control table; operators write it with their own credentials.
-      expect([...((readOnly?.resource ?? []) as string[])]).toEqual([TABLE_ARN(control)]);
-      expect([...((readOnly?.action ?? []) as string[])].sort()).toEqual(['ots:BatchGetRow', 'ots:GetRange']);
+      expect([...((on(control)?.resource ?? []) as string[])]).toEqual([TABLE_ARN(control)]);
+      expect([...((on(control)?.action ?? []) as string[])].sort()).toEqual(['ots:BatchGetRow', 'ots:GetRange']);
+      // The served-history cache: the tick reads and writes it in batches, nothing else.
+      expect([...((on(served)?.resource ?? []) as string[])]).toEqual([TABLE_ARN(served)]);
+      expect([...((on(served)?.action ?? []) as string[])].sort()).toEqual(['ots:BatchGetRow', 'ots:BatchWriteRow']);
     }
   });
 

@@ -158,6 +158,21 @@ describe('renderReport per-instance content', () => {
     expect(plainHtml).not.toContain('Above optimum');
   });
 
+  it("draws a predictive policy's forecast against the bandwidth and demand, only when the run logged one", () => {
+    const withForecast = makeInstance({ instanceId: 'i-forecast', forecastMbps: [6, 7, 13, 10, 6, 4] });
+
+    const html = renderReport(makeReport([withForecast]));
+    const plainHtml = renderReport(makeReport([makeInstance({ instanceId: 'i-plain' })]));
+
+    expect(html).toMatch(/data-series="forecast" points="[^"]+" fill="none" stroke="[^"]+" stroke-dasharray/);
+    expect(html).toContain('Forecast');
+    expect(plainHtml).not.toContain('data-series="forecast" points=');
+  });
+
+  it('refuses a forecast series of another length than the demand, naming it', () => {
+    expect(() => renderReport(makeReport([makeInstance({ forecastMbps: [1, 2] })]))).toThrow(/instances\[0\]\.forecastMbps: has 2 points, expected 6/);
+  });
+
   it('states that nothing acted or was blocked when there are no decisions', () => {
     const html = renderReport(makeReport([makeInstance({ decisions: [] })]));
     expect(html).toContain('data-decisions-empty');

@@ -26,6 +26,15 @@ policies:
     saturation: { threshold: 95, adjust: "x2" }
     scaleUp: { cooldown: 5m }
     mode: enforce
+  # Observe mode, so it never orders anything: here for the served-history reads and writes its
+  # predictive block makes (cms:DescribeMetricList, the bwscaler_served table), which the role grants.
+  - name: predictive
+    instances: { region: cn-hangzhou, tags: { app: pred } }
+    bounds: { minOut: 1, maxOut: 100 }
+    targetTracking: { target: 92, tolerance: 3.9 }
+    saturation: { threshold: 98, adjust: "x1.3" }
+    predictive: { mode: forecast-only, trigger: 4.5, set: 9.3, smallBelow: 5, smallFactor: 4, scaleDownAtLeast: 4, peakWindow: 1d, lookBack: 5m, maxLookBack: 2h, censored: 98, censoredRise: 20 }
+    mode: observe
 `;
 const FIXTURE = {
   accessKeys: [STS],
@@ -33,6 +42,7 @@ const FIXTURE = {
   instances: [
     // Saturated: every alarm and tick wants to double it, so "no write" is never for lack of a reason.
     { InstanceId: 'i-sec-web-1', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'web' }], Demand: { kind: 'constant' as const, mbps: 500 } },
+    { InstanceId: 'i-sec-pred-1', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'pred' }], Demand: { kind: 'constant' as const, mbps: 5 } },
     { InstanceId: 'i-sec-stray', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'batch' }], Demand: { kind: 'constant' as const, mbps: 500 } },
   ],
 };

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function freshStore(overrides: Partial<TablestoreStoreConfig> = {}): Promise<{ store: StateStore; tables: TableNames }> {
   const n = ++prefixes;
-  const tables = { state: `a${n}_state`, history: `a${n}_history`, events: `a${n}_events`, control: `a${n}_control` };
+  const tables = { state: `a${n}_state`, history: `a${n}_history`, events: `a${n}_events`, control: `a${n}_control`, served: `a${n}_served` };
   await ensureTables(local.config(), { tables });
   return { store: createTablestoreStore(local.config({ tables, ...overrides })), tables };
 }
@@ -197,24 +197,41 @@ describe('failures reach the caller as the project errors', () => {
 });
 
 describe('ensureTables', () => {
-  it('creates the four tables, and reports them as existing when run again', async () => {
-    const tables = { state: 'e_state', history: 'e_history', events: 'e_events', control: 'e_control' };
+  it('creates the five tables, and reports them as existing when run again', async () => {
+    const tables = { state: 'e_state', history: 'e_history', events: 'e_events', control: 'e_control', served: 'e_served' };
 
     const first = await ensureTables(local.config(), { tables });
     const second = await ensureTables(local.config(), { tables });
 
-    expect(first.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state created', 'e_history created', 'e_events created', 'e_control created']);
-    expect(second.map((t) => `${t.table} ${t.outcome}`)).toEqual(['e_state exists', 'e_history exists', 'e_events exists', 'e_control exists']);
+    expect(first.map((t) => `${t.table} ${t.outcome}`)).toEqual([
+      'e_state created',
+      'e_history created',
+      'e_events created',
+      'e_control created',
+      'e_served created',
+    ]);
+    expect(second.map((t) => `${t.table} ${t.outcome}`)).toEqual([
+      'e_state exists',
+      'e_history exists',
+      'e_events exists',
+      'e_control exists',
+      'e_served exists',
+    ]);
   });
 
   it('gives the history table its time-to-live and the state table none', async () => {
-    const tables = { state: 'ttl_state', history: 'ttl_history', events: 'ttl_events' };
+    const tables = { state: 'ttl_state', history: 'ttl_history', events: 'ttl_events', served: 'ttl_served' };
     const client = await rawClient();
 
     await ensureTables(local.config(), { tables, historyTtlSeconds: 30 * 86_400 });
 
     const ttl = async (tableName: string) => (await client.describeTable({ tableName })).tableOptions.timeToLive;
-    expect([await ttl('ttl_state'), await ttl('ttl_history'), await ttl('ttl_events')]).toEqual([-1, 30 * 86_400, 7 * 86_400]);
+    expect([await ttl('ttl_state'), await ttl('ttl_history'), await ttl('ttl_events'), await ttl('ttl_served')]).toEqual([
+      -1,
+      30 * 86_400,
+      7 * 86_400,
+      15 * 86_400,
+    ]);
   });
 
   it('refuses a table that exists with another primary key (ConfigError naming it)', async () => {
