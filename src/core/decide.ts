@@ -26,6 +26,7 @@ import {
   respectRefusal,
   stabilizeScaleDown,
   stopWhenBlocked,
+  stopWhenChangesRefused,
   stopWhenEipBound,
   stopWhenExpired,
   stopWhenLocked,
@@ -35,7 +36,7 @@ import {
 } from './guards';
 import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { predictiveRecommendation } from './predictive';
-import { downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { inboundRange, isDowngrade, needsPublicIpAllocation, rulesOf } from './provider';
 import { backingOff } from './refusal';
 import { type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
 import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation } from './types';
@@ -46,6 +47,7 @@ const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
   ['blocked', stopWhenBlocked],
   ['pendingChange', stopWhenPending],
   ['status', stopWhenStatusUnsupported],
+  ['providerRules', stopWhenChangesRefused],
   ['operationLocks', stopWhenLocked],
   ['expiry', stopWhenExpired],
   ['eipBound', stopWhenEipBound],
@@ -77,8 +79,10 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *
  * 1. Hard stops (the first ends the decision, target = current): PAUSED; a blocked condition that needs
  *    a human (UNPAID_ORDER, ACCOUNT_ARREARS, SECURITY_LOCK, INSTANCE_EXPIRED, NEEDS_HUMAN); PENDING_CHANGE
- *    (the cycle reconciles first); STATUS_UNSUPPORTED (not Running/Stopped); OperationLocks (security →
- *    SECURITY_LOCK, financial → INSTANCE_EXPIRED or ACCOUNT_ARREARS); an expired subscription; EIP_BOUND.
+ *    (the cycle reconciles first); STATUS_UNSUPPORTED (not in a status its rules accept); PROVIDER_REFUSED
+ *    when its rules say the API refuses every change (a subscription EIP or package); OperationLocks (security →
+ *    SECURITY_LOCK, financial → INSTANCE_EXPIRED or ACCOUNT_ARREARS); an expired subscription; EIP_BOUND
+ *    (MANAGED_THROUGH_EIP when a policy manages that EIP). Provider rules come from the facts (rulesOf).
  * 2. Proposal, first that applies: an active manual OVERRIDE; a schedule window's exact value
  *    (SCHEDULE_EXACT, the highest when windows overlap); the metric rules (see `recommendFromMetric`:
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
@@ -301,7 +305,7 @@ function temporaryUpgradeFor(
   proposal: Proposal,
 ): { times?: TemporaryUpgradeTimes; note: string } | undefined {
   const window = temporaryUpgradeWindow(windows);
-  if (!window || proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) {
+  if (!window || proposal.target <= current || proposal.driver === 'override' || !rulesOf(instance).temporaryUpgrade) {
     return undefined;
   }
   const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);

@@ -23,6 +23,7 @@ export {
   MODIFIABLE_STATUSES,
   needsPublicIpAllocation,
   PROVIDER_LOCK_SECONDS,
+  rulesOf,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
 export {
@@ -60,3 +61,4 @@ export {
   temporaryUpgradeWindow,
 } from './temporary-upgrade';
 export type * from './types';
+export { EIP_RANGE, eipRules, PACKAGE_RANGE, packageRules, VPC_LOCK_SECONDS } from './vpc-rules';
