@@ -111,6 +111,11 @@ const BLOCKING_CODES: ReadonlyMap<string, ReasonCode> = new Map<string, ReasonCo
   ['InstanceLockedForSecurity', 'SECURITY_LOCK'],
   ['REGIONAL_BANDWIDTH_QUOTA', 'REGIONAL_BANDWIDTH_QUOTA'],
   ['QuotaExceeded.InternetBandwidth', 'REGIONAL_BANDWIDTH_QUOTA'],
+  // VPC (ModifyEipAddressAttribute, ModifyCommonBandwidthPackageSpec): balance and arrears.
+  ['InsufficientBalance.Eip', 'ACCOUNT_ARREARS'],
+  ['InsufficientBalance', 'ACCOUNT_ARREARS'],
+  ['BandwidthPackage.FinancialLocked', 'ACCOUNT_ARREARS'],
+  ['SYSTEM.SALE_VALIDATE_UNEXPECTED_ERROR', 'ACCOUNT_ARREARS'],
 ]);
 const BLOCKING_CODES_LOWER: ReadonlyMap<string, ReasonCode> = new Map([...BLOCKING_CODES].map(([code, reason]) => [code.toLowerCase(), reason]));
 

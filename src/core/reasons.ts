@@ -37,7 +37,7 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
   ZERO_PROTECTED: 'A VPC instance at 0 Mbps loses its public IP; allowZero is off, so it keeps 1 Mbps.',
   NEEDS_HUMAN: 'A provider condition the autoscaler cannot resolve blocks changes; an operator must look.',
   BANDWIDTH_CAP:
-    "The provider refused a target above the instance type's base bandwidth (BandwidthBiggerThanBaseBandwidth): the largest target it allows is tried instead (the cap it names, else halfway); the refused one again only after a back-off.",
+    "The provider refused a target above what it allows here (ECS: the instance type's base bandwidth, BandwidthBiggerThanBaseBandwidth; VPC: ResourceNotEnough.Bandwidth, a NAT gateway's limit, the large-spec EIP quota): the largest target it allows is tried instead (the cap it names, else halfway); the refused one again only after a back-off.",
   DOWNGRADE_REFUSED: 'The provider refused a downgrade (DecreasedBandwidthNotAllowed): no downgrade is sent again until the back-off ends.',
   BILLING_CYCLE_LOCKED:
     'The provider refuses every change for the rest of the billing cycle after a downgrade (OperationDenied): changes wait out an exponential back-off.',
