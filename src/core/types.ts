@@ -208,7 +208,8 @@ export interface PredictiveConfig {
 
 export interface Policy {
   name: string;
-  selector: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> };
+  /** `kind` absent: ECS instances; 'eip' and 'cbwp' select EIPs and shared packages (policy keys eips:, bandwidthPackages:). */
+  selector: { regionId: string; kind?: ResourceKind; instanceIds?: string[]; tags?: Record<string, string> };
   mode: 'observe' | 'enforce';
   paused: boolean;
   bounds: { minOut: number; maxOut: number; minIn?: number; maxIn?: number };
