@@ -24,6 +24,26 @@ export const OUT_RATE_METRIC: Record<NetworkType, string> = {
   classic: 'InternetOutRate',
 };
 
+/**
+ * The outbound-rate series of EIPs and shared bandwidth packages, in bit/s, dimension instanceId = the
+ * EIP's AllocationId or the package id. The CloudMonitor metric list (https://help.aliyun.com/document_detail/165008.html,
+ * DescribeMetricMetaList) gives acs_bandwidth_package net_tx.rate as Unit "bits/s", dimensions
+ * "userId,instanceId", periods 60/300/600; acs_vpc_eip net_tx.rate is the EIP's outbound bandwidth
+ * ("流出带宽") with the same dimensions. One third-party summary calls the EIP's unit bytes/s; the
+ * metric list's bits/s is followed, and docs/reference/cloudmonitor.md is where the local cloud
+ * states the unit it serves.
+ */
+export const VPC_OUT_RATE: Readonly<Record<'eip' | 'cbwp', { namespace: string; metricName: string }>> = {
+  eip: { namespace: 'acs_vpc_eip', metricName: 'net_tx.rate' },
+  cbwp: { namespace: 'acs_bandwidth_package', metricName: 'net_tx.rate' },
+};
+
+/** The namespace and metric of one target's outbound rate: by kind, and for ECS by network type. */
+export function outRateSeries(target: Pick<MetricTarget, 'kind' | 'networkType'>): { namespace: string; metricName: string } {
+  if (target.kind === 'eip' || target.kind === 'cbwp') return VPC_OUT_RATE[target.kind];
+  return { namespace: ECS_NAMESPACE, metricName: OUT_RATE_METRIC[target.networkType] };
+}
+
 /** The VPC_PublicIP_* family carries an `ip` dimension; the classic family does not. */
 const PER_IP_METRICS = new Set(['VPC_PublicIP_InternetOutRate', 'VPC_PublicIP_InternetOutRate_Percent', 'VPC_PublicIP_InternetInRate']);
 
@@ -107,15 +127,23 @@ function show(value: unknown): string {
 export function createMetricApi(client: RpcClient, options: { userId?: string } = {}): MetricApi & TrafficApi {
   return {
     async latestOutRates(regionId, instances) {
-      const calls: Array<{ metricName: string; targets: MetricTarget[]; wholeRegion: boolean }> = [];
-      for (const networkType of ['vpc', 'classic'] as const) {
-        const targets = [...new Map(instances.filter((i) => i.networkType === networkType).map((i) => [i.instanceId, i])).values()];
-        const metricName = OUT_RATE_METRIC[networkType];
-        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ metricName, targets, wholeRegion: true });
-        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ metricName, targets: batch, wholeRegion: false });
+      const calls: Array<{ namespace: string; metricName: string; targets: MetricTarget[]; wholeRegion: boolean }> = [];
+      // One group per series: ECS by network type, then EIPs and packages by their own namespaces.
+      const groups = new Map<string, { namespace: string; metricName: string; targets: Map<string, MetricTarget> }>();
+      for (const target of instances) {
+        const series = outRateSeries(target);
+        const key = `${series.namespace}/${series.metricName}`;
+        const group = groups.get(key) ?? { ...series, targets: new Map<string, MetricTarget>() };
+        group.targets.set(target.instanceId, target);
+        groups.set(key, group);
+      }
+      for (const { namespace, metricName, targets: byId } of groups.values()) {
+        const targets = [...byId.values()];
+        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ namespace, metricName, targets, wholeRegion: true });
+        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ namespace, metricName, targets: batch, wholeRegion: false });
       }
       const results = await mapWithConcurrency(calls, CALL_CONCURRENCY, (call) =>
-        latestPoints(client, regionId, call.metricName, call.targets, options.userId, call.wholeRegion),
+        latestPoints(client, regionId, call.namespace, call.metricName, call.targets, options.userId, call.wholeRegion),
       );
       const samples = new Map<string, MetricSample>();
       const rejected: RejectedDatapoint[] = [];
@@ -160,6 +188,7 @@ const TRAFFIC_PERIOD_SECONDS = 60;
 async function latestPoints(
   client: RpcClient,
   regionId: string,
+  namespace: string,
   metricName: string,
   targets: MetricTarget[],
   userId: string | undefined,
@@ -169,7 +198,7 @@ async function latestPoints(
   const dimensions = targets.map(({ instanceId }) => (userId ? { userId, instanceId } : { instanceId }));
   const params: RpcParams = {
     RegionId: regionId,
-    Namespace: ECS_NAMESPACE,
+    Namespace: namespace,
     MetricName: metricName,
     Period: '60',
     ...(wholeRegion ? (userId ? { Dimensions: JSON.stringify([{ userId }]) } : {}) : { Dimensions: JSON.stringify(dimensions) }),
@@ -232,10 +261,10 @@ async function outboundBytes(client: RpcClient, query: OutboundBytesQuery, userI
   }
   if (end <= start || end - start > MAX_RANGE_MS) throw new RangeError(`${name}: expected start < end within 31 days, got ${start} and ${end}`);
 
-  const metricName = OUT_RATE_METRIC[instance.networkType];
+  const { namespace, metricName } = outRateSeries(instance);
   const params: RpcParams = {
     RegionId: regionId,
-    Namespace: ECS_NAMESPACE,
+    Namespace: namespace,
     MetricName: metricName,
     Period: String(periodSeconds),
     // (StartTime, EndTime]: "includes the time specified by EndTime and excludes the time specified

@@ -24,6 +24,7 @@ export {
   needsPublicIpAllocation,
   PROVIDER_LOCK_SECONDS,
   rulesOf,
+  showsTarget,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
 export {

@@ -64,6 +64,20 @@ export function needsPublicIpAllocation(
 export const MODIFIABLE_STATUSES: readonly string[] = ['Running', 'Stopped'];
 
 /**
+ * True when described facts show a change to `target` as done. An asynchronous change (a shared
+ * package) is done only once the resource is back in a status that takes changes: while it is
+ * Modifying, the bandwidth it reports is not yet the one in force.
+ */
+export function showsTarget(
+  facts: Pick<InstanceFacts, 'bandwidthOut' | 'status' | 'instanceChargeType' | 'internetChargeType' | 'rules'>,
+  target: number,
+): boolean {
+  if (facts.bandwidthOut !== target) return false;
+  const rules = rulesOf(facts);
+  return !rules.asynchronous || rules.modifiableStatuses.includes(facts.status);
+}
+
+/**
  * The rules decide() applies to one resource: the ones its adapter described (EIPs, packages), else
  * the ECS rules derived from its charge types. The one place the core learns what a kind allows.
  */
