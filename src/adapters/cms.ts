@@ -33,15 +33,23 @@ export const OUT_RATE_METRIC: Record<NetworkType, string> = {
  * metric list's bits/s is followed, and docs/reference/cloudmonitor.md is where the local cloud
  * states the unit it serves.
  */
-export const VPC_OUT_RATE: Readonly<Record<'eip' | 'cbwp', { namespace: string; metricName: string }>> = {
-  eip: { namespace: 'acs_vpc_eip', metricName: 'net_tx.rate' },
-  cbwp: { namespace: 'acs_bandwidth_package', metricName: 'net_tx.rate' },
+export const VPC_OUT_RATE: Readonly<Record<'eip' | 'cbwp', OutRateSeries>> = {
+  // Their one statistic is `Value` ("Statistics":"Value" in the metric list): a point has no Average.
+  eip: { namespace: 'acs_vpc_eip', metricName: 'net_tx.rate', statistic: 'Value' },
+  cbwp: { namespace: 'acs_bandwidth_package', metricName: 'net_tx.rate', statistic: 'Value' },
 };
 
-/** The namespace and metric of one target's outbound rate: by kind, and for ECS by network type. */
-export function outRateSeries(target: Pick<MetricTarget, 'kind' | 'networkType'>): { namespace: string; metricName: string } {
+export interface OutRateSeries {
+  namespace: string;
+  metricName: string;
+  /** The datapoint field that holds the rate. */
+  statistic: 'Average' | 'Value';
+}
+
+/** The namespace, metric and statistic of one target's outbound rate: by kind, and for ECS by network type. */
+export function outRateSeries(target: Pick<MetricTarget, 'kind' | 'networkType'>): OutRateSeries {
   if (target.kind === 'eip' || target.kind === 'cbwp') return VPC_OUT_RATE[target.kind];
-  return { namespace: ECS_NAMESPACE, metricName: OUT_RATE_METRIC[target.networkType] };
+  return { namespace: ECS_NAMESPACE, metricName: OUT_RATE_METRIC[target.networkType], statistic: 'Average' };
 }
 
 /** The VPC_PublicIP_* family carries an `ip` dimension; the classic family does not. */
@@ -92,7 +100,7 @@ export type PointReading = { ok: true; point: MetricPoint } | { ok: false; insta
  * value; nothing is coerced: `Average: null` or `""` would otherwise read as 0 bit/s, an idle
  * instance, and invite a downgrade.
  */
-export function readPoint(raw: unknown, where: string): PointReading {
+export function readPoint(raw: unknown, where: string, statistic: OutRateSeries['statistic'] = 'Average'): PointReading {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: `${where}: expected an object, got ${show(raw)}` };
   const fields = raw as Record<string, unknown>;
   const instanceId = typeof fields.instanceId === 'string' && fields.instanceId !== '' ? fields.instanceId : undefined;
@@ -101,9 +109,9 @@ export function readPoint(raw: unknown, where: string): PointReading {
   if (timestamp === undefined || timestamp <= 0) {
     return { ok: false, instanceId, reason: `${where}.timestamp: expected epoch milliseconds, got ${show(fields.timestamp)}` };
   }
-  const average = finiteNumber(fields.Average);
+  const average = finiteNumber(fields[statistic]);
   if (average === undefined || average < 0) {
-    return { ok: false, instanceId, reason: `${where}.Average: expected a number >= 0, got ${show(fields.Average)}` };
+    return { ok: false, instanceId, reason: `${where}.${statistic}: expected a number >= 0, got ${show(fields[statistic])}` };
   }
   if (fields.ip !== undefined && (typeof fields.ip !== 'string' || fields.ip === '')) {
     return { ok: false, instanceId, reason: `${where}.ip: expected a non-empty string, got ${show(fields.ip)}` };
@@ -127,9 +135,9 @@ function show(value: unknown): string {
 export function createMetricApi(client: RpcClient, options: { userId?: string } = {}): MetricApi & TrafficApi {
   return {
     async latestOutRates(regionId, instances) {
-      const calls: Array<{ namespace: string; metricName: string; targets: MetricTarget[]; wholeRegion: boolean }> = [];
+      const calls: Array<OutRateSeries & { targets: MetricTarget[]; wholeRegion: boolean }> = [];
       // One group per series: ECS by network type, then EIPs and packages by their own namespaces.
-      const groups = new Map<string, { namespace: string; metricName: string; targets: Map<string, MetricTarget> }>();
+      const groups = new Map<string, OutRateSeries & { targets: Map<string, MetricTarget> }>();
       for (const target of instances) {
         const series = outRateSeries(target);
         const key = `${series.namespace}/${series.metricName}`;
@@ -137,13 +145,13 @@ export function createMetricApi(client: RpcClient, options: { userId?: string } 
         group.targets.set(target.instanceId, target);
         groups.set(key, group);
       }
-      for (const { namespace, metricName, targets: byId } of groups.values()) {
+      for (const { targets: byId, ...series } of groups.values()) {
         const targets = [...byId.values()];
-        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ namespace, metricName, targets, wholeRegion: true });
-        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ namespace, metricName, targets: batch, wholeRegion: false });
+        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ ...series, targets, wholeRegion: true });
+        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ ...series, targets: batch, wholeRegion: false });
       }
       const results = await mapWithConcurrency(calls, CALL_CONCURRENCY, (call) =>
-        latestPoints(client, regionId, call.namespace, call.metricName, call.targets, options.userId, call.wholeRegion),
+        latestPoints(client, regionId, call, call.targets, options.userId, call.wholeRegion),
       );
       const samples = new Map<string, MetricSample>();
       const rejected: RejectedDatapoint[] = [];
@@ -188,8 +196,7 @@ const TRAFFIC_PERIOD_SECONDS = 60;
 async function latestPoints(
   client: RpcClient,
   regionId: string,
-  namespace: string,
-  metricName: string,
+  { namespace, metricName, statistic }: OutRateSeries,
   targets: MetricTarget[],
   userId: string | undefined,
   wholeRegion: boolean,
@@ -211,7 +218,7 @@ async function latestPoints(
     page++;
     raws.forEach((raw, index) => {
       const where = `DescribeMetricLast(${metricName}) page ${page} Datapoints[${index}]`;
-      const reading = readPoint(raw, where);
+      const reading = readPoint(raw, where, statistic);
       if (!reading.ok) {
         // Unattributable points are reported; a point of an instance not asked about is not ours.
         if (reading.instanceId === undefined || wanted.has(reading.instanceId))
@@ -261,7 +268,7 @@ async function outboundBytes(client: RpcClient, query: OutboundBytesQuery, userI
   }
   if (end <= start || end - start > MAX_RANGE_MS) throw new RangeError(`${name}: expected start < end within 31 days, got ${start} and ${end}`);
 
-  const { namespace, metricName } = outRateSeries(instance);
+  const { namespace, metricName, statistic } = outRateSeries(instance);
   const params: RpcParams = {
     RegionId: regionId,
     Namespace: namespace,
@@ -283,7 +290,7 @@ async function outboundBytes(client: RpcClient, query: OutboundBytesQuery, userI
     page++;
     raws.forEach((raw, index) => {
       const where = `DescribeMetricList(${metricName}) page ${page} Datapoints[${index}]`;
-      const reading = readPoint(raw, where);
+      const reading = readPoint(raw, where, statistic);
       if (!reading.ok) {
         const at = finiteNumber((raw as { timestamp?: unknown } | null)?.timestamp);
         if (at !== undefined && at >= start && at < end && at % periodMs === 0) unreadable.set(at, reading.reason);

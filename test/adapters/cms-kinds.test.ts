@@ -15,10 +15,12 @@ describe('latestOutRates per kind', () => {
     server = await startCannedRpcServer(({ params }) => {
       const ids = (JSON.parse(params.Dimensions ?? '[]') as Array<{ instanceId: string }>).map((d) => d.instanceId);
       const value = params.Namespace === 'acs_vpc_eip' ? 30e6 : params.Namespace === 'acs_bandwidth_package' ? 250e6 : 5e6;
+      // EIP and package points carry `Value` only (their one statistic); ECS points carry Average.
+      const statistic = params.Namespace === 'acs_ecs_dashboard' ? { Average: value } : { Value: value };
       const points = ids.map((instanceId) => ({
         timestamp: T,
         instanceId,
-        Average: value,
+        ...statistic,
         ...(params.MetricName?.startsWith('VPC_PublicIP') ? { ip: '47.1.1.1' } : {}),
       }));
       return { status: 200, json: { RequestId: 'R', Code: '200', Success: true, Datapoints: JSON.stringify(points) } };
@@ -41,6 +43,7 @@ describe('latestOutRates per kind', () => {
       { instanceId: 'cbwp-1', kind: 'cbwp', networkType: 'vpc' },
     ]);
     // Assess
+    expect(readings.rejected).toEqual([]);
     const calls = server.requests.map((r) => `${r.params.Namespace}/${r.params.MetricName}`).sort();
     expect(calls).toEqual(['acs_bandwidth_package/net_tx.rate', 'acs_ecs_dashboard/VPC_PublicIP_InternetOutRate', 'acs_vpc_eip/net_tx.rate']);
     expect(Object.fromEntries([...readings].map(([id, sample]) => [id, sample.outBps]))).toEqual({ 'i-1': 5e6, 'eip-1': 30e6, 'cbwp-1': 250e6 });
