@@ -373,6 +373,9 @@ const VPC_CATEGORIES: ReadonlyMap<string, CloudErrorCategory> = new Map<string, 
   ['forbidden.chargetypeisprepaid', 'needsHuman'],
   // The package is Modifying: "does not support concurrent modifications"; it ends by itself.
   ['incorrectstatus.cbwpmodifying', 'retryable'],
+  // The same, as Alibaba's Terraform provider meets it and retries it
+  // (aliyun/terraform-provider-alicloud, alicloud/resource_alicloud_common_bandwidth_package.go).
+  ['bandwidthpackageoperation.conflict', 'retryable'],
   // Order and sale back-end faults ("The Account failed to create order", HTTP 500 for the package).
   ['ordererror.eip', 'retryable'],
   ['ordererror.bandwidthpackage', 'retryable'],

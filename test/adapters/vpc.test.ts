@@ -230,6 +230,7 @@ describe('createVpcApi', () => {
     { api: 'cbwp', code: 'OperationFailed.QueryPrice', status: 400, category: 'retryable', answer: 'retry' },
     { api: 'cbwp', code: 'Forbidden.ChargeTypeIsPrepaid', status: 400, category: 'needsHuman', answer: 'block NEEDS_HUMAN' },
     { api: 'cbwp', code: 'IncorrectStatus.CbwpModifying', status: 400, category: 'retryable', answer: 'retry' },
+    { api: 'cbwp', code: 'BandwidthPackageOperation.conflict', status: 400, category: 'retryable', answer: 'retry' },
     { api: 'cbwp', code: 'InvalidRegionId.NotFound', status: 404, category: 'rejected', answer: 'backoff PROVIDER_REFUSED' },
     { api: 'cbwp', code: 'InvalidBandwidth.ValueNotSupported', status: 404, category: 'rejected', answer: 'backoff PROVIDER_REFUSED' },
     { api: 'cbwp', code: 'BandwidthPackage.FinancialLocked', status: 404, category: 'needsHuman', answer: 'block ACCOUNT_ARREARS' },
