@@ -18,6 +18,7 @@
 //   POST /ecs/quota/reset          {instanceId?}: the downgrade quota as on the 1st (all instances
 //                                   when none is named); also lifts the billing-cycle lock
 //   GET  /cms, POST /cms/reporting-lag, GET /ots
+//   /vpc/...                       EIPs, shared bandwidth packages and their change delay (vpc/admin.ts)
 import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Cms } from './cms/index';
@@ -28,19 +29,22 @@ import { lagRoute } from './lag';
 import type { Clock } from './model';
 import type { Ots } from './ots/index';
 import type { HttpReply } from './rpc';
+import { VpcAdminError, vpcAdminRoute } from './vpc/admin';
+import type { Vpc } from './vpc/index';
 import type { Fault, World } from './world';
 
 export interface AdminDeps {
   world: World;
   clock: Clock;
   ecs: Ecs;
+  vpc: Vpc;
   cms: Cms;
   ots: Ots;
 }
 
 const faultSchema = z
   .strictObject({
-    service: z.enum(['ecs', 'cms', 'ots']).optional(),
+    service: z.enum(['ecs', 'vpc', 'cms', 'ots']).optional(),
     action: z.string().min(1).optional(),
     code: z.string().min(1).optional(),
     status: z.number().int().min(400).max(599).optional(),
@@ -92,7 +96,7 @@ class AdminError extends Error {
 }
 
 export function createAdmin(deps: AdminDeps) {
-  const { world, clock, ecs, cms, ots } = deps;
+  const { world, clock, ecs, vpc, cms, ots } = deps;
 
   function state(url: URL) {
     // ?callsSince=N returns only calls[N..] so a poller does not re-read the whole log.
@@ -119,12 +123,14 @@ export function createAdmin(deps: AdminDeps) {
       callsTotal: world.calls.length,
       calls: world.calls.slice(since),
       faults: world.faults,
+      ...(vpcAdminRoute(vpc, world, clock.now(), 'GET', '/vpc', undefined) as object),
     };
   }
 
   async function dispatch(method: string, path: string, url: URL, body: unknown): Promise<unknown> {
     if (method === 'GET' && path === '/state') return state(url);
     if (path === '/lag' || path.startsWith('/lag/')) return routeLag(method, path, body);
+    if (path === '/vpc' || path.startsWith('/vpc/')) return routeVpc(method, path, body);
     if (path === '/clock') {
       if (method === 'GET') return { now: clock.now(), nowIso: new Date(clock.now()).toISOString(), mode: clock.mode };
       if (method === 'POST') {
@@ -232,6 +238,17 @@ export function createAdmin(deps: AdminDeps) {
       return answer;
     } catch (error) {
       if (error instanceof RangeError) throw new AdminError(400, error.message);
+      throw error;
+    }
+  }
+
+  function routeVpc(method: string, path: string, body: unknown): unknown {
+    try {
+      const answer = vpcAdminRoute(vpc, world, clock.now(), method, path, body);
+      if (answer === undefined) throw new AdminError(404, `no admin route ${method} ${path}`);
+      return answer;
+    } catch (error) {
+      if (error instanceof VpcAdminError) throw new AdminError(error.status, error.message);
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-// The local Alibaba Cloud as a library: ECS, CloudMonitor and Tablestore emulators plus the admin
+// The local Alibaba Cloud as a library: ECS, VPC, CloudMonitor and Tablestore emulators plus the admin
 // API on one 127.0.0.1 port, sharing one world and one clock. Tests and the simulator call
 // `startLocalCloud`; `bwscaler cloud` (cli.ts) wraps it.
 import { createAdmin } from './admin';
@@ -10,6 +10,7 @@ import { createOrderLag, type LagOptions, NO_LAG } from './lag';
 import { createOts, type Ots } from './ots/index';
 import { createRpcEndpoint, type RpcService } from './rpc';
 import { startServer } from './server';
+import { createVpc, DEFAULT_PACKAGE_LAG, VPC_VERSION, type Vpc } from './vpc/index';
 import { type CallRecord, createWorld, type World } from './world';
 
 export const CMS_VERSION = '2019-01-01';
@@ -17,6 +18,8 @@ export const CMS_VERSION = '2019-01-01';
 /** What a client needs to reach the local cloud; `bwscaler cloud` prints this as its first line. */
 export interface LocalCloudEndpoints {
   ecs: string;
+  /** VPC API 2016-04-28 (EIPs, Internet Shared Bandwidth); the product reads it as BWSCALER_VPC_ENDPOINT. */
+  vpc: string;
   cms: string;
   ots: string;
   admin: string;
@@ -33,6 +36,7 @@ export interface LocalCloud {
   world: World;
   clock: LocalClock;
   ecs: Ecs;
+  vpc: Vpc;
   cms: Cms;
   ots: Ots;
   close(): Promise<void>;
@@ -64,6 +68,11 @@ export interface LocalCloudOptions {
    * tests; the e2e system, `npm start` and the chaos run turn it on with DEFAULT_LAG.
    */
   lag?: LagOptions;
+  /**
+   * How long an Internet Shared Bandwidth change stays Modifying (vpc/index.ts). Unlike `lag` it is on
+   * by default, since the API documents the change as asynchronous; { minMs: 0, maxMs: 0 } turns it off.
+   */
+  packageLag?: LagOptions;
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
@@ -73,23 +82,26 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       typeof options.fixture === 'string' ? await loadFixtureFile(options.fixture, clock.now()) : parseFixture(options.fixture ?? {}, clock.now());
     const world = createWorld(fixture, clock, options.seed);
     const ecs = createEcs(world, createOrderLag(options.lag ?? NO_LAG));
+    const vpc = createVpc(world, createOrderLag(options.packageLag ?? DEFAULT_PACKAGE_LAG));
     const cms = createCms(world);
     const ots = createOts({ clock, accessKeys: world.accessKeys, instanceName: world.otsInstance, ...(options.wallNow ? { wallNow: options.wallNow } : {}) });
 
     // Order matters: ECS reverts temporary upgrades before CloudMonitor evaluates alarms, so an
     // alarm at EndTime sees the reverted bandwidth.
     clock.onAdvance((now) => ecs.onAdvance(now));
+    clock.onAdvance((now) => vpc.onAdvance(now));
     clock.onAdvance((now) => cms.alarms.evaluate(now));
 
     const services: RpcService[] = [
       { name: 'ecs', version: ECS_VERSION, hostId: 'ecs.aliyuncs.com', handlers: ecs.handlers },
+      { name: 'vpc', version: VPC_VERSION, hostId: 'vpc.aliyuncs.com', handlers: vpc.handlers },
       { name: 'cms', version: CMS_VERSION, hostId: `metrics.${world.regionId}.aliyuncs.com`, handlers: cms.handlers },
     ];
     const rpc = createRpcEndpoint(world, services, {
       ...(options.onCall ? { onCall: options.onCall } : {}),
       ...(options.wallNow ? { wallNow: options.wallNow } : {}),
     });
-    const admin = createAdmin({ world, clock, ecs, cms, ots });
+    const admin = createAdmin({ world, clock, ecs, vpc, cms, ots });
     const server = await startServer({ rpc, admin, ots: (req, body) => ots.handle(req, body) }, options.port ?? 0);
 
     const base = `http://127.0.0.1:${server.port}`;
@@ -97,6 +109,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     return {
       endpoints: {
         ecs: base,
+        vpc: base,
         cms: base,
         ots: base,
         admin: `${base}/_admin`,
@@ -109,6 +122,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       world,
       clock,
       ecs,
+      vpc,
       cms,
       ots,
       async close() {

@@ -40,7 +40,7 @@ export const CLIENT_TOKEN_RETENTION_SECONDS = 24 * 3600;
 const FIRST_ORDER_ID = 21_000_000_000_000_001n;
 
 /** Real region ids (the docs' region list); DescribeInstances in any other region is InvalidRegionId.NotFound. */
-const KNOWN_REGIONS = new Set([
+export const KNOWN_REGIONS = new Set([
   'cn-hangzhou',
   'cn-shanghai',
   'cn-beijing',

@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { DEFAULT_DOWNGRADE_QUOTA, DEFAULT_QUOTA_RULE, DEFAULT_REGIONAL_CAPS, type DowngradeQuotaRule, type RegionalCaps } from './ecs-rules';
 import { LocalCloudInputError } from './errors';
 import type { DemandSpec, LocalInstance } from './model';
+import { bandwidthPackageSchema, demoBandwidthPackages, demoEips, eipSchema, toLocalBandwidthPackage, toLocalEip } from './vpc/fixture';
+import type { LocalBandwidthPackage, LocalEip } from './vpc/model';
 
 export const DEFAULT_REGION = 'cn-hangzhou';
 export const DEFAULT_OTS_INSTANCE = 'bwscaler';
@@ -172,6 +174,10 @@ const fixtureSchema = z.strictObject({
   account: z.strictObject({ balance: z.number().finite(), arrears: z.boolean().optional() }).optional(),
   instances: z.array(instanceSchema).optional(),
   ecs: ecsRulesSchema.optional(),
+  /** Elastic IP addresses (DescribeEipAddresses field names); the demo's when the fleet is the demo's. */
+  eips: z.array(eipSchema.extend({ Demand: demandSchema.optional() })).optional(),
+  /** Internet Shared Bandwidth instances (DescribeCommonBandwidthPackages field names). */
+  bandwidthPackages: z.array(bandwidthPackageSchema).optional(),
 });
 
 /** A fixture as written (JSON); every field but the instances' id and bandwidth has a default. */
@@ -193,6 +199,8 @@ export interface ResolvedFixture {
   account: { balance: number; arrears: boolean };
   instances: LocalInstance[];
   ecsRules: EcsRulesConfig;
+  eips: LocalEip[];
+  bandwidthPackages: LocalBandwidthPackage[];
 }
 
 /** Parses a fixture object; `source` names where it came from in error messages. */
@@ -226,6 +234,41 @@ export function parseFixture(input: unknown, start: number, source = 'fixture'):
     },
     instances,
     ecsRules: resolveEcsRules(fixture.ecs),
+    ...resolveVpc(fixture, regionId, start, source),
+  };
+}
+
+/**
+ * EIPs and packages; the demo fleet brings the demo's (vpc/fixture.ts). Ids are unique, and an EIP
+ * names only a package the fixture has.
+ */
+function resolveVpc(
+  fixture: z.output<typeof fixtureSchema>,
+  regionId: string,
+  start: number,
+  source: string,
+): { eips: LocalEip[]; bandwidthPackages: LocalBandwidthPackage[] } {
+  const demo = fixture.instances === undefined;
+  const rawPackages = fixture.bandwidthPackages ?? (demo ? demoBandwidthPackages().map((p) => bandwidthPackageSchema.parse(p)) : []);
+  const rawEips = fixture.eips ?? (demo ? demoEips().map((e) => eipSchema.extend({ Demand: demandSchema.optional() }).parse(e)) : []);
+  const issues: string[] = [];
+  const packageIds = new Set<string>();
+  rawPackages.forEach((p, index) => {
+    if (packageIds.has(p.BandwidthPackageId)) issues.push(`${source}: bandwidthPackages[${index}].BandwidthPackageId: duplicate id ${p.BandwidthPackageId}`);
+    packageIds.add(p.BandwidthPackageId);
+  });
+  const eipIds = new Set<string>();
+  rawEips.forEach((e, index) => {
+    if (eipIds.has(e.AllocationId)) issues.push(`${source}: eips[${index}].AllocationId: duplicate id ${e.AllocationId}`);
+    eipIds.add(e.AllocationId);
+    if (e.BandwidthPackageId && !packageIds.has(e.BandwidthPackageId)) {
+      issues.push(`${source}: eips[${index}].BandwidthPackageId: no bandwidth package ${e.BandwidthPackageId} in bandwidthPackages`);
+    }
+  });
+  if (issues.length > 0) throw new LocalCloudInputError(`invalid local cloud fixture\n  ${issues.join('\n  ')}`, issues);
+  return {
+    eips: rawEips.map((e) => toLocalEip(e, regionId, start, e.Demand as DemandSpec | undefined)),
+    bandwidthPackages: rawPackages.map((p) => toLocalBandwidthPackage(p, regionId, start)),
   };
 }
 

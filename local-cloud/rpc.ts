@@ -72,6 +72,17 @@ const DOCUMENTED_STATUS: Record<string, number> = {
   InstanceExpiredOrInArrears: 403,
   IncorrectInstanceStatus: 403,
   'Forbidden.RAM': 403,
+  // VPC (local-cloud/vpc, docs/reference/vpc.md): the statuses ModifyEipAddressAttribute and
+  // ModifyCommonBandwidthPackageSpec document for their codes.
+  'InvalidAllocationId.NotFound': 404,
+  'InvalidBandwidthPackageId.NotFound': 404,
+  'InvalidBandwidth.ValueNotSupported': 404,
+  'BandwidthPackage.FinancialLocked': 404,
+  'ResourceNotEnough.Bandwidth': 400,
+  'InsufficientBalance.Eip': 400,
+  'OrderError.EIP': 400,
+  IncorrectEipStatus: 400,
+  'Forbidden.ChargeTypeIsPrepaid': 400,
 };
 
 export function missingParameter(name: string): RpcError {
@@ -166,6 +177,7 @@ export function createRpcEndpoint(world: World, services: RpcService[], options:
       time: world.clock.now(),
       requestId,
       ...(params.InstanceId !== undefined ? { instanceId: params.InstanceId } : {}),
+      ...((params.AllocationId ?? params.BandwidthPackageId) !== undefined ? { resourceId: params.AllocationId ?? params.BandwidthPackageId } : {}),
       ...(params.ClientToken !== undefined ? { clientToken: params.ClientToken } : {}),
     };
     const hostId = service?.hostId ?? 'ecs.aliyuncs.com';

@@ -1,8 +1,10 @@
-// The state of the local cloud: one account, its keys, its ECS fleet, the orders ECS made, every RPC
+// The state of the local cloud: one account, its keys, its ECS fleet, its EIPs and shared bandwidth
+// packages, the orders ECS made, every RPC
 // call it answered and the faults it injects. The emulators (ECS, CloudMonitor) and the admin API
 // read and change this one object; nothing else holds cloud state.
 import type { AccessKey, EcsRulesConfig, ResolvedFixture } from './fixture';
 import type { Clock, LocalInstance } from './model';
+import type { LocalBandwidthPackage, LocalEip } from './vpc/model';
 
 /** An ECS order, as ModifyInstanceNetworkSpec creates it. */
 export interface Order {
@@ -36,6 +38,8 @@ export interface CallRecord {
   time: number;
   requestId: string;
   instanceId?: string;
+  /** The VPC resource a call names: its AllocationId or BandwidthPackageId. */
+  resourceId?: string;
   clientToken?: string;
   orderId?: string;
   /** What the client received instead of the real answer, when a fault was injected. */
@@ -78,6 +82,10 @@ export interface World {
   /** The account's ECS rules (regional caps, downgrade quota, privilege); the admin API changes them. */
   ecsRules: EcsRulesConfig;
   instances: Map<string, LocalInstance>;
+  /** Elastic IP addresses by AllocationId (the VPC emulator, local-cloud/vpc). */
+  eips: Map<string, LocalEip>;
+  /** Internet Shared Bandwidth instances by BandwidthPackageId. */
+  bandwidthPackages: Map<string, LocalBandwidthPackage>;
   orders: Order[];
   calls: CallRecord[];
   faults: Fault[];
@@ -94,6 +102,8 @@ export function createWorld(fixture: ResolvedFixture, clock: Clock, seed = 1): W
     account: { ...fixture.account },
     ecsRules: structuredClone(fixture.ecsRules),
     instances: new Map(fixture.instances.map((instance) => [instance.InstanceId, instance])),
+    eips: new Map(fixture.eips.map((eip) => [eip.AllocationId, eip])),
+    bandwidthPackages: new Map(fixture.bandwidthPackages.map((p) => [p.BandwidthPackageId, p])),
     orders: [],
     calls: [],
     faults: [],

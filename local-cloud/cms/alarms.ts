@@ -2,7 +2,7 @@
 // 2019-01-01) and the engine that evaluates them on the clock and calls back on state changes:
 // ALERT when a level triggers, OK when it clears, INSUFFICIENT_DATA when the rule's NoDataPolicy
 // asks for it. Sources: docs/reference/cloudmonitor.md.
-import { type LocalInstance, RpcError } from '../model';
+import { RpcError } from '../model';
 import {
   type AlertState,
   CLOUDEVENT_CONTENT_TYPE,
@@ -15,7 +15,7 @@ import {
   FORM_CONTENT_TYPE,
   formBody,
 } from './callback';
-import { datapointOf, latestVisibleBucket, METRICS, matchesDimensions, type Series, type Statistic, seriesOf } from './metrics';
+import { datapointOf, latestVisibleBucket, type MetricWorld, matchesDimensions, metricOf, resourceOf, type Series, type Statistic, seriesOf } from './metrics';
 import { invalidParameter, missingParameter, optional, parseObjectList, positiveInteger, required } from './params';
 import { resolveMetric } from './query';
 
@@ -100,8 +100,7 @@ export interface AlarmEngine {
   rules(): AlarmRule[];
 }
 
-export interface AlarmWorld {
-  instances: Map<string, LocalInstance>;
+export interface AlarmWorld extends MetricWorld {
   userId: string;
   lagSeconds(): number;
   /** Whether the collector published this instance's point for the bucket (Cms.suppressData). */
@@ -233,7 +232,7 @@ interface Verdict {
  * older unpublished period can confirm no level (it counts as not breached).
  */
 function judge(rule: AlarmRule, series: Series | undefined, now: number, world: AlarmWorld): Verdict | 'noData' {
-  const metric = METRICS[rule.metricName];
+  const metric = metricOf(rule.namespace, rule.metricName);
   const [mostSevere] = rule.escalations;
   if (metric === undefined || mostSevere === undefined) throw new Error(`rule ${rule.ruleId} was stored without a metric or escalation`);
   if (series === undefined) return 'noData';
@@ -282,7 +281,7 @@ function deliveryRequests(notice: Notice): DeliveryRequest[] {
     curValue: verdict.curValue,
     dimensions: series.dimensions,
     expression: expressionOf(alertState === 'OK' ? cleared : verdict.escalation),
-    instanceName: series.instance.InstanceName ?? series.instance.InstanceId,
+    instanceName: series.resource.name,
     metricName: rule.metricName,
     metricProject: rule.namespace,
     namespace: rule.namespace,
@@ -294,13 +293,13 @@ function deliveryRequests(notice: Notice): DeliveryRequest[] {
     triggerLevel: verdict.level,
     userId: series.dimensions.userId,
   });
-  const common = { ruleId: rule.ruleId, instanceId: series.instance.InstanceId, alertState, triggerLevel: verdict.level, at } as const;
+  const common = { ruleId: rule.ruleId, instanceId: series.resource.id, alertState, triggerLevel: verdict.level, at } as const;
   const requests: DeliveryRequest[] = [];
   if (rule.webhook !== undefined) {
     requests.push({ ...common, channel: 'webhook', url: rule.webhook, contentType: FORM_CONTENT_TYPE, body: formBody(fields) });
   }
   if (rule.eventBridgeUrl !== undefined) {
-    const event = cloudEvent(fields, { at, regionId: series.instance.RegionId });
+    const event = cloudEvent(fields, { at, regionId: series.resource.regionId });
     requests.push({ ...common, channel: 'eventbridge', url: rule.eventBridgeUrl, contentType: CLOUDEVENT_CONTENT_TYPE, body: JSON.stringify(event) });
   }
   return requests;
@@ -326,21 +325,21 @@ export function createAlarmService(world: AlarmWorld, delivery: DeliveryOptions)
   async function evaluateOnce(now: number): Promise<void> {
     const notices: Notice[] = [];
     for (const rule of rules.values()) {
-      const metric = METRICS[rule.metricName];
+      const metric = metricOf(rule.namespace, rule.metricName);
       if (metric === undefined) continue;
-      const live = seriesOf(metric, world.instances.values(), world.userId).filter((series) => coversSeries(rule, series));
+      const live = seriesOf(metric, world, world.userId).filter((series) => coversSeries(rule, series));
       // A resource the rule knows whose series has gone (a VPC instance whose public IP was
       // released) is judged as having no data, not forgotten.
-      const liveIds = new Set(live.map((series) => series.instance.InstanceId));
-      const gone = Object.keys(rule.states).filter((id) => !liveIds.has(id) && world.instances.has(id));
+      const liveIds = new Set(live.map((series) => series.resource.id));
+      const gone = Object.keys(rule.states).filter((id) => !liveIds.has(id) && resourceOf(metric, world, id) !== undefined);
       const targets: Array<{ id: string; series: Series | undefined }> = [
-        ...live.map((series) => ({ id: series.instance.InstanceId, series })),
+        ...live.map((series) => ({ id: series.resource.id, series })),
         ...gone.map((id) => ({ id, series: undefined })),
       ];
       for (const { id, series: found } of targets) {
-        const instance = world.instances.get(id);
-        if (instance === undefined) continue;
-        const series = found ?? { instance, dimensions: { userId: world.userId, instanceId: id } };
+        const resource = resourceOf(metric, world, id);
+        if (resource === undefined) continue;
+        const series = found ?? { resource, dimensions: { userId: world.userId, instanceId: id } };
         if (!coversSeries(rule, series)) continue;
         const state = rule.states[id] ?? { level: 'OK', changedAt: rule.createdAt };
         const judged = judge(rule, found, now, world);

@@ -2,6 +2,7 @@
 // The ECS emulator's server mounts `handlers` (signature already verified) and calls
 // `alarms.evaluate(now)` from the clock's onAdvance hook.
 import type { Clock, LocalInstance, RpcHandler } from '../model';
+import type { LocalBandwidthPackage, LocalEip } from '../vpc/model';
 import { type AlarmEngine, createAlarmService } from './alarms';
 import type { Delivery } from './callback';
 import { type CustomMonitoring, createCustomMonitoring } from './custom';
@@ -10,7 +11,7 @@ import { queryMetric } from './query';
 export type { AlarmEngine, AlarmLevel, AlarmRule, Escalation, ResourceState, TriggerLevel } from './alarms';
 export { EVENTBRIDGE_URL_PARAM } from './alarms';
 export type { CallbackFields, Delivery } from './callback';
-export { ECS_NAMESPACE, METRICS } from './metrics';
+export { BANDWIDTH_PACKAGE_NAMESPACE, ECS_NAMESPACE, EIP_NAMESPACE, METRICS, NAMESPACES } from './metrics';
 export { lastLookbackMs, retentionMs } from './query';
 export { bandwidthAt, demandMbps, servedMbps } from './traffic';
 
@@ -48,14 +49,28 @@ export interface CmsOptions {
  */
 const DEFAULT_USER_ID = '1234567890123456';
 
-export function createCms(world: { clock: Clock; instances: Map<string, LocalInstance>; userId?: string }, options: CmsOptions = {}): Cms {
+export function createCms(
+  world: {
+    clock: Clock;
+    instances: Map<string, LocalInstance>;
+    eips?: Map<string, LocalEip>;
+    bandwidthPackages?: Map<string, LocalBandwidthPackage>;
+    userId?: string;
+  },
+  options: CmsOptions = {},
+): Cms {
   let lagSeconds = checkedLag(options.reportingLagSeconds ?? 60);
   const userId = world.userId ?? DEFAULT_USER_ID;
   const outages: Array<{ instanceId: string; from: number; to: number }> = [];
   const published = (instanceId: string, bucketStart: number, periodSeconds: number): boolean =>
     !outages.some((o) => o.instanceId === instanceId && bucketStart < o.to && bucketStart + periodSeconds * 1000 > o.from);
+  const vpcResources = {
+    ...(world.eips ? { eips: world.eips } : {}),
+    ...(world.bandwidthPackages ? { bandwidthPackages: world.bandwidthPackages } : {}),
+  };
   const source = {
     instances: world.instances,
+    ...vpcResources,
     userId,
     get lagSeconds() {
       return lagSeconds;
@@ -63,7 +78,7 @@ export function createCms(world: { clock: Clock; instances: Map<string, LocalIns
     published,
   };
   const alarms = createAlarmService(
-    { instances: world.instances, userId, lagSeconds: () => lagSeconds, published },
+    { instances: world.instances, ...vpcResources, userId, lagSeconds: () => lagSeconds, published },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
   const custom = createCustomMonitoring();

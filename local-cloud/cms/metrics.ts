@@ -1,25 +1,39 @@
-// The ECS public-traffic metrics CloudMonitor publishes in namespace acs_ecs_dashboard, as series
-// of period-aligned datapoints computed on demand from the traffic model. The metric list, units,
-// dimensions and statistics are the ECS basic-metrics table of "View the monitoring information of
-// an ECS instance" (https://help.aliyun.com/zh/ecs/user-guide/view-the-monitoring-information-of-an-ecs-instance),
-// summarised in docs/reference/cloudmonitor.md.
+// The public-traffic metrics CloudMonitor publishes, as series of period-aligned datapoints
+// computed on demand from the traffic model:
+// - ECS, namespace acs_ecs_dashboard: the ECS basic-metrics table of "View the monitoring information
+//   of an ECS instance" (https://help.aliyun.com/zh/ecs/user-guide/view-the-monitoring-information-of-an-ecs-instance),
+//   summarised in docs/reference/cloudmonitor.md.
+// - Elastic IP, namespace acs_vpc_eip, and Internet Shared Bandwidth, namespace acs_bandwidth_package:
+//   the DescribeMetricMetaList sample response (AlibabaCloudDocs/cms, DescribeMetricMetaList.md) lists
+//   acs_bandwidth_package net_tx.rate / net_rx.rate in "bits/s" and net_tx.ratePercent in "%", each
+//   with Statistics "Value", Dimensions "userId,instanceId" and Periods "60,300,600"; scripts that read
+//   them (acs_vpc_eip and acs_bandwidth_package net_tx.rate via DescribeMetricList) read each point's
+//   `Value` and `instanceId`, the instanceId being the AllocationId or the BandwidthPackageId
+//   (https://help.aliyun.com/document_detail/162874.html, https://help.aliyun.com/document_detail/165008.html).
+//   The EIP metrics are given the package metrics' unit, statistic and periods [I]; docs/reference/vpc.md.
 import type { LocalInstance } from '../model';
+import type { LocalBandwidthPackage, LocalEip } from '../vpc/model';
 import { type MinuteStats, minuteStats, type TrafficQuantity } from './traffic';
+import { eipMinuteStats, packageMinuteStats, type VpcQuantity } from './vpc-traffic';
 
 export const ECS_NAMESPACE = 'acs_ecs_dashboard';
+export const EIP_NAMESPACE = 'acs_vpc_eip';
+export const BANDWIDTH_PACKAGE_NAMESPACE = 'acs_bandwidth_package';
 
-export type Statistic = 'Average' | 'Maximum' | 'Minimum';
+/** `Value` is the one statistic of the VPC metrics (the metric meta list above). */
+export type Statistic = 'Average' | 'Maximum' | 'Minimum' | 'Value';
 
 /**
- * Which instances a metric has a series for. The table names the unprefixed Internet* metrics
+ * Which resources a metric has a series for. The ECS table names the unprefixed Internet* metrics
  * "经典网络公网…" (classic network) and the VPC_PublicIP_* ones "IP 维度公网…" (per public IP, with an
  * `ip` dimension), so a VPC instance gets no InternetOutRate point and a classic one no
  * VPC_PublicIP_* point. A VPC instance's series is its fixed public IP's: an EIP's traffic is
- * published in the EIP's own namespace (acs_vpc_eip), which the emulator does not serve, so an
- * instance reached only through an EIP has no VPC_PublicIP_* series here. Whether the real service
- * also lists an EIP under VPC_PublicIP_* is not documented; "no data" is the harsher answer.
+ * published in the EIP's own namespace (acs_vpc_eip, family `eip`), so an instance reached only
+ * through an EIP has no VPC_PublicIP_* series. Whether the real service also lists an EIP under
+ * VPC_PublicIP_* is not documented; "no data" is the harsher answer. `bandwidthPackage`: one series
+ * per Internet Shared Bandwidth instance.
  */
-export type MetricFamily = 'classic' | 'vpcPublicIp';
+export type MetricFamily = 'classic' | 'vpcPublicIp' | 'eip' | 'bandwidthPackage';
 
 export interface MetricDefinition {
   quantity: TrafficQuantity;
@@ -29,6 +43,7 @@ export interface MetricDefinition {
 }
 
 const ALL_STATISTICS: readonly Statistic[] = ['Average', 'Maximum', 'Minimum'];
+const VALUE: readonly Statistic[] = ['Value'];
 
 export const METRICS: Readonly<Record<string, MetricDefinition>> = {
   InternetOutRate: { quantity: 'outRate', family: 'classic', statistics: ALL_STATISTICS },
@@ -42,23 +57,118 @@ export const METRICS: Readonly<Record<string, MetricDefinition>> = {
   VPC_PublicIP_InternetInRate: { quantity: 'inRate', family: 'vpcPublicIp', statistics: ALL_STATISTICS },
 };
 
-/** One time series: a metric of one instance (and, for VPC_PublicIP_*, one address). */
+/** The metrics of each namespace the local CloudMonitor serves. */
+export const NAMESPACES: Readonly<Record<string, Readonly<Record<string, MetricDefinition>>>> = {
+  [ECS_NAMESPACE]: METRICS,
+  [EIP_NAMESPACE]: {
+    'net_tx.rate': { quantity: 'outRate', family: 'eip', statistics: VALUE },
+    'net_rx.rate': { quantity: 'inRate', family: 'eip', statistics: VALUE },
+  },
+  [BANDWIDTH_PACKAGE_NAMESPACE]: {
+    'net_tx.rate': { quantity: 'outRate', family: 'bandwidthPackage', statistics: VALUE },
+    'net_rx.rate': { quantity: 'inRate', family: 'bandwidthPackage', statistics: VALUE },
+    'net_tx.ratePercent': { quantity: 'outPercent', family: 'bandwidthPackage', statistics: VALUE },
+  },
+};
+
+/** The metric `metricName` of `namespace`, if the local CloudMonitor serves it. */
+export function metricOf(namespace: string, metricName: string): MetricDefinition | undefined {
+  const metrics = Object.hasOwn(NAMESPACES, namespace) ? NAMESPACES[namespace] : undefined;
+  return metrics !== undefined && Object.hasOwn(metrics, metricName) ? metrics[metricName] : undefined;
+}
+
+/** A monitored resource: an ECS instance, an EIP or a shared bandwidth package. */
+export interface MetricResource {
+  /** The `instanceId` dimension: InstanceId, AllocationId or BandwidthPackageId. */
+  id: string;
+  name: string;
+  regionId: string;
+  /** One minute of a quantity, in the metric's unit. */
+  minute(quantity: TrafficQuantity, minuteStart: number): MinuteStats;
+}
+
+/** What the metrics are computed from; EIPs and packages are absent from an ECS-only world. */
+export interface MetricWorld {
+  instances: Map<string, LocalInstance>;
+  eips?: Map<string, LocalEip>;
+  bandwidthPackages?: Map<string, LocalBandwidthPackage>;
+}
+
+/** One time series: a metric of one resource (and, for VPC_PublicIP_*, one address). */
 export interface Series {
-  instance: LocalInstance;
+  resource: MetricResource;
   dimensions: { userId: string; instanceId: string; ip?: string };
 }
 
-export function seriesOf(metric: MetricDefinition, instances: Iterable<LocalInstance>, userId: string): Series[] {
+export function instanceResource(instance: LocalInstance): MetricResource {
+  return {
+    id: instance.InstanceId,
+    name: instance.InstanceName ?? instance.InstanceId,
+    regionId: instance.RegionId,
+    minute: (quantity, minuteStart) => minuteStats(instance, quantity, minuteStart),
+  };
+}
+
+function vpcQuantity(quantity: TrafficQuantity): VpcQuantity {
+  if (quantity === 'outBytes') throw new Error('no VPC metric is a volume');
+  return quantity;
+}
+
+function vpcWorld(world: MetricWorld) {
+  return { eips: world.eips ?? new Map<string, LocalEip>(), bandwidthPackages: world.bandwidthPackages ?? new Map<string, LocalBandwidthPackage>() };
+}
+
+export function eipResource(world: MetricWorld, eip: LocalEip): MetricResource {
+  return {
+    id: eip.AllocationId,
+    name: eip.Name || eip.AllocationId,
+    regionId: eip.RegionId,
+    minute: (quantity, minuteStart) => eipMinuteStats(vpcWorld(world), eip, vpcQuantity(quantity), minuteStart),
+  };
+}
+
+export function packageResource(world: MetricWorld, pkg: LocalBandwidthPackage): MetricResource {
+  return {
+    id: pkg.BandwidthPackageId,
+    name: pkg.Name || pkg.BandwidthPackageId,
+    regionId: pkg.RegionId,
+    minute: (quantity, minuteStart) => packageMinuteStats(vpcWorld(world), pkg, vpcQuantity(quantity), minuteStart),
+  };
+}
+
+/** The resource a metric of this family knows by `id`, whether or not it has a series now. */
+export function resourceOf(metric: MetricDefinition, world: MetricWorld, id: string): MetricResource | undefined {
+  if (metric.family === 'eip') {
+    const eip = world.eips?.get(id);
+    return eip && eipResource(world, eip);
+  }
+  if (metric.family === 'bandwidthPackage') {
+    const pkg = world.bandwidthPackages?.get(id);
+    return pkg && packageResource(world, pkg);
+  }
+  const instance = world.instances.get(id);
+  return instance && instanceResource(instance);
+}
+
+export function seriesOf(metric: MetricDefinition, world: MetricWorld, userId: string): Series[] {
   const series: Series[] = [];
-  for (const instance of instances) {
-    const base = { userId, instanceId: instance.InstanceId };
-    if (metric.family === 'classic') {
-      if (instance.InstanceNetworkType === 'classic') series.push({ instance, dimensions: base });
-      continue;
+  if (metric.family === 'eip') {
+    for (const eip of world.eips?.values() ?? []) series.push({ resource: eipResource(world, eip), dimensions: { userId, instanceId: eip.AllocationId } });
+  } else if (metric.family === 'bandwidthPackage') {
+    for (const pkg of world.bandwidthPackages?.values() ?? []) {
+      series.push({ resource: packageResource(world, pkg), dimensions: { userId, instanceId: pkg.BandwidthPackageId } });
     }
-    if (instance.InstanceNetworkType !== 'vpc') continue;
-    const ip = instance.PublicIpAddress.find((address) => address !== '');
-    if (ip !== undefined) series.push({ instance, dimensions: { ...base, ip } });
+  } else {
+    for (const instance of world.instances.values()) {
+      const base = { userId, instanceId: instance.InstanceId };
+      if (metric.family === 'classic') {
+        if (instance.InstanceNetworkType === 'classic') series.push({ resource: instanceResource(instance), dimensions: base });
+        continue;
+      }
+      if (instance.InstanceNetworkType !== 'vpc') continue;
+      const ip = instance.PublicIpAddress.find((address) => address !== '');
+      if (ip !== undefined) series.push({ resource: instanceResource(instance), dimensions: { ...base, ip } });
+    }
   }
   return series.sort((a, b) => compareText(a.dimensions.instanceId, b.dimensions.instanceId));
 }
@@ -97,13 +207,13 @@ export function latestVisibleBucket(periodSeconds: number, lagSeconds: number, n
 }
 
 /** Statistics of one bucket: the mean of the minute averages, the max of maxima, the min of minima. */
-export function bucketStats(metric: MetricDefinition, instance: LocalInstance, bucketStart: number, periodSeconds: number): MinuteStats {
+export function bucketStats(metric: MetricDefinition, resource: MetricResource, bucketStart: number, periodSeconds: number): MinuteStats {
   const minutes = periodSeconds / 60;
   let sum = 0;
   let max = Number.NEGATIVE_INFINITY;
   let min = Number.POSITIVE_INFINITY;
   for (let i = 0; i < minutes; i++) {
-    const stats = minuteStats(instance, metric.quantity, bucketStart + i * 60_000);
+    const stats = resource.minute(metric.quantity, bucketStart + i * 60_000);
     sum += stats.Average;
     max = Math.max(max, stats.Maximum);
     min = Math.min(min, stats.Minimum);
@@ -115,9 +225,11 @@ export function bucketStats(metric: MetricDefinition, instance: LocalInstance, b
 export type Datapoint = { timestamp: number; userId: string; instanceId: string; ip?: string } & Partial<Record<Statistic, number>>;
 
 export function datapointOf(metric: MetricDefinition, series: Series, bucketStart: number, periodSeconds: number): Datapoint {
-  const stats = bucketStats(metric, series.instance, bucketStart, periodSeconds);
+  const stats = bucketStats(metric, series.resource, bucketStart, periodSeconds);
   const point: Datapoint = { timestamp: bucketStart, ...series.dimensions };
-  for (const statistic of metric.statistics) point[statistic] = roundFor(metric, stats[statistic]);
+  // `Value` of a period longer than a minute is not documented [I]: the period's mean, which hides a
+  // short peak the way an average does (the harsher reading for a scaler that reacts to peaks).
+  for (const statistic of metric.statistics) point[statistic] = roundFor(metric, statistic === 'Value' ? stats.Average : stats[statistic]);
   return point;
 }
 

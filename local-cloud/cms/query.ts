@@ -4,22 +4,22 @@
 // (2025-03-25) and https://www.alibabacloud.com/help/doc-detail/155560.htm; DescribeMetricList
 // https://www.alibabacloud.com/help/doc-detail/51936.htm (2026-01-22). Summary: docs/reference/cloudmonitor.md.
 import { createHash } from 'node:crypto';
-import type { LocalInstance } from '../model';
 import {
   type Datapoint,
   datapointOf,
   ECS_NAMESPACE,
   latestVisibleBucket,
-  METRICS,
   type MetricDefinition,
+  type MetricWorld,
   matchesDimensions,
+  metricOf,
+  NAMESPACES,
   type Series,
   seriesOf,
 } from './metrics';
 import { invalidParameter, optional, parseObjectList, parseTime, positiveInteger, required } from './params';
 
-export interface MetricSource {
-  instances: Map<string, LocalInstance>;
+export interface MetricSource extends MetricWorld {
   userId: string;
   lagSeconds: number;
   /** Whether the collector published the point of this instance's bucket (see Cms.suppressData). */
@@ -40,6 +40,8 @@ const MAX_LAST_LENGTH = 1440;
 const MAX_LAST_DIMENSIONS = 50;
 /** DescribeMetricList's documented Period values. */
 const LIST_PERIODS = [60, 300, 900];
+/** The VPC metrics' Periods "60,300,600" (the metric meta list cited in metrics.ts), for List and Last alike. */
+const VPC_PERIODS = [60, 300, 600];
 /**
  * DescribeMetricLast's documented Period values are 15, 60, 900 and 3600; 15 is second-level data,
  * which ECS basic metrics (reported once a minute) do not have.
@@ -74,23 +76,32 @@ export interface MetricQueryResult {
 export function resolveMetric(params: Record<string, string>): { namespace: string; metricName: string; metric: MetricDefinition } {
   const namespace = required(params, 'Namespace');
   const metricName = required(params, 'MetricName');
-  if (namespace !== ECS_NAMESPACE) {
-    throw invalidParameter('Namespace', `the local CloudMonitor serves only "${ECS_NAMESPACE}", got "${namespace}"`);
+  if (!Object.hasOwn(NAMESPACES, namespace)) {
+    throw invalidParameter('Namespace', `the local CloudMonitor serves ${Object.keys(NAMESPACES).join(', ')}, got "${namespace}"`);
   }
   // The real service may answer an unknown metric with empty Datapoints; the emulator refuses it so
   // a typo in an adapter or policy fails loudly instead of looking like an idle instance.
-  const metric = METRICS[metricName];
+  const metric = metricOf(namespace, metricName);
   if (metric === undefined) {
-    throw invalidParameter('MetricName', `"${metricName}" is not a metric of ${ECS_NAMESPACE}; expected one of ${Object.keys(METRICS).join(', ')}`);
+    throw invalidParameter(
+      'MetricName',
+      `"${metricName}" is not a metric of ${namespace}; expected one of ${Object.keys(NAMESPACES[namespace] ?? {}).join(', ')}`,
+    );
   }
   return { namespace, metricName, metric };
 }
 
-/** Period in seconds: List takes 60/300/900, Last 60/900/3600 (their docs, for ECS basic metrics). */
+/**
+ * Period in seconds: for ECS basic metrics List takes 60/300/900, Last 60/900/3600 (their docs); the
+ * VPC metrics take 60/300/600.
+ */
 export function resolvePeriod(params: Record<string, string>, kind: QueryKind): number {
   const period = positiveInteger(params, 'Period', 60);
-  const allowed = kind === 'list' ? LIST_PERIODS : LAST_PERIODS;
-  if (!allowed.includes(period)) throw invalidParameter('Period', `expected one of ${allowed.join(', ')} for ECS basic metrics, got ${period}`);
+  const ecs = (params.Namespace ?? ECS_NAMESPACE) === ECS_NAMESPACE;
+  const allowed = !ecs ? VPC_PERIODS : kind === 'list' ? LIST_PERIODS : LAST_PERIODS;
+  if (!allowed.includes(period)) {
+    throw invalidParameter('Period', `expected one of ${allowed.join(', ')} for ${params.Namespace ?? ECS_NAMESPACE}, got ${period}`);
+  }
   return period;
 }
 
@@ -180,8 +191,9 @@ function selectSeries(source: MetricSource, metric: MetricDefinition, params: Re
     throw invalidParameter('Dimensions', `at most ${MAX_LAST_DIMENSIONS} instances per request, got ${filters.length}`);
   }
   const regionId = optional(params, 'RegionId');
-  const instances = [...source.instances.values()].filter((instance) => regionId === undefined || instance.RegionId === regionId);
-  return seriesOf(metric, instances, source.userId).filter((series) => matchesDimensions(series, filters));
+  return seriesOf(metric, source, source.userId).filter(
+    (series) => (regionId === undefined || series.resource.regionId === regionId) && matchesDimensions(series, filters),
+  );
 }
 
 /**

@@ -150,6 +150,20 @@ export function minuteStats(instance: LocalInstance, quantity: TrafficQuantity, 
   return { Average: sum / SAMPLE_OFFSETS_MS.length, Maximum: max, Minimum: min };
 }
 
+/** Average/Maximum/Minimum of `sample` over the minute starting at `minuteStart`, at the same offsets as minuteStats. */
+export function sampleMinute(sample: (t: number) => number, minuteStart: number): MinuteStats {
+  let sum = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  let min = Number.POSITIVE_INFINITY;
+  for (const offset of SAMPLE_OFFSETS_MS) {
+    const value = sample(minuteStart + offset);
+    sum += value;
+    max = Math.max(max, value);
+    min = Math.min(min, value);
+  }
+  return { Average: sum / SAMPLE_OFFSETS_MS.length, Maximum: max, Minimum: min };
+}
+
 function sampleAt(instance: LocalInstance, quantity: Exclude<TrafficQuantity, 'outBytes'>, t: number): number {
   switch (quantity) {
     case 'outRate':

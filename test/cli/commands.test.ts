@@ -148,6 +148,7 @@ describe('--json on every command that prints a result', () => {
 describe('bwscaler cloud --env', () => {
   const endpoints: LocalCloudEndpoints = {
     ecs: 'http://127.0.0.1:4000',
+    vpc: 'http://127.0.0.1:4000',
     cms: 'http://127.0.0.1:4000',
     ots: 'http://127.0.0.1:4000',
     admin: 'http://127.0.0.1:4000/_admin',

@@ -42,6 +42,7 @@ describe('bwscaler cloud (child process)', () => {
     console.info(`bwscaler cloud printed its endpoint line after ${Math.round(startupMs)} ms`);
     expect(endpoints).toEqual({
       ecs: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      vpc: endpoints.ecs,
       cms: endpoints.ecs,
       ots: endpoints.ecs,
       admin: `${endpoints.ecs}/_admin`,
