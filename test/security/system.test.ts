@@ -26,6 +26,14 @@ policies:
     saturation: { threshold: 95, adjust: "x2" }
     scaleUp: { cooldown: 5m }
     mode: enforce
+  - name: edge
+    eips: { region: cn-hangzhou, ids: [eip-sec-1] }
+    bounds: { minOut: 1, maxOut: 200 }
+    saturation: { threshold: 95, adjust: "x2" }
+  - name: egress
+    bandwidthPackages: { region: cn-hangzhou, tags: { app: egress } }
+    bounds: { minOut: 2, maxOut: 1000 }
+    saturation: { threshold: 95, adjust: "x2" }
 `;
 const FIXTURE = {
   accessKeys: [STS],
@@ -35,6 +43,26 @@ const FIXTURE = {
     { InstanceId: 'i-sec-web-1', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'web' }], Demand: { kind: 'constant' as const, mbps: 500 } },
     { InstanceId: 'i-sec-stray', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'batch' }], Demand: { kind: 'constant' as const, mbps: 500 } },
   ],
+  // A saturated EIP and shared package, so the ticks call every VPC action the RAM policy grants.
+  eips: [
+    {
+      AllocationId: 'eip-sec-1',
+      IpAddress: '47.96.3.1',
+      Status: 'InUse' as const,
+      InternetChargeType: 'PayByTraffic' as const,
+      Bandwidth: 10,
+      Demand: { kind: 'constant' as const, mbps: 500 },
+    },
+    {
+      AllocationId: 'eip-sec-nat',
+      IpAddress: '47.96.3.2',
+      Status: 'InUse' as const,
+      Bandwidth: 5,
+      BandwidthPackageId: 'cbwp-sec-1',
+      Demand: { kind: 'constant' as const, mbps: 500 },
+    },
+  ],
+  bandwidthPackages: [{ BandwidthPackageId: 'cbwp-sec-1', Bandwidth: 10, Tags: [{ Key: 'app', Value: 'egress' }] }],
 };
 
 describe('security of the deployed functions', () => {
