@@ -2,6 +2,7 @@
 // local cloud (signed VPC RPC, CloudMonitor acs_vpc_eip / acs_bandwidth_package): an alarm raises an
 // EIP, a schedule window sets a package (asynchronous: Modifying, then read back), and target
 // tracking lowers an idle EIP, with the same intents and read-back as ECS.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../../local-cloud/fixture';
 import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from './harness';
@@ -141,5 +142,22 @@ describe('the built functions scale EIPs and shared bandwidth packages on the lo
     // Assess: 5 / 0.7 = 7.1, so 8 Mbit/s.
     expect(eip('eip-idle-1')?.Bandwidth).toBeLessThan(50);
     expect(eip('eip-idle-1')?.Bandwidth).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('examples/vpc-policy.yaml on the demo account', () => {
+  let system: System;
+  beforeAll(async () => {
+    system = await startSystem({ policyText: await readFile('examples/vpc-policy.yaml', 'utf8') });
+  }, 120_000);
+  afterAll(async () => system?.close());
+
+  it('ticks without errors, reading the demo EIP and package through the VPC API', async () => {
+    await system.cloud.clock.advance(300);
+    const invocations = await system.runner.fireTimersUntil(system.cloud.clock.now());
+    expect(invocations.length).toBeGreaterThan(0);
+    for (const invocation of invocations) expect(invocation.ok, invocation.error?.message).toBe(true);
+    const actions = new Set(system.cloud.world.calls.map((c) => c.action));
+    expect(actions.has('DescribeEipAddresses') && actions.has('DescribeCommonBandwidthPackages')).toBe(true);
   });
 });

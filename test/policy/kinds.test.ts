@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceFacts } from '../../src/core/types';
 import { ValidationError } from '../../src/errors';
-import { parsePolicyDocument, selectPolicy } from '../../src/policy/load';
+import { loadPolicyFile, parsePolicyDocument, selectPolicy } from '../../src/policy/load';
 import { makeInstance } from '../fixtures/policies';
 import { documentWith, documentWithPolicies } from './helpers';
 
@@ -54,6 +54,14 @@ describe('policy selectors per kind', () => {
     expect(doc.policies.map((p) => p.selector)).toEqual([
       { regionId: 'cn-hangzhou', kind: 'eip', instanceIds: ['eip-a'] },
       { regionId: 'cn-hangzhou', kind: 'cbwp', tags: { app: 'shared' } },
+    ]);
+  });
+
+  it('examples/vpc-policy.yaml is valid and selects the demo EIP and package', async () => {
+    const doc = await loadPolicyFile('examples/vpc-policy.yaml');
+    expect(doc.policies.map((p) => [p.name, p.selector.kind])).toEqual([
+      ['demo-eip', 'eip'],
+      ['demo-egress', 'cbwp'],
     ]);
   });
 
