@@ -18,6 +18,8 @@ export interface NotifyConfig {
 export interface Config {
   region: string;
   ecsEndpoint: string;
+  /** The VPC API (EIPs and shared bandwidth packages). */
+  vpcEndpoint: string;
   cmsEndpoint: string;
   otsEndpoint: string;
   otsInstance: string;
@@ -37,6 +39,7 @@ export interface Config {
 export const CONFIG_VARIABLES = [
   'BWSCALER_REGION',
   'BWSCALER_ECS_ENDPOINT',
+  'BWSCALER_VPC_ENDPOINT',
   'BWSCALER_CMS_ENDPOINT',
   'BWSCALER_OTS_ENDPOINT',
   'BWSCALER_OTS_INSTANCE',
@@ -74,6 +77,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
 
   const region = read('BWSCALER_REGION', (v) => regionId(required(v)));
   const ecsEndpoint = read('BWSCALER_ECS_ENDPOINT', (v) => (v === undefined ? regional('ecs', region) : endpointUrl(v)));
+  const vpcEndpoint = read('BWSCALER_VPC_ENDPOINT', (v) => (v === undefined ? regional('vpc', region) : endpointUrl(v)));
   const cmsEndpoint = read('BWSCALER_CMS_ENDPOINT', (v) => (v === undefined ? regional('metrics', region) : endpointUrl(v)));
   // Tablestore endpoints embed the instance name (https://<instance>.<region>.ots.aliyuncs.com, or
   // the VPC variant): no default can be guessed safely.
@@ -96,6 +100,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   const config: Config = {
     region: region as string,
     ecsEndpoint: ecsEndpoint as string,
+    vpcEndpoint: vpcEndpoint as string,
     cmsEndpoint: cmsEndpoint as string,
     otsEndpoint: otsEndpoint as string,
     otsInstance: otsInstance as string,
@@ -130,7 +135,7 @@ function regionId(value: string): string {
  * §4.2: `metrics.<region>.aliyuncs.com`). Without a valid region the default cannot be built, and
  * BWSCALER_REGION already reports that.
  */
-function regional(service: 'ecs' | 'metrics', region: string | undefined): string {
+function regional(service: 'ecs' | 'vpc' | 'metrics', region: string | undefined): string {
   return `https://${service}.${region ?? 'invalid-region'}.aliyuncs.com`;
 }
 

@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       region: 'cn-hangzhou',
       ecsEndpoint: 'https://ecs.cn-hangzhou.aliyuncs.com',
+      vpcEndpoint: 'https://vpc.cn-hangzhou.aliyuncs.com',
       cmsEndpoint: 'https://metrics.cn-hangzhou.aliyuncs.com',
       otsEndpoint: 'https://bwscaler.cn-hangzhou.ots.aliyuncs.com',
       otsInstance: 'bwscaler',
@@ -35,8 +36,13 @@ describe('loadConfig', () => {
   const valid: Array<{ name: string; env: Record<string, string | undefined>; expected: Partial<Config> }> = [
     {
       name: 'local endpoints without their trailing slash',
-      env: { ...minimal, BWSCALER_ECS_ENDPOINT: 'http://127.0.0.1:8001/', BWSCALER_CMS_ENDPOINT: 'http://127.0.0.1:8002' },
-      expected: { ecsEndpoint: 'http://127.0.0.1:8001', cmsEndpoint: 'http://127.0.0.1:8002' },
+      env: {
+        ...minimal,
+        BWSCALER_ECS_ENDPOINT: 'http://127.0.0.1:8001/',
+        BWSCALER_CMS_ENDPOINT: 'http://127.0.0.1:8002',
+        BWSCALER_VPC_ENDPOINT: 'http://127.0.0.1:8001/',
+      },
+      expected: { ecsEndpoint: 'http://127.0.0.1:8001', cmsEndpoint: 'http://127.0.0.1:8002', vpcEndpoint: 'http://127.0.0.1:8001' },
     },
     {
       name: 'a policy file path',

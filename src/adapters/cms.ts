@@ -24,6 +24,34 @@ export const OUT_RATE_METRIC: Record<NetworkType, string> = {
   classic: 'InternetOutRate',
 };
 
+/**
+ * The outbound-rate series of EIPs and shared bandwidth packages, in bit/s, dimension instanceId = the
+ * EIP's AllocationId or the package id. The CloudMonitor metric list (https://help.aliyun.com/document_detail/165008.html,
+ * DescribeMetricMetaList) gives acs_bandwidth_package net_tx.rate as Unit "bits/s", dimensions
+ * "userId,instanceId", periods 60/300/600; acs_vpc_eip net_tx.rate is the EIP's outbound bandwidth
+ * ("流出带宽") with the same dimensions. One third-party summary calls the EIP's unit bytes/s; the
+ * metric list's bits/s is followed, and docs/reference/cloudmonitor.md is where the local cloud
+ * states the unit it serves.
+ */
+export const VPC_OUT_RATE: Readonly<Record<'eip' | 'cbwp', OutRateSeries>> = {
+  // Their one statistic is `Value` ("Statistics":"Value" in the metric list): a point has no Average.
+  eip: { namespace: 'acs_vpc_eip', metricName: 'net_tx.rate', statistic: 'Value' },
+  cbwp: { namespace: 'acs_bandwidth_package', metricName: 'net_tx.rate', statistic: 'Value' },
+};
+
+export interface OutRateSeries {
+  namespace: string;
+  metricName: string;
+  /** The datapoint field that holds the rate. */
+  statistic: 'Average' | 'Value';
+}
+
+/** The namespace, metric and statistic of one target's outbound rate: by kind, and for ECS by network type. */
+export function outRateSeries(target: Pick<MetricTarget, 'kind' | 'networkType'>): OutRateSeries {
+  if (target.kind === 'eip' || target.kind === 'cbwp') return VPC_OUT_RATE[target.kind];
+  return { namespace: ECS_NAMESPACE, metricName: OUT_RATE_METRIC[target.networkType], statistic: 'Average' };
+}
+
 /** The VPC_PublicIP_* family carries an `ip` dimension; the classic family does not. */
 const PER_IP_METRICS = new Set(['VPC_PublicIP_InternetOutRate', 'VPC_PublicIP_InternetOutRate_Percent', 'VPC_PublicIP_InternetInRate']);
 
@@ -72,7 +100,7 @@ export type PointReading = { ok: true; point: MetricPoint } | { ok: false; insta
  * value; nothing is coerced: `Average: null` or `""` would otherwise read as 0 bit/s, an idle
  * instance, and invite a downgrade.
  */
-export function readPoint(raw: unknown, where: string): PointReading {
+export function readPoint(raw: unknown, where: string, statistic: OutRateSeries['statistic'] = 'Average'): PointReading {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { ok: false, reason: `${where}: expected an object, got ${show(raw)}` };
   const fields = raw as Record<string, unknown>;
   const instanceId = typeof fields.instanceId === 'string' && fields.instanceId !== '' ? fields.instanceId : undefined;
@@ -81,9 +109,9 @@ export function readPoint(raw: unknown, where: string): PointReading {
   if (timestamp === undefined || timestamp <= 0) {
     return { ok: false, instanceId, reason: `${where}.timestamp: expected epoch milliseconds, got ${show(fields.timestamp)}` };
   }
-  const average = finiteNumber(fields.Average);
+  const average = finiteNumber(fields[statistic]);
   if (average === undefined || average < 0) {
-    return { ok: false, instanceId, reason: `${where}.Average: expected a number >= 0, got ${show(fields.Average)}` };
+    return { ok: false, instanceId, reason: `${where}.${statistic}: expected a number >= 0, got ${show(fields[statistic])}` };
   }
   if (fields.ip !== undefined && (typeof fields.ip !== 'string' || fields.ip === '')) {
     return { ok: false, instanceId, reason: `${where}.ip: expected a non-empty string, got ${show(fields.ip)}` };
@@ -107,15 +135,23 @@ function show(value: unknown): string {
 export function createMetricApi(client: RpcClient, options: { userId?: string } = {}): MetricApi & TrafficApi {
   return {
     async latestOutRates(regionId, instances) {
-      const calls: Array<{ metricName: string; targets: MetricTarget[]; wholeRegion: boolean }> = [];
-      for (const networkType of ['vpc', 'classic'] as const) {
-        const targets = [...new Map(instances.filter((i) => i.networkType === networkType).map((i) => [i.instanceId, i])).values()];
-        const metricName = OUT_RATE_METRIC[networkType];
-        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ metricName, targets, wholeRegion: true });
-        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ metricName, targets: batch, wholeRegion: false });
+      const calls: Array<OutRateSeries & { targets: MetricTarget[]; wholeRegion: boolean }> = [];
+      // One group per series: ECS by network type, then EIPs and packages by their own namespaces.
+      const groups = new Map<string, OutRateSeries & { targets: Map<string, MetricTarget> }>();
+      for (const target of instances) {
+        const series = outRateSeries(target);
+        const key = `${series.namespace}/${series.metricName}`;
+        const group = groups.get(key) ?? { ...series, targets: new Map<string, MetricTarget>() };
+        group.targets.set(target.instanceId, target);
+        groups.set(key, group);
+      }
+      for (const { targets: byId, ...series } of groups.values()) {
+        const targets = [...byId.values()];
+        if (targets.length > WHOLE_REGION_ABOVE) calls.push({ ...series, targets, wholeRegion: true });
+        else for (const batch of chunk(targets, INSTANCES_PER_CALL)) calls.push({ ...series, targets: batch, wholeRegion: false });
       }
       const results = await mapWithConcurrency(calls, CALL_CONCURRENCY, (call) =>
-        latestPoints(client, regionId, call.metricName, call.targets, options.userId, call.wholeRegion),
+        latestPoints(client, regionId, call, call.targets, options.userId, call.wholeRegion),
       );
       const samples = new Map<string, MetricSample>();
       const rejected: RejectedDatapoint[] = [];
@@ -246,7 +282,7 @@ const TRAFFIC_PERIOD_SECONDS = 60;
 async function latestPoints(
   client: RpcClient,
   regionId: string,
-  metricName: string,
+  { namespace, metricName, statistic }: OutRateSeries,
   targets: MetricTarget[],
   userId: string | undefined,
   wholeRegion: boolean,
@@ -255,7 +291,7 @@ async function latestPoints(
   const dimensions = targets.map(({ instanceId }) => (userId ? { userId, instanceId } : { instanceId }));
   const params: RpcParams = {
     RegionId: regionId,
-    Namespace: ECS_NAMESPACE,
+    Namespace: namespace,
     MetricName: metricName,
     Period: '60',
     ...(wholeRegion ? (userId ? { Dimensions: JSON.stringify([{ userId }]) } : {}) : { Dimensions: JSON.stringify(dimensions) }),
@@ -268,7 +304,7 @@ async function latestPoints(
     page++;
     raws.forEach((raw, index) => {
       const where = `DescribeMetricLast(${metricName}) page ${page} Datapoints[${index}]`;
-      const reading = readPoint(raw, where);
+      const reading = readPoint(raw, where, statistic);
       if (!reading.ok) {
         // Unattributable points are reported; a point of an instance not asked about is not ours.
         if (reading.instanceId === undefined || wanted.has(reading.instanceId))
@@ -318,10 +354,10 @@ async function outboundBytes(client: RpcClient, query: OutboundBytesQuery, userI
   }
   if (end <= start || end - start > MAX_RANGE_MS) throw new RangeError(`${name}: expected start < end within 31 days, got ${start} and ${end}`);
 
-  const metricName = OUT_RATE_METRIC[instance.networkType];
+  const { namespace, metricName, statistic } = outRateSeries(instance);
   const params: RpcParams = {
     RegionId: regionId,
-    Namespace: ECS_NAMESPACE,
+    Namespace: namespace,
     MetricName: metricName,
     Period: String(periodSeconds),
     // (StartTime, EndTime]: "includes the time specified by EndTime and excludes the time specified
@@ -340,7 +376,7 @@ async function outboundBytes(client: RpcClient, query: OutboundBytesQuery, userI
     page++;
     raws.forEach((raw, index) => {
       const where = `DescribeMetricList(${metricName}) page ${page} Datapoints[${index}]`;
-      const reading = readPoint(raw, where);
+      const reading = readPoint(raw, where, statistic);
       if (!reading.ok) {
         const at = finiteNumber((raw as { timestamp?: unknown } | null)?.timestamp);
         if (at !== undefined && at >= start && at < end && at % periodMs === 0) unreadable.set(at, reading.reason);

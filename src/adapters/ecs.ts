@@ -45,7 +45,7 @@ const instanceSchema = z.object({
   InternetMaxBandwidthOut: z.number().int().min(0),
   InternetMaxBandwidthIn: z.number().int().min(NO_INBOUND_CAP),
   PublicIpAddress: ipList.optional(),
-  EipAddress: z.object({ IpAddress: z.string().optional() }).optional(),
+  EipAddress: z.object({ IpAddress: z.string().optional(), AllocationId: z.string().optional() }).optional(),
   Tags: z.object({ Tag: z.array(z.object({ TagKey: z.string(), TagValue: z.string().default('') })).default([]) }).optional(),
   ExpiredTime: z.string().optional(),
   OperationLocks: z
@@ -201,6 +201,9 @@ export function toInstanceFacts(instance: EcsInstance): InstanceFacts {
     operationLocks: (instance.OperationLocks?.LockReason ?? []).map((lock) => (typeof lock === 'string' ? lock : lock.LockReason)),
   };
   if (instance.InternetMaxBandwidthIn !== NO_INBOUND_CAP) facts.bandwidthIn = instance.InternetMaxBandwidthIn;
+  // The bound EIP's id: a policy that manages that EIP (eips:) serves this instance through it.
+  const eipId = instance.EipAddress?.AllocationId ?? '';
+  if (facts.eipBound && eipId !== '') facts.eipAllocationId = eipId;
   // Only a subscription expires: pay-as-you-go instances report a placeholder (2099-12-31T15:59Z).
   const expiredAt = parseExpiredTime(instance.InstanceId, instance.ExpiredTime);
   if (expiredAt !== undefined && instance.InstanceChargeType === 'PrePaid') facts.expiredAt = expiredAt;

@@ -27,6 +27,7 @@ import {
   respectRefusal,
   stabilizeScaleDown,
   stopWhenBlocked,
+  stopWhenChangesRefused,
   stopWhenEipBound,
   stopWhenExpired,
   stopWhenLocked,
@@ -36,7 +37,7 @@ import {
 } from './guards';
 import { bpsToMbps, DEFAULT_MAX_SAMPLE_AGE_SECONDS, type MetricRecommendation, recommendFromMetric, trimRecommendations } from './metric';
 import { predictiveRecommendation } from './predictive';
-import { apiRange, downgradeBudgetApplies, inboundRange, isDowngrade, needsPublicIpAllocation } from './provider';
+import { apiRange, inboundRange, isDowngrade, needsPublicIpAllocation, rulesOf } from './provider';
 import { backingOff } from './refusal';
 import { chooseSaturationUpgrade, type TemporaryUpgradeTimes, temporaryUpgradeTimes, temporaryUpgradeWindow } from './temporary-upgrade';
 import type { DecideInput, Decision, GuardHit, MetricSample, Policy, ReasonCode, Recommendation, UpgradeChoice } from './types';
@@ -47,6 +48,7 @@ const HARD_STOPS: ReadonlyArray<readonly [string, HardStop]> = [
   ['blocked', stopWhenBlocked],
   ['pendingChange', stopWhenPending],
   ['status', stopWhenStatusUnsupported],
+  ['providerRules', stopWhenChangesRefused],
   ['operationLocks', stopWhenLocked],
   ['expiry', stopWhenExpired],
   ['eipBound', stopWhenEipBound],
@@ -78,8 +80,10 @@ const GUARDS: ReadonlyArray<readonly [string, Guard]> = [
  *
  * 1. Hard stops (the first ends the decision, target = current): PAUSED; a blocked condition that needs
  *    a human (UNPAID_ORDER, ACCOUNT_ARREARS, SECURITY_LOCK, INSTANCE_EXPIRED, NEEDS_HUMAN); PENDING_CHANGE
- *    (the cycle reconciles first); STATUS_UNSUPPORTED (not Running/Stopped); OperationLocks (security →
- *    SECURITY_LOCK, financial → INSTANCE_EXPIRED or ACCOUNT_ARREARS); an expired subscription; EIP_BOUND.
+ *    (the cycle reconciles first); STATUS_UNSUPPORTED (not in a status its rules accept); PROVIDER_REFUSED
+ *    when its rules say the API refuses every change (a subscription EIP or package); OperationLocks (security →
+ *    SECURITY_LOCK, financial → INSTANCE_EXPIRED or ACCOUNT_ARREARS); an expired subscription; EIP_BOUND
+ *    (MANAGED_THROUGH_EIP when a policy manages that EIP). Provider rules come from the facts (rulesOf).
  * 2. Proposal, first that applies: an active manual OVERRIDE; a schedule window's exact value
  *    (SCHEDULE_EXACT, the highest when windows overlap); the metric rules (see `recommendFromMetric`:
  *    saturation step-up, step bands, target tracking with tolerance). The metric proposal holds with
@@ -321,7 +325,7 @@ interface TemporaryUpgradeAnswer {
  */
 function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?: TemporaryUpgradeAnswer): TemporaryUpgradeAnswer | undefined {
   const { now, instance, windows, current } = ctx;
-  if (proposal.target <= current || proposal.driver === 'override' || !downgradeBudgetApplies(instance)) return undefined;
+  if (proposal.target <= current || proposal.driver === 'override' || !rulesOf(instance).temporaryUpgrade) return undefined;
   const window = temporaryUpgradeWindow(windows);
   if (window) {
     const times = temporaryUpgradeTimes(now, window.end, instance.expiredAt);
@@ -345,7 +349,7 @@ function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposa
   const config = policy.saturation.temporaryUpgrade;
   const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
   if (!config || proposal.driver !== 'metric' || !answersSaturation || proposal.target <= current) return undefined;
-  if (windows.length > 0 || !downgradeBudgetApplies(instance)) return undefined;
+  if (windows.length > 0 || !rulesOf(instance).temporaryUpgrade) return undefined;
   const answer = chooseSaturationUpgrade({
     now,
     config,

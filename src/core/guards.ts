@@ -4,7 +4,7 @@
 import { downgradesInPeriod, downgradesLeft, nextQuotaReset, quotaExhausted } from './budget';
 import { formatMbps, formatPercent, formatSeconds } from './format';
 import { bpsToMbps, highestRecommendation, utilization, wouldScaleUp } from './metric';
-import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, MODIFIABLE_STATUSES, PROVIDER_LOCK_SECONDS } from './provider';
+import { apiRange, blockedReason, downgradeBudgetApplies, lockReason, rulesOf } from './provider';
 import { backingOff } from './refusal';
 import { spendCap } from './spend';
 import { activeTemporaryUpgrade, formatEndTime } from './temporary-upgrade';
@@ -94,13 +94,21 @@ export const stopWhenPending: HardStop = ({ state }) => {
   };
 };
 
-export const stopWhenStatusUnsupported: HardStop = ({ instance }) =>
-  MODIFIABLE_STATUSES.includes(instance.status)
+export const stopWhenStatusUnsupported: HardStop = ({ instance }) => {
+  const { modifiableStatuses, modifyApi } = rulesOf(instance);
+  return modifiableStatuses.includes(instance.status)
     ? undefined
     : {
         reason: 'STATUS_UNSUPPORTED',
-        message: `instance is ${instance.status}; ModifyInstanceNetworkSpec needs ${MODIFIABLE_STATUSES.join(' or ')}`,
+        message: `${instance.kind === undefined || instance.kind === 'ecs' ? 'instance' : instance.instanceId} is ${instance.status}; ${modifyApi} needs ${modifiableStatuses.join(' or ')}`,
       };
+};
+
+/** The provider's rules say its API refuses every bandwidth change of this resource (a subscription EIP or package). */
+export const stopWhenChangesRefused: HardStop = ({ instance }) => {
+  const refuses = rulesOf(instance).refusesChanges;
+  return refuses === undefined ? undefined : { reason: 'PROVIDER_REFUSED', message: refuses };
+};
 
 /** The first OperationLocks entry decides; "security" and "financial" have their own codes. */
 export const stopWhenLocked: HardStop = ({ instance }) => {
@@ -118,9 +126,21 @@ export const stopWhenExpired: HardStop = ({ instance, now }) =>
     ? { reason: 'INSTANCE_EXPIRED', message: `subscription expired at ${iso(instance.expiredAt)}` }
     : undefined;
 
-/** With an EIP the bandwidth belongs to the EIP, and the API refuses the instance (InvalidInstance.EipNotSupport). */
-export const stopWhenEipBound: HardStop = ({ instance }) =>
-  instance.eipBound ? { reason: 'EIP_BOUND', message: "an EIP is bound: its bandwidth is the EIP's, not the instance's" } : undefined;
+/**
+ * With an EIP the bandwidth belongs to the EIP, and the API refuses the instance (InvalidInstance.EipNotSupport).
+ * When a policy manages that EIP, the instance is served through it, which is not a block.
+ */
+export const stopWhenEipBound: HardStop = ({ instance }) => {
+  if (!instance.eipBound) return undefined;
+  const through = instance.managedThroughEip;
+  if (through) {
+    return {
+      reason: 'MANAGED_THROUGH_EIP',
+      message: `its bandwidth is EIP ${through.eipId}'s, which policy '${through.policy}' manages: the EIP is scaled, not the instance`,
+    };
+  }
+  return { reason: 'EIP_BOUND', message: "an EIP is bound: its bandwidth is the EIP's, not the instance's" };
+};
 
 // ---------------------------------------------------------------------------------------------
 // Scale-down and step shaping: metric-driven proposals only.
@@ -299,7 +319,10 @@ export const clampToBounds: Guard = (ctx, p) => {
 };
 
 export const clampToProviderRange: Guard = (ctx, p) => {
-  const { max } = apiRange(ctx.instance);
+  const { min, max } = apiRange(ctx.instance);
+  if (p.target < min) {
+    return { to: min, reason: 'PROVIDER_RANGE', message: `the API allows no less than ${formatMbps(min)} for ${ctx.instance.instanceId}` };
+  }
   if (p.target <= max) return undefined;
   return {
     to: max,
@@ -383,11 +406,12 @@ export const respectProviderLock: Guard = (ctx, p) => {
   const { lastChangeAt } = ctx.state;
   if (p.target === ctx.current || lastChangeAt === undefined) return undefined;
   const elapsed = secondsSince(ctx, lastChangeAt);
-  if (elapsed >= PROVIDER_LOCK_SECONDS) return undefined;
+  const { lockSeconds } = rulesOf(ctx.instance);
+  if (elapsed >= lockSeconds) return undefined;
   return {
     to: ctx.current,
     reason: 'PROVIDER_LOCK',
-    message: `last change ${formatSeconds(elapsed)} ago; the provider allows none within ${formatSeconds(PROVIDER_LOCK_SECONDS)}`,
+    message: `last change ${formatSeconds(elapsed)} ago; the provider allows none within ${formatSeconds(lockSeconds)}`,
   };
 };
 

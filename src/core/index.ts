@@ -23,6 +23,8 @@ export {
   MODIFIABLE_STATUSES,
   needsPublicIpAllocation,
   PROVIDER_LOCK_SECONDS,
+  rulesOf,
+  showsTarget,
 } from './provider';
 export { isHeldBack, REASONS } from './reasons';
 export {
@@ -66,3 +68,4 @@ export {
   temporaryUpgradeWindow,
 } from './temporary-upgrade';
 export type * from './types';
+export { EIP_RANGE, eipRules, PACKAGE_RANGE, packageRules, VPC_LOCK_SECONDS } from './vpc-rules';

@@ -1,7 +1,7 @@
 // The provider's rules for ModifyInstanceNetworkSpec, as data and small predicates. Sources are the
 // ECS API reference (2025 page and the 2020-21 AlibabaCloudDocs text), cited per rule; see
 // docs/reference/alibaba-cloud.md §1.
-import type { InstanceFacts, ReasonCode } from './types';
+import type { InstanceFacts, ProviderRules, ReasonCode } from './types';
 
 /**
  * "Each time a modification of bandwidth configurations succeeds, you cannot modify the bandwidth of
@@ -15,10 +15,11 @@ export const PROVIDER_LOCK_SECONDS = 300;
  * every other combination 0-100. The instance type's own baseline can be lower still; that surfaces
  * as InvalidParameter.BandwidthBiggerThanBaseBandwidth and is the adapter's to translate.
  */
-export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>): {
+export function apiRange(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType' | 'rules'>): {
   min: number;
   max: number;
 } {
+  if (instance.rules) return instance.rules.range;
   const subscriptionByBandwidth = instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
   return { min: 0, max: subscriptionByBandwidth ? 200 : 100 };
 }
@@ -36,7 +37,8 @@ export function inboundRange(bandwidthOut: number): { min: number; max: number }
  * ("up to 3 refunds per subscription instance", §2.5). A subscription pay-by-traffic instance changes
  * only its cap, which carries no refund.
  */
-export function downgradeBudgetApplies(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType'>): boolean {
+export function downgradeBudgetApplies(instance: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType' | 'rules'>): boolean {
+  if (instance.rules) return instance.rules.downgradeBudget;
   return instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';
 }
 
@@ -49,12 +51,50 @@ export function isDowngrade(current: number, target: number): boolean {
  * subscription instance gets one automatically). An instance that still has its IP, as a classic
  * instance keeps it at 0 Mbps, needs none: asking for a second one is refused (AllocatedAlready).
  */
-export function needsPublicIpAllocation(instance: Pick<InstanceFacts, 'instanceChargeType' | 'hasPublicIp'>, current: number, target: number): boolean {
+export function needsPublicIpAllocation(
+  instance: Pick<InstanceFacts, 'instanceChargeType' | 'hasPublicIp' | 'rules'>,
+  current: number,
+  target: number,
+): boolean {
+  if (instance.rules && !instance.rules.allocatesPublicIp) return false;
   return instance.instanceChargeType === 'PostPaid' && current === 0 && target > 0 && !instance.hasPublicIp;
 }
 
 /** ECS reports only Running and Stopped as states ModifyInstanceNetworkSpec accepts ("expect status is Running or Stopped"). */
 export const MODIFIABLE_STATUSES: readonly string[] = ['Running', 'Stopped'];
+
+/**
+ * True when described facts show a change to `target` as done. An asynchronous change (a shared
+ * package) is done only once the resource is back in a status that takes changes: while it is
+ * Modifying, the bandwidth it reports is not yet the one in force.
+ */
+export function showsTarget(
+  facts: Pick<InstanceFacts, 'bandwidthOut' | 'status' | 'instanceChargeType' | 'internetChargeType' | 'rules'>,
+  target: number,
+): boolean {
+  if (facts.bandwidthOut !== target) return false;
+  const rules = rulesOf(facts);
+  return !rules.asynchronous || rules.modifiableStatuses.includes(facts.status);
+}
+
+/**
+ * The rules decide() applies to one resource: the ones its adapter described (EIPs, packages), else
+ * the ECS rules derived from its charge types. The one place the core learns what a kind allows.
+ */
+export function rulesOf(resource: Pick<InstanceFacts, 'instanceChargeType' | 'internetChargeType' | 'rules'>): ProviderRules {
+  if (resource.rules) return resource.rules;
+  const ecs = { instanceChargeType: resource.instanceChargeType, internetChargeType: resource.internetChargeType };
+  return {
+    range: apiRange(ecs),
+    lockSeconds: PROVIDER_LOCK_SECONDS,
+    downgradeBudget: downgradeBudgetApplies(ecs),
+    temporaryUpgrade: downgradeBudgetApplies(ecs),
+    allocatesPublicIp: true,
+    modifiableStatuses: MODIFIABLE_STATUSES,
+    asynchronous: false,
+    modifyApi: 'ModifyInstanceNetworkSpec',
+  };
+}
 
 /**
  * What an OperationLocks.LockReason means for us. "financial" is an expired subscription or, for a
@@ -85,6 +125,11 @@ const BLOCKING_CODES: ReadonlyMap<string, ReasonCode> = new Map<string, ReasonCo
   ['InstanceLockedForSecurity', 'SECURITY_LOCK'],
   ['REGIONAL_BANDWIDTH_QUOTA', 'REGIONAL_BANDWIDTH_QUOTA'],
   ['QuotaExceeded.InternetBandwidth', 'REGIONAL_BANDWIDTH_QUOTA'],
+  // VPC (ModifyEipAddressAttribute, ModifyCommonBandwidthPackageSpec): balance and arrears.
+  ['InsufficientBalance.Eip', 'ACCOUNT_ARREARS'],
+  ['InsufficientBalance', 'ACCOUNT_ARREARS'],
+  ['BandwidthPackage.FinancialLocked', 'ACCOUNT_ARREARS'],
+  ['SYSTEM.SALE_VALIDATE_UNEXPECTED_ERROR', 'ACCOUNT_ARREARS'],
 ]);
 const BLOCKING_CODES_LOWER: ReadonlyMap<string, ReasonCode> = new Map([...BLOCKING_CODES].map(([code, reason]) => [code.toLowerCase(), reason]));
 

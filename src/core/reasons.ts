@@ -32,11 +32,12 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
     'Subscription pay-by-bandwidth: the downgrade quota for the period (minus the reserve, kept for overrides) is used up, or the provider reported it exhausted.',
   PROJECTED_FLAP: 'At the lower bandwidth the served traffic would trip scale-up again: the downgrade is refused or made smaller.',
   MAX_STEP: 'The change was larger than the policy allows in one step and was limited.',
-  PROVIDER_RANGE: 'The target was above what the API accepts for this charge type (subscription by bandwidth 200, otherwise 100 Mbps).',
+  PROVIDER_RANGE:
+    'The target was outside what the API accepts for this resource and billing (ECS: subscription by bandwidth 200, otherwise 100 Mbps; EIPs and packages: docs/reference/alibaba-cloud.md).',
   ZERO_PROTECTED: 'A VPC instance at 0 Mbps loses its public IP; allowZero is off, so it keeps 1 Mbps.',
   NEEDS_HUMAN: 'A provider condition the autoscaler cannot resolve blocks changes; an operator must look.',
   BANDWIDTH_CAP:
-    "The provider refused a target above the instance type's base bandwidth (BandwidthBiggerThanBaseBandwidth): the largest target it allows is tried instead (the cap it names, else halfway); the refused one again only after a back-off.",
+    "The provider refused a target above what it allows here (ECS: the instance type's base bandwidth, BandwidthBiggerThanBaseBandwidth; VPC: ResourceNotEnough.Bandwidth, a NAT gateway's limit, the large-spec EIP quota): the largest target it allows is tried instead (the cap it names, else halfway); the refused one again only after a back-off.",
   DOWNGRADE_REFUSED: 'The provider refused a downgrade (DecreasedBandwidthNotAllowed): no downgrade is sent again until the back-off ends.',
   BILLING_CYCLE_LOCKED:
     'The provider refuses every change for the rest of the billing cycle after a downgrade (OperationDenied): changes wait out an exponential back-off.',
@@ -44,13 +45,14 @@ export const REASONS: Readonly<Record<ReasonCode, string>> = {
     "The region's total public bandwidth quota is reached (QuotaExceeded.InternetBandwidth): upgrades stop until a person raises the quota or bandwidth elsewhere drops; downgrades still go.",
   INBOUND_REFUSED: 'The provider refused the inbound bandwidth sent with a change: orders go without InternetMaxBandwidthIn until the back-off ends.',
   PROVIDER_REFUSED:
-    'The provider refused this change with a code the autoscaler has no special answer for: it is not sent again until an exponential back-off ends.',
+    'The provider refused this change with a code the autoscaler has no special answer for (it is not sent again until an exponential back-off ends), or its API refuses every change of this resource (a subscription EIP or package: change it in the console).',
   UNPAID_ORDER: 'An unpaid order exists for the instance or account: pay or cancel it in the expense center.',
   ACCOUNT_ARREARS: 'The account is in arrears or lacks balance: top it up.',
   SECURITY_LOCK: 'The instance is locked for security reasons: resolve it with Alibaba Cloud.',
   INSTANCE_EXPIRED: 'The subscription has expired (or the instance is in arrears): renew it.',
   STATUS_UNSUPPORTED: 'The instance is neither Running nor Stopped: the API refuses the change until it is.',
-  EIP_BOUND: 'An EIP is bound: its bandwidth belongs to the EIP, which this autoscaler does not manage.',
+  EIP_BOUND: 'An EIP is bound: its bandwidth belongs to the EIP, which no policy manages (select it with `eips:` to scale it).',
+  MANAGED_THROUGH_EIP: "An EIP is bound and a policy manages it: the instance's bandwidth is scaled through the EIP, not here.",
   CLASSIC_NOT_STOPPED: 'A classic-network instance can leave 0 Mbps only while Stopped.',
   TEMPORARY_UPGRADE_ACTIVE:
     'A temporary upgrade is running and reverts by itself at its EndTime; the provider refuses other changes until then (no quota spent).',

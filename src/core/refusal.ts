@@ -57,6 +57,11 @@ export type RefusalCategory = 'retryable' | 'quota' | 'needsHuman' | 'rejected' 
  * | QuotaExceeded.InternetBandwidth (regional cap) | block upgrades only (a downgrade frees quota) — REGIONAL_BANDWIDTH_QUOTA |
  * | InstanceDowngrade.QuotaExceed                 | quota spent — DOWNGRADE_BUDGET                   |
  * | InvalidInternetMaxBandwidthIn.ValueNotSupported | back off sending inbound — INBOUND_REFUSED     |
+ * | VPC: ResourceNotEnough.Bandwidth, InvalidBandwidth.OutOfMaxTrafficBindedOnNatgw, QuotaExceeded.LargeSpec* | back off the refused target, try the largest below it — BANDWIDTH_CAP |
+ * | VPC: IncorrectEipStatus, IncorrectStatus.ResourceStatus | back off every change — STATUS_UNSUPPORTED |
+ * | VPC: InsufficientBalance.Eip, BandwidthPackage.FinancialLocked, SYSTEM.SALE_VALIDATE_UNEXPECTED_ERROR | block — ACCOUNT_ARREARS (provider.ts) |
+ * | VPC: Forbidden.ChargeTypeIsPrepaid (subscription EIP or package) | block — NEEDS_HUMAN |
+ * | VPC: IncorrectStatus.CbwpModifying, OrderError.*, OperationFailed.* (retryable) | nothing remembered |
  * | other needsHuman (arrears, balance, security lock, expiry, NoPermission.*) | block — by code (provider.ts) |
  * | other rejected / unknown                      | back off the refused direction — PROVIDER_REFUSED |
  * | retryable (throttling, 5xx, timeouts), notFound, auth | nothing remembered: the next cycle decides afresh |
@@ -77,6 +82,11 @@ export function answerToRefusal(code: string, message: string, category: Refusal
   if (key === 'quotaexceeded.internetbandwidth') return { kind: 'block', reason: 'REGIONAL_BANDWIDTH_QUOTA', scope: 'up' };
   if (key === 'instancedowngrade.quotaexceed') return { kind: 'quota' };
   if (key === 'invalidinternetmaxbandwidthin.valuenotsupported') return { kind: 'backoff', reason: 'INBOUND_REFUSED', scope: 'inbound' };
+  // VPC (EIP and shared package) refusals with an answer of their own (docs/reference/alibaba-cloud.md).
+  if (key === 'resourcenotenough.bandwidth' || key === 'invalidbandwidth.outofmaxtrafficbindedonnatgw' || key.startsWith('quotaexceeded.largespec')) {
+    return { kind: 'backoff', reason: 'BANDWIDTH_CAP', scope: 'up' };
+  }
+  if (key === 'incorrecteipstatus' || key === 'incorrectstatus.resourcestatus') return { kind: 'backoff', reason: 'STATUS_UNSUPPORTED', scope: 'any' };
   switch (category) {
     case 'needsHuman':
       return { kind: 'block', reason: 'NEEDS_HUMAN' };

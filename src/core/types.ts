@@ -8,9 +8,66 @@ export type InstanceChargeType = 'PrePaid' | 'PostPaid';
 export type InternetChargeType = 'PayByBandwidth' | 'PayByTraffic';
 export type NetworkType = 'vpc' | 'classic';
 
-/** What ECS says about one instance (DescribeInstances, translated by the ECS adapter). */
+/**
+ * What kind of bandwidth resource a row of facts is: an ECS instance's own public bandwidth, an
+ * Elastic IP, or an Internet Shared Bandwidth package (CBWP). Ids are distinct across kinds (i-…,
+ * eip-…, cbwp-…), so the state key stays the id.
+ */
+export type ResourceKind = 'ecs' | 'eip' | 'cbwp';
+
+/**
+ * The provider's rules for changing one resource's bandwidth, as data. The adapter that describes the
+ * resource sets them (src/adapters/vpc.ts for EIPs and packages); decide() reads them through
+ * `rulesOf` (src/core/provider.ts) and never branches on the kind. ECS facts may leave them out: the
+ * ECS rules are then derived from the charge types, as before.
+ */
+export interface ProviderRules {
+  /** The bandwidth the Modify API accepts, in Mbps, for this resource's billing. */
+  range: { min: number; max: number };
+  /** No change is sent within this many seconds of the last successful one. */
+  lockSeconds: number;
+  /** Downgrades are refunded and counted against a quota (DOWNGRADE_BUDGET). */
+  downgradeBudget: boolean;
+  /** The API can serve an upgrade as a temporary one (StartTime/EndTime). */
+  temporaryUpgrade: boolean;
+  /** A pay-as-you-go resource leaving 0 Mbps needs its public IP allocated with the change. */
+  allocatesPublicIp: boolean;
+  /** The statuses in which the Modify API accepts a change. */
+  modifiableStatuses: readonly string[];
+  /**
+   * The change is asynchronous: the API answers at once, the resource shows a modifying status and
+   * the new bandwidth only when it is done (the read-back waits for it).
+   */
+  asynchronous: boolean;
+  /** The Modify API this resource's changes go to, for messages. */
+  modifyApi: string;
+  /** The billing as the provider names it (e.g. "PostPaid PayBy95"), for messages and the cost model. */
+  billing?: string;
+  /** Set when the API refuses every bandwidth change of this resource: why, for the decision. */
+  refusesChanges?: string;
+}
+
+/** The new name for a row of facts: an ECS instance, an EIP or a shared bandwidth package. */
+export type BandwidthResource = InstanceFacts;
+
+/**
+ * What the provider says about one bandwidth resource (ECS DescribeInstances, or VPC
+ * DescribeEipAddresses / DescribeCommonBandwidthPackages, translated by their adapters). The field
+ * names are ECS's; for an EIP or a package `instanceId` is its id and `bandwidthOut` its bandwidth.
+ */
 export interface InstanceFacts {
+  /** The resource id: i-… for an instance, eip-… for an EIP, cbwp-… for a shared bandwidth package. */
   instanceId: string;
+  /** Absent: 'ecs'. */
+  kind?: ResourceKind;
+  /** The provider's change rules (see ProviderRules); absent on ECS facts, whose rules are derived. */
+  rules?: ProviderRules;
+  /**
+   * An ECS instance with an EIP bound: the EIP's id (DescribeInstances EipAddress.AllocationId), and
+   * the policy that manages that EIP when one does (set by the cycle). Its bandwidth is the EIP's.
+   */
+  eipAllocationId?: string;
+  managedThroughEip?: { eipId: string; policy: string };
   regionId: string;
   instanceChargeType: InstanceChargeType;
   /**
@@ -174,7 +231,8 @@ export interface PredictiveConfig {
 
 export interface Policy {
   name: string;
-  selector: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> };
+  /** `kind` absent: ECS instances; 'eip' and 'cbwp' select EIPs and shared packages (policy keys eips:, bandwidthPackages:). */
+  selector: { regionId: string; kind?: ResourceKind; instanceIds?: string[]; tags?: Record<string, string> };
   mode: 'observe' | 'enforce';
   paused: boolean;
   /** Set by applyControls when a control-table pause is in force: who paused it, and why, for the PAUSED message. */
@@ -425,6 +483,7 @@ export type ReasonCode =
   | 'INSTANCE_EXPIRED'
   | 'STATUS_UNSUPPORTED'
   | 'EIP_BOUND'
+  | 'MANAGED_THROUGH_EIP'
   | 'CLASSIC_NOT_STOPPED'
   | 'TEMPORARY_UPGRADE_ACTIVE'
   | 'UNRECOGNISED_INSTANCE';

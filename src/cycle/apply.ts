@@ -24,7 +24,7 @@
 //
 // Store round trips per acting decision: exactly two (t1, t4).
 
-import { clearDisproved, downgradesLeft, startOfBillingMonth } from '../core';
+import { clearDisproved, downgradesLeft, showsTarget, startOfBillingMonth } from '../core';
 import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { CloudApiError, type CloudErrorCategory, ConflictError } from '../errors';
 import type { ModifyBandwidthRequest } from '../ports/cloud';
@@ -292,7 +292,7 @@ export async function readBack(deps: CycleDeps, instance: InstanceFacts, target:
     if (poll > 0) await deps.sleep(verify.readBackIntervalMs);
     try {
       const [now] = await deps.ecs.describeInstances({ regionId: instance.regionId, instanceIds: [instance.instanceId] });
-      if (now?.bandwidthOut === target) return true;
+      if (now !== undefined && showsTarget(now, target)) return true;
     } catch (error) {
       // A failed read proves nothing either way: the change stays `placed` for the next invocation.
       deps.log({ level: 'warn', msg: 'read-back failed', instanceId: instance.instanceId, error });

@@ -4,6 +4,7 @@
 // The instance facts come from the DescribeInstances the invocation made anyway (the tick's batch,
 // the alarm's single describe), so reconciling costs no extra ECS read.
 
+import { showsTarget } from '../core/provider';
 import type { Decision, InstanceFacts, PendingChange, Policy, ScalingState } from '../core/types';
 import { ConflictError } from '../errors';
 import type { HistoryRecord } from '../ports/state-store';
@@ -113,7 +114,7 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
   const age = now - pending.startedAt;
   const window = placedWindow(pending, now, options);
 
-  if (instance.bandwidthOut === pending.target) {
+  if (showsTarget(instance, pending.target)) {
     // A bandwidth that equals the target by coincidence (an operator made the same change) is
     // counted as ours: over-counting a downgrade is safe, under-counting could spend the quota.
     const summary = summarizePending(pending, 'PENDING_CHANGE', "an earlier invocation's change, now shown by DescribeInstances");

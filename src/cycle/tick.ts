@@ -16,6 +16,7 @@ import { accrueSpend, spendMeasureFrom } from '../core';
 import { applyControls } from '../core/controls';
 import type { InstanceFacts, MetricSample, Policy, ScalingState, Signal } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
+import type { MetricTarget } from '../ports/cloud';
 import { emptyState, type HistoryRecord, shardOf } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import type { RetryOptions } from './apply';
@@ -169,7 +170,7 @@ interface ManagedInstance {
  */
 async function describeManaged(deps: CycleDeps, doc: PolicyDocument, inShard: (id: string) => boolean, summary: TickSummary): Promise<ManagedInstance[]> {
   const idsByRegion = new Map<string, Set<string>>();
-  const tagQueries = new Map<string, { regionId: string; tags: Record<string, string> }>();
+  const tagQueries = new Map<string, { regionId: string; tags: Record<string, string>; kind?: Policy['selector']['kind'] }>();
   for (const { selector } of doc.policies) {
     if (selector.instanceIds) {
       const ids = idsByRegion.get(selector.regionId) ?? new Set<string>();
@@ -178,7 +179,8 @@ async function describeManaged(deps: CycleDeps, doc: PolicyDocument, inShard: (i
     }
     if (selector.tags) {
       const tags = Object.fromEntries(Object.entries(selector.tags).sort(([a], [b]) => (a < b ? -1 : 1)));
-      tagQueries.set(JSON.stringify([selector.regionId, tags]), { regionId: selector.regionId, tags });
+      const kind = selector.kind;
+      tagQueries.set(JSON.stringify([selector.regionId, tags, kind ?? 'ecs']), { regionId: selector.regionId, tags, ...(kind ? { kind } : {}) });
     }
   }
   const queries = [
@@ -201,7 +203,21 @@ async function describeManaged(deps: CycleDeps, doc: PolicyDocument, inShard: (i
     const policy = selectPolicy(doc, instance);
     if (policy) managed.push({ instance, policy });
   }
-  return managed;
+  return markManagedThroughEip(managed);
+}
+
+/**
+ * An instance whose bound EIP a policy manages is served through that EIP: its facts say so, and the
+ * decision reports MANAGED_THROUGH_EIP instead of EIP_BOUND. Only EIPs of this tick's shard are known.
+ */
+export function markManagedThroughEip<T extends { instance: InstanceFacts; policy: Policy }>(managed: T[]): T[] {
+  const eipPolicies = new Map(managed.filter(({ instance }) => instance.kind === 'eip').map(({ instance, policy }) => [instance.instanceId, policy.name]));
+  if (eipPolicies.size === 0) return managed;
+  return managed.map((entry) => {
+    const eipId = entry.instance.eipAllocationId;
+    const policy = eipId === undefined ? undefined : eipPolicies.get(eipId);
+    return policy === undefined || eipId === undefined ? entry : { ...entry, instance: { ...entry.instance, managedThroughEip: { eipId, policy } } };
+  });
 }
 
 /**
@@ -209,11 +225,12 @@ async function describeManaged(deps: CycleDeps, doc: PolicyDocument, inShard: (i
  * runs: decide() holds on NO_METRIC (never downgrading blind) and schedules still apply.
  */
 async function latestSamples(deps: CycleDeps, managed: ManagedInstance[], summary: TickSummary): Promise<Map<string, MetricSample>> {
-  const byRegion = new Map<string, Array<{ instanceId: string; networkType: InstanceFacts['networkType'] }>>();
+  const byRegion = new Map<string, MetricTarget[]>();
   for (const { instance } of managed) {
     const list = byRegion.get(instance.regionId) ?? [];
     list.push({
       instanceId: instance.instanceId,
+      ...(instance.kind === undefined || instance.kind === 'ecs' ? {} : { kind: instance.kind }),
       networkType: instance.networkType,
       ...(instance.publicIp === undefined ? {} : { publicIp: instance.publicIp }),
     });

@@ -169,6 +169,10 @@ const OUTBOUND_METRICS: Record<string, 'percent' | 'bitsPerSecond'> = {
   VPC_PublicIP_InternetOutRate: 'bitsPerSecond',
   InternetOutRate_Percent: 'percent',
   VPC_PublicIP_InternetOutRate_Percent: 'percent',
+  // EIPs (acs_vpc_eip) and shared bandwidth packages (acs_bandwidth_package): outbound rate in bit/s,
+  // and the package's outbound rate in % of its bandwidth (docs/reference/vpc.md, CloudMonitor metrics).
+  'net_tx.rate': 'bitsPerSecond',
+  'net_tx.ratePercent': 'percent',
 };
 
 /**

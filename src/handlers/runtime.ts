@@ -5,10 +5,12 @@
 // rotates them, while clients live as long as the container. The RPC clients read the latest ones
 // before each request; the Tablestore client is rebuilt when they change.
 
+import { createBandwidthProvider } from '../adapters/bandwidth-provider';
 import { CMS_API_VERSION, createMetricApi } from '../adapters/cms';
 import { createDecisionPublisher, createTelemetryApi, type DecisionPublisher } from '../adapters/cms-telemetry';
 import { createEcsApi, ECS_API_VERSION } from '../adapters/ecs';
 import { type Credentials, createRpcClient } from '../adapters/pop';
+import { createVpcApi, VPC_API_VERSION } from '../adapters/vpc';
 import { type Config, loadConfig } from '../config';
 import type { CycleDeps } from '../cycle/deps';
 import { ConfigError } from '../errors';
@@ -57,7 +59,12 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     if (!current) throw new ConfigError('no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET outside Function Compute');
     return current;
   };
-  const ecs = createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials }));
+  // One provider port over ECS instances, EIPs and shared bandwidth packages; the VPC client is only
+  // called when a policy selects EIPs or packages.
+  const ecs = createBandwidthProvider({
+    ecs: createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials })),
+    vpc: createVpcApi(createRpcClient({ endpoint: config.vpcEndpoint, apiVersion: VPC_API_VERSION, credentials })),
+  });
   const cmsClient = createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials });
   const metrics = createMetricApi(cmsClient);
   const telemetry = createDecisionPublisher(createTelemetryApi(cmsClient), Date.now, { log: (level, msg, fields) => logger[level](msg, fields) });

@@ -6,7 +6,7 @@ import { type Document, LineCounter, parseDocument, visit } from 'yaml';
 import * as z from 'zod';
 import type { InstanceFacts, Policy, PredictiveConfig } from '../core/types';
 import { ConfigError, ValidationError } from '../errors';
-import { type ParsedPolicy, policyDocumentSchema } from './schema';
+import { type ParsedPolicy, policyDocumentSchema, SELECTOR_KEYS, SELECTOR_KIND } from './schema';
 
 export interface PolicyDocument {
   /** Where the text came from (a file path, "inline", …), for messages. */
@@ -44,6 +44,7 @@ export async function loadPolicyFile(path: string): Promise<PolicyDocument> {
 export function selectPolicy(doc: PolicyDocument, instance: InstanceFacts): Policy | undefined {
   return doc.policies.find(({ selector }) => {
     if (selector.regionId !== instance.regionId) return false;
+    if ((selector.kind ?? 'ecs') !== (instance.kind ?? 'ecs')) return false;
     if (selector.instanceIds?.includes(instance.instanceId)) return true;
     const tags = selector.tags;
     return tags !== undefined && Object.entries(tags).every(([key, value]) => instance.tags[key] === value);
@@ -53,17 +54,27 @@ export function selectPolicy(doc: PolicyDocument, instance: InstanceFacts): Poli
 // ---------------------------------------------------------------------------------------------
 // Normalisation: user field names and units → the core's Policy.
 
+/** The one selector key a parsed policy has (the schema requires exactly one), as the core's selector. */
+function selectorOf(parsed: ParsedPolicy): Policy['selector'] {
+  const key = SELECTOR_KEYS.find((k) => parsed[k] !== undefined) ?? 'instances';
+  const selected = parsed[key];
+  if (selected === undefined) throw new ValidationError('a policy without instances, eips or bandwidthPackages passed the schema');
+  const kind = SELECTOR_KIND[key];
+  return {
+    regionId: selected.region,
+    ...(kind === 'ecs' ? {} : { kind }),
+    ...(selected.ids && { instanceIds: selected.ids }),
+    ...(selected.tags && { tags: selected.tags }),
+  };
+}
+
 function toPolicy(parsed: ParsedPolicy): Policy {
   const { scaleUp, scaleDown } = parsed;
   // `satisfies` is the compile-time check that the schema's output covers the core's Policy type:
   // a field added to Policy, or a unit changed in the schema, fails the typecheck here.
   return {
     name: parsed.name,
-    selector: {
-      regionId: parsed.instances.region,
-      ...(parsed.instances.ids && { instanceIds: parsed.instances.ids }),
-      ...(parsed.instances.tags && { tags: parsed.instances.tags }),
-    },
+    selector: selectorOf(parsed),
     mode: parsed.mode,
     paused: parsed.paused,
     bounds: parsed.bounds,

@@ -13,7 +13,7 @@ import { PROVIDER_LOCK_SECONDS } from '../core/provider';
 import { TEMPORARY_UPGRADE_MIN_SECONDS } from '../core/temporary-upgrade';
 import type { Adjustment } from '../core/types';
 import { scheduleSchema } from './schedules';
-import { API_MAX_MBPS, adjustment, duration, inboundMbps, maxStep, mbps, outboundMbps, percent } from './units';
+import { API_MAX_MBPS, adjustment, duration, inboundMbps, maxStep, mbps, outboundMbps, percent, RESOURCE_MAX_MBPS } from './units';
 
 /** Example outbound-traffic price, Hangzhou (docs/reference/alibaba-cloud.md §8: "examples only"). */
 const DEFAULT_PRICE_CNY_PER_GB = 0.8;
@@ -22,49 +22,67 @@ const DEFAULT_PRICE_CNY_PER_GB = 0.8;
 // Policy parts.
 
 const REGION_PATTERN = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
-const INSTANCE_ID_PATTERN = /^i-[A-Za-z0-9-]+$/;
 
-const instancesSchema = z
-  .strictObject({
-    region: z
-      .string({ error: 'expected a region id such as "cn-hangzhou"' })
-      .regex(REGION_PATTERN, { error: 'expected a region id such as "cn-hangzhou"' })
-      .meta({ description: 'Region of the instances, e.g. cn-hangzhou.' }),
-    ids: z
-      .array(
-        z
-          .string({ error: 'expected an instance id such as "i-bp1example"' })
-          .regex(INSTANCE_ID_PATTERN, { error: 'expected an instance id such as "i-bp1example"' }),
-        { error: 'expected a list of instance ids' },
-      )
-      .min(1, { error: 'expected at least one instance id' })
-      .optional()
-      .meta({ description: 'Instances managed by id.' }),
-    tags: z
-      .record(z.string().min(1, { error: 'expected a non-empty tag key' }), z.string({ error: 'expected a tag value' }), {
-        error: 'expected a mapping of tag key to value',
-      })
-      .optional()
-      .meta({ description: 'Instances managed by tag: an instance matches when it carries ALL of these tags.' }),
-  })
-  .superRefine((instances, ctx) => {
-    if (instances.ids === undefined && instances.tags === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'expected ids or tags (or both) to select instances', input: instances });
-    }
-    if (instances.tags !== undefined && Object.keys(instances.tags).length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['tags'], message: 'expected at least one tag', input: instances.tags });
-    }
-    const seen = new Set<string>();
-    instances.ids?.forEach((id, index) => {
-      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['ids', index], message: 'expected each id once', input: id });
-      seen.add(id);
+/** How each selector key names what it selects: `instances:` ECS instances, `eips:` EIPs, `bandwidthPackages:` shared packages. */
+const SELECTORS = {
+  instances: { kind: 'ecs', noun: 'instance', pattern: /^i-[A-Za-z0-9-]+$/, example: 'i-bp1example' },
+  eips: { kind: 'eip', noun: 'EIP', pattern: /^eip-[A-Za-z0-9-]+$/, example: 'eip-bp1example' },
+  bandwidthPackages: { kind: 'cbwp', noun: 'shared bandwidth package', pattern: /^cbwp-[A-Za-z0-9-]+$/, example: 'cbwp-bp1example' },
+} as const;
+export type SelectorKey = keyof typeof SELECTORS;
+export const SELECTOR_KEYS = Object.keys(SELECTORS) as SelectorKey[];
+export const SELECTOR_KIND: Readonly<Record<SelectorKey, 'ecs' | 'eip' | 'cbwp'>> = {
+  instances: 'ecs',
+  eips: 'eip',
+  bandwidthPackages: 'cbwp',
+};
+
+function selectorSchema(key: SelectorKey) {
+  const { noun, pattern, example } = SELECTORS[key];
+  const plural = `${noun}s`;
+  return z
+    .strictObject({
+      region: z
+        .string({ error: 'expected a region id such as "cn-hangzhou"' })
+        .regex(REGION_PATTERN, { error: 'expected a region id such as "cn-hangzhou"' })
+        .meta({ description: `Region of the ${plural}, e.g. cn-hangzhou.` }),
+      ids: z
+        .array(z.string({ error: `expected an ${noun} id such as "${example}"` }).regex(pattern, { error: `expected an ${noun} id such as "${example}"` }), {
+          error: `expected a list of ${noun} ids`,
+        })
+        .min(1, { error: `expected at least one ${noun} id` })
+        .optional()
+        .meta({ description: `${plural[0]?.toUpperCase()}${plural.slice(1)} managed by id.` }),
+      tags: z
+        .record(z.string().min(1, { error: 'expected a non-empty tag key' }), z.string({ error: 'expected a tag value' }), {
+          error: 'expected a mapping of tag key to value',
+        })
+        .optional()
+        .meta({ description: `${plural[0]?.toUpperCase()}${plural.slice(1)} managed by tag: one matches when it carries ALL of these tags.` }),
+    })
+    .superRefine((selected, ctx) => {
+      if (selected.ids === undefined && selected.tags === undefined) {
+        ctx.addIssue({ code: 'custom', message: `expected ids or tags (or both) to select ${plural}`, input: selected });
+      }
+      if (selected.tags !== undefined && Object.keys(selected.tags).length === 0) {
+        ctx.addIssue({ code: 'custom', path: ['tags'], message: 'expected at least one tag', input: selected.tags });
+      }
+      const seen = new Set<string>();
+      selected.ids?.forEach((id, index) => {
+        if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['ids', index], message: 'expected each id once', input: id });
+        seen.add(id);
+      });
     });
-  });
+}
 
 const boundsSchema = z
   .strictObject({
     minOut: outboundMbps('Lowest outbound bandwidth (Mbps). 0 only takes effect with allowZero on VPC instances.'),
-    maxOut: mbps(1, API_MAX_MBPS, 'Highest outbound bandwidth (Mbps); the charge-type limit (100) is checked per instance.'),
+    maxOut: mbps(
+      1,
+      RESOURCE_MAX_MBPS,
+      `Highest outbound bandwidth (Mbps): ECS instances at most ${API_MAX_MBPS}, EIPs and packages per their billing; the limit of each resource's billing is checked per resource.`,
+    ),
     minIn: inboundMbps('Lowest inbound bandwidth (Mbps); unset leaves inbound alone.').optional(),
     maxIn: inboundMbps('Highest inbound bandwidth (Mbps).').optional(),
   })
@@ -380,7 +398,11 @@ const policySchema = z
       .string({ error: 'expected a policy name (letters, digits, ".", "_", "-"; up to 64)' })
       .regex(POLICY_NAME_PATTERN, { error: 'expected a policy name (letters, digits, ".", "_", "-"; up to 64)' })
       .meta({ description: 'Unique name; appears in every decision.' }),
-    instances: instancesSchema,
+    instances: selectorSchema('instances').optional().meta({ description: 'ECS instances whose own public bandwidth this policy scales.' }),
+    eips: selectorSchema('eips').optional().meta({ description: 'Elastic IPs (pay-as-you-go) whose bandwidth this policy scales.' }),
+    bandwidthPackages: selectorSchema('bandwidthPackages')
+      .optional()
+      .meta({ description: 'Internet Shared Bandwidth packages (pay-as-you-go) whose bandwidth this policy scales.' }),
     mode: z
       .enum(['observe', 'enforce'], { error: 'expected "observe" or "enforce"' })
       .prefault('enforce')
@@ -419,8 +441,25 @@ const policySchema = z
     (policy, ctx) => {
       // Runs even when other parts of the policy failed (`when`), so the fields it reads may still
       // be raw input: every read is guarded.
-      if (typeof policy !== 'object' || policy === null) return;
+      if (typeof policy !== 'object' || policy === null || Array.isArray(policy)) return;
+      const selectors = SELECTOR_KEYS.filter((key) => (policy as Record<string, unknown>)[key] !== undefined);
+      if (selectors.length !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected exactly one of instances, eips or bandwidthPackages to say what the policy scales (one policy per kind)',
+          input: selectors.length === 0 ? 'none' : selectors.join(' and '),
+        });
+      }
       const bounds = policy.bounds as { minOut?: unknown; maxOut?: unknown } | undefined;
+      if (selectors.length === 1 && selectors[0] === 'instances') {
+        // ModifyInstanceNetworkSpec's own ceiling (subscription pay-by-bandwidth); EIPs and packages go higher.
+        for (const key of ['minOut', 'maxOut'] as const) {
+          const value = bounds?.[key];
+          if (typeof value === 'number' && value > API_MAX_MBPS && value <= RESOURCE_MAX_MBPS) {
+            ctx.addIssue({ code: 'custom', path: ['bounds', key], message: `expected at most ${API_MAX_MBPS} Mbps for ECS instances`, input: value });
+          }
+        }
+      }
       const [minOut, maxOut] = [bounds?.minOut, bounds?.maxOut];
       if (typeof minOut !== 'number' || typeof maxOut !== 'number' || minOut > maxOut) return;
       // Bounds are the hard envelope and schedules and overrides move inside it (the core clamps
@@ -554,7 +593,7 @@ export const policyDocumentSchema = z
       const names = new Map<string, number>();
       const owners = new Map<string, number>();
       policies.forEach((raw, index) => {
-        const policy = raw as { name?: unknown; instances?: { ids?: unknown } } | null;
+        const policy = raw as ({ name?: unknown } & Partial<Record<SelectorKey, { ids?: unknown }>>) | null;
         if (typeof policy?.name === 'string') {
           const first = names.get(policy.name);
           if (first !== undefined) {
@@ -566,27 +605,29 @@ export const policyDocumentSchema = z
             });
           } else names.set(policy.name, index);
         }
-        const ids = policy?.instances?.ids;
-        if (!Array.isArray(ids)) return;
-        ids.forEach((id: unknown, idIndex) => {
-          if (typeof id !== 'string') return;
-          const owner = owners.get(id);
-          if (owner !== undefined && owner !== index) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['policies', index, 'instances', 'ids', idIndex],
-              message: `expected an instance managed by one policy only (policies[${owner}] lists it)`,
-              input: id,
-            });
-          } else owners.set(id, index);
-        });
+        for (const key of SELECTOR_KEYS) {
+          const ids = policy?.[key]?.ids;
+          if (!Array.isArray(ids)) continue;
+          ids.forEach((id: unknown, idIndex) => {
+            if (typeof id !== 'string') return;
+            const owner = owners.get(id);
+            if (owner !== undefined && owner !== index) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['policies', index, key, 'ids', idIndex],
+                message: `expected ${key === 'instances' ? 'an instance' : 'a resource'} managed by one policy only (policies[${owner}] lists it)`,
+                input: id,
+              });
+            } else owners.set(id, index);
+          });
+        }
       });
     },
     { when: () => true },
   )
   .meta({
     title: 'bwscaler policy file',
-    description: 'Policies for scaling the public bandwidth of Alibaba Cloud ECS instances.',
+    description: 'Policies for scaling the public bandwidth of Alibaba Cloud ECS instances, Elastic IPs and Internet Shared Bandwidth packages.',
   });
 
 /** A policy file as parsed: user field names, defaults applied, durations in seconds. */

@@ -4,6 +4,7 @@
 import * as z from 'zod';
 import { apiRange } from '../core/provider';
 import type { Adjustment } from '../core/types';
+import { EIP_RANGE, PACKAGE_RANGE } from '../core/vpc-rules';
 
 /**
  * The largest InternetMaxBandwidthOut the API accepts at all (subscription pay-by-bandwidth). The
@@ -11,6 +12,13 @@ import type { Adjustment } from '../core/types';
  * it, not the policy.
  */
 export const API_MAX_MBPS = apiRange({ instanceChargeType: 'PrePaid', internetChargeType: 'PayByBandwidth' }).max;
+
+/**
+ * The largest bandwidth any kind's Modify API accepts (a shared bandwidth package, src/core/vpc-rules.ts):
+ * the most an outbound value in a policy file can be. Each kind's own limit is checked against the
+ * policy's selector (ECS: API_MAX_MBPS) and, per resource, by the decision core.
+ */
+export const RESOURCE_MAX_MBPS = Math.max(API_MAX_MBPS, ...Object.values(EIP_RANGE).map((r) => r.max), ...Object.values(PACKAGE_RANGE).map((r) => r.max));
 // ---------------------------------------------------------------------------------------------
 // Durations: "30s", "5m", "2h", "1d", combinations in that order ("1h30m"), or plain seconds.
 
@@ -82,7 +90,7 @@ export function mbps(min: number, max: number, description: string) {
     .meta({ description });
 }
 
-export const outboundMbps = (description: string) => mbps(0, API_MAX_MBPS, description);
+export const outboundMbps = (description: string) => mbps(0, RESOURCE_MAX_MBPS, description);
 
 /** ModifyInstanceNetworkSpec InternetMaxBandwidthIn: 1–200 (SDK model validation, docs/reference/alibaba-cloud.md §1.1). */
 export const inboundMbps = (description: string) => mbps(1, API_MAX_MBPS, description);
@@ -114,14 +122,14 @@ function adjustmentProblem(adjust: Adjustment, upOnly: boolean): string | undefi
     case 'add':
       if (adjust.mbps === 0) return 'expected a non-zero change';
       if (upOnly && adjust.mbps < 0) return 'expected an increase ("+N" or "xF" with F > 1)';
-      return Math.abs(adjust.mbps) > API_MAX_MBPS ? `expected a change of at most ${API_MAX_MBPS} Mbps` : undefined;
+      return Math.abs(adjust.mbps) > RESOURCE_MAX_MBPS ? `expected a change of at most ${RESOURCE_MAX_MBPS} Mbps` : undefined;
     case 'multiply':
       if (adjust.factor === 0) return 'expected a factor greater than 0 (to go to 0 write "=0")';
       if (adjust.factor === 1) return 'expected a factor other than 1';
       return upOnly && adjust.factor < 1 ? 'expected an increase ("+N" or "xF" with F > 1)' : undefined;
     case 'set':
       if (upOnly) return 'expected an increase ("+N" or "xF" with F > 1)';
-      return adjust.mbps > API_MAX_MBPS ? `expected a bandwidth of at most ${API_MAX_MBPS} Mbps` : undefined;
+      return adjust.mbps > RESOURCE_MAX_MBPS ? `expected a bandwidth of at most ${RESOURCE_MAX_MBPS} Mbps` : undefined;
   }
 }
 

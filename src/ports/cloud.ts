@@ -1,4 +1,4 @@
-import type { InstanceFacts, MetricSample, NetworkType, TrafficPoint } from '../core/types';
+import type { InstanceFacts, MetricSample, NetworkType, ResourceKind, TrafficPoint } from '../core/types';
 
 export interface ModifyBandwidthRequest {
   regionId: string;
@@ -14,16 +14,31 @@ export interface ModifyBandwidthRequest {
   endTime?: string;
 }
 
-/** The ECS operations bwscaler needs. Errors are CloudApiError (src/errors.ts). */
+/**
+ * The provider operations bwscaler needs, for any kind of bandwidth resource (Karpenter's CloudProvider
+ * speaks of a node claim, not an EC2 instance): describe resources by id or tag, modify one resource's
+ * bandwidth under a token, and read it back by describing it again. The names are ECS's, where the
+ * port began; `instanceId` is the resource id (i-…, eip-…, cbwp-…). Implementations: ECS
+ * (src/adapters/ecs.ts), VPC for EIPs and packages (src/adapters/vpc.ts), and the router over both
+ * (src/adapters/bandwidth-provider.ts). Errors are CloudApiError (src/errors.ts).
+ */
 export interface InstanceApi {
-  /** Instances by id (batched by 100) or by tags, all pages. */
-  describeInstances(query: { regionId: string; instanceIds?: string[]; tags?: Record<string, string> }): Promise<InstanceFacts[]>;
+  /**
+   * Resources by id (batched) or by tags, all pages. `kind` says which kind a tag query is about
+   * (absent: ECS instances); ids name their kind themselves.
+   */
+  describeInstances(query: { regionId: string; instanceIds?: string[]; tags?: Record<string, string>; kind?: ResourceKind }): Promise<InstanceFacts[]>;
   modifyBandwidth(req: ModifyBandwidthRequest): Promise<{ orderId: string }>;
 }
+
+/** The new name of the provider port: the cycle's `deps.ecs` is one. */
+export type BandwidthProvider = InstanceApi;
 
 /** One instance as the metric reads need it, from DescribeInstances facts. */
 export interface MetricTarget {
   instanceId: string;
+  /** Decides the namespace: absent or 'ecs' reads acs_ecs_dashboard, 'eip' acs_vpc_eip, 'cbwp' acs_bandwidth_package. */
+  kind?: ResourceKind;
   /** Decides the metric: VPC_PublicIP_* for a VPC instance, the unprefixed Internet* for classic. */
   networkType: NetworkType;
   /** The instance's fixed public IP; when known, a VPC_PublicIP_* series of another `ip` is not its traffic. */

@@ -86,7 +86,14 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     ...(options.bundleFor ? { bundleFor: options.bundleFor } : {}),
     // The template names policy.yaml in the code package; the harness shares one build between
     // policies, so it hands each system its policy inline instead.
-    env: { BWSCALER_ECS_ENDPOINT: e.ecs, BWSCALER_CMS_ENDPOINT: e.cms, BWSCALER_OTS_ENDPOINT: e.ots, BWSCALER_POLICY: policyText, ...options.env },
+    env: {
+      BWSCALER_ECS_ENDPOINT: e.ecs,
+      BWSCALER_VPC_ENDPOINT: e.vpc,
+      BWSCALER_CMS_ENDPOINT: e.cms,
+      BWSCALER_OTS_ENDPOINT: e.ots,
+      BWSCALER_POLICY: policyText,
+      ...options.env,
+    },
     credentials: { accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret, ...(e.securityToken ? { securityToken: e.securityToken } : {}) },
     now: () => cloud.clock.now(),
     region: e.region,

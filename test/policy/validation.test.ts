@@ -46,14 +46,19 @@ describe('policy validation: each problem names its path, what was expected and 
       issues: ['policies[0].bounds.minOut: expected at most maxOut (50), got 80'],
     },
     {
-      name: 'maxOut above the API maximum',
+      name: 'maxOut above the ECS API maximum',
       text: documentWith({ bounds: { minOut: 5, maxOut: 250 } }),
-      issues: ['policies[0].bounds.maxOut: expected a whole number of Mbps from 1 to 200, got 250'],
+      issues: ['policies[0].bounds.maxOut: expected at most 200 Mbps for ECS instances, got 250'],
+    },
+    {
+      name: 'maxOut above what any kind accepts',
+      text: documentWith({ bounds: { minOut: 5, maxOut: 1001 } }),
+      issues: ['policies[0].bounds.maxOut: expected a whole number of Mbps from 1 to 1000, got 1001'],
     },
     {
       name: 'a fractional bandwidth',
       text: documentWith({ bounds: { minOut: 2.5, maxOut: 50 } }),
-      issues: ['policies[0].bounds.minOut: expected a whole number of Mbps from 0 to 200, got 2.5'],
+      issues: ['policies[0].bounds.minOut: expected a whole number of Mbps from 0 to 1000, got 2.5'],
     },
     {
       name: 'minIn above maxIn',

@@ -35,6 +35,14 @@ policies:
     saturation: { threshold: 98, adjust: "x1.3" }
     predictive: { mode: forecast-only, trigger: 4.5, set: 9.3, smallBelow: 5, smallFactor: 4, scaleDownAtLeast: 4, peakWindow: 1d, lookBack: 5m, maxLookBack: 2h, censored: 98, censoredRise: 20 }
     mode: observe
+  - name: edge
+    eips: { region: cn-hangzhou, ids: [eip-sec-1] }
+    bounds: { minOut: 1, maxOut: 200 }
+    saturation: { threshold: 95, adjust: "x2" }
+  - name: egress
+    bandwidthPackages: { region: cn-hangzhou, tags: { app: egress } }
+    bounds: { minOut: 2, maxOut: 1000 }
+    saturation: { threshold: 95, adjust: "x2" }
 `;
 const FIXTURE = {
   accessKeys: [STS],
@@ -45,6 +53,26 @@ const FIXTURE = {
     { InstanceId: 'i-sec-pred-1', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'pred' }], Demand: { kind: 'constant' as const, mbps: 5 } },
     { InstanceId: 'i-sec-stray', InternetMaxBandwidthOut: 10, Tags: [{ TagKey: 'app', TagValue: 'batch' }], Demand: { kind: 'constant' as const, mbps: 500 } },
   ],
+  // A saturated EIP and shared package, so the ticks call every VPC action the RAM policy grants.
+  eips: [
+    {
+      AllocationId: 'eip-sec-1',
+      IpAddress: '47.96.3.1',
+      Status: 'InUse' as const,
+      InternetChargeType: 'PayByTraffic' as const,
+      Bandwidth: 10,
+      Demand: { kind: 'constant' as const, mbps: 500 },
+    },
+    {
+      AllocationId: 'eip-sec-nat',
+      IpAddress: '47.96.3.2',
+      Status: 'InUse' as const,
+      Bandwidth: 5,
+      BandwidthPackageId: 'cbwp-sec-1',
+      Demand: { kind: 'constant' as const, mbps: 500 },
+    },
+  ],
+  bandwidthPackages: [{ BandwidthPackageId: 'cbwp-sec-1', Bandwidth: 10, Tags: [{ Key: 'app', Value: 'egress' }] }],
 };
 
 describe('security of the deployed functions', () => {
