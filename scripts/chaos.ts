@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildOnce } from '../src/sim/system';
-import { type ChaosReport, type ChaosSummary, runChaos } from '../test/chaos/run';
+import { CHAOS_FUNCTION_SETTINGS, type ChaosReport, type ChaosSummary, runChaos } from '../test/chaos/run';
 
 const { values } = parseArgs({
   options: {
@@ -76,7 +76,12 @@ if (values.shard !== undefined) {
   const survived = summary.crashes > 0 && sum((d) => d.crashesRecovered) === summary.crashes;
   const clean = violations === 0 && survived && sum((d) => d.unmanagedWrites) === 0 && sum((d) => d.ordersWhilePaused) === 0;
   process.stderr.write(`[chaos ${elapsed()}s] ${days} day(s), ${instances} instances in ${shards} shard(s): ${clean ? 'clean' : 'NOT clean'}\n`);
-  process.stdout.write(`${JSON.stringify({ ...summary, shards, wallSeconds: elapsed() })}\n`);
+  // What differs from the functions' defaults and how the run was split, beside the counts.
+  const settings = {
+    sdkTimeoutMs: Number(CHAOS_FUNCTION_SETTINGS.BWSCALER_SDK_TIMEOUT_MS),
+    retryDelayMs: Number(CHAOS_FUNCTION_SETTINGS.BWSCALER_RETRY_DELAY_MS),
+  };
+  process.stdout.write(`${JSON.stringify({ ...summary, shards, ...settings, tickSeconds: 300, wallSeconds: elapsed() })}\n`);
   process.exitCode = clean ? 0 : 1;
 }
 

@@ -73,6 +73,8 @@ export interface ChaosReport {
     /** Wall and CPU seconds of the simulated days (start-up and the final check excluded). */
     wallSeconds: number;
     cpuSeconds: number;
+    /** API calls the local cloud answered, by service and action: where the run's time goes. */
+    calls: Record<string, number>;
     /** ModifyInstanceNetworkSpec calls for instances no policy selects (must be 0). */
     unmanagedWrites: number;
     mismatches: Array<{ instanceId: string; why: string }>;
@@ -419,6 +421,7 @@ function report(input: {
       quietTicks: input.quietTicks,
       wallSeconds: input.wallSeconds,
       cpuSeconds: input.cpuSeconds,
+      calls: countBy([...calls.map((c: CallRecord) => `${c.service}:${c.action}`), ...input.system.cloud.ots.calls().map((c) => `ots:${c.action}`)]),
       unmanagedWrites: calls.filter((c) => c.action === MODIFY && STRAY_INSTANCES.includes(c.instanceId ?? '')).length,
       mismatches,
       unrecorded: input.events.filter((e) => !e.recorded).map((e) => withCause(e, input.system)),
@@ -447,6 +450,12 @@ function withCause(event: EventRecord, system: System): EventRecord {
   const line = system.runner.invocations.flatMap((i) => i.logs).find((l) => l.includes(requestId) && l.includes('invocation failed'));
   const error = line ? (JSON.parse(line) as { error?: { code?: string; message?: string } }).error : undefined;
   return error ? { ...event, detail: `${event.detail} — ${error.code ?? ''} ${error.message ?? ''}`.slice(0, 500) } : event;
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys.sort()) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }
 
 /** The cloud's demand model for an instance at `at` (Mbps), unclipped. */
