@@ -72,6 +72,8 @@ describe('loadConfig', () => {
     { name: 'a webhook token', env: { ...minimal, BWSCALER_WEBHOOK_TOKEN: '0123456789abcdef' }, expected: { webhookToken: '0123456789abcdef' } },
     { name: 'a replay window', env: { ...minimal, BWSCALER_REPLAY_WINDOW_SECONDS: '900' }, expected: { replayWindowSeconds: 900 } },
     { name: 'an ECS write budget per tick', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '40' }, expected: { maxOrdersPerTick: 40 } },
+    { name: 'an SDK timeout', env: { ...minimal, BWSCALER_SDK_TIMEOUT_MS: '400' }, expected: { sdkTimeoutMs: 400 } },
+    { name: 'an order retry delay', env: { ...minimal, BWSCALER_RETRY_DELAY_MS: '20' }, expected: { retryDelayMs: 20 } },
     {
       name: 'static STS credentials',
       env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' },
@@ -133,6 +135,12 @@ describe('loadConfig', () => {
       env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '0' },
       mentions: 'BWSCALER_MAX_ORDERS_PER_TICK: 0 is outside 1..5000',
     },
+    {
+      name: 'an SDK timeout too short to answer',
+      env: { ...minimal, BWSCALER_SDK_TIMEOUT_MS: '10' },
+      mentions: 'BWSCALER_SDK_TIMEOUT_MS: 10 is outside 100..60000',
+    },
+    { name: 'a retry delay of zero', env: { ...minimal, BWSCALER_RETRY_DELAY_MS: '0' }, mentions: 'BWSCALER_RETRY_DELAY_MS: 0 is outside 1..10000' },
     { name: 'half a key pair', env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, mentions: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET: required' },
     { name: 'a token without keys', env: { ...minimal, ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' }, mentions: 'ALIBABA_CLOUD_SECURITY_TOKEN: set without' },
     { name: 'a misspelt variable', env: { ...minimal, BWSCALER_REPLAY_WINDOW: '60' }, mentions: 'BWSCALER_REPLAY_WINDOW: unknown variable' },

@@ -23,7 +23,7 @@ import { applyControls } from '../core/controls';
 import type { InstanceFacts, Signal } from '../core/types';
 import { type AlarmCallback, alarmEventKey, toMetricSample } from '../events/alarm';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
-import type { RetryOptions } from './apply';
+import { DEFAULT_RETRY, type RetryOptions, retryRead } from './apply';
 import { readAlarmControls } from './controls';
 import type { CycleDeps } from './deps';
 import { type InstanceOutcome, runInstanceCycle } from './instance';
@@ -50,7 +50,7 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
   const regions = [...new Set(doc.policies.map((policy) => policy.selector.regionId))];
   let instance: InstanceFacts | undefined;
   for (const regionId of regions) {
-    [instance] = await deps.ecs.describeInstances({ regionId, instanceIds: [instanceId] });
+    [instance] = await retryRead(deps, { ...DEFAULT_RETRY, ...input.retry }, () => deps.ecs.describeInstances({ regionId, instanceIds: [instanceId] }));
     if (instance) break;
   }
   if (!instance) return settle(deps, { outcome: 'NOT_FOUND', instanceId });

@@ -212,6 +212,29 @@ export async function sendOrder(deps: CycleDeps, request: ModifyBandwidthRequest
   }
 }
 
+/**
+ * A read (DescribeInstances) with the order path's back-off: a Throttling, InternalError, bad gateway
+ * or timeout answer is tried again, up to `retry.maxAttempts` calls. A read changes nothing, so a
+ * retry is always safe; failing the whole invocation on one transient answer instead loses an alert
+ * whenever CloudMonitor's own retries meet the same fault (seen in the chaos run: HTTP 500 on all
+ * four deliveries of one alert).
+ */
+export async function retryRead<T>(deps: CycleDeps, retry: RetryOptions, read: () => Promise<T>): Promise<T> {
+  const random = deps.random ?? Math.random;
+  const started = deps.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof CloudApiError) || error.category !== 'retryable') throw error;
+      const delay = Math.floor(random() * Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1)));
+      if (attempt >= retry.maxAttempts || deps.now() + delay - started > retry.maxElapsedMs) throw error;
+      deps.log({ level: 'info', msg: 'read retry', code: error.code, attempt, delayMs: delay });
+      await deps.sleep(delay);
+    }
+  }
+}
+
 /** Subscription bandwidth downgrades are refunds, and refunds are the quota (docs/reference/alibaba-cloud.md §1.5). */
 export function countsAgainstQuota(instance: InstanceFacts, pending: PendingChange): boolean {
   return pending.isDowngrade && instance.instanceChargeType === 'PrePaid' && instance.internetChargeType === 'PayByBandwidth';

@@ -12,6 +12,7 @@ import { createEcsApi, ECS_API_VERSION } from '../adapters/ecs';
 import { type Credentials, createRpcClient } from '../adapters/pop';
 import { createVpcApi, VPC_API_VERSION } from '../adapters/vpc';
 import { type Config, loadConfig } from '../config';
+import type { RetryOptions } from '../cycle/apply';
 import type { CycleDeps } from '../cycle/deps';
 import { ConfigError } from '../errors';
 import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
@@ -28,6 +29,8 @@ export interface Runtime {
   doc: PolicyDocument;
   logger: Logger;
   deps: CycleDeps;
+  /** Order retry back-off from BWSCALER_RETRY_DELAY_MS (the cycle's default when absent). */
+  retry?: Partial<RetryOptions>;
   /** CloudMonitor custom metrics and events of this invocation's decisions, flushed after the cycle (absent in handler tests that build a Runtime by hand). */
   telemetry?: DecisionPublisher;
   /** Takes the invocation's context.credentials (absent outside Function Compute). */
@@ -59,13 +62,14 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     if (!current) throw new ConfigError('no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET outside Function Compute');
     return current;
   };
+  const timeout = config.sdkTimeoutMs === undefined ? {} : { timeoutMs: config.sdkTimeoutMs };
   // One provider port over ECS instances, EIPs and shared bandwidth packages; the VPC client is only
   // called when a policy selects EIPs or packages.
   const ecs = createBandwidthProvider({
-    ecs: createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials })),
-    vpc: createVpcApi(createRpcClient({ endpoint: config.vpcEndpoint, apiVersion: VPC_API_VERSION, credentials })),
+    ecs: createEcsApi(createRpcClient({ endpoint: config.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials, ...timeout })),
+    vpc: createVpcApi(createRpcClient({ endpoint: config.vpcEndpoint, apiVersion: VPC_API_VERSION, credentials, ...timeout })),
   });
-  const cmsClient = createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials });
+  const cmsClient = createRpcClient({ endpoint: config.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials, ...timeout });
   const metrics = createMetricApi(cmsClient);
   const telemetry = createDecisionPublisher(createTelemetryApi(cmsClient), Date.now, { log: (level, msg, fields) => logger[level](msg, fields) });
 
@@ -82,6 +86,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
+          ...timeout,
         }),
       };
     }
@@ -112,6 +117,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
+          ...timeout,
         }),
       };
     }
@@ -128,7 +134,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     metrics,
     store: rotatingStore,
     served: rotatingServed,
-    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials() })),
+    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...timeout })),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (record) => {
@@ -143,6 +149,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     doc,
     logger,
     deps,
+    ...(config.retryDelayMs !== undefined && { retry: { baseDelayMs: config.retryDelayMs, maxDelayMs: 8 * config.retryDelayMs } }),
     telemetry,
     useCredentials(given) {
       if (!given?.accessKeyId) return;

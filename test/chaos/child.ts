@@ -60,7 +60,15 @@ export interface ChildDump {
   since: number;
 }
 
-export type ChildRequest = ChildInvoke | ChildDump;
+/** Pauses these policies with the product's own control (what `bwscaler pause --policy` writes). */
+export interface ChildPause {
+  id: number;
+  kind: 'pause';
+  now: number;
+  policies: string[];
+}
+
+export type ChildRequest = ChildInvoke | ChildDump | ChildPause;
 
 export interface ChildReply {
   id: number;
@@ -116,11 +124,27 @@ async function dump(message: ChildDump): Promise<unknown> {
   return { states, history };
 }
 
+async function pause(message: ChildPause): Promise<unknown> {
+  const { createTablestoreControlStore } = await import('../../src/state/control');
+  const controls = createTablestoreControlStore({
+    endpoint: process.env.BWSCALER_OTS_ENDPOINT ?? '',
+    instanceName: process.env.BWSCALER_OTS_INSTANCE ?? '',
+    accessKeyId: credentials.accessKeyId,
+    accessKeySecret: credentials.accessKeySecret,
+    ...(credentials.securityToken ? { securityToken: credentials.securityToken } : {}),
+    timeoutMs: 30_000,
+  });
+  for (const target of message.policies) {
+    await controls.putControl({ kind: 'pause', scope: 'policy', target, reason: 'chaos run: settle before the final check', by: 'chaos', at: message.now });
+  }
+  return { paused: message.policies };
+}
+
 process.on('message', async (message: ChildRequest) => {
   simulatedNow = message.now;
   let reply: ChildReply;
   try {
-    const result = message.kind === 'invoke' ? await invoke(message) : await dump(message);
+    const result = message.kind === 'invoke' ? await invoke(message) : message.kind === 'dump' ? await dump(message) : await pause(message);
     reply = { id: message.id, ok: true, result, logs: lines.splice(0) };
   } catch (error) {
     const failure = error instanceof Error ? { name: error.name, message: error.message } : { message: String(error) };

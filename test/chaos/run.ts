@@ -42,6 +42,13 @@ export interface ChaosOptions {
   crashes: number;
   /** Progress lines (the long run prints them to stderr). */
   progress?: (line: string) => void;
+  /**
+   * Run one shard of the fleet (instances whose index % of === index) on its own local cloud, with
+   * its own dice (seed + index): `npm run chaos` runs the shards in parallel processes.
+   */
+  shard?: { index: number; of: number };
+  /** A prebuilt dist directory (the parallel run builds once for every shard). */
+  distDir?: string;
 }
 
 /** The issue's JSON line, in its key order. */
@@ -59,6 +66,15 @@ export interface ChaosReport {
     alarmDeliveries: number;
     orders: number;
     crashesRecovered: number;
+    /** Orders placed while the fleet was paused for the final check (must be 0). */
+    ordersWhilePaused: number;
+    /** Quiet ticks run before the pause (6 to 24: until one places nothing). */
+    quietTicks: number;
+    /** Wall and CPU seconds of the simulated days (start-up and the final check excluded). */
+    wallSeconds: number;
+    cpuSeconds: number;
+    /** API calls the local cloud answered, by service and action: where the run's time goes. */
+    calls: Record<string, number>;
     /** ModifyInstanceNetworkSpec calls for instances no policy selects (must be 0). */
     unmanagedWrites: number;
     mismatches: Array<{ instanceId: string; why: string }>;
@@ -69,6 +85,17 @@ export interface ChaosReport {
 }
 
 const STEP_SECONDS = 300;
+/**
+ * The functions' own settings for the local cloud (src/config.ts), not mocks: the simulated clock
+ * stands still while a request waits or an order retry backs off, so those waits cost wall time and
+ * buy nothing. An injected timeout costs 1 s instead of 3 s (shorter ones time out on the loaded
+ * shared machine: load average 20 on 2 cores), and order back-offs are 20 ms
+ * doubling to 160 ms instead of 1 s to 8 s. The fault and lag rates are unchanged.
+ */
+export const CHAOS_FUNCTION_SETTINGS = { BWSCALER_SDK_TIMEOUT_MS: '1000', BWSCALER_RETRY_DELAY_MS: '20' };
+/**
+ * Wall time between rounds of CloudMonitor's retries (see deliverAll). */
+const DELIVERY_GAP_MS = 200;
 const ALARM_FN = 'bwscaler-alarm';
 const SCHEDULE_FN = 'bwscaler-schedule';
 const MODIFY = 'ModifyInstanceNetworkSpec';
@@ -116,6 +143,7 @@ policies:
 `;
 /** The subscription policy's quota − reserve: ordinary downgrades it may spend. */
 const SUBSCRIPTION_DOWNGRADES_ALLOWED = 2;
+const CHAOS_POLICY_NAMES = ['chaos-payg', 'chaos-subscription', 'chaos-traffic'];
 
 /** A mix of billing methods with daily peaks at different hours and flash crowds, so changes go both ways. */
 export function chaosFleet(count: number, start: number, seed: number): FixtureInstance[] {
@@ -181,22 +209,26 @@ interface Delivery {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const progress = options.progress ?? (() => {});
-  const random = mulberry32(options.seed);
-  const distDir = await buildOnce();
+  const shard = options.shard ?? { index: 0, of: 1 };
+  // The fleet is the same whichever way it is split; each shard's dice are its own.
+  const seed = options.seed + shard.index;
+  const random = mulberry32(seed);
+  const distDir = options.distDir ?? (await buildOnce());
   const start = Date.UTC(2026, 10, 2);
-  const fleet = chaosFleet(options.instances, start, options.seed);
+  const fleet = chaosFleet(options.instances, start, options.seed).filter((f, i) => STRAY_INSTANCES.includes(f.InstanceId) || i % shard.of === shard.index);
   const managedIds = fleet.filter((f) => !STRAY_INSTANCES.includes(f.InstanceId)).map((f) => f.InstanceId);
 
   let crash: CrashArm | undefined;
   const system = await startSystem({
     distDir,
     policyText: CHAOS_POLICY,
+    env: CHAOS_FUNCTION_SETTINGS,
     cloud: {
       start,
-      seed: options.seed,
+      seed,
       fixture: { account: { balance: 1e9 }, instances: fleet },
       // Orders take seconds to minutes to show (local-cloud/lag.ts), as in the real cloud.
-      lag: { ...DEFAULT_LAG, seed: options.seed },
+      lag: { ...DEFAULT_LAG, seed },
       // The kill lands the moment the cloud accepted the order, before its answer is even written:
       // the child cannot have committed.
       onCall: (call) => crash?.onCall(call),
@@ -209,11 +241,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const crashes: Array<{ instanceId: string; orderId: string }> = [];
   let ticks = 0;
   let alarmDeliveries = 0;
+  let wallSeconds = 0;
+  let cpuSeconds = 0;
 
   try {
     await child.start();
     await postJson(`${admin}/faults`, ECS_FAULTS);
     const steps = Math.round((options.days * 86_400) / STEP_SECONDS);
+    const wallStart = performance.now();
+    const cpuStart = process.cpuUsage();
     // Crash k falls due in the middle of the k-th slice of the run and is retried until it lands.
     const crashDueAt = (k: number) => Math.max(1, Math.floor(((k + 0.5) * steps) / options.crashes));
     const lastAlarm = new Map<string, number>();
@@ -262,12 +298,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             events.push(record);
           }
         }),
-        ...onTime.map((d) =>
-          deliver(runner.httpUrl(ALARM_FN), d).then((record) => {
-            alarmDeliveries++;
-            events.push(record);
-          }),
-        ),
+        deliverAll(runner.httpUrl(ALARM_FN), onTime).then((records) => {
+          alarmDeliveries += records.length;
+          events.push(...records);
+        }),
       ];
       // Function Compute delivers timer events at least once: a duplicate tick races the first.
       if (random() < 0.05) {
@@ -282,27 +316,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
       }
       await Promise.all(tasks);
+      forgetAnsweredInvocations(runner);
       if (step % 288 === 0 || step === steps) {
-        progress(`day ${(step * STEP_SECONDS) / 86_400}: ${events.length} events, ${cloud.world.orders.length} orders, ${crashes.length} crashes`);
+        const cpu = process.cpuUsage(cpuStart);
+        progress(
+          `day ${(step * STEP_SECONDS) / 86_400}: ${events.length} events, ${cloud.world.orders.length} orders, ${crashes.length} crashes; ` +
+            `${Math.round((performance.now() - wallStart) / 1000)} s wall, ${Math.round((cpu.user + cpu.system) / 1e6)} s CPU`,
+        );
       }
     }
+    const cpu = process.cpuUsage(cpuStart);
+    wallSeconds = Math.round((performance.now() - wallStart) / 100) / 10;
+    cpuSeconds = Math.round((cpu.user + cpu.system) / 1e5) / 10;
 
     // Quiet period: no faults, no alarms; the ticks settle every open intent (maxResendAge 15 min).
     // With lag a tick's order is only `placed` until the next tick reads it back, so the period runs
-    // on (at most 24 ticks) until a tick places nothing new.
+    // on (at most 24 ticks) until a tick places nothing new. Demand keeps moving, so a busy fleet
+    // may place orders in every one of them: the fleet is then paused with the product's own control
+    // (what an operator's `bwscaler pause --policy` writes), and two more ticks read back what the
+    // last ones placed while placing nothing (an order placed then counts in ordersWhilePaused).
     await fetch(`${admin}/faults`, { method: 'DELETE' });
-    for (let i = 0, placing = true; i < 24 && (i < 6 || placing); i++) {
+    const quietTick = async (): Promise<number> => {
       const now = await cloud.clock.advance(STEP_SECONDS);
       const ordersBefore = cloud.world.orders.length;
       for (const record of await retriedTicks(runner, now, await runner.fireTimersUntil(now))) {
         ticks++;
         events.push(record);
       }
-      placing = cloud.world.orders.length > ordersBefore;
-    }
+      return cloud.world.orders.length - ordersBefore;
+    };
+    let quietTicks = 0;
+    for (let placing = true; quietTicks < 24 && (quietTicks < 6 || placing); quietTicks++) placing = (await quietTick()) > 0;
+    await child.pause(CHAOS_POLICY_NAMES);
+    let ordersWhilePaused = 0;
+    for (let i = 0; i < 2; i++) ordersWhilePaused += await quietTick();
 
     const dump = await child.dump(managedIds, start);
-    return report({ system, events, crashes, dump, ticks, alarmDeliveries, managedIds });
+    return report({ system, events, crashes, dump, ticks, alarmDeliveries, managedIds, ordersWhilePaused, quietTicks, wallSeconds, cpuSeconds });
   } finally {
     child.stop();
     await system.close();
@@ -317,6 +367,10 @@ function report(input: {
   ticks: number;
   alarmDeliveries: number;
   managedIds: string[];
+  ordersWhilePaused: number;
+  quietTicks: number;
+  wallSeconds: number;
+  cpuSeconds: number;
 }): ChaosReport {
   const { world } = input.system.cloud;
   const { orders, calls } = world;
@@ -363,15 +417,45 @@ function report(input: {
       alarmDeliveries: input.alarmDeliveries,
       orders: orders.length,
       crashesRecovered,
+      ordersWhilePaused: input.ordersWhilePaused,
+      quietTicks: input.quietTicks,
+      wallSeconds: input.wallSeconds,
+      cpuSeconds: input.cpuSeconds,
+      calls: countBy([...calls.map((c: CallRecord) => `${c.service}:${c.action}`), ...input.system.cloud.ots.calls().map((c) => `ots:${c.action}`)]),
       unmanagedWrites: calls.filter((c) => c.action === MODIFY && STRAY_INSTANCES.includes(c.instanceId ?? '')).length,
       mismatches,
-      unrecorded: input.events.filter((e) => !e.recorded),
+      unrecorded: input.events.filter((e) => !e.recorded).map((e) => withCause(e, input.system)),
       unaccounted: unaccountedOrders(orders, input.dump.history).map((order) => ({
         order,
         rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),
       })),
     },
   };
+}
+
+/**
+ * The runner keeps every invocation with the lines it printed; a month of them is hundreds of
+ * megabytes the garbage collector walks on every major collection. The run needs only the failed
+ * ones (withCause).
+ */
+function forgetAnsweredInvocations(runner: System['runner']): void {
+  const failed = runner.invocations.filter((i) => i.logs.some((line) => line.includes('invocation failed')));
+  runner.invocations.splice(0, runner.invocations.length, ...failed);
+}
+
+/** An unrecorded delivery with the error its function logged (found by the request id of its 500). */
+function withCause(event: EventRecord, system: System): EventRecord {
+  const requestId = /"requestId\\?":\\?"([0-9a-f-]{36})/.exec(event.detail ?? '')?.[1];
+  if (!requestId) return event;
+  const line = system.runner.invocations.flatMap((i) => i.logs).find((l) => l.includes(requestId) && l.includes('invocation failed'));
+  const error = line ? (JSON.parse(line) as { error?: { code?: string; message?: string } }).error : undefined;
+  return error ? { ...event, detail: `${event.detail} — ${error.code ?? ''} ${error.message ?? ''}`.slice(0, 500) } : event;
+}
+
+function countBy(keys: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const key of keys.sort()) counts[key] = (counts[key] ?? 0) + 1;
+  return counts;
 }
 
 /** The cloud's demand model for an instance at `at` (Mbps), unclipped. */
@@ -410,17 +494,27 @@ function alarmsAt(system: System, now: number, managedIds: string[], lastAlarm: 
 }
 
 /**
- * One alert as CloudMonitor delivers it: a 5xx answer (or no answer) is retried, 3 times at most. The
- * delivery is recorded only when some attempt got a decision (200 with an outcome) or a reasoned
- * refusal (4xx): a 500 is the function failing, not the system recording what became of the alert.
+ * A step's alerts as CloudMonitor delivers them: a 5xx answer (or no answer) is retried, 3 times at
+ * most. A delivery is recorded only when some attempt got a decision (200 with an outcome) or a
+ * reasoned refusal (4xx): a 500 is the function failing, not the system recording what became of the
+ * alert. CloudMonitor spaces its retries by seconds, during which the burst of deliveries that made
+ * the first one time out has passed; the simulated clock stands still during a step, so the retries
+ * go in rounds instead: every first attempt, then the failed ones again once those have all been
+ * answered (plus DELIVERY_GAP_MS), and so on.
  */
-async function deliver(url: string, delivery: Delivery): Promise<EventRecord> {
-  let last: EventRecord = { kind: 'alarm', recorded: false, detail: 'never attempted' };
-  for (let attempt = 0; attempt < 4; attempt++) {
-    last = await deliverOnce(url, delivery);
-    if (last.recorded) return last;
+async function deliverAll(url: string, deliveries: Delivery[]): Promise<EventRecord[]> {
+  const records: EventRecord[] = deliveries.map(() => ({ kind: 'alarm', recorded: false, detail: 'never attempted' }));
+  let open = deliveries.map((_, index) => index);
+  for (let attempt = 0; attempt < 4 && open.length > 0; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, DELIVERY_GAP_MS));
+    await Promise.all(
+      open.map(async (index) => {
+        records[index] = await deliverOnce(url, deliveries[index] as Delivery);
+      }),
+    );
+    open = open.filter((index) => !records[index]?.recorded);
   }
-  return last;
+  return records;
 }
 
 async function deliverOnce(url: string, delivery: Delivery): Promise<EventRecord> {
@@ -560,6 +654,7 @@ async function childEnv(system: System): Promise<Record<string, string>> {
     BWSCALER_OTS_ENDPOINT: e.ots,
     // The template names policy.yaml in the code package; the chaos run passes its policy inline.
     BWSCALER_POLICY: CHAOS_POLICY,
+    ...CHAOS_FUNCTION_SETTINGS,
     BWSCALER_CHAOS_CREDENTIALS: JSON.stringify({
       accessKeyId: e.accessKeyId,
       accessKeySecret: e.accessKeySecret,
@@ -620,6 +715,11 @@ class CrashableFunction {
     const reply = await this.send({ id: this.nextId++, kind: 'dump', now: this.now(), instanceIds, since });
     if (!reply.ok) throw new Error(`reading the state store failed: ${reply.error?.message}`);
     return reply.result as { states: ScalingState[]; history: SettledRow[] };
+  }
+
+  async pause(policies: string[]): Promise<void> {
+    const reply = await this.send({ id: this.nextId++, kind: 'pause', now: this.now(), policies });
+    if (!reply.ok) throw new Error(`pausing the fleet failed: ${reply.error?.message}`);
   }
 
   private send(request: ChildRequest): Promise<ChildReply> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Policy } from '../../src/core/types';
 import { handleAlarm } from '../../src/cycle/alarm';
+import { CloudApiError } from '../../src/errors';
 import type { AlarmCallback } from '../../src/events/alarm';
 import type { PolicyDocument } from '../../src/policy/load';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
@@ -164,6 +165,49 @@ describe('handleAlarm', () => {
   it('refuses an alarm on a metric that is not outbound bandwidth, before marking it handled', async () => {
     const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
     await expect(handleAlarm(world.deps, { doc: doc(), callback: callback({ metricName: 'cpu_total' }) })).rejects.toThrow(/not an outbound bandwidth metric/);
+    expect(world.store.total()).toBe(0);
+  });
+
+  // The chaos run lost alerts this way: DescribeInstances answered one injected Throttling or
+  // InternalError, the invocation answered 500, and each of CloudMonitor's retries met another.
+  it.each([
+    { name: 'a Throttling', code: 'Throttling.User', failures: 1, outcome: 'HANDLED' },
+    { name: 'an InternalError twice', code: 'InternalError', failures: 2, outcome: 'HANDLED' },
+    { name: 'a timeout', code: 'RequestTimeout', failures: 1, outcome: 'HANDLED' },
+  ])('reads the instance again after $name instead of failing the delivery', async ({ code, failures, outcome }) => {
+    // Prepare
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
+    const describe = world.ecs.describeInstances.bind(world.ecs);
+    let calls = 0;
+    world.ecs.describeInstances = async (query) => {
+      calls++;
+      if (calls <= failures) throw new CloudApiError(`DescribeInstances failed: ${code}`, code, 'retryable');
+      return describe(query);
+    };
+    // Act
+    const result = await handleAlarm(world.deps, { doc: doc(), callback: callback() });
+    // Assess
+    expect(result.outcome).toBe(outcome);
+    expect(calls).toBeGreaterThan(failures);
+    expect(world.ecs.orders).toHaveLength(1);
+  });
+
+  it('gives up on a read after the retry budget and on a refusal at once', async () => {
+    const world = fakeWorld([instanceFacts({ instanceId: ID, tags: { team: 'web' } })]);
+    let calls = 0;
+    world.ecs.describeInstances = async () => {
+      calls++;
+      throw new CloudApiError('DescribeInstances failed: Throttling', 'Throttling', 'retryable');
+    };
+    await expect(handleAlarm(world.deps, { doc: doc(), callback: callback() })).rejects.toThrow(/Throttling/);
+    expect(calls).toBe(4);
+    calls = 0;
+    world.ecs.describeInstances = async () => {
+      calls++;
+      throw new CloudApiError('DescribeInstances failed: Forbidden.RAM', 'Forbidden.RAM', 'needsHuman');
+    };
+    await expect(handleAlarm(world.deps, { doc: doc(), callback: callback() })).rejects.toThrow(/Forbidden/);
+    expect(calls).toBe(1);
     expect(world.store.total()).toBe(0);
   });
 });
