@@ -1,0 +1,160 @@
+// The reconciler's settlement paths that the mutation run (npm run mutation, README "Mutation testing")
+// found untested: a store outage on the re-send intent write, a fresh decision that wants the same
+// target by another action, and the quota booking and the notice of an order that never shows up.
+import { describe, expect, it } from 'vitest';
+import type { Decision, InstanceFacts, PendingChange, ScalingState } from '../../src/core/types';
+import { reconcilePending } from '../../src/cycle/reconcile';
+import { ConflictError, StoreUnavailableError } from '../../src/errors';
+import { emptyState } from '../../src/ports/state-store';
+import { type FakeWorld, fakeWorld, T0 } from '../fakes/cycle-deps';
+import { instanceFacts } from '../fakes/instance-api';
+import { policy, setDecision } from './fixtures';
+
+const ID = 'i-settle';
+const MINUTE = 60_000;
+
+function pendingChange(overrides: Partial<PendingChange> = {}): PendingChange {
+  return {
+    decisionId: 'd-settle',
+    clientToken: 'bwscaler-d-settle',
+    action: 'set',
+    from: 10,
+    target: 5,
+    startedAt: T0,
+    isDowngrade: true,
+    attempts: 1,
+    autoPay: true,
+    allocatePublicIp: false,
+    ...overrides,
+  };
+}
+
+async function worldWithIntent(
+  instance: Partial<InstanceFacts>,
+  pending: PendingChange,
+  ageMs: number,
+): Promise<{ world: FakeWorld; state: ScalingState; instance: InstanceFacts }> {
+  const world = fakeWorld([instanceFacts({ instanceId: ID, ...instance })]);
+  const state = await world.store.putState({ ...emptyState(ID), pending }, 0);
+  world.clock.now = T0 + ageMs;
+  return { world, state, instance: structuredClone(world.ecs.instances.get(ID) as InstanceFacts) };
+}
+
+const sameChange = (pending: PendingChange) => () => setDecision(ID, pending.from, pending.target);
+
+describe('reconcilePending, re-send', () => {
+  it('stops without an order and keeps the intent when the store fails the re-send intent write', async () => {
+    // Prepare
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, pending, 5 * MINUTE);
+    world.store.failNext('putState', new StoreUnavailableError('store down'));
+
+    // Act
+    const run = reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'tick:test',
+      decideAgain: sameChange(pending),
+      mayLowerBandwidth: true,
+    });
+
+    // Assess: failing closed means no ECS call on an intent whose attempt count was never stored.
+    await expect(run).rejects.toThrow(StoreUnavailableError);
+    expect(world.ecs.modifyCalls).toEqual([]);
+    expect((await world.store.getState(ID)).pending).toEqual(pending);
+  });
+
+  it.each<{ name: string; fresh: (p: PendingChange) => Decision }>([
+    {
+      name: 'drops an intent whose fresh decision wants the same target as a temporary upgrade instead of a set',
+      fresh: (p) => setDecision(ID, p.from, p.target, { action: 'temporaryUpgrade' }),
+    },
+    { name: 'drops an intent whose fresh decision wants another target by the same action', fresh: (p) => setDecision(ID, p.from, p.target + 5) },
+    { name: 'drops an intent whose fresh decision wants no change', fresh: (p) => setDecision(ID, p.from, p.from, { action: 'none' }) },
+  ])('$name', async ({ fresh }) => {
+    // Prepare: a 10 → 20 upgrade left unconfirmed.
+    const pending = pendingChange({ target: 20, isDowngrade: false });
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, pending, 5 * MINUTE);
+
+    // Act
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'tick:test',
+      decideAgain: () => fresh(pending),
+      mayLowerBandwidth: true,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'failed', errorCode: 'STALE_INTENT', inFlight: false });
+    expect(world.ecs.modifyCalls).toEqual([]);
+    expect((await world.store.getState(ID)).pending).toBeUndefined();
+  });
+});
+
+describe('reconcilePending, an accepted order that never shows', () => {
+  const placed = pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0 });
+
+  it.each([
+    { name: 'books a subscription pay-by-bandwidth downgrade as spent', instance: { instanceChargeType: 'PrePaid' as const }, ledger: 1 },
+    { name: 'books nothing for a pay-as-you-go downgrade (no refund, no quota)', instance: { instanceChargeType: 'PostPaid' as const }, ledger: 0 },
+    {
+      name: 'books nothing for a subscription pay-by-traffic downgrade (no refund, no quota)',
+      instance: { instanceChargeType: 'PrePaid' as const, internetChargeType: 'PayByTraffic' as const },
+      ledger: 0,
+    },
+  ])('blocks with CHANGE_NOT_VISIBLE and $name', async ({ instance: facts, ledger }) => {
+    // Prepare
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10, ...facts }, placed, 11 * MINUTE);
+
+    // Act
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'tick:test',
+      decideAgain: sameChange(placed),
+      mayLowerBandwidth: true,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'blocked', errorCode: 'CHANGE_NOT_VISIBLE', inFlight: false });
+    const stored = await world.store.getState(ID);
+    expect(stored.blocked).toMatchObject({ code: 'CHANGE_NOT_VISIBLE', since: T0 + 11 * MINUTE, lastProbeAt: T0 + 11 * MINUTE });
+    expect(stored.downgrades).toHaveLength(ledger);
+    expect(world.notices).toMatchObject([{ type: 'needs-a-human', instanceId: ID, code: 'CHANGE_NOT_VISIBLE' }]);
+  });
+
+  it('leaves the block and its notice to the invocation that wins the settlement race', async () => {
+    // Prepare
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10, instanceChargeType: 'PrePaid' }, placed, 11 * MINUTE);
+    world.store.failNext('commit', new ConflictError('settled elsewhere'));
+
+    // Act
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 'tick:test',
+      decideAgain: sameChange(placed),
+      mayLowerBandwidth: true,
+    });
+
+    // Assess
+    expect(result).toEqual({ state, inFlight: true, errorCode: 'CONCURRENT_UPDATE', unwritten: [] });
+    expect(world.notices).toEqual([]);
+    expect((await world.store.getState(ID)).pending).toEqual(placed);
+  });
+
+  it('rethrows a store outage on the block commit, the intent kept', async () => {
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, placed, 11 * MINUTE);
+    world.store.failNext('commit', new StoreUnavailableError('store down'));
+    await expect(
+      reconcilePending(world.deps, { policy: policy(), instance, state, source: 'tick:test', decideAgain: sameChange(placed), mayLowerBandwidth: true }),
+    ).rejects.toThrow(StoreUnavailableError);
+    expect(world.notices).toEqual([]);
+    expect((await world.store.getState(ID)).pending).toEqual(placed);
+  });
+});
