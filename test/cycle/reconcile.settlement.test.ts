@@ -158,3 +158,59 @@ describe('reconcilePending, an accepted order that never shows', () => {
     expect((await world.store.getState(ID)).pending).toEqual(placed);
   });
 });
+
+describe('reconcilePending, at the edges of its time bounds', () => {
+  const wanted = { decideAgain: (p: PendingChange) => () => setDecision(ID, p.from, p.target) };
+
+  it.each([
+    { name: 'waits for an accepted order exactly visibleWithinMs after its answer', sincePlaced: 10 * MINUTE, outcome: undefined, inFlight: true },
+    { name: 'blocks an accepted order a millisecond later', sincePlaced: 10 * MINUTE + 1, outcome: 'blocked', inFlight: false },
+  ])('$name', async ({ sincePlaced, outcome, inFlight }) => {
+    const placed = pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0 });
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, placed, 1000 + sincePlaced);
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 't',
+      decideAgain: wanted.decideAgain(placed),
+      mayLowerBandwidth: true,
+    });
+    expect(result.outcome).toBe(outcome);
+    expect(result.inFlight).toBe(inFlight);
+  });
+
+  it.each([
+    { name: 'leaves an intent a millisecond younger than inFlightMs to its own invocation', ageMs: MINUTE - 1, resends: 0 },
+    { name: 're-sends an intent exactly inFlightMs old', ageMs: MINUTE, resends: 1 },
+    { name: 're-sends an intent exactly maxResendAgeMs old', ageMs: 15 * MINUTE, resends: 1 },
+    { name: 'drops an intent a millisecond past maxResendAgeMs', ageMs: 15 * MINUTE + 1, resends: 0 },
+  ])('$name', async ({ ageMs, resends }) => {
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, pending, ageMs);
+    await reconcilePending(world.deps, { policy: policy(), instance, state, source: 't', decideAgain: wanted.decideAgain(pending), mayLowerBandwidth: true });
+    expect(world.ecs.modifyCalls).toHaveLength(resends);
+  });
+
+  it('dates a confirmed re-sent intent from its latest send, not its first', async () => {
+    // Prepare: first sent at T0, re-sent at T0 + 5 min, unanswered both times; now T0 + 20 min it shows.
+    const resent = pendingChange({ attempts: 2, sentAt: T0 + 5 * MINUTE });
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 5, instanceChargeType: 'PrePaid' }, resent, 20 * MINUTE);
+
+    // Act
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 't',
+      decideAgain: wanted.decideAgain(resent),
+      mayLowerBandwidth: true,
+    });
+
+    // Assess: the latest moment the re-send could have placed it is its start plus inFlightMs.
+    expect(result.outcome).toBe('reconciled');
+    const stored = await world.store.getState(ID);
+    expect(stored.lastChangeAt).toBe(T0 + 6 * MINUTE);
+    expect(stored.downgrades).toEqual([{ at: T0 + 6 * MINUTE, from: 10, to: 5 }]);
+  });
+});
