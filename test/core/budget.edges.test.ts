@@ -39,4 +39,9 @@ describe('the downgrade budget at its edges', () => {
 
     expect([downgradesLeft(state, policy, T0, false), downgradesLeft(state, policy, T0, true)]).toEqual([0, 0]);
   });
+  it('resets a quota exhausted in the first hours of a Beijing month at the start of the next one', () => {
+    // 2025-06-30 20:00 UTC is 04:00 on 1 July in UTC+8: the next reset is 1 August, 00:00 UTC+8.
+    const policy = makePolicy({ downgradeBudget: { monthlyReset: true } });
+    expect(nextQuotaReset(policy, Date.UTC(2025, 5, 30, 20))).toBe(Date.UTC(2025, 7, 1) - 8 * HOUR);
+  });
 });

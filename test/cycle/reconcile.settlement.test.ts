@@ -3,7 +3,7 @@
 // target by another action, and the quota booking and the notice of an order that never shows up.
 import { describe, expect, it } from 'vitest';
 import type { Decision, InstanceFacts, PendingChange, ScalingState } from '../../src/core/types';
-import { reconcilePending } from '../../src/cycle/reconcile';
+import { blockView, reconcilePending } from '../../src/cycle/reconcile';
 import { ConflictError, StoreUnavailableError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
 import { type FakeWorld, fakeWorld, T0 } from '../fakes/cycle-deps';
@@ -212,5 +212,98 @@ describe('reconcilePending, at the edges of its time bounds', () => {
     const stored = await world.store.getState(ID);
     expect(stored.lastChangeAt).toBe(T0 + 6 * MINUTE);
     expect(stored.downgrades).toEqual([{ at: T0 + 6 * MINUTE, from: 10, to: 5 }]);
+  });
+});
+
+describe('reconcilePending, records of each settlement', () => {
+  const history = (world: FakeWorld) => world.store.queryHistory(ID, 0, Number.MAX_SAFE_INTEGER);
+
+  it('a confirmed intent: its history row says why it was settled without a decision', async () => {
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 5 }, pending, 5 * MINUTE);
+    await reconcilePending(world.deps, { policy: policy(), instance, state, source: 't', decideAgain: sameChange(pending), mayLowerBandwidth: true });
+    expect((await history(world)).map((h) => [h.decision.reason, h.decision.message])).toEqual([
+      ['PENDING_CHANGE', "an earlier invocation's change, now shown by DescribeInstances"],
+    ]);
+  });
+
+  it('a dropped intent: a warning and a history row naming the refusal', async () => {
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 30 }, pending, 5 * MINUTE);
+    await reconcilePending(world.deps, { policy: policy(), instance, state, source: 't', decideAgain: sameChange(pending), mayLowerBandwidth: true });
+    expect((await history(world)).map((h) => [h.outcome, h.errorCode, h.decision.reason, h.decision.message])).toEqual([
+      ['failed', 'OUT_OF_BAND_CHANGE', 'PENDING_CHANGE', 'intent dropped: OUT_OF_BAND_CHANGE'],
+    ]);
+    expect(world.logs).toContainEqual({ level: 'warn', msg: 'intent dropped', instanceId: ID, decisionId: 'd-settle', errorCode: 'OUT_OF_BAND_CHANGE' });
+  });
+
+  it('a re-sent intent: an info line, and the order id in the result and the history row', async () => {
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, pending, 5 * MINUTE);
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 't',
+      decideAgain: sameChange(pending),
+      mayLowerBandwidth: true,
+    });
+    const orderId = world.ecs.orders[0]?.orderId;
+    expect(result).toEqual({ state: await world.store.getState(ID), inFlight: false, outcome: 'reconciled', orderId, unwritten: [] });
+    expect(world.logs).toContainEqual({ level: 'info', msg: 'intent resent', instanceId: ID, decisionId: 'd-settle', attempt: 2 });
+    expect((await history(world)).map((h) => [h.orderId, h.decision.reason, h.decision.message])).toEqual([
+      [orderId, 'PENDING_CHANGE', 'an earlier invocation left this change unconfirmed; decided again and re-sent with the same ClientToken'],
+    ]);
+  });
+
+  it('a re-sent intent whose commit is lost stays in flight: no decision on top of it', async () => {
+    const pending = pendingChange();
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, pending, 5 * MINUTE);
+    world.store.failNext('commit', new ConflictError('settled elsewhere'));
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 't',
+      decideAgain: sameChange(pending),
+      mayLowerBandwidth: true,
+    });
+    expect(result).toMatchObject({ inFlight: true, outcome: 'conflict', errorCode: 'CONCURRENT_UPDATE' });
+  });
+
+  it('an accepted order that never shows: the block, its warning and its notice say what was ordered and how long ago', async () => {
+    const placed = pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0 });
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, placed, 11 * MINUTE);
+    await reconcilePending(world.deps, { policy: policy(), instance, state, source: 't', decideAgain: sameChange(placed), mayLowerBandwidth: true });
+    const message = 'order order-1 (10 → 5 Mbps) was accepted but DescribeInstances still shows 10 Mbps after 659 s';
+    expect((await world.store.getState(ID)).blocked?.message).toBe(message);
+    expect((await history(world)).map((h) => [h.outcome, h.errorCode, h.decision.reason, h.decision.message])).toEqual([
+      ['blocked', 'CHANGE_NOT_VISIBLE', 'PENDING_CHANGE', message],
+    ]);
+    expect(world.logs).toContainEqual({ level: 'warn', msg: 'change not visible', instanceId: ID, decisionId: 'd-settle', orderId: 'order-1' });
+    expect(world.notices).toEqual([
+      { type: 'needs-a-human', instanceId: ID, code: 'CHANGE_NOT_VISIBLE', message: `${message}; bandwidth changes stop until this is resolved` },
+    ]);
+  });
+
+  it('waits for an accepted order without writing anything', async () => {
+    const placed = pendingChange({ orderId: 'order-1', placedAt: T0 + 1000, sentAt: T0 });
+    const { world, state, instance } = await worldWithIntent({ bandwidthOut: 10 }, placed, 2 * MINUTE);
+    const result = await reconcilePending(world.deps, {
+      policy: policy(),
+      instance,
+      state,
+      source: 't',
+      decideAgain: sameChange(placed),
+      mayLowerBandwidth: true,
+    });
+    expect(result).toEqual({ state, inFlight: true, unwritten: [] });
+  });
+});
+
+describe('blockView, an expiry block while the financial lock stays', () => {
+  it('keeps the block', () => {
+    const state: ScalingState = { ...emptyState(ID), blocked: { code: 'InstanceExpiredOrInArrears', since: T0, message: '' } };
+    expect(blockView(state, instanceFacts({ instanceId: ID, operationLocks: ['financial'] }), T0 + 60 * MINUTE).kind).toBe('unchanged');
   });
 });
