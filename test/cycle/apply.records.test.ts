@@ -3,7 +3,7 @@
 // The mutation run (README "Mutation testing") showed each of these could change unseen.
 import { describe, expect, it } from 'vitest';
 import type { InstanceFacts, PendingChange } from '../../src/core/types';
-import { applyDecision, orderRequest } from '../../src/cycle/apply';
+import { applyDecision, orderRequest, parseEndTime } from '../../src/cycle/apply';
 import { ConflictError } from '../../src/errors';
 import { emptyState } from '../../src/ports/state-store';
 import { fakeWorld, T0 } from '../fakes/cycle-deps';
@@ -176,5 +176,25 @@ describe('applyDecision, the quota-low notice', () => {
     const world = fakeWorld([instanceFacts(subscription)]);
     await apply(world, 20, { state: { ...emptyState(ID), downgrades: used(2) } });
     expect(world.notices.map((n) => n.type)).toEqual(['applied']);
+  });
+});
+
+describe('parseEndTime and the read-back, at their edges', () => {
+  it('refuses an expanded-year EndTime that Date.parse alone would read', () => {
+    expect(() => parseEndTime('+002017-12-06T22Z')).toThrow(RangeError);
+  });
+
+  it('reads an instance missing from DescribeInstances as not yet applied, without a read-back failure', async () => {
+    const world = fakeWorld([instanceFacts({ instanceId: ID })]);
+    const vanished = { ...world.deps, ecs: { ...world.deps.ecs, describeInstances: async () => [] } };
+    const result = await applyDecision(vanished, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      decision: setDecision(ID, 10, 20),
+      source: 't',
+    });
+    expect(result.outcome).toBe('placed');
+    expect(logged(world)).not.toContain('read-back failed');
   });
 });
