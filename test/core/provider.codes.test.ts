@@ -69,4 +69,8 @@ describe('the smaller rules', () => {
   it('asks for no second public IP for a pay-as-you-go instance that kept its IP at 0 Mbps', () => {
     expect(needsPublicIpAllocation({ instanceChargeType: 'PostPaid', hasPublicIp: true }, 0, 5)).toBe(false);
   });
+
+  it('asks for a public IP only when leaving 0 Mbps, never on a change between two non-zero bandwidths', () => {
+    expect(needsPublicIpAllocation({ instanceChargeType: 'PostPaid', hasPublicIp: false }, 5, 10)).toBe(false);
+  });
 });

@@ -197,4 +197,25 @@ describe('parseEndTime and the read-back, at their edges', () => {
     expect(result.outcome).toBe('placed');
     expect(logged(world)).not.toContain('read-back failed');
   });
+  it('logs a failed read-back as a warning and keeps the order placed', async () => {
+    const world = fakeWorld([instanceFacts({ instanceId: ID })]);
+    const failing = {
+      ...world.deps,
+      ecs: {
+        ...world.deps.ecs,
+        describeInstances: async () => {
+          throw new Error('read timed out');
+        },
+      },
+    };
+    const result = await applyDecision(failing, {
+      policy: policy(),
+      instance: instanceFacts({ instanceId: ID }),
+      state: emptyState(ID),
+      decision: setDecision(ID, 10, 20),
+      source: 't',
+    });
+    expect(result.outcome).toBe('placed');
+    expect(world.logs).toContainEqual({ level: 'warn', msg: 'read-back failed', instanceId: ID, error: new Error('read timed out') });
+  });
 });
