@@ -523,5 +523,41 @@ describe('provider rules on the change', () => {
       setup: { state: { blocked: { code: 'Account.Arrearage', since: T0, message: '' } } },
       target: 20,
     },
+    // A proposal that keeps the current bandwidth is not a change: no guard below narrows it.
+    {
+      name: 'a running temporary upgrade does not hold a no-change',
+      guard: holdDuringTemporaryUpgrade,
+      setup: { instance: { bandwidthOut: 20 }, state: { temporaryUpgrade: { until: T0 + HOUR, base: 10, target: 20 } } },
+      target: 20,
+    },
+    {
+      name: 'an exhausted budget does not hold a no-change',
+      guard: applyDowngradeBudget,
+      setup: { instance: subscription, state: { downgrades: used(3) } },
+      target: 10,
+    },
+    {
+      name: 'a running classic instance at zero may stay at zero',
+      guard: requireStoppedForClassic,
+      setup: { instance: { networkType: 'classic', bandwidthOut: 0 } },
+      target: 0,
+    },
+    {
+      name: 'an upgrade-only block does not hold a no-change',
+      guard: holdBlockedUpgrade,
+      setup: { state: { blocked: { code: 'QuotaExceeded.InternetBandwidth', since: T0, message: '', scope: 'up' } } },
+      target: 10,
+    },
+    {
+      name: 'the budget counts this month when last month’s QuotaExceed has reset',
+      guard: applyDowngradeBudget,
+      setup: {
+        instance: subscription,
+        policy: { downgradeBudget: { monthlyReset: true, reserve: 0 } },
+        state: { quotaExhaustedAt: Date.UTC(2025, 4, 20), downgrades: used(3) },
+      },
+      target: 5,
+      narrowing: { to: 10, reason: 'DOWNGRADE_BUDGET', message: '3 of 3 downgrades used this month' },
+    },
   ]);
 });

@@ -86,7 +86,7 @@ describe('applyDecision, records of each path', () => {
     const result = await applyDecision(lagging, { policy: policy(), instance, state: emptyState(ID), decision: setDecision(ID, 10, 20), source: 't' });
     expect(result.outcome).toBe('placed');
     expect((await history(world)).map((h) => [h.outcome, h.orderId])).toEqual([['placed', result.orderId]]);
-    expect(logged(world)).toContain('order placed');
+    expect(world.logs).toContainEqual({ level: 'info', msg: 'order placed', instanceId: ID, decisionId: result.decisionId, orderId: result.orderId });
   });
 
   it('a placed order whose commit is lost: the conflict, with the order id, and a "commit lost" line', async () => {
