@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/core/**/*.test.ts', 'test/cycle/**/*.test.ts'],
     exclude: ['test/core/layering.test.ts', 'test/core/purity.test.ts'],
-    setupFiles: ['test/setup/fast-check.ts'],
+    setupFiles: ['test/setup/fast-check.ts', 'test/setup/fast-check.mutation.ts'],
     testTimeout: 30_000,
     pool: 'forks',
   },

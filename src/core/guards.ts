@@ -374,6 +374,8 @@ export const applyDowngradeBudget: Guard = (ctx, p) => {
   if (downgradesLeft(state, policy, now, spendReserve) > 0) return undefined;
   const { quota, reserve, monthlyReset } = policy.downgradeBudget;
   const period = monthlyReset ? 'this month' : 'on this subscription';
+  // quotaExhausted() is true only with quotaExhaustedAt set: the second test narrows the type for iso()
+  // and cannot change the outcome (its `true` mutant is equivalent, npm run mutation).
   const message =
     quotaExhausted(state, policy, now) && state.quotaExhaustedAt !== undefined
       ? `the provider reported the downgrade quota exhausted at ${iso(state.quotaExhaustedAt)}${resetNote(policy, now)}`

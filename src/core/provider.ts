@@ -112,6 +112,9 @@ export function lockReason(lock: string, instance: Pick<InstanceFacts, 'instance
 
 // What a BlockedCondition.code means. The cycle may store our reason code or the provider's error
 // code (§1.3, "needs a human"); both are understood.
+// Emptying an entry here, or the lowercase map below, makes this module throw at load. Stryker's vitest
+// runner reports such a mutant as survived (the importing test files fail, no single test does); run
+// by hand, an emptied entry and an emptied lowercase map each fail test/core/provider.codes.test.ts at import.
 const BLOCKING_CODES: ReadonlyMap<string, ReasonCode> = new Map<string, ReasonCode>([
   ['UNPAID_ORDER', 'UNPAID_ORDER'],
   ['ACCOUNT_ARREARS', 'ACCOUNT_ARREARS'],

@@ -110,6 +110,8 @@ export async function applyDecision(deps: CycleDeps, ctx: ApplyContext): Promise
     allocatePublicIp: decision.allocatePublicIp,
     autoPay: policy.autoPay,
   };
+  // Absent rather than undefined. Making these three assignments unconditional is an equivalent
+  // mutant (npm run mutation): every reader tests `!== undefined`, and a stored row drops undefined.
   if (decision.startTime !== undefined) pending.startTime = decision.startTime;
   if (decision.endTime !== undefined) pending.endTime = decision.endTime;
   if (decision.targetIn !== undefined) pending.targetIn = decision.targetIn;
@@ -243,6 +245,8 @@ export function countsAgainstQuota(instance: InstanceFacts, pending: PendingChan
 /** EndTime is `yyyy-MM-ddTHHZ` (hour precision, docs/reference/alibaba-cloud.md §1.1), which Date.parse does not read. */
 export function parseEndTime(endTime: string): number {
   const at = Date.parse(`${endTime.slice(0, -1)}:00Z`);
+  // `^` matters: Date.parse reads an expanded year (`+002017-12-06T22:00Z`). Without `$` the mutant is
+  // equivalent, since Date.parse refuses anything after the zone designator; it stays for the reader.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}Z$/.test(endTime) || Number.isNaN(at)) {
     throw new RangeError(`pending.endTime: expected yyyy-MM-ddTHHZ, got ${JSON.stringify(endTime)}`);
   }
@@ -277,6 +281,7 @@ export function downgradeEntries(
   window: PlacedWindow,
   orderId?: string,
 ): ScalingState['downgrades'] {
+  // orderId absent rather than undefined (always spreading `{ orderId }` is an equivalent mutant).
   const entry = (at: number) => ({ at, from: pending.from, to: pending.target, ...(orderId === undefined ? {} : { orderId }) });
   // Months start in the billing time zone, as the quota's own periods do (src/core/budget.ts).
   const month = (at: number) => startOfBillingMonth(at, policy.billingUtcOffsetMinutes);
@@ -299,6 +304,8 @@ export function stateAfterChange(
   if (pending.isDowngrade) next.lastScaleDownAt = at;
   else next.lastScaleUpAt = at;
   if (countsAgainstQuota(instance, pending)) next.downgrades = [...state.downgrades, ...downgradeEntries(policy, pending, window, orderId)];
+  // Each half of this test implies the other (decide sets endTime exactly on a temporaryUpgrade), so
+  // dropping either is an equivalent mutant; the pair says what the branch is for.
   if (pending.action === 'temporaryUpgrade' && pending.endTime !== undefined) {
     next.temporaryUpgrade = { until: parseEndTime(pending.endTime), base: pending.from, target: pending.target };
   } else if (temporaryUpgrade && temporaryUpgrade.until > at) {
@@ -395,6 +402,8 @@ export async function commitVisible(
   const orderId = pending.orderId;
   const window = { earliest: pending.startedAt, latest };
   const next = stateAfterChange(intent, policy, instance, pending, window, orderId);
+  // Here and below, orderId is left absent when there is none. Writing it as undefined instead is an
+  // equivalent mutant: historyRecord drops undefined fields and every reader tests `!== undefined`.
   const record = historyRecord({
     instanceId,
     at,

@@ -165,6 +165,9 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
   );
 }
 
+// Optional fields stay absent rather than undefined, here and in commitSettlement and row; setting them
+// to undefined unconditionally is an equivalent mutant (readers test `!== undefined`, and historyRecord
+// drops undefined fields).
 function fromApplyResult(settled: ApplyResult): ReconcileResult {
   const result: ReconcileResult = {
     state: settled.state,
