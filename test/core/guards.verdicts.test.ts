@@ -66,7 +66,7 @@ describe('hard stops', () => {
       name: 'a paused policy stops',
       stop: stopWhenPaused,
       setup: { policy: { paused: true } },
-      verdict: { reason: 'PAUSED', message: "policy 'web' is paused" },
+      verdict: { reason: 'PAUSED', message: "policy 'web' is paused (paused: true in the policy file)" },
     },
     { name: 'a running policy passes', stop: stopWhenPaused, setup: {} },
     {
@@ -406,10 +406,21 @@ describe('provider rules on the change', () => {
       narrowing: { to: 20, reason: 'TEMPORARY_UPGRADE_ACTIVE', message: 'a temporary upgrade to 20 Mbps reverts to 10 Mbps by itself at 2025-06-10T13Z' },
     },
     {
-      name: 'a temporary upgrade ending now holds nothing',
+      name: 'a temporary upgrade ending now, its revert visible, holds nothing',
+      guard: holdDuringTemporaryUpgrade,
+      setup: { instance: { bandwidthOut: 10 }, state: { temporaryUpgrade: { until: T0, base: 10, target: 20 } } },
+      target: 5,
+    },
+    {
+      name: 'a temporary upgrade ending now, its revert not yet visible, holds',
       guard: holdDuringTemporaryUpgrade,
       setup: { instance: { bandwidthOut: 20 }, state: { temporaryUpgrade: { until: T0, base: 10, target: 20 } } },
       target: 10,
+      narrowing: {
+        to: 20,
+        reason: 'TEMPORARY_UPGRADE_ACTIVE',
+        message: 'a temporary upgrade to 20 Mbps ended at 2025-06-10T12Z and DescribeInstances does not show its revert to 10 Mbps yet: holding',
+      },
     },
     {
       name: 'the budget keeps the reserve from the rules',
