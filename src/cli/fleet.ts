@@ -2,6 +2,8 @@
 // resolved with DescribeInstances, each instance governed by the first policy that selects it
 // (selectPolicy). The tick resolves its shard the same way (src/cycle/tick.ts describeManaged, which
 // is private and shard-bound); the commands also need the ids a policy lists that ECS does not know.
+
+import { kindOfId } from '../adapters/vpc';
 import type { InstanceFacts, Policy } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import type { InstanceApi } from '../ports/cloud';
@@ -61,5 +63,7 @@ function compareText(a: string, b: string): number {
  * whatever could be done for the ids that were found.
  */
 export function unknownInstance(policy: string, instanceId: string): string {
-  return `policy ${policy} lists ${instanceId}, which DescribeInstances does not return (deleted, another region, or a typo)`;
+  const kind = kindOfId(instanceId);
+  const api = kind === 'eip' ? 'DescribeEipAddresses' : kind === 'cbwp' ? 'DescribeCommonBandwidthPackages' : 'DescribeInstances';
+  return `policy ${policy} lists ${instanceId}, which ${api} does not return (deleted, another region, or a typo)`;
 }
