@@ -283,8 +283,9 @@ const MAX_RULE_PAGES = 100;
 
 /**
  * The account's rules this command owns (RuleId starting with bwscaler-), as DescribeMetricRuleList
- * lists them, in every namespace: Namespace is an optional filter of that API, and the rules live in
- * acs_ecs_dashboard, acs_vpc_eip and acs_bandwidth_package.
+ * lists them, in every namespace: Namespace is an optional filter of that API ("Required: No",
+ * https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/developer-reference/api-cms-2019-01-01-describemetricrulelist),
+ * and the rules live in acs_ecs_dashboard, acs_vpc_eip and acs_bandwidth_package.
  */
 export async function listOwnedRules(cms: RpcClient): Promise<Map<string, Record<string, unknown>>> {
   const owned = new Map<string, Record<string, unknown>>();
