@@ -1,12 +1,15 @@
 // The operator commands' view of the environment contract (src/config.ts): region, endpoints,
 // credentials and the webhook token, plus the RPC clients and the policy document built from them.
 
+import { createBandwidthProvider } from '../adapters/bandwidth-provider';
 import { CMS_API_VERSION } from '../adapters/cms';
-import { ECS_API_VERSION } from '../adapters/ecs';
+import { createEcsApi, ECS_API_VERSION } from '../adapters/ecs';
 import { type Credentials, createRpcClient, type RpcClient } from '../adapters/pop';
+import { createVpcApi, VPC_API_VERSION } from '../adapters/vpc';
 import { loadConfig } from '../config';
 import { ConfigError } from '../errors';
 import { loadPolicyFile, type PolicyDocument, parsePolicyDocument } from '../policy/load';
+import type { InstanceApi } from '../ports/cloud';
 import { MEMORY_ENDPOINT } from '../state/index';
 import type { Env } from './command';
 
@@ -14,6 +17,8 @@ export interface CloudAccess {
   region: string;
   ecsEndpoint: string;
   cmsEndpoint: string;
+  /** The VPC API: EIPs and shared bandwidth packages. */
+  vpcEndpoint: string;
   credentials: Credentials;
   /** Empty when BWSCALER_WEBHOOK_TOKEN is unset. */
   webhookToken: string;
@@ -74,6 +79,7 @@ export function readCloudAccess(env: Env, options: { policyFromEnv: boolean; sto
     region: config.region,
     ecsEndpoint: config.ecsEndpoint,
     cmsEndpoint: config.cmsEndpoint,
+    vpcEndpoint: config.vpcEndpoint,
     credentials,
     webhookToken: config.webhookToken,
     secrets: [credentials.accessKeySecret, credentials.securityToken ?? '', config.webhookToken].filter((s) => s !== ''),
@@ -91,18 +97,23 @@ const CLI_TIMEOUT_MS = 10_000;
 export interface CloudClients {
   ecs: RpcClient;
   cms: RpcClient;
+  /** Only called when a policy selects EIPs or packages. */
+  vpc: RpcClient;
   close(): void;
 }
 
 export function openClients(access: CloudAccess): CloudClients {
   const ecs = createRpcClient({ endpoint: access.ecsEndpoint, apiVersion: ECS_API_VERSION, credentials: access.credentials, timeoutMs: CLI_TIMEOUT_MS });
   const cms = createRpcClient({ endpoint: access.cmsEndpoint, apiVersion: CMS_API_VERSION, credentials: access.credentials, timeoutMs: CLI_TIMEOUT_MS });
+  const vpc = createRpcClient({ endpoint: access.vpcEndpoint, apiVersion: VPC_API_VERSION, credentials: access.credentials, timeoutMs: CLI_TIMEOUT_MS });
   return {
     ecs,
     cms,
+    vpc,
     close() {
       ecs.close();
       cms.close();
+      vpc.close();
     },
   };
 }
@@ -112,4 +123,12 @@ export async function loadPolicies(file: string | undefined, access: CloudAccess
   if (file !== undefined) return loadPolicyFile(file);
   if (access.policy) return parsePolicyDocument(access.policy.text, access.policy.source);
   throw new ConfigError('no policy: pass --policy FILE or set BWSCALER_POLICY');
+}
+
+/**
+ * Every kind of bandwidth resource behind one port: ECS instances through the ECS API, EIPs and shared
+ * bandwidth packages through the VPC API, routed by id prefix or the tag query's kind, as the tick does.
+ */
+export function resourceApi(clients: Pick<CloudClients, 'ecs' | 'vpc'>): InstanceApi {
+  return createBandwidthProvider({ ecs: createEcsApi(clients.ecs), vpc: createVpcApi(clients.vpc) });
 }

@@ -1,7 +1,9 @@
-// The instances a policy document manages, as the functions see them: listed ids and tag selectors
+// The resources (ECS instances, EIPs, shared bandwidth packages) a policy document manages, as the functions see them: listed ids and tag selectors
 // resolved with DescribeInstances, each instance governed by the first policy that selects it
 // (selectPolicy). The tick resolves its shard the same way (src/cycle/tick.ts describeManaged, which
 // is private and shard-bound); the commands also need the ids a policy lists that ECS does not know.
+
+import { kindOfId } from '../adapters/vpc';
 import type { InstanceFacts, Policy } from '../core/types';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import type { InstanceApi } from '../ports/cloud';
@@ -18,6 +20,7 @@ export interface Fleet {
   missing: Array<{ policy: string; instanceId: string }>;
 }
 
+/** `ecs`: the ECS adapter, or the provider router (src/adapters/bandwidth-provider.ts) for policies with eips:/bandwidthPackages:. */
 export async function describeFleet(ecs: InstanceApi, doc: PolicyDocument): Promise<Fleet> {
   const found = new Map<string, InstanceFacts>();
   const missing: Fleet['missing'] = [];
@@ -25,13 +28,19 @@ export async function describeFleet(ecs: InstanceApi, doc: PolicyDocument): Prom
   // the tags, while DescribeInstances ANDs its filters.
   for (const { name, selector } of doc.policies) {
     if (selector.instanceIds && selector.instanceIds.length > 0) {
-      const facts = await ecs.describeInstances({ regionId: selector.regionId, instanceIds: selector.instanceIds });
+      const facts = await ecs.describeInstances({
+        regionId: selector.regionId,
+        instanceIds: selector.instanceIds,
+        ...(selector.kind && { kind: selector.kind }),
+      });
       for (const instance of facts) found.set(instance.instanceId, instance);
       const returned = new Set(facts.map((instance) => instance.instanceId));
       for (const id of selector.instanceIds) if (!returned.has(id)) missing.push({ policy: name, instanceId: id });
     }
     if (selector.tags) {
-      for (const instance of await ecs.describeInstances({ regionId: selector.regionId, tags: selector.tags })) found.set(instance.instanceId, instance);
+      // `kind` says which API a tag query is for (absent: ECS); the provider router reads it.
+      const query = { regionId: selector.regionId, tags: selector.tags, ...(selector.kind && { kind: selector.kind }) };
+      for (const instance of await ecs.describeInstances(query)) found.set(instance.instanceId, instance);
     }
   }
   const managed: ManagedInstance[] = [];
@@ -54,5 +63,7 @@ function compareText(a: string, b: string): number {
  * whatever could be done for the ids that were found.
  */
 export function unknownInstance(policy: string, instanceId: string): string {
-  return `policy ${policy} lists ${instanceId}, which DescribeInstances does not return (deleted, another region, or a typo)`;
+  const kind = kindOfId(instanceId);
+  const api = kind === 'eip' ? 'DescribeEipAddresses' : kind === 'cbwp' ? 'DescribeCommonBandwidthPackages' : 'DescribeInstances';
+  return `policy ${policy} lists ${instanceId}, which ${api} does not return (deleted, another region, or a typo)`;
 }

@@ -9,16 +9,15 @@
 // - an instance with an unsettled intent is reported, not reconciled: settling it is a write (and
 //   possibly an ECS re-send), which belongs to the next real cycle.
 import { createMetricApi } from '../adapters/cms';
-import { createEcsApi } from '../adapters/ecs';
 import { applyControls, type Control, controlsInForce } from '../core/controls';
 import type { MetricSample, PendingChange, Policy, Signal } from '../core/types';
 import { planInstance } from '../cycle/instance';
 import { BwscalerError } from '../errors';
-import type { InstanceApi, MetricApi } from '../ports/cloud';
+import type { InstanceApi, MetricApi, MetricTarget } from '../ports/cloud';
 import { emptyState, type StateStore } from '../ports/state-store';
 import { activeWindows } from '../schedule/windows';
 import { createMemoryStore } from '../state/index';
-import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { loadPolicies, openClients, readCloudAccess, resourceApi } from './cloud-access';
 import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, formatTable, isoSeconds, printJson, processIo, readFlags, runCommand } from './command';
 import { describeInForce, openControlStore } from './control';
 import { describeFleet, type ManagedInstance, unknownInstance } from './fleet';
@@ -34,7 +33,7 @@ nothing: no bandwidth change, no state write.
   --json         JSON instead of a table
 
 environment: BWSCALER_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
-             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT]
+             [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT, BWSCALER_CMS_ENDPOINT, BWSCALER_VPC_ENDPOINT]
              BWSCALER_OTS_ENDPOINT and BWSCALER_OTS_INSTANCE: read the stored state (cooldowns,
              downgrades, stabilisation); without them every instance is planned from a fresh state
 
@@ -164,11 +163,13 @@ function pendingView(pending: PendingChange): Pick<PlanRow, 'target' | 'change' 
 }
 
 async function latestSamples(metrics: MetricApi, managed: ManagedInstance[]): Promise<Map<string, MetricSample>> {
-  const byRegion = new Map<string, Array<{ instanceId: string; networkType: ManagedInstance['instance']['networkType'] }>>();
+  const byRegion = new Map<string, MetricTarget[]>();
   for (const { instance } of managed) {
     const list = byRegion.get(instance.regionId) ?? [];
     list.push({
       instanceId: instance.instanceId,
+      // An EIP's or package's rate is in its own namespace (src/adapters/cms.ts outRateSeries).
+      ...(instance.kind === undefined || instance.kind === 'ecs' ? {} : { kind: instance.kind }),
       networkType: instance.networkType,
       ...(instance.publicIp === undefined ? {} : { publicIp: instance.publicIp }),
     });
@@ -197,10 +198,7 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
 
     const clients = openClients(access);
     try {
-      const plan = await planFleet(
-        { ecs: createEcsApi(clients.ecs), metrics: createMetricApi(clients.cms), ...(store && { store }), controls, now: io.now },
-        doc,
-      );
+      const plan = await planFleet({ ecs: resourceApi(clients), metrics: createMetricApi(clients.cms), ...(store && { store }), controls, now: io.now }, doc);
       if (flags.json) {
         printJson(out, { at: isoSeconds(plan.at), stateSource: hasStore ? 'store' : 'fresh', rows: plan.rows, missingInstances: plan.missing });
       } else {

@@ -13,10 +13,9 @@
 // converges instead of adding rules. Every rule, event rule, target, contact and group is compared
 // with what the account holds first and written only when it differs: a second run writes nothing.
 import { z } from 'zod';
-import { ECS_NAMESPACE } from '../adapters/cms';
-import { createEcsApi } from '../adapters/ecs';
+import { ECS_NAMESPACE, VPC_OUT_RATE } from '../adapters/cms';
 import { callRpc, parseResponse, type RpcClient, type RpcParams } from '../adapters/pop';
-import type { NetworkType } from '../core/types';
+import type { NetworkType, ResourceKind } from '../core/types';
 import { CloudApiError, ConfigError } from '../errors';
 import type { PolicyDocument } from '../policy/load';
 import {
@@ -34,7 +33,7 @@ import {
   planContactGroup,
   planEventRules,
 } from './alarm-targets';
-import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { loadPolicies, openClients, readCloudAccess, resourceApi } from './cloud-access';
 import {
   type CommandIo,
   type Env,
@@ -66,6 +65,26 @@ export const UTILISATION_METRIC: Record<NetworkType, string> = {
   classic: 'InternetOutRate_Percent',
 };
 
+/**
+ * The alert series of a shared bandwidth package: acs_bandwidth_package net_tx.ratePercent, outbound
+ * rate in % of the package's bandwidth, whose one statistic is `Value` (CloudMonitor metric list,
+ * https://help.aliyun.com/document_detail/165008.html: "Statistics":"Value"; docs/reference/vpc.md,
+ * CloudMonitor metrics). Being relative, one rule per policy stays right after the package is resized.
+ */
+export const PACKAGE_UTILISATION = { namespace: VPC_OUT_RATE.cbwp.namespace, metricName: 'net_tx.ratePercent', statistic: 'Value' } as const;
+
+/**
+ * An EIP publishes no percentage: its alert series is acs_vpc_eip net_tx.rate in bit/s, statistic
+ * `Value` (same sources; src/adapters/cms.ts VPC_OUT_RATE). Its threshold is the policy's percentage
+ * of the EIP's bandwidth as DescribeEipAddresses reports it now, so each EIP gets its own rule. After
+ * bwscaler lowers an EIP that threshold sits above the new bandwidth and cannot fire until
+ * setup-alarms runs again (it then updates the rule; the tick covers saturation meanwhile). After a
+ * raise it fires early, which is harmless: the alarm function decides on the EIP's current bandwidth.
+ * 1 Mbit/s is taken as 10^6 bit/s; the console's alert unit uses 2^20, which would put the
+ * threshold higher, so 10^6 is the side that alarms rather than misses.
+ */
+export const EIP_RATE = VPC_OUT_RATE.eip;
+
 /** Two consecutive minutes: one noisy minute does not page the function, a real saturation costs 2 min. */
 export const DEFAULT_TIMES = 2;
 /** PutResourceMetricRule requires ContactGroups; create a group of this name, or pass --contact-group. */
@@ -85,7 +104,10 @@ const USAGE = `usage: bwscaler setup-alarms --callback-url URL [--policy FILE] [
 
 Creates or updates one CloudMonitor alert rule per policy (RuleId bwscaler-<policy>; classic-network
 instances get bwscaler-<policy>-classic) on the outbound utilisation of the instances the policy
-manages. The rule calls URL?token=<BWSCALER_WEBHOOK_TOKEN> when utilisation reaches the policy's
+manages. A policy of shared bandwidth packages gets one rule on acs_bandwidth_package
+net_tx.ratePercent; each EIP gets its own, bwscaler-<policy>-<AllocationId>, on acs_vpc_eip
+net_tx.rate at the threshold's share of its current bandwidth (run the command again after
+bwscaler lowered an EIP, or that rule stays above the new bandwidth). The rule calls URL?token=<BWSCALER_WEBHOOK_TOKEN> when utilisation reaches the policy's
 saturation threshold. It also keeps one event alert rule per custom event the functions publish
 (bwscaler-needs-human, bwscaler-blocked, bwscaler-applied) that notifies the contact group.
 Running it again changes nothing unless the policy file or the flags did.
@@ -110,8 +132,9 @@ activation link; a DingTalk robot's security settings must let CloudMonitor's me
 
 environment: BWSCALER_REGION, BWSCALER_WEBHOOK_TOKEN, ALIBABA_CLOUD_ACCESS_KEY_ID,
              ALIBABA_CLOUD_ACCESS_KEY_SECRET [, ALIBABA_CLOUD_SECURITY_TOKEN, BWSCALER_ECS_ENDPOINT,
-             BWSCALER_CMS_ENDPOINT]
-RAM actions of that key: ecs:DescribeInstances; cms:DescribeMetricRuleList, cms:PutResourceMetricRule,
+             BWSCALER_CMS_ENDPOINT, BWSCALER_VPC_ENDPOINT]
+RAM actions of that key: ecs:DescribeInstances; vpc:DescribeEipAddresses, vpc:DescribeCommonBandwidthPackages
+             (policies with eips: or bandwidthPackages:); cms:DescribeMetricRuleList, cms:PutResourceMetricRule,
              cms:DeleteMetricRules, cms:DescribeEventRuleList, cms:DescribeEventRuleTargetList,
              cms:PutEventRule, cms:PutEventRuleTargets, cms:DeleteEventRules, cms:DescribeContactGroupList,
              cms:DescribeContactList, cms:PutContactGroup, cms:PutContact
@@ -132,20 +155,50 @@ export interface AlarmRule {
   ruleId: string;
   ruleName: string;
   policy: string;
+  /** The kind of resource the rule watches (absent: ECS instances). */
+  kind?: ResourceKind;
   networkType: NetworkType;
+  namespace: string;
   metricName: string;
+  /** `Average` for the ECS `_Percent` metrics, `Value` for the EIP and package metrics. */
+  statistic: 'Average' | 'Value';
   thresholdPercent: number;
+  /** What the rule compares with: thresholdPercent, or for an EIP that percentage of its bandwidth in bit/s. */
+  threshold: number;
+  unit: '%' | 'bit/s';
   times: number;
   instanceIds: string[];
   contactGroup: string;
   webhook: string;
 }
 
-/** The rules a fleet needs: one per (policy, network type) that manages at least one instance. */
+/**
+ * The rules a fleet needs: one per (policy, network type) that manages at least one ECS instance, one
+ * per policy that manages a shared bandwidth package, and one per managed EIP (see EIP_RATE). A row
+ * the adapter could not read gets no rule: its bandwidth, hence an EIP's threshold, is unknown.
+ */
 export function deriveAlarmRules(managed: ManagedInstance[], settings: AlarmSettings): AlarmRule[] {
   const rules = new Map<string, AlarmRule>();
   for (const { instance, policy } of managed) {
-    const ruleId = `${RULE_PREFIX}${policy.name}${instance.networkType === 'classic' ? '-classic' : ''}`;
+    if (instance.unrecognised) continue;
+    const kind = instance.kind ?? 'ecs';
+    const thresholdPercent = settings.thresholdPercent ?? policy.saturation.thresholdPercent;
+    const ruleId =
+      kind === 'eip'
+        ? `${RULE_PREFIX}${policy.name}-${instance.instanceId}`
+        : `${RULE_PREFIX}${policy.name}${kind === 'ecs' && instance.networkType === 'classic' ? '-classic' : ''}`;
+    const series =
+      kind === 'eip'
+        ? { ...EIP_RATE, threshold: Math.floor((thresholdPercent / 100) * instance.bandwidthOut * 1_000_000), unit: 'bit/s' as const }
+        : kind === 'cbwp'
+          ? { ...PACKAGE_UTILISATION, threshold: thresholdPercent, unit: '%' as const }
+          : {
+              namespace: ECS_NAMESPACE,
+              metricName: UTILISATION_METRIC[instance.networkType],
+              statistic: 'Average' as const,
+              threshold: thresholdPercent,
+              unit: '%' as const,
+            };
     let rule = rules.get(ruleId);
     if (!rule) {
       rule = {
@@ -153,9 +206,10 @@ export function deriveAlarmRules(managed: ManagedInstance[], settings: AlarmSett
         // The name comes back as `alertName` in every callback: it should say which policy fired.
         ruleName: ruleId,
         policy: policy.name,
+        ...(kind !== 'ecs' && { kind }),
         networkType: instance.networkType,
-        metricName: UTILISATION_METRIC[instance.networkType],
-        thresholdPercent: settings.thresholdPercent ?? policy.saturation.thresholdPercent,
+        ...series,
+        thresholdPercent,
         times: settings.times,
         instanceIds: [],
         contactGroup: settings.contactGroup,
@@ -178,17 +232,18 @@ export function ruleParams(rule: AlarmRule): RpcParams {
   return {
     RuleId: rule.ruleId,
     RuleName: rule.ruleName,
-    Namespace: ECS_NAMESPACE,
+    Namespace: rule.namespace,
     MetricName: rule.metricName,
     Resources: JSON.stringify(rule.instanceIds.map((instanceId) => ({ instanceId }))),
     ContactGroups: rule.contactGroup,
     Webhook: rule.webhook,
     Period: String(PERIOD_SECONDS),
     SilenceTime: String(SILENCE_SECONDS),
-    // The `_Percent` metrics publish Average only; CloudMonitor refuses another statistic.
-    'Escalations.Critical.Statistics': 'Average',
+    // The `_Percent` metrics publish Average only, the EIP and package metrics Value only; CloudMonitor
+    // refuses another statistic.
+    'Escalations.Critical.Statistics': rule.statistic,
     'Escalations.Critical.ComparisonOperator': 'GreaterThanOrEqualToThreshold',
-    'Escalations.Critical.Threshold': String(rule.thresholdPercent),
+    'Escalations.Critical.Threshold': String(rule.threshold),
     'Escalations.Critical.Times': String(rule.times),
   };
 }
@@ -226,7 +281,12 @@ const RULE_PAGE_SIZE = 100;
 /** A Total that never arrives is a vendor fault, not a reason to page forever. */
 const MAX_RULE_PAGES = 100;
 
-/** The account's rules this command owns (RuleId starting with bwscaler-), as DescribeMetricRuleList lists them. */
+/**
+ * The account's rules this command owns (RuleId starting with bwscaler-), as DescribeMetricRuleList
+ * lists them, in every namespace: Namespace is an optional filter of that API ("Required: No",
+ * https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/developer-reference/api-cms-2019-01-01-describemetricrulelist),
+ * and the rules live in acs_ecs_dashboard, acs_vpc_eip and acs_bandwidth_package.
+ */
 export async function listOwnedRules(cms: RpcClient): Promise<Map<string, Record<string, unknown>>> {
   const owned = new Map<string, Record<string, unknown>>();
   for (let page = 1; page <= MAX_RULE_PAGES; page++) {
@@ -234,7 +294,7 @@ export async function listOwnedRules(cms: RpcClient): Promise<Map<string, Record
     const body = await callRpc(
       cms,
       'DescribeMetricRuleList',
-      { Namespace: ECS_NAMESPACE, RuleName: RULE_PREFIX, Page: String(page), PageSize: String(RULE_PAGE_SIZE) },
+      { RuleName: RULE_PREFIX, Page: String(page), PageSize: String(RULE_PAGE_SIZE) },
       { method: 'GET' },
     );
     const list = parseResponse(ruleListSchema, body, 'DescribeMetricRuleList');
@@ -309,7 +369,7 @@ export interface AlarmSyncOptions {
 
 /** Brings the account's bwscaler-* rules, event rules and contact group in line with the policy document and flags (or says how, on a dry run). */
 export async function syncAlarmRules(
-  clients: { ecs: RpcClient; cms: RpcClient },
+  clients: { ecs: RpcClient; cms: RpcClient; vpc: RpcClient },
   doc: PolicyDocument,
   settings: AlarmSettings,
   options: AlarmSyncOptions,
@@ -318,7 +378,7 @@ export async function syncAlarmRules(
   const { cms } = clients;
   // Plan everything before the first write: a missing contact group stops the run with nothing changed.
   const contactPlan: ContactPlan = await planContactGroup(cms, options.contact);
-  const fleet = await describeFleet(createEcsApi(clients.ecs), doc);
+  const fleet = await describeFleet(resourceApi(clients), doc);
   const rules = deriveAlarmRules(fleet.managed, settings);
   const existing = await listOwnedRules(cms);
   const derived = new Set(rules.map((rule) => rule.ruleId));
@@ -429,7 +489,7 @@ export async function run(args: string[], env: Env = process.env, io: CommandIo 
           rule.ruleId,
           rule.policy,
           rule.metricName,
-          `>= ${rule.thresholdPercent}% for ${rule.times} min`,
+          rule.unit === '%' ? `>= ${rule.threshold}% for ${rule.times} min` : `>= ${rule.threshold} bit/s (${rule.thresholdPercent}%) for ${rule.times} min`,
           String(rule.instanceIds.length),
           rule.result,
         ]);

@@ -1,10 +1,9 @@
 // `bwscaler status`: every instance's stored scaling state, as the functions last wrote it, next to
 // its bandwidth now and the policy that manages it (when the command can read the cloud).
-import { createEcsApi } from '../adapters/ecs';
 import { downgradesInPeriod, downgradesLeft, quotaExhausted } from '../core/budget';
 import type { Policy, ScalingState } from '../core/types';
 import { emptyState } from '../ports/state-store';
-import { loadPolicies, openClients, readCloudAccess } from './cloud-access';
+import { loadPolicies, openClients, readCloudAccess, resourceApi } from './cloud-access';
 import {
   type CommandIo,
   type Env,
@@ -157,7 +156,7 @@ async function readFleet(env: Env, policyFile: string | undefined, out: Terminal
   const doc = await loadPolicies(policyFile, access);
   const clients = openClients(access);
   try {
-    return await describeFleet(createEcsApi(clients.ecs), doc);
+    return await describeFleet(resourceApi(clients), doc);
   } finally {
     clients.close();
   }

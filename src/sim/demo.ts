@@ -259,7 +259,7 @@ function telemetryNote(custom: { metrics(): Array<{ metricName: string }>; event
  * simulated clock and posts its form-encoded callbacks to the runner.
  */
 async function createAlarmRules(
-  endpoints: { region: string; ecs: string; cms: string; accessKeyId: string; accessKeySecret: string; securityToken?: string },
+  endpoints: { region: string; ecs: string; cms: string; vpc: string; accessKeyId: string; accessKeySecret: string; securityToken?: string },
   callbackUrl: string,
   policyPath: string,
 ): Promise<void> {
@@ -272,6 +272,8 @@ async function createAlarmRules(
       BWSCALER_REGION: endpoints.region,
       BWSCALER_ECS_ENDPOINT: endpoints.ecs,
       BWSCALER_CMS_ENDPOINT: endpoints.cms,
+      // A policy with eips: or bandwidthPackages: describes them here; unset, it would be the real endpoint.
+      BWSCALER_VPC_ENDPOINT: endpoints.vpc,
       BWSCALER_WEBHOOK_TOKEN: WEBHOOK_TOKEN,
       ALIBABA_CLOUD_ACCESS_KEY_ID: endpoints.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: endpoints.accessKeySecret,
