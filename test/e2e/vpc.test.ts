@@ -133,7 +133,7 @@ describe('the built functions scale EIPs and shared bandwidth packages on the lo
     expect(pkg('cbwp-egress-1')).toMatchObject({ Bandwidth: 100, Status: 'Available' });
     expect(calls('ModifyCommonBandwidthPackageSpec')).toHaveLength(1);
     // The EIP inside the package is never changed: its bandwidth is the package's.
-    expect(calls('ModifyEipAddressAttribute').filter((c) => c.instanceId === 'eip-nat-1')).toHaveLength(0);
+    expect(calls('ModifyEipAddressAttribute').filter((c) => c.resourceId === 'eip-nat-1')).toHaveLength(0);
   });
 
   it('target tracking lowers an idle EIP (5 Mbit/s served of 50)', async () => {
