@@ -18,7 +18,6 @@ import { createTablestoreServedStore } from '../../src/state/served';
 import { ensureTables } from '../../src/state/tables';
 import { makePolicy } from '../fixtures/policies';
 
-const MINUTE = 60_000;
 const DAY = 86_400_000;
 
 const PREDICTIVE: PredictiveConfig = {
