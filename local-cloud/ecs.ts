@@ -23,7 +23,7 @@ import {
 import { formatExpiredTime } from './fixture';
 import { createOrderLag, type OrderLag } from './lag';
 import { type LocalInstance, RpcError, type RpcHandler } from './model';
-import { missingParameter } from './rpc';
+import { missingParameter, parseTagFilter } from './rpc';
 import type { Order, World } from './world';
 
 export const ECS_VERSION = '2014-05-26';
@@ -680,25 +680,6 @@ function enumFilter(value: string | undefined, allowed: string[], status: number
   if (value === undefined) return undefined;
   if (!allowed.includes(value)) throw new RpcError(status, code, message);
   return value;
-}
-
-/** Tag.N.Key / Tag.N.Value with N in 1..20 (D); a value without its key is a mismatch. */
-function parseTagFilter(params: Record<string, string>): Array<{ key: string; value?: string }> {
-  const byIndex = new Map<number, { key?: string; value?: string }>();
-  for (const [name, value] of Object.entries(params)) {
-    const m = /^Tag\.(\d+)\.(Key|Value)$/.exec(name);
-    if (!m) continue;
-    const n = Number(m[1]);
-    if (n < 1 || n > 20) throw new RpcError(400, 'InvalidTagCount', 'The specified tags are beyond the permitted range (Tag.1 to Tag.20).');
-    const entry = byIndex.get(n) ?? {};
-    if (m[2] === 'Key') entry.key = value;
-    else entry.value = value;
-    byIndex.set(n, entry);
-  }
-  return [...byIndex.values()].map((entry) => {
-    if (!entry.key) throw new RpcError(400, 'InvalidTag.Mismatch', 'The specified Tag.n.Key and Tag.n.Value are not match.');
-    return entry.value === undefined ? { key: entry.key } : { key: entry.key, value: entry.value };
-  });
 }
 
 /** PageNumber/PageSize (default 1/10, size <= 100) or NextToken/MaxResults (default 10, <= 100). */

@@ -90,6 +90,29 @@ export function missingParameter(name: string): RpcError {
 }
 
 /** Builds the request handler for every RPC service sharing the port. */
+/**
+ * Tag.N.Key / Tag.N.Value with N in 1..20; a value without its key is a mismatch. ECS DescribeInstances
+ * (https://www.alibabacloud.com/help/en/ecs/developer-reference/api-ecs-2014-05-26-describeinstances)
+ * and the VPC Describe calls (docs/reference/vpc.md) take the same filter and the same refusals.
+ */
+export function parseTagFilter(params: Record<string, string>): Array<{ key: string; value?: string }> {
+  const byIndex = new Map<number, { key?: string; value?: string }>();
+  for (const [name, value] of Object.entries(params)) {
+    const m = /^Tag\.(\d+)\.(Key|Value)$/.exec(name);
+    if (!m) continue;
+    const n = Number(m[1]);
+    if (n < 1 || n > 20) throw new RpcError(400, 'InvalidTagCount', 'The specified tags are beyond the permitted range (Tag.1 to Tag.20).');
+    const entry = byIndex.get(n) ?? {};
+    if (m[2] === 'Key') entry.key = value;
+    else entry.value = value;
+    byIndex.set(n, entry);
+  }
+  return [...byIndex.values()].map((entry) => {
+    if (!entry.key) throw new RpcError(400, 'InvalidTag.Mismatch', 'The specified Tag.n.Key and Tag.n.Value are not match.');
+    return entry.value === undefined ? { key: entry.key } : { key: entry.key, value: entry.value };
+  });
+}
+
 export function createRpcEndpoint(world: World, services: RpcService[], options: RpcEndpointOptions = {}) {
   const wallNow = options.wallNow ?? Date.now;
   const byVersion = new Map(services.map((service) => [service.version, service]));

@@ -22,7 +22,7 @@
 import { KNOWN_REGIONS } from '../ecs';
 import { createOrderLag, type LagOptions, NO_LAG, type OrderLag } from '../lag';
 import { type RpcContext, RpcError, type RpcHandler } from '../model';
-import { missingParameter } from '../rpc';
+import { missingParameter, parseTagFilter } from '../rpc';
 import type { World } from '../world';
 import type { LocalBandwidthPackage, LocalEip } from './model';
 import { EIP_BANDWIDTH_NOT_SUPPORTED, eipChangeRefusal, packageBandwidthNotSupported, packageChangeRefusal } from './rules';
@@ -371,25 +371,6 @@ function commaList(value: string | undefined, name: string): string[] | undefine
     throw new RpcError(400, 'InvalidParameter', `The specified parameter ${name} holds ${list.length} values; at most ${MAX_LISTED_IDS} are allowed.`);
   }
   return list;
-}
-
-/** Tag.N.Key / Tag.N.Value, N in 1..20; a value without its key is a mismatch. */
-function parseTagFilter(params: Record<string, string>): Array<{ key: string; value?: string }> {
-  const byIndex = new Map<number, { key?: string; value?: string }>();
-  for (const [name, value] of Object.entries(params)) {
-    const m = /^Tag\.(\d+)\.(Key|Value)$/.exec(name);
-    if (!m) continue;
-    const n = Number(m[1]);
-    if (n < 1 || n > 20) throw new RpcError(400, 'InvalidTagCount', 'The specified tags are beyond the permitted range (Tag.1 to Tag.20).');
-    const entry = byIndex.get(n) ?? {};
-    if (m[2] === 'Key') entry.key = value;
-    else entry.value = value;
-    byIndex.set(n, entry);
-  }
-  return [...byIndex.values()].map((entry) => {
-    if (!entry.key) throw new RpcError(400, 'InvalidTag.Mismatch', 'The specified Tag.n.Key and Tag.n.Value are not match.');
-    return entry.value === undefined ? { key: entry.key } : { key: entry.key, value: entry.value };
-  });
 }
 
 function matchesTags(own: Array<{ Key: string; Value: string }>, wanted: Array<{ key: string; value?: string }>): boolean {
