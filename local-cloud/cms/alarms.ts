@@ -15,6 +15,7 @@ import {
   FORM_CONTENT_TYPE,
   formBody,
 } from './callback';
+import { contactGroupNotExists } from './contacts';
 import { datapointOf, latestVisibleBucket, type MetricWorld, matchesDimensions, metricOf, resourceOf, type Series, type Statistic, seriesOf } from './metrics';
 import { invalidParameter, missingParameter, optional, parseObjectList, positiveInteger, required } from './params';
 import { resolveMetric } from './query';
@@ -105,6 +106,8 @@ export interface AlarmWorld extends MetricWorld {
   lagSeconds(): number;
   /** Whether the collector published this instance's point for the bucket (Cms.suppressData). */
   published(instanceId: string, bucketStart: number, periodSeconds: number): boolean;
+  /** Whether the account has an alert contact group of this name (contacts.ts). */
+  contactGroupExists(name: string): boolean;
 }
 
 /** The emulator-only PutResourceMetricRule parameter naming an EventBridge delivery URL. */
@@ -381,6 +384,14 @@ export function createAlarmService(world: AlarmWorld, delivery: DeliveryOptions)
     handlers: {
       PutResourceMetricRule(params, now) {
         const rule = parseRule(params, now, rules.get(params.RuleId ?? ''));
+        // The rule's contact groups must exist. PutResourceMetricRule's page lists no code for a
+        // missing group, so the emulator answers with the one CloudMonitor documents for it on
+        // PutContactGroup (404 ContactGroup.NotExists,
+        // https://www.alibabacloud.com/help/doc-detail/114929.html). The harsher choice: a rule that
+        // notifies no one is a silent failure. Checked after the rule's own parameters.
+        for (const group of rule.contactGroups.split(',').map((name) => name.trim())) {
+          if (group !== '' && !world.contactGroupExists(group)) throw contactGroupNotExists(group);
+        }
         rules.set(rule.ruleId, rule);
         return { Code: '200', Success: true, Message: '' };
       },

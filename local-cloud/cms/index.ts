@@ -85,11 +85,18 @@ export function createCms(
     },
     published,
   };
+  const contacts = createContactBook();
   const alarms = createAlarmService(
-    { instances: world.instances, ...vpcResources, userId, lagSeconds: () => lagSeconds, published },
+    {
+      instances: world.instances,
+      ...vpcResources,
+      userId,
+      lagSeconds: () => lagSeconds,
+      published,
+      contactGroupExists: (name) => contacts.group(name) !== undefined,
+    },
     { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.callbackTimeoutMs ?? 5000, retryDelayMs: options.retryDelayMs ?? 1000 },
   );
-  const contacts = createContactBook();
   const eventRules = createEventRuleService(contacts);
   const custom = createCustomMonitoring({
     onEvents: (events, now) => {

@@ -139,6 +139,7 @@ describe('bwscaler setup-alarms for EIPs and shared bandwidth packages, against 
     // Prepare: the rule of an EIP since released.
     const [old] = deriveAlarmRules([{ instance: eipFacts('eip-gone-1', 5), policy: edgePolicy }], settings);
     if (!old) throw new Error('no rule derived');
+    await callRpc(cms, 'PutContactGroup', { ContactGroupName: old.contactGroup }, { method: 'POST' });
     await callRpc(cms, 'PutResourceMetricRule', { ...ruleParams(old) }, { method: 'POST' });
 
     // Act

@@ -74,7 +74,10 @@ function ruleParams(overrides: Record<string, string> = {}): Record<string, stri
   };
 }
 
+/** Puts a rule; the account's `bwscaler` contact group is created first, as setup-alarms does. */
 async function put(cms: Cms, params: Record<string, string>): Promise<unknown> {
+  const group = { ContactGroupName: 'bwscaler' };
+  await cms.handlers.PutContactGroup?.(group, ctx(T0, group));
   return cms.handlers.PutResourceMetricRule?.(params, ctx(T0, params));
 }
 
@@ -113,6 +116,18 @@ describe('PutResourceMetricRule', () => {
         silenceTimeSeconds: 86_400,
       },
     ]);
+  });
+
+  it('refuses a rule whose contact group does not exist, and stores nothing', async () => {
+    // Prepare
+    const fresh = burstCms();
+    const params = ruleParams({ RuleId: 'orphan', ContactGroups: 'no-such-group' });
+    // Act
+    const error = await rpcError(() => fresh.handlers.PutResourceMetricRule?.(params, ctx(T0, params)));
+    // Assess
+    expect(error).toMatchObject({ code: 'ContactGroup.NotExists', status: 404 });
+    expect(error.message).toContain('no-such-group');
+    expect(fresh.alarms.rules()).toEqual([]);
   });
 
   const allEscalations = Object.keys(critical90x3);

@@ -43,6 +43,8 @@ beforeAll(async () => {
     accessKeyId: cloud.endpoints.accessKeyId,
     accessKeySecret: cloud.endpoints.accessKeySecret,
   });
+  // An alert rule names a contact group that must exist (local-cloud/cms/alarms.ts).
+  await client.request('PutContactGroup', { ContactGroupName: 'bwscaler' }, { method: 'POST' });
 });
 
 afterAll(async () => {
