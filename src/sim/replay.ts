@@ -132,13 +132,14 @@ export interface AlarmPathOptions {
   times?: number;
   /**
    * From the minute a point becomes visible (the replay's reporting lag, as the tick sees it) to the
-   * alarm function's run. CloudMonitor checks a 60 s rule once a minute and says the check may come
-   * "slightly earlier" than the point, so the alert "may be triggered with a delay of one detection
-   * period" (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/support/why-is-threshold-alarm-rule-triggering-delayed);
-   * the callback's own latency is not documented. Default 60 s, the harsh end: a whole detection
-   * period late. The plan holds one bandwidth per trace step, so on one-minute steps any delay up to
-   * 60 s gives the same figures: a change made mid-minute counts from the next whole minute (the
-   * rest of its minute at the old bandwidth, which is harsher than the cloud).
+   * alarm function's run. CloudMonitor checks a rule once per detection period (60 s here); a check
+   * that comes just before the point lands finds it a period later, so an alert "may be triggered with
+   * a delay of one detection period", which the page calls not significant for short periods
+   * (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/support/why-is-threshold-alarm-rule-triggering-delayed).
+   * The callback's own latency is not documented. Default 60 s, the harsh end: a whole period late.
+   * The plan holds one bandwidth per trace step, so on one-minute steps any delay up to 60 s gives the
+   * same figures: a change made mid-minute counts from the next whole minute (the rest of its minute
+   * at the old bandwidth, which is harsher than the cloud).
    */
   deliverySeconds?: number;
 }
