@@ -5,20 +5,24 @@
 //   span the policy reads (1-14 days), one instance per query, paged by NextToken;
 // - afterwards: an INCREMENTAL append of the minutes since the cache's end, every predictive
 //   instance of the region in the same queries (50 instances per query);
-// - the cache is read back whole, one BatchGetRow per 100 (instance, day) rows, and the rows that
-//   changed are written in BatchWriteRow requests of 200.
+// - the cache is read back from Tablestore, one BatchGetRow per 100 (instance, day) rows, and the
+//   rows that changed are written in BatchWriteRow requests of 200. A container keeps the COMPLETE
+//   rows of past UTC days it has read or written (ContainerRows below): they no longer change, so a
+//   warm container reads only today's rows (and any day it does not hold yet).
 //
 // Cost per tick for P predictive instances over D cached days (test/cycle/served-history.test.ts
-// counts it): Tablestore ceil(P·D/100) reads + ceil(changed rows/200) writes; CloudMonitor
-// ceil(P/50) incremental queries (one page each at a 5-minute tick) plus at most
-// `backfillPages` pages of backfill, so a fleet switched to a predictive policy is filled a few
-// instances per tick instead of all at once. Instances without a `predictive` block cost nothing.
+// counts it): Tablestore ceil(P·D/100) reads in a cold container, ceil(P/100) in a warm one (for a
+// few minutes after midnight UTC ceil(2P/100): yesterday's row is held only once complete), plus
+// ceil(changed rows/200) writes; CloudMonitor ceil(P/50) incremental queries (one page each at a
+// 5-minute tick) plus at most `backfillPages` pages of backfill, so a fleet switched to a predictive
+// policy is filled a few instances per tick instead of all at once. Instances without a `predictive`
+// block cost nothing.
 //
 // What decide() gets is history, never a reason to act: a missing or stale cache is an empty history
 // with a note, and the core then runs the plain reactive rules and says why (a cold start).
 import type { InstanceFacts, Policy, PredictiveConfig, ScalingState, ServedHistory } from '../core/types';
 import type { ServedPoint } from '../ports/cloud';
-import { DAY_MS, dayOf, SERVED_PERIOD_MS, type ServedDay, SLOTS_PER_DAY } from '../ports/served-store';
+import { DAY_MS, dayOf, SERVED_PERIOD_MS, type ServedDay, type ServedStore, SLOTS_PER_DAY } from '../ports/served-store';
 import type { CycleDeps } from './deps';
 
 export interface ServedHistoryOptions {
@@ -31,12 +35,21 @@ export interface ServedHistoryOptions {
    * gap. Newer empty minutes are asked again next tick (CloudMonitor publishes a minute late).
    */
   settledAfterMs: number;
+  /** The most complete past-day rows a container keeps (ContainerRows); 0 keeps none. */
+  containerRows: number;
 }
+
+/**
+ * 4,096 full day rows are 4,096 × 1,440 minutes × 6 bytes ≈ 35 MB of typed arrays: under 7 % of the
+ * schedule function's 512 MB (template.yml), and every past day of about 290 instances over 14 days.
+ */
+export const CONTAINER_ROWS = 4096;
 
 export const DEFAULT_SERVED_HISTORY_OPTIONS: ServedHistoryOptions = {
   backfillPages: 64,
   staleAfterMs: 20 * 60_000,
   settledAfterMs: 10 * 60_000,
+  containerRows: CONTAINER_ROWS,
 };
 
 /** The longest span any policy may read: the issue's "1-14 days" of history. */
@@ -93,13 +106,14 @@ export async function loadServedHistories(
   if (!served || !fetchRates) return { histories, cost };
 
   const spans = new Map(predictive.map((t) => [t.instance.instanceId, historySpanMs(t.policy.predictive as PredictiveConfig)]));
-  const longest = Math.max(...spans.values());
+  const rows = containerRowsOf(served, options.containerRows);
   let cached: Map<string, ServedDay[]>;
   try {
-    cached = await served.readServed(
-      predictive.map((t) => t.instance.instanceId),
-      dayOf(now - longest),
-      dayOf(now),
+    cached = await readThrough(
+      served,
+      rows,
+      predictive.map((t) => ({ instanceId: t.instance.instanceId, fromDay: dayOf(now - (spans.get(t.instance.instanceId) as number)) })),
+      now,
     );
   } catch (error) {
     onError({ stage: 'served-read' }, error);
@@ -178,6 +192,8 @@ export async function loadServedHistories(
     try {
       await served.writeServed(changed);
       cost.rowsWritten = changed.length;
+      // Held only once Tablestore has them: a row whose write failed is read again next tick.
+      rows.keep(changed, now);
     } catch (error) {
       // The history fetched is used this tick all the same; the next tick fetches it again.
       onError({ stage: 'served-write' }, error);
@@ -189,6 +205,127 @@ export async function loadServedHistories(
     histories.set(id, historyOf(updated.get(id) ?? [], now, spans.get(id) as number, options, queued.has(id)));
   }
   return { histories, cost };
+}
+
+/**
+ * The complete rows of past UTC days this container has read from Tablestore or written to it, by
+ * instance and day. Why a row may be held: `merge` writes a day from the cache's end onwards, so once
+ * a row's `fetchedTo` has passed the end of its day, no append touches it again; only today's row
+ * (and yesterday's for the minutes after midnight until it is complete) still changes, and those are
+ * always read from Tablestore, the source of truth. Two containers, or two concurrent ticks of one,
+ * that append at once write the same CloudMonitor minutes (served.ts); a held row is never modified
+ * in place (merge copies it), so concurrent ticks share it safely.
+ *
+ * What a held row can miss: a full re-backfill (a policy that now reads further back than the cache
+ * goes) rewrites past days in another container. It writes the same CloudMonitor minutes; only the
+ * caps it cannot know (0, "unknown") may differ from the ones this container recorded while appending.
+ *
+ * Bounded: rows older than MAX_HISTORY_MS (no policy reads them) are dropped on every tick, and at
+ * most `limit` rows are held. When full, new rows are not added, rather than evicting others: a tick
+ * walks the same instances every time, and evicting would make every tick miss (LRU under a cyclic
+ * scan); this way the rows held stay hits.
+ */
+export interface ContainerRows {
+  /** The held rows of `instanceId` for days in [fromDay, toDay), oldest first. */
+  held(instanceId: string, fromDay: number, toDay: number): ServedDay[];
+  /** Holds the complete past-day rows among `days`; drops rows no policy reads any more. */
+  keep(days: readonly ServedDay[], now: number): void;
+  readonly size: number;
+}
+
+export function createContainerRows(limit: number): ContainerRows {
+  const byInstance = new Map<string, Map<number, ServedDay>>();
+  let size = 0;
+  const drop = (oldest: number) => {
+    for (const [id, days] of byInstance) {
+      for (const day of days.keys()) {
+        if (day >= oldest) continue;
+        days.delete(day);
+        size--;
+      }
+      if (days.size === 0) byInstance.delete(id);
+    }
+  };
+  return {
+    held(instanceId, fromDay, toDay) {
+      const days = byInstance.get(instanceId);
+      if (!days) return [];
+      return [...days.values()].filter((d) => d.day >= fromDay && d.day < toDay).sort((a, b) => a.day - b.day);
+    },
+    keep(days, now) {
+      drop(dayOf(now - MAX_HISTORY_MS));
+      const today = dayOf(now);
+      for (const row of days) {
+        const complete = row.day < today && row.fetchedTo >= row.day + DAY_MS && row.mbps.length === SLOTS_PER_DAY;
+        if (!complete || row.day < dayOf(now - MAX_HISTORY_MS)) continue;
+        const held = byInstance.get(row.instanceId) ?? new Map<number, ServedDay>();
+        if (!held.has(row.day)) {
+          if (size >= limit) continue;
+          size++;
+        }
+        held.set(row.day, row);
+        byInstance.set(row.instanceId, held);
+      }
+    },
+    get size() {
+      return size;
+    },
+  };
+}
+
+/**
+ * One ContainerRows per served store: the deployed runtime builds its store once per container
+ * (src/handlers/runtime.ts), so this is the container's; a test or a CLI run with a store of its own
+ * starts cold, as a new container does.
+ */
+const containerRows = new WeakMap<ServedStore, ContainerRows>();
+
+function containerRowsOf(served: ServedStore, limit: number): ContainerRows {
+  let rows = containerRows.get(served);
+  if (!rows) {
+    rows = createContainerRows(limit);
+    containerRows.set(served, rows);
+  }
+  return rows;
+}
+
+/**
+ * The rows of each instance from its own first day to `toDay` (today): the held ones from memory, the
+ * rest from Tablestore. An instance's read starts at the first day after the unbroken run of held
+ * rows from its first day, so a warm container asks for today's row only (a hole further back, a row
+ * not complete when it was read, is read again with every day after it). Instances whose reads start
+ * on the same day share BatchGetRow requests.
+ */
+async function readThrough(
+  served: ServedStore,
+  rows: ContainerRows,
+  wanted: ReadonlyArray<{ instanceId: string; fromDay: number }>,
+  now: number,
+): Promise<Map<string, ServedDay[]>> {
+  const toDay = dayOf(now);
+  const held = new Map<string, ServedDay[]>();
+  const byFirstMissing = new Map<number, string[]>();
+  for (const { instanceId, fromDay } of wanted) {
+    let first = fromDay;
+    const days: ServedDay[] = [];
+    for (const row of rows.held(instanceId, fromDay, toDay)) {
+      if (row.day !== first) break;
+      days.push(row);
+      first += DAY_MS;
+    }
+    held.set(instanceId, days);
+    byFirstMissing.set(first, [...(byFirstMissing.get(first) ?? []), instanceId]);
+  }
+  const out = new Map<string, ServedDay[]>();
+  for (const [first, ids] of byFirstMissing) {
+    const read = await served.readServed(ids, first, toDay);
+    for (const id of ids) {
+      const days = [...(held.get(id) ?? []), ...(read.get(id) ?? [])];
+      if (days.length > 0) out.set(id, days);
+    }
+    for (const days of read.values()) rows.keep(days, now);
+  }
+  return out;
 }
 
 function metricTarget(instance: InstanceFacts) {

@@ -3,6 +3,7 @@
 
 import { downgradeBudgetApplies } from '../core/provider';
 import { isHeldBack } from '../core/reasons';
+import { ValidationError } from '../errors';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { naiveReactivePlan, staticPeakPlan } from './baselines';
 import {
@@ -20,7 +21,7 @@ import {
   scorePlan,
 } from './cost';
 import { oraclePlan } from './oracle';
-import { type DecisionLogEntry, type ReplayRun, replayFast } from './replay';
+import { type AlarmNotice, type AlarmPathOptions, type DecisionLogEntry, type ReplayRun, replayFast } from './replay';
 import { buildScenario, type Scenario } from './scenario';
 import { demandGrid, type Trace } from './trace';
 import { isVpcBilling } from './vpc-billing';
@@ -39,6 +40,8 @@ export interface BacktestInput {
   feedHistory?: boolean;
   /** Fast mode: tick once every this many trace steps (default 1; see ReplayOptions). */
   tickEverySteps?: number;
+  /** Fast mode: run the alarm path next to the tick (see ReplayOptions.alarms). */
+  alarms?: AlarmPathOptions;
 }
 
 /** The figures `backtest --json` prints (its last line). */
@@ -94,6 +97,30 @@ export interface BacktestSummary {
    * upgrades, next to the same replay with every such upgrade permanent (paid back with downgrades).
    */
   temporaryUpgrades?: TemporaryUpgradeFigures;
+  /** A replay with the alarm path: what its notices did. */
+  alarms?: AlarmFigures;
+}
+
+/** The alarm path's share of a replay (BacktestInput.alarms). */
+export interface AlarmFigures {
+  /** Notices the alarm function handled, ALERT and OK alike. */
+  notices: number;
+  alerts: number;
+  /** Alarm runs that raised the bandwidth. */
+  raised: number;
+  /** ALERT notices that changed nothing (the provider lock, a cooldown, a step already taken, ...), by reason. */
+  heldAlerts: Record<string, number>;
+}
+
+export function alarmFigures(notices: readonly AlarmNotice[]): AlarmFigures {
+  const heldAlerts: Record<string, number> = {};
+  let raised = 0;
+  for (const n of notices) {
+    const rose = n.to !== undefined && n.from !== undefined && n.to > n.from && PLACED.has(n.outcome);
+    if (rose) raised++;
+    else if (n.alertState === 'ALERT') heldAlerts[n.reason ?? n.outcome] = (heldAlerts[n.reason ?? n.outcome] ?? 0) + 1;
+  }
+  return { notices: notices.length, alerts: notices.filter((n) => n.alertState === 'ALERT').length, raised, heldAlerts };
 }
 
 /**
@@ -130,6 +157,7 @@ export interface BacktestResult {
 }
 
 export async function runBacktest(input: BacktestInput): Promise<BacktestResult> {
+  if (input.fullStack && input.alarms) throw new ValidationError('the alarm path is replayed in fast mode only: drop fullStack or alarms');
   const grid = demandGrid(input.trace);
   const scenario = buildScenario({
     grid,
@@ -144,6 +172,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
       : await replayFast(replayed, {
           feedHistory: input.feedHistory ?? true,
           ...(input.tickEverySteps === undefined ? {} : { tickEverySteps: input.tickEverySteps }),
+          ...(input.alarms === undefined ? {} : { alarms: input.alarms }),
         });
   const run = await replay(scenario);
   const options = {
@@ -153,6 +182,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
     billing: input.billing,
   };
   const result = scoreRun(scenario, run, options);
+  if (run.alarms) result.summary.alarms = alarmFigures(run.alarms);
   const permanent = permanentScenario(scenario);
   if (permanent) {
     const baseline = scoreRun(permanent, await replay(permanent), options);

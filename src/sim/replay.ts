@@ -10,16 +10,20 @@
 // Thousands of decisions per second; fullstack.ts replays the same scenario through the built
 // functions, SDKs and emulators, and the two must write the same decision log.
 
+import { createAlarmService } from '../../local-cloud/cms/alarms';
 import { latestVisibleBucket } from '../../local-cloud/cms/metrics';
 import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
 import { DEFAULT_QUOTA_RULE, refusalOf, spendDowngrade, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { LocalInstance } from '../../local-cloud/model';
 import { classifyEcsError } from '../adapters/pop';
+import { DEFAULT_CONTACT_GROUP, DEFAULT_TIMES, deriveAlarmRules, ruleParams } from '../cli/setup-alarms';
 import type { HistorySample, MetricSample, ScalingState, TrafficPoint } from '../core/types';
+import { handleAlarm } from '../cycle/alarm';
 import { parseEndTime } from '../cycle/apply';
 import type { CycleDeps, CycleLogRecord } from '../cycle/deps';
 import { runTick } from '../cycle/tick';
 import { CloudApiError } from '../errors';
+import { parseCloudMonitorCallback } from '../events/alarm';
 import type { InstanceApi, MetricApi, ModifyBandwidthRequest } from '../ports/cloud';
 import { emptyState, type StateStore, shardOf } from '../ports/state-store';
 import { createMemoryStore } from '../state/memory';
@@ -43,8 +47,24 @@ export interface DecisionLogEntry {
   forecast?: number;
 }
 
+/** One alert notice the simulated CloudMonitor sent, and what the alarm function made of it. */
+export interface AlarmNotice {
+  /** When CloudMonitor judged the rule and sent the notice. */
+  evaluatedAt: number;
+  /** When the alarm function ran on it (evaluatedAt + the delivery delay). */
+  handledAt: number;
+  alertState: string;
+  /** The alarm function's outcome: the cycle's (applied, held, ...) or NOT_FOUND / NOT_MANAGED / DUPLICATE. */
+  outcome: string;
+  from?: number;
+  to?: number;
+  reason?: string;
+}
+
 export interface ReplayRun {
   decisions: DecisionLogEntry[];
+  /** With ReplayOptions.alarms: every alert notice, in the order the alarm function handled them. */
+  alarms?: AlarmNotice[];
   /** Bandwidth in effect at the start of each interval, after that interval's tick. */
   planMbps: number[];
   /** Error lines the cycle logged (a failed describe, a refused order, ...), as "at level msg: detail". */
@@ -88,6 +108,48 @@ export interface ReplayOptions {
    * bench:quality compares a 1-minute tick with the deployed 5-minute one on one-minute traffic.
    */
   tickEverySteps?: number;
+  /**
+   * Run the alarm path next to the tick: the CloudMonitor rule `setup-alarms` would write for the
+   * policy, judged by the local cloud's alarm engine on the simulated minutes, its notices handled by
+   * the alarm function's own cycle (src/cycle/alarm.ts). Absent: ticks only.
+   */
+  alarms?: AlarmPathOptions;
+}
+
+/**
+ * The alarm path as deployed: the rule is `setup-alarms`' own (src/cli/setup-alarms.ts deriveAlarmRules
+ * and ruleParams: the policy's saturation threshold on VPC_PublicIP_InternetOutRate_Percent, Average,
+ * Period 60, GreaterThanOrEqualToThreshold, SilenceTime 3600 s), and only `Times` and the delivery
+ * delay are chosen here.
+ */
+export interface AlarmPathOptions {
+  /**
+   * Escalations.Critical.Times: "the consecutive number of times for which the metric value meets the
+   * trigger condition before a Critical-level alert is triggered" (PutResourceMetricRule,
+   * https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/developer-reference/api-cms-2019-01-01-putresourcemetricrule).
+   * Default setup-alarms' DEFAULT_TIMES (2); `--times` changes it.
+   */
+  times?: number;
+  /**
+   * From the minute a point becomes visible (the replay's reporting lag, as the tick sees it) to the
+   * alarm function's run. CloudMonitor checks a rule once per detection period (60 s here); a check
+   * that comes just before the point lands finds it a period later, so an alert "may be triggered with
+   * a delay of one detection period", which the page calls not significant for short periods
+   * (https://www.alibabacloud.com/help/en/cms/cloudmonitor-1-0/support/why-is-threshold-alarm-rule-triggering-delayed).
+   * The callback's own latency is not documented. Default 60 s, the harsh end: a whole period late.
+   * The plan holds one bandwidth per trace step, so on one-minute steps any delay up to 60 s gives the
+   * same figures: a change made mid-minute counts from the next whole minute (the rest of its minute
+   * at the old bandwidth, which is harsher than the cloud).
+   */
+  deliverySeconds?: number;
+}
+
+/** A notice waiting for its delivery time: the form body CloudMonitor POSTed. */
+interface PendingNotice {
+  evaluatedAt: number;
+  dueAt: number;
+  body: string;
+  contentType: string;
 }
 
 export async function replayFast(scenario: Scenario, options: ReplayOptions = {}): Promise<ReplayRun> {
@@ -113,14 +175,97 @@ export async function replayFast(scenario: Scenario, options: ReplayOptions = {}
   };
   const every = options.tickEverySteps ?? 1;
   if (!(Number.isInteger(every) && every >= 1)) throw new RangeError(`tickEverySteps: expected a whole number >= 1, got ${every}`);
+  const alarmPath = options.alarms ? createAlarmPath(scenario, cloud.instance, options.alarms) : undefined;
+  const notices: AlarmNotice[] = [];
   for (const [i, at] of scenario.tickTimes.entries()) {
+    // Notices due by this step first, each at its own delivery time: an alarm that lands on a tick's
+    // instant runs before that tick, the order that lets the tick see what the alarm did.
+    for (const due of alarmPath?.due(at) ?? []) {
+      now = due.dueAt;
+      cloud.advance(due.dueAt);
+      notices.push(await handleNotice(deps, scenario, due));
+    }
     now = at;
     cloud.advance(at);
     if (i % every === 0) await runTick(deps, { doc: scenario.doc, shard: 0, of: 1, triggerTime: at });
     // No tick this step: the minute still reaches the history (the live cache appends every minute).
     else await cloud.metrics.latestOutRates(scenario.instance.regionId, [{ instanceId: scenario.instance.instanceId, networkType: 'vpc' }]);
+    await alarmPath?.evaluate(at);
   }
-  return { decisions, planMbps: planFromLog(cloud.instance.bandwidthLog, scenario.instance.initialMbps, scenario.tickTimes), errors };
+  return {
+    decisions,
+    planMbps: planFromLog(cloud.instance.bandwidthLog, scenario.instance.initialMbps, scenario.tickTimes),
+    errors,
+    ...(alarmPath ? { alarms: notices } : {}),
+  };
+}
+
+/**
+ * CloudMonitor's side of the alarm path: the local cloud's alarm engine (local-cloud/cms/alarms.ts:
+ * Times consecutive visible periods at or above the threshold raise ALERT, a clear sends OK, a
+ * lasting ALERT is sent again after SilenceTime) holding the rule setup-alarms would write, on the
+ * simulated instance's minutes. Its POSTs are caught instead of sent and handed to the alarm
+ * function `deliverySeconds` later.
+ */
+function createAlarmPath(scenario: Scenario, instance: LocalInstance, options: AlarmPathOptions) {
+  const times = options.times ?? DEFAULT_TIMES;
+  const deliveryMs = (options.deliverySeconds ?? 60) * 1000;
+  if (!(Number.isInteger(times) && times >= 1)) throw new RangeError(`alarms.times: expected a whole number >= 1, got ${times}`);
+  if (!(Number.isFinite(deliveryMs) && deliveryMs > 0)) throw new RangeError(`alarms.deliverySeconds: expected a number > 0, got ${options.deliverySeconds}`);
+  const pending: PendingNotice[] = [];
+  let evaluatingAt = 0;
+  const service = createAlarmService(
+    {
+      instances: new Map([[instance.InstanceId, instance]]),
+      userId: '1234567890',
+      lagSeconds: () => scenario.reportingLagSeconds,
+      published: () => true,
+    },
+    {
+      fetch: async (_url, init) => {
+        const headers = new Headers(init?.headers);
+        pending.push({
+          evaluatedAt: evaluatingAt,
+          dueAt: evaluatingAt + deliveryMs,
+          body: String(init?.body ?? ''),
+          contentType: headers.get('content-type') ?? '',
+        });
+        return new Response(null, { status: 200 });
+      },
+      timeoutMs: 5000,
+      retryDelayMs: 0,
+    },
+  );
+  const [rule] = deriveAlarmRules([{ instance: simulatedFacts(scenario.instance, scenario.instance.initialMbps), policy: scenario.policy }], {
+    times,
+    contactGroup: DEFAULT_CONTACT_GROUP,
+    webhook: 'https://alarm.replay.invalid/',
+  });
+  if (!rule) throw new Error(`setup-alarms writes no rule for ${scenario.instance.instanceId}`);
+  const params = Object.fromEntries(Object.entries(ruleParams(rule)).map(([key, value]) => [key, String(value)]));
+  service.handlers.PutResourceMetricRule(params, scenario.clockStart);
+  return {
+    async evaluate(at: number) {
+      evaluatingAt = at;
+      await service.engine.evaluate(at);
+    },
+    /** The notices due at or before `at`, oldest first, removed from the queue. */
+    due(at: number): PendingNotice[] {
+      const ready = pending.filter((n) => n.dueAt <= at);
+      if (ready.length > 0) pending.splice(0, pending.length, ...pending.filter((n) => n.dueAt > at));
+      return ready;
+    },
+  };
+}
+
+/** The alarm function's cycle on one notice, decoded by the function's own parser. */
+async function handleNotice(deps: CycleDeps, scenario: Scenario, notice: PendingNotice): Promise<AlarmNotice> {
+  const callback = parseCloudMonitorCallback(notice.body, notice.contentType);
+  const result = await handleAlarm(deps, { doc: scenario.doc, callback });
+  const base = { evaluatedAt: notice.evaluatedAt, handledAt: notice.dueAt, alertState: callback.alertState };
+  if (result.outcome !== 'HANDLED') return { ...base, outcome: result.outcome };
+  const { cycle } = result;
+  return { ...base, outcome: cycle.outcome, from: cycle.decision.current, to: cycle.decision.target, reason: cycle.reason };
 }
 
 /**

@@ -150,24 +150,26 @@ export function buildScenario(input: ScenarioInput): Scenario {
     instance,
     tickTimes,
     clockStart,
-    demand: demandSpec(grid),
+    demand: demandSpec(grid, input.reportingLagSeconds ?? DEFAULT_REPORTING_LAG_SECONDS),
     reportingLagSeconds: input.reportingLagSeconds ?? DEFAULT_REPORTING_LAG_SECONDS,
     warnings,
   };
 }
 
 /**
- * The demand as the local cloud's series, one interval longer at the front: the first tick reads the
- * minute before the trace starts (CloudMonitor's newest visible point lags), and an empty minute
- * there would read as an idle instance and scale it down at once. The chosen fill is the trace's
- * first value, the same hold-last rule the grid uses for gaps.
+ * The demand as the local cloud's series, longer at the front: the first tick reads the newest
+ * visible minute, which ends `reportingLagSeconds` before the first tick, and an empty minute there
+ * would read as an idle instance and scale it down at once. One interval covers it on 5-minute steps;
+ * one-minute steps need one more per minute of lag. The chosen fill is the trace's first value, the
+ * same hold-last rule the grid uses for gaps.
  */
-function demandSpec(grid: DemandGrid): Extract<DemandSpec, { kind: 'series' }> {
+function demandSpec(grid: DemandGrid, reportingLagSeconds: number): Extract<DemandSpec, { kind: 'series' }> {
+  const pad = Math.max(1, Math.ceil((60 + reportingLagSeconds) / grid.stepSeconds));
   return {
     kind: 'series',
-    start: grid.start - grid.stepSeconds * 1000,
+    start: grid.start - pad * grid.stepSeconds * 1000,
     stepSeconds: grid.stepSeconds,
-    mbps: [grid.mbps[0] as number, ...grid.mbps],
+    mbps: [...Array.from({ length: pad }, () => grid.mbps[0] as number), ...grid.mbps],
   };
 }
 

@@ -9,9 +9,10 @@ import { createEcsApi, ECS_API_VERSION } from '../../src/adapters/ecs';
 import { createRpcClient, type RpcClient } from '../../src/adapters/pop';
 import type { InstanceFacts, Policy, PredictiveConfig } from '../../src/core/types';
 import type { CycleDeps } from '../../src/cycle/deps';
-import { historySpanMs, loadServedHistories, type ServedTarget } from '../../src/cycle/served-history';
+import { createContainerRows, historySpanMs, loadServedHistories, type ServedTarget } from '../../src/cycle/served-history';
 import { runTick } from '../../src/cycle/tick';
 import type { PolicyDocument } from '../../src/policy/load';
+import { dayOf, type ServedDay, type ServedStore, SLOTS_PER_DAY } from '../../src/ports/served-store';
 import { emptyState } from '../../src/ports/state-store';
 import { createMemoryStore } from '../../src/state/memory';
 import { createTablestoreServedStore } from '../../src/state/served';
@@ -55,10 +56,14 @@ describe('served history from CloudMonitor, cached in Tablestore (local cloud, r
   const listCalls = () => cloud.world.calls.filter((c) => c.action === 'DescribeMetricList').length;
   const otsCalls = (action: string) => (cloud.ots?.calls() ?? []).filter((c) => c.action === action).length;
 
+  const otsConfig = () => {
+    const e = cloud.endpoints;
+    return { endpoint: e.ots, instanceName: e.otsInstance, accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret, maxRetries: 0 };
+  };
+
   async function freshDeps(): Promise<CycleDeps & { served: ReturnType<typeof createTablestoreServedStore> }> {
     const served = `s${++tableCount}_served`;
-    const e = cloud.endpoints;
-    const config = { endpoint: e.ots, instanceName: e.otsInstance, accessKeyId: e.accessKeyId, accessKeySecret: e.accessKeySecret, maxRetries: 0 };
+    const config = otsConfig();
     await ensureTables(config, {
       tables: { state: `s${tableCount}_state`, history: `s${tableCount}_history`, events: `s${tableCount}_events`, control: `s${tableCount}_control`, served },
     });
@@ -71,6 +76,23 @@ describe('served history from CloudMonitor, cached in Tablestore (local cloud, r
       sleep: async () => {},
       log: () => {},
     };
+  }
+
+  /**
+   * Another container on the same tables: its own served store (the runtime builds one per
+   * container), whose every readServed is recorded as the rows it asks Tablestore for.
+   */
+  function container(deps: CycleDeps & { served: ServedStore }, table: string) {
+    const store = createTablestoreServedStore({ ...otsConfig(), table, now });
+    const reads: Array<{ instanceIds: string[]; fromDay: number; toDay: number }> = [];
+    const served: ServedStore = {
+      readServed: (instanceIds, fromDay, toDay) => {
+        reads.push({ instanceIds: [...instanceIds], fromDay, toDay });
+        return store.readServed(instanceIds, fromDay, toDay);
+      },
+      writeServed: (days) => store.writeServed(days),
+    };
+    return { deps: { ...deps, served }, reads };
   }
 
   const policyOf = (predictive?: PredictiveConfig): Policy =>
@@ -159,6 +181,77 @@ describe('served history from CloudMonitor, cached in Tablestore (local cloud, r
     expect(result.histories.get('i-pred-2')?.samples.map((s) => ({ at: s.at, mbps: s.mbps }))).toEqual(expected);
     // The appended minutes are after bwscaler's last change (none): their cap is the bandwidth now.
     expect(result.histories.get('i-pred-2')?.samples.at(-1)?.cap).toBe(60);
+  });
+
+  it("a warm container reads only today's rows from Tablestore; a cold one reads every day, and both see the same history", async () => {
+    // Prepare: a container backfills both instances; a 5-minute tick later it ticks again (warm).
+    const base = await freshDeps();
+    const table = `s${tableCount}_served`;
+    const policy = policyOf(PREDICTIVE);
+    const targets = [target('i-pred-1', policy), target('i-pred-2', policy)];
+    const fail = (_: unknown, e: unknown) => {
+      throw e;
+    };
+    const warm = container(base, table);
+    await loadServedHistories(warm.deps, targets, now(), fail);
+    await cloud.clock.advance(300);
+    warm.reads.length = 0;
+    const cold = container(base, table);
+    const gets = otsCalls('BatchGetRow');
+
+    // Act
+    const warmResult = await loadServedHistories(warm.deps, targets, now(), fail);
+    const warmGets = otsCalls('BatchGetRow') - gets;
+    const coldResult = await loadServedHistories(cold.deps, targets, now(), fail);
+
+    // Assess: the warm tick asks for one row per instance, today's; the cold one for all 15 days.
+    const today = dayOf(now());
+    expect(warm.reads).toEqual([{ instanceIds: ['i-pred-1', 'i-pred-2'], fromDay: today, toDay: today }]);
+    expect(warmGets).toBe(1);
+    expect(cold.reads).toEqual([{ instanceIds: ['i-pred-1', 'i-pred-2'], fromDay: dayOf(now() - historySpanMs(PREDICTIVE)), toDay: today }]);
+    for (const id of ['i-pred-1', 'i-pred-2']) {
+      expect(warmResult.histories.get(id)?.samples.length).toBeGreaterThanOrEqual(14 * 1440 - 3);
+      expect(warmResult.histories.get(id)).toEqual(coldResult.histories.get(id));
+    }
+  });
+
+  it("a warm container still reads today's row from Tablestore: minutes another container appended reach it", async () => {
+    // Prepare: containers A and B on one table, both warm; B ticks alone for 10 minutes.
+    const base = await freshDeps();
+    const table = `s${tableCount}_served`;
+    const targets = [target('i-pred-1', policyOf(PREDICTIVE))];
+    const fail = (_: unknown, e: unknown) => {
+      throw e;
+    };
+    const a = container(base, table);
+    const b = container(base, table);
+    await loadServedHistories(a.deps, targets, now(), fail);
+    await loadServedHistories(b.deps, targets, now(), fail);
+    await cloud.clock.advance(600);
+    await loadServedHistories(b.deps, targets, now(), fail);
+    const appendedByB = (await createTablestoreServedStore({ ...otsConfig(), table, now }).readServed(['i-pred-1'], dayOf(now()), dayOf(now()))).get(
+      'i-pred-1',
+    );
+    // A cannot reach CloudMonitor this tick: whatever it knows of the last 10 minutes came from Tablestore.
+    const offline: CycleDeps = {
+      ...a.deps,
+      metrics: {
+        ...a.deps.metrics,
+        servedRates: async () => {
+          throw new Error('CloudMonitor down');
+        },
+      },
+    };
+
+    // Act
+    const result = await loadServedHistories(offline, targets, now(), () => {});
+
+    // Assess: A's newest minute is the newest B appended to today's row.
+    const row = appendedByB?.[0] as ServedDay;
+    const newestByB = row.day + (row.mbps.findLastIndex((v) => !Number.isNaN(v)) as number) * 60_000;
+    expect(a.reads.at(-1)).toEqual({ instanceIds: ['i-pred-1'], fromDay: dayOf(now()), toDay: dayOf(now()) });
+    expect(result.histories.get('i-pred-1')?.samples.at(-1)?.at).toBe(newestByB);
+    expect(newestByB).toBeGreaterThan(now() - 5 * 60_000);
   });
 
   it('spends at most the backfill page budget per tick: the rest wait, and their cold start says so', async () => {
@@ -251,5 +344,58 @@ describe('served history from CloudMonitor, cached in Tablestore (local cloud, r
       expect(warm?.decision.prediction).toMatchObject({ mode: 'forecast-only', reactive: expect.any(Number), forecast: expect.any(Number) });
       expect(warm?.decision.message).toContain('forecast-only');
     });
+  });
+});
+
+describe('the rows a container keeps between ticks', () => {
+  const NOW = Date.UTC(2026, 11, 7, 0, 5);
+  const TODAY = dayOf(NOW);
+  const row = (day: number, fetchedTo: number, slots = SLOTS_PER_DAY, instanceId = 'i-1'): ServedDay => ({
+    instanceId,
+    day,
+    mbps: new Float32Array(slots),
+    cap: new Uint16Array(slots),
+    fetchedTo,
+  });
+
+  it.each([
+    { name: 'a complete past day is kept', day: TODAY - 3 * DAY, fetchedTo: TODAY - 2 * DAY, slots: SLOTS_PER_DAY, kept: true },
+    { name: "yesterday's row is kept once its last minute was asked", day: TODAY - DAY, fetchedTo: TODAY, slots: SLOTS_PER_DAY, kept: true },
+    {
+      name: "yesterday's row is not kept while its last minutes are still to come",
+      day: TODAY - DAY,
+      fetchedTo: TODAY - 120_000,
+      slots: SLOTS_PER_DAY - 2,
+      kept: false,
+    },
+    { name: "today's row is never kept: it changes every tick", day: TODAY, fetchedTo: NOW, slots: 5, kept: false },
+    { name: 'a day older than any policy reads is not kept', day: TODAY - 15 * DAY, fetchedTo: TODAY - 14 * DAY, slots: SLOTS_PER_DAY, kept: false },
+  ])('$name', ({ day, fetchedTo, slots, kept }) => {
+    const rows = createContainerRows(10);
+
+    rows.keep([row(day, fetchedTo, slots)], NOW);
+
+    expect(rows.held('i-1', TODAY - 20 * DAY, TODAY + DAY).length).toBe(kept ? 1 : 0);
+  });
+
+  it('holds at most its limit and, when full, keeps what it holds instead of evicting', () => {
+    const rows = createContainerRows(3);
+    const days = [1, 2, 3, 4, 5].map((n) => row(TODAY - n * DAY, TODAY - (n - 1) * DAY));
+
+    rows.keep(days.slice(0, 3), NOW);
+    rows.keep(days.slice(3), NOW);
+
+    expect(rows.size).toBe(3);
+    expect(rows.held('i-1', TODAY - 10 * DAY, TODAY).map((d) => d.day)).toEqual([TODAY - 3 * DAY, TODAY - 2 * DAY, TODAY - DAY]);
+  });
+
+  it('drops the days that age past 14 days, and that frees room', () => {
+    const rows = createContainerRows(2);
+    rows.keep([row(TODAY - 14 * DAY, TODAY - 13 * DAY), row(TODAY - DAY, TODAY)], NOW);
+
+    rows.keep([row(TODAY - 2 * DAY, TODAY - DAY)], NOW + DAY);
+
+    expect(rows.size).toBe(2);
+    expect(rows.held('i-1', TODAY - 20 * DAY, TODAY + DAY).map((d) => d.day)).toEqual([TODAY - 2 * DAY, TODAY - DAY]);
   });
 });

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/sim/backtest';
-import { BENCH_PEAK_MBPS, ISP_TARGETS, ISP_TRACE, missedTargets, splitForBenchmark } from '../../src/sim/quality';
+import { BENCH_PEAK_MBPS, cheapestLaggedRule, ISP_TARGETS, ISP_TRACE, missedTargets, splitForBenchmark } from '../../src/sim/quality';
 import { loadTrace } from '../../src/sim/trace';
 import { ROOT, tracePath } from './support';
 
@@ -50,5 +50,28 @@ describe('splitForBenchmark: tuning and evaluation parts', () => {
     const parts = splitForBenchmark('nab-elb-request-count-8c0756.csv', trace(10));
 
     expect(parts.map((p) => [p.part, p.span, p.trace.points.length])).toEqual([['evaluation', 'whole', 10]]);
+  });
+});
+
+describe('cheapestLaggedRule: what the age of a sample alone allows', () => {
+  const options = { lagSteps: 2, maxDroppedFraction: 0.0005 };
+
+  it('on constant demand needs no headroom: the last minute seen, rounded up, serves it all', () => {
+    const rule = cheapestLaggedRule(Array(600).fill(10), 60, 'postpaid-bandwidth', options);
+
+    expect(rule).toMatchObject({ lookBackSteps: 1, margin: 0, droppedFraction: 0 });
+  });
+
+  it('a rise faster than the rule can see costs headroom: the older the sample, the more', () => {
+    // Every hour the demand steps from 10 to 14 Mbps for 10 minutes.
+    const demand = Array.from({ length: 1440 }, (_, i) => (i % 60 < 50 ? 10 : 14));
+
+    const fresh = cheapestLaggedRule(demand, 60, 'postpaid-bandwidth', { ...options, lagSteps: 1 });
+    const stale = cheapestLaggedRule(demand, 60, 'postpaid-bandwidth', options);
+
+    expect(fresh?.droppedFraction).toBeLessThanOrEqual(0.0005);
+    expect(stale?.droppedFraction).toBeLessThanOrEqual(0.0005);
+    expect(stale?.cost).toBeGreaterThan(0);
+    expect(fresh?.cost).toBeLessThanOrEqual(stale?.cost ?? 0);
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockedReasons, runBacktest } from '../../src/sim/backtest';
@@ -7,7 +9,7 @@ import { equalCostStatic } from '../../src/sim/quality';
 import { replayFast } from '../../src/sim/replay';
 import { buildScenario } from '../../src/sim/scenario';
 import { demandGrid, parseTrace } from '../../src/sim/trace';
-import { csvOf, EXAMPLE_POLICY, SUMMARY_FIELDS, syntheticTrace } from './support';
+import { csvOf, EXAMPLE_POLICY, ROOT, SUMMARY_FIELDS, syntheticTrace } from './support';
 
 const backtest = (billing: (typeof BILLINGS)[number], trace = syntheticTrace()) =>
   runBacktest({ trace, billing, policyText: EXAMPLE_POLICY, policySource: 'examples/policy.yaml' });
@@ -126,5 +128,88 @@ describe('timerCron', () => {
 
   it('refuses a step the timer cannot keep, naming it', () => {
     expect(() => timerCron(0, 420 * 60)).toThrow(/25200 s/);
+  });
+});
+
+describe('the fast backtest with the alarm path', () => {
+  // One-minute demand at 20 Mbps that jumps to 40 Mbps at minute 29, one minute before a 5-minute tick
+  // whose newest visible minute (28) does not show it yet; the instance starts at 22 Mbps.
+  const START = Date.parse('2026-03-02T08:00:00Z');
+  const jump = {
+    name: 'jump',
+    stepSeconds: 60,
+    points: Array.from({ length: 60 }, (_, i) => ({ at: START + i * 60_000, mbps: i < 29 ? 20 : 40 })),
+    missingSlots: 0,
+  };
+  const minute = (at: number) => (at - START) / 60_000;
+  const replay = (alarms?: { times?: number; deliverySeconds?: number }) =>
+    runBacktest({
+      trace: jump,
+      billing: 'postpaid-bandwidth',
+      policyText: EXAMPLE_POLICY,
+      policySource: 'examples/policy.yaml',
+      tickEverySteps: 5,
+      ...(alarms ? { alarms } : {}),
+    });
+
+  it.each([
+    // Minutes 29 and 30 at >= 98 %: minute 30 is visible at 32 (a minute's end plus the 60 s reporting lag).
+    { name: "Times 2 (setup-alarms' default): judged at minute 32, the raise counts from minute 33", times: 2, evaluated: 32, raisedFrom: 33 },
+    { name: 'Times 1: judged at minute 31 on minute 29 alone, the raise counts from minute 32', times: 1, evaluated: 31, raisedFrom: 32 },
+  ])('$name', async ({ times, evaluated, raisedFrom }) => {
+    // Act
+    const ticksOnly = await replay();
+    const withAlarms = await replay({ times });
+
+    // Assess: the ALERT, a delivery period later, raises through the alarm function's own cycle.
+    const [alert] = withAlarms.run.alarms ?? [];
+    expect(alert).toMatchObject({ alertState: 'ALERT', outcome: 'applied', from: 22, reason: 'SATURATED_STEP_UP' });
+    expect(minute(alert?.evaluatedAt ?? 0)).toBe(evaluated);
+    expect(minute(alert?.handledAt ?? 0)).toBe(evaluated + 1);
+    expect(withAlarms.plans.policy[raisedFrom - 1]).toBe(22);
+    expect(withAlarms.plans.policy[raisedFrom]).toBe(alert?.to);
+    // The tick alone raises only at minute 35, whose newest visible minute (33) shows the jump.
+    expect(ticksOnly.plans.policy.findIndex((mbps) => mbps > 22)).toBe(35);
+    expect(withAlarms.summary.alarms).toMatchObject({ alerts: 1, raised: 1 });
+    expect(withAlarms.summary.errors).toBe(0);
+  });
+
+  it('never lowers the bandwidth from an alarm: an OK notice that would scale down changes nothing', async () => {
+    // Prepare: saturated at maxOut for 40 minutes, then nearly idle. The predictive example has no
+    // stabilisation window, so the OK notice's decision wants to go down at once.
+    const predictive = readFileSync(join(ROOT, 'examples/predictive-policy.yaml'), 'utf8');
+    const trace = { ...jump, points: Array.from({ length: 120 }, (_, i) => ({ at: START + i * 60_000, mbps: i < 29 ? 20 : i < 70 ? 150 : 5 })) };
+
+    // Act
+    const { run, plans } = await runBacktest({
+      trace,
+      billing: 'postpaid-bandwidth',
+      policyText: predictive,
+      policySource: 'examples/predictive-policy.yaml',
+      tickEverySteps: 5,
+      alarms: {},
+    });
+
+    // Assess: the decision proposed a downgrade; the alarm path left the bandwidth as it was.
+    const ok = run.alarms?.find((n) => n.alertState === 'OK');
+    expect(ok).toMatchObject({ from: 100, reason: 'SCALE_DOWN', outcome: 'skipped' });
+    expect(ok?.to).toBeLessThan(100);
+    expect(plans.policy[minute(ok?.handledAt ?? 0)]).toBe(100);
+  });
+
+  it('on one-minute steps the first tick reads demand, not the empty minute before the trace', async () => {
+    const predictive = readFileSync(join(ROOT, 'examples/predictive-policy.yaml'), 'utf8');
+    const flat = { ...jump, points: jump.points.map((p) => ({ ...p, mbps: 20 })) };
+
+    const { run } = await runBacktest({ trace: flat, billing: 'postpaid-bandwidth', policyText: predictive, policySource: 'x' });
+
+    expect(run.decisions[0]).toMatchObject({ from: 22, to: 22 });
+  });
+
+  it('refuses the alarm path in the full-stack replay, and a Times that is not a whole number >= 1', async () => {
+    await expect(
+      runBacktest({ trace: jump, billing: 'postpaid-bandwidth', policyText: EXAMPLE_POLICY, policySource: 'x', fullStack: true, alarms: {} }),
+    ).rejects.toThrow(/fast mode only/);
+    await expect(replay({ times: 0 })).rejects.toThrow(/alarms.times: expected a whole number >= 1, got 0/);
   });
 });
