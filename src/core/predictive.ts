@@ -58,10 +58,15 @@ export function margins(config: PredictiveConfig, demand: number): { trigger: nu
   return { trigger: (config.triggerPercent / 100) * widen, set: (config.setPercent / 100) * widen };
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+/** The median of values[0..n), reordering them (quickselect: this runs per offset on every decision). */
+function medianOf(values: Float64Array, n: number): number {
+  const mid = n >> 1;
+  const upper = select(values, n, mid);
+  if (n % 2 === 1) return upper;
+  // After select, values[0..mid) hold the mid smallest: the largest of them is the lower middle.
+  let lower = values[0] as number;
+  for (let i = 1; i < mid; i++) lower = Math.max(lower, values[i] as number);
+  return (lower + upper) / 2;
 }
 
 /**
@@ -82,41 +87,45 @@ export function riseFactor(
   const horizonMs = seasonal.horizonSeconds * 1000;
   const downHorizonMs = (seasonal.downHorizonSeconds ?? seasonal.horizonSeconds) * 1000;
   const readMs = Math.max(horizonMs, downHorizonMs);
-  const profiles: Array<{ at: number[]; mbps: number[] }> = [];
+  // Each day's profile is the run of samples from its anchor (the last at or before the same time of
+  // day) to readMs later; the days share the history's grid, so the j-th sample of each is one offset.
+  const anchors: number[] = [];
+  let firstStart = 0;
+  let length = Number.POSITIVE_INFINITY;
   for (let k = 1; k <= seasonal.days; k++) {
     const start = now - k * dayMs;
     const first = indexAtOrBefore(samples, start);
     if (first < 0) break;
-    const anchor = samples[first] as HistorySample;
     // The same time of day must be there: a gap longer than the horizon leaves that day out.
-    if (start - anchor.at > horizonMs) continue;
-    const profile = { at: [0], mbps: [anchor.mbps] };
-    for (let i = first + 1; i < samples.length; i++) {
-      const s = samples[i] as HistorySample;
-      if (s.at > start + readMs) break;
-      profile.at.push(s.at - start);
-      profile.mbps.push(s.mbps);
-    }
-    profiles.push(profile);
+    if (start - (samples[first] as HistorySample).at > horizonMs) continue;
+    let count = 1;
+    while (first + count < samples.length && (samples[first + count] as HistorySample).at <= start + readMs) count++;
+    if (anchors.length === 0) firstStart = start;
+    anchors.push(first);
+    length = Math.min(length, count);
   }
   const withDay = (result: { factor: number; downFactor: number; note?: string }) => ({
     ...result,
     ...(day.note === undefined ? {} : { note: result.note === undefined ? day.note : `${result.note}; ${day.note}` }),
     dayLengthSeconds: day.seconds,
   });
-  if (profiles.length < seasonal.minDays) {
-    return withDay({ factor: 1, downFactor: 1, note: `seasonal: ${profiles.length} of ${seasonal.minDays} days of history needed` });
+  if (anchors.length < seasonal.minDays) {
+    return withDay({ factor: 1, downFactor: 1, note: `seasonal: ${anchors.length} of ${seasonal.minDays} days of history needed` });
   }
-  const length = Math.min(...profiles.map((p) => p.mbps.length));
-  const nowLevel = median(profiles.map((p) => p.mbps[0] as number));
+  const levels = new Float64Array(anchors.length);
+  const medianAt = (j: number) => {
+    for (let d = 0; d < anchors.length; d++) levels[d] = (samples[(anchors[d] as number) + j] as HistorySample).mbps;
+    return medianOf(levels, anchors.length);
+  };
+  const nowLevel = medianAt(0);
   if (!(nowLevel > 0)) return withDay({ factor: 1, downFactor: 1 });
-  // The median profile's peak within each horizon (read on the first day's offsets: the days share a grid).
-  const offsets = (profiles[0] as { at: number[] }).at;
+  // The median profile's peak within each horizon (offsets read on the most recent day).
+  const firstAnchor = anchors[0] as number;
   let peak = nowLevel;
   let downPeak = nowLevel;
   for (let j = 1; j < length; j++) {
-    const level = median(profiles.map((p) => p.mbps[j] as number));
-    const offset = offsets[j] as number;
+    const level = medianAt(j);
+    const offset = (samples[firstAnchor + j] as HistorySample).at - firstStart;
     if (offset <= horizonMs) peak = Math.max(peak, level);
     if (offset <= downHorizonMs) downPeak = Math.max(downPeak, level);
   }
@@ -336,19 +345,41 @@ export function select(values: Float64Array, n: number, k: number): number {
   return values[k] as number;
 }
 
-/** The trigger/set band on one demand level (and the recent peak for scale-down). */
 /**
- * The trigger/set band on one demand level and the recent peak. `downThreshold` is asked for only when
- * a scale-down of at least 1 Mbps is on the table: it scans a week of samples.
+ * The trigger/set band on one demand level and the recent peak. `mayScaleDown(saving)` says whether a
+ * saving of that many Mbps is worth a change (>= 1 Mbps and >= the share of the week's peak).
  */
-function band(config: PredictiveConfig, current: number, demand: number, recentPeak: number, downThreshold: () => number, censored: boolean): number {
+function band(
+  config: PredictiveConfig,
+  current: number,
+  demand: number,
+  recentPeak: number,
+  mayScaleDown: (saving: number) => boolean,
+  censored: boolean,
+): number {
   const up = margins(config, demand);
   if (current < demand * (1 + up.trigger) || censored) {
     const target = ceilMbps(demand * (1 + up.set));
     return censored ? Math.max(target, current + 1) : Math.max(target, current);
   }
   const down = ceilMbps(recentPeak * (1 + margins(config, recentPeak).set));
-  return current - down >= 1 && current - down >= downThreshold() ? down : current;
+  return mayScaleDown(current - down) ? down : current;
+}
+
+/**
+ * Whether some demand estimate within [from, now] times `share` exceeds `limit`, scanning from the
+ * newest sample back and stopping at the first: the same comparison as `share × highestSince(…) > limit`
+ * (a product with a positive share keeps the order), without reading the whole week when the answer is yes.
+ */
+function anyAbove(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, from: number, share: number, limit: number): boolean {
+  const censoredShare = config.censoredPercent / 100;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) return false;
+    const estimate = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
+    if (share * estimate > limit) return true;
+  }
+  return false;
 }
 
 /** The highest demand estimate within [from, now] (censored samples read as cap + 1), at least `floor`. */
@@ -376,15 +407,16 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
   const recent = highestSince(config, samples, now - lookBackSeconds * 1000, demand);
-  let threshold: number | undefined;
-  const downThreshold = () => {
-    threshold ??= Math.max(1, (config.scaleDownPercentOfPeak / 100) * highestSince(config, samples, now - config.peakWindowSeconds * 1000, demand));
-    return threshold;
-  };
-  const reactive = band(config, current, demand, recent, downThreshold, censored);
+  const share = config.scaleDownPercentOfPeak / 100;
+  const peakFrom = now - config.peakWindowSeconds * 1000;
+  // saving >= max(1, share × the week's peak), the peak being at least this demand. Decided without
+  // always scanning the week: a saving under share × demand fails at once, and the backward scan
+  // stops at the first sample that puts share × the peak above the saving.
+  const mayScaleDown = (saving: number) => saving >= 1 && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
+  const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
   const forecast =
-    rise.factor === 1 && rise.downFactor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.downFactor, downThreshold, censored);
+    rise.factor === 1 && rise.downFactor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.downFactor, mayScaleDown, censored);
   // The forecast only ever raises: max() keeps that true even where the band is not monotone (its
   // margins widen below smallMbps, so a little more demand can ask for less bandwidth).
   const target = config.mode === 'forecast-and-scale' ? Math.max(reactive, forecast) : reactive;
