@@ -26,6 +26,8 @@ export interface Prediction {
   lookBackSeconds: number;
   /** Why the seasonal factor is 1, when it is for want of data. */
   seasonalNote?: string;
+  /** The day the seasonal profile was read with (estimated or configured), when there is one. */
+  dayLengthSeconds?: number;
   censored: boolean;
 }
 
@@ -56,47 +58,239 @@ export function margins(config: PredictiveConfig, demand: number): { trigger: nu
   return { trigger: (config.triggerPercent / 100) * widen, set: (config.setPercent / 100) * widen };
 }
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
-  const mid = values.length >> 1;
-  return values.length % 2 === 1 ? (values[mid] as number) : ((values[mid - 1] as number) + (values[mid] as number)) / 2;
+/** The median of values[0..n), reordering them (quickselect: this runs per offset on every decision). */
+function medianOf(values: Float64Array, n: number): number {
+  const mid = n >> 1;
+  const upper = select(values, n, mid);
+  if (n % 2 === 1) return upper;
+  // After select, values[0..mid) hold the mid smallest: the largest of them is the lower middle.
+  let lower = values[0] as number;
+  for (let i = 1; i < mid; i++) lower = Math.max(lower, values[i] as number);
+  return (lower + upper) / 2;
 }
 
 /**
  * The seasonal rise factor: for each of the last `days` days, the served samples from the same time
  * of day to `horizonSeconds` later; their median profile's maximum over the horizon relative to its
- * value now, clipped to [1, maxRise]. 1 (with a note) until `minDays` days of history exist.
+ * value now, clipped to [1, maxRise]. 1 (with a note) until `minDays` days of history exist. The
+ * day's length is the configured one, or estimated from the history around it (`dayLengthFromData`).
  */
-export function riseFactor(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number): { factor: number; note?: string } {
+export function riseFactor(
+  config: PredictiveConfig,
+  samples: ReadonlyArray<HistorySample>,
+  now: number,
+): { factor: number; downFactor: number; note?: string; dayLengthSeconds?: number } {
   const seasonal = config.seasonal;
-  if (!seasonal) return { factor: 1 };
-  const dayMs = seasonal.dayLengthSeconds * 1000;
+  if (!seasonal) return { factor: 1, downFactor: 1 };
+  const day = seasonal.dayLengthFromData ? estimateDayLength(samples, now, seasonal.days, seasonal.dayLengthSeconds) : { seconds: seasonal.dayLengthSeconds };
+  const dayMs = day.seconds * 1000;
   const horizonMs = seasonal.horizonSeconds * 1000;
-  const profiles: number[][] = [];
+  const downHorizonMs = (seasonal.downHorizonSeconds ?? seasonal.horizonSeconds) * 1000;
+  const readMs = Math.max(horizonMs, downHorizonMs);
+  // Each day's profile is the run of samples from its anchor (the last at or before the same time of
+  // day) to readMs later; the days share the history's grid, so the j-th sample of each is one offset.
+  const anchors: number[] = [];
+  let firstStart = 0;
+  let length = Number.POSITIVE_INFINITY;
   for (let k = 1; k <= seasonal.days; k++) {
     const start = now - k * dayMs;
     const first = indexAtOrBefore(samples, start);
     if (first < 0) break;
-    const anchor = samples[first] as HistorySample;
     // The same time of day must be there: a gap longer than the horizon leaves that day out.
-    if (start - anchor.at > horizonMs) continue;
-    const profile: number[] = [anchor.mbps];
-    for (let i = first + 1; i < samples.length; i++) {
-      const s = samples[i] as HistorySample;
-      if (s.at > start + horizonMs) break;
-      profile.push(s.mbps);
-    }
-    profiles.push(profile);
+    if (start - (samples[first] as HistorySample).at > horizonMs) continue;
+    let count = 1;
+    while (first + count < samples.length && (samples[first + count] as HistorySample).at <= start + readMs) count++;
+    if (anchors.length === 0) firstStart = start;
+    anchors.push(first);
+    length = Math.min(length, count);
   }
-  if (profiles.length < seasonal.minDays) {
-    return { factor: 1, note: `seasonal: ${profiles.length} of ${seasonal.minDays} days of history needed` };
+  const withDay = (result: { factor: number; downFactor: number; note?: string }) => ({
+    ...result,
+    ...(day.note === undefined ? {} : { note: result.note === undefined ? day.note : `${result.note}; ${day.note}` }),
+    dayLengthSeconds: day.seconds,
+  });
+  if (anchors.length < seasonal.minDays) {
+    return withDay({ factor: 1, downFactor: 1, note: `seasonal: ${anchors.length} of ${seasonal.minDays} days of history needed` });
   }
-  const length = Math.min(...profiles.map((p) => p.length));
-  const nowLevel = median(profiles.map((p) => p[0] as number));
-  if (!(nowLevel > 0)) return { factor: 1 };
+  const levels = new Float64Array(anchors.length);
+  const medianAt = (j: number) => {
+    for (let d = 0; d < anchors.length; d++) levels[d] = (samples[(anchors[d] as number) + j] as HistorySample).mbps;
+    return medianOf(levels, anchors.length);
+  };
+  const nowLevel = medianAt(0);
+  if (!(nowLevel > 0)) return withDay({ factor: 1, downFactor: 1 });
+  // The median profile's peak within each horizon (offsets read on the most recent day).
+  const firstAnchor = anchors[0] as number;
   let peak = nowLevel;
-  for (let j = 1; j < length; j++) peak = Math.max(peak, median(profiles.map((p) => p[j] as number)));
-  return { factor: Math.min(seasonal.maxRise, Math.max(1, peak / nowLevel)) };
+  let downPeak = nowLevel;
+  for (let j = 1; j < length; j++) {
+    const level = medianAt(j);
+    const offset = (samples[firstAnchor + j] as HistorySample).at - firstStart;
+    if (offset <= horizonMs) peak = Math.max(peak, level);
+    if (offset <= downHorizonMs) downPeak = Math.max(downPeak, level);
+  }
+  const clip = (rise: number, max: number) => Math.min(max, Math.max(1, rise));
+  return withDay({
+    factor: clip(peak / nowLevel, seasonal.maxRise),
+    downFactor:
+      seasonal.downHorizonSeconds === undefined ? clip(peak / nowLevel, seasonal.maxRise) : clip(downPeak / nowLevel, seasonal.downMaxRise ?? seasonal.maxRise),
+  });
+}
+
+/** The estimate's bins: a 96th of the nominal day (15 minutes for 1 d). */
+const BINS_PER_DAY = 96;
+/** The estimate is redone every 6 hours, from the history up to the start of those 6 hours. */
+const DAY_ESTIMATE_EVERY_MS = 6 * 3_600_000;
+/** Below this autocorrelation at the peak there is no daily pattern to speak of. */
+const MIN_DAILY_CORRELATION = 0.3;
+
+export interface DayLengthEstimate {
+  seconds: number;
+  /** Why the estimate fell back to the nominal day, when it did. */
+  note?: string;
+}
+
+/**
+ * The traffic's day length, estimated from the served history: a trace's "day" need not be 24 hours of
+ * its timestamps (one shared trace repeats every 283 five-minute samples, not 288, its clock being
+ * off), and a profile read k days back with the wrong day drifts by k times the error.
+ *
+ * The history of the last `days` nominal days up to the start of the current 6 hours is averaged into
+ * bins of a 96th of the nominal day. The autocorrelation's peak between 0.9 and 1.1 nominal days gives a first estimate;
+ * the peak near k such days (k = half the days available, at most 7: a week also lines the weekdays up)
+ * refines it k-fold; a parabola through the peak and its neighbours gives the fraction of a bin. No
+ * clear daily pattern (peak autocorrelation < 0.3, or at the edge of the range) or under 3 nominal days
+ * of history: the nominal day, with a note. A lag between samples is a shift of the same profile, whatever
+ * the users' time zone, so none is needed (a daylight-saving shift is not modelled).
+ *
+ * Pure by value: the result depends only on `samples` up to the 6-hour cutoff. It is memoised per
+ * samples array (the backtest passes one growing array), which assumes that a sample once at or before
+ * a cutoff is never changed in that array; the memo checks the first and last such sample.
+ */
+export function estimateDayLength(samples: ReadonlyArray<HistorySample>, now: number, days: number, nominalSeconds: number): DayLengthEstimate {
+  const cutoff = Math.floor(now / DAY_ESTIMATE_EVERY_MS) * DAY_ESTIMATE_EVERY_MS;
+  const last = indexAtOrBefore(samples, cutoff);
+  const memo = dayLengthMemo.get(samples);
+  if (
+    memo &&
+    memo.cutoff === cutoff &&
+    memo.last === last &&
+    memo.lastAt === samples[last]?.at &&
+    memo.firstAt === samples[0]?.at &&
+    memo.days === days &&
+    memo.nominalSeconds === nominalSeconds
+  ) {
+    return memo.estimate;
+  }
+  const estimate = dayLengthUpTo(samples, last, cutoff, days, nominalSeconds);
+  dayLengthMemo.set(samples, { cutoff, last, lastAt: samples[last]?.at, firstAt: samples[0]?.at, days, nominalSeconds, estimate });
+  return estimate;
+}
+
+const dayLengthMemo = new WeakMap<
+  ReadonlyArray<HistorySample>,
+  {
+    cutoff: number;
+    last: number;
+    lastAt: number | undefined;
+    firstAt: number | undefined;
+    days: number;
+    nominalSeconds: number;
+    estimate: DayLengthEstimate;
+  }
+>();
+
+function dayLengthUpTo(samples: ReadonlyArray<HistorySample>, last: number, cutoff: number, days: number, nominalSeconds: number): DayLengthEstimate {
+  const nominal = { seconds: nominalSeconds };
+  const nominalMs = nominalSeconds * 1000;
+  const binMs = nominalMs / BINS_PER_DAY;
+  const binCount = Math.floor(days * BINS_PER_DAY);
+  const from = cutoff - binCount * binMs;
+  const sums = new Float64Array(binCount);
+  const counts = new Uint16Array(binCount);
+  let earliest = Number.POSITIVE_INFINITY;
+  for (let i = last; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) break;
+    const bin = Math.min(binCount - 1, Math.floor((s.at - from) / binMs));
+    sums[bin] = (sums[bin] as number) + s.mbps;
+    counts[bin] = (counts[bin] as number) + 1;
+    earliest = s.at;
+  }
+  const spanDays = (cutoff - earliest) / nominalMs;
+  if (!(spanDays >= 3))
+    return {
+      ...nominal,
+      note: `day length: ${(Math.floor(Math.max(0, spanDays) * 10) / 10).toFixed(1)} of 3 days of history needed, the configured day assumed`,
+    };
+  // Centred bin means; an empty bin (a gap) is NaN and leaves its pairs out.
+  let total = 0;
+  let filled = 0;
+  for (let b = 0; b < binCount; b++) {
+    if ((counts[b] as number) > 0) {
+      total += (sums[b] as number) / (counts[b] as number);
+      filled++;
+    }
+  }
+  const mean = total / filled;
+  const x = new Float64Array(binCount);
+  for (let b = 0; b < binCount; b++) x[b] = (counts[b] as number) > 0 ? (sums[b] as number) / (counts[b] as number) - mean : Number.NaN;
+  const first = Math.max(0, binCount - Math.floor(spanDays * BINS_PER_DAY));
+  const coarse = peakLag(x, first, Math.floor(0.9 * BINS_PER_DAY), Math.ceil(1.1 * BINS_PER_DAY));
+  if (!coarse || coarse.correlation < MIN_DAILY_CORRELATION) {
+    return { ...nominal, note: 'day length: no clear daily pattern in the history, the configured day assumed' };
+  }
+  const k = Math.max(1, Math.min(7, Math.floor(spanDays / 2)));
+  let lagBins = coarse.lag;
+  if (k > 1) {
+    // The first estimate's error (within a bin or two) grows k-fold at k days: search that wide.
+    const centre = k * coarse.lag;
+    const fine = peakLag(x, first, Math.floor(centre - 2 * k), Math.ceil(centre + 2 * k));
+    if (fine && fine.correlation >= MIN_DAILY_CORRELATION) lagBins = fine.lag / k;
+  }
+  return { seconds: Math.round((lagBins * nominalSeconds) / BINS_PER_DAY) };
+}
+
+/** Autocorrelation of x[first..] at `lag` over the pairs where both bins have data. */
+function correlationAt(x: Float64Array, first: number, lag: number): number {
+  let cross = 0;
+  let energyA = 0;
+  let energyB = 0;
+  for (let i = first + lag; i < x.length; i++) {
+    const a = x[i] as number;
+    const b = x[i - lag] as number;
+    if (Number.isNaN(a) || Number.isNaN(b)) continue;
+    cross += a * b;
+    energyA += a * a;
+    energyB += b * b;
+  }
+  return energyA > 0 && energyB > 0 ? cross / Math.sqrt(energyA * energyB) : 0;
+}
+
+/**
+ * The lag in [low, high] with the highest autocorrelation, refined to a fraction of a bin by a parabola
+ * through it and its neighbours; undefined when the peak sits at an edge of the range (no peak inside it)
+ * or the range does not fit the data.
+ */
+function peakLag(x: Float64Array, first: number, low: number, high: number): { lag: number; correlation: number } | undefined {
+  if (low < 1 || high + 1 >= x.length - first) return undefined;
+  let best = low;
+  let bestCorrelation = Number.NEGATIVE_INFINITY;
+  const correlations = new Float64Array(high - low + 3);
+  for (let lag = low - 1; lag <= high + 1; lag++) {
+    const c = correlationAt(x, first, lag);
+    correlations[lag - low + 1] = c;
+    if (lag >= low && lag <= high && c > bestCorrelation) {
+      best = lag;
+      bestCorrelation = c;
+    }
+  }
+  const before = correlations[best - low] as number;
+  const after = correlations[best - low + 2] as number;
+  if (before > bestCorrelation || after > bestCorrelation) return undefined;
+  const curvature = before - 2 * bestCorrelation + after;
+  const offset = curvature < 0 ? Math.max(-0.5, Math.min(0.5, (before - after) / (2 * curvature))) : 0;
+  return { lag: best + offset, correlation: bestCorrelation };
 }
 
 /**
@@ -151,19 +345,41 @@ export function select(values: Float64Array, n: number, k: number): number {
   return values[k] as number;
 }
 
-/** The trigger/set band on one demand level (and the recent peak for scale-down). */
 /**
- * The trigger/set band on one demand level and the recent peak. `downThreshold` is asked for only when
- * a scale-down of at least 1 Mbps is on the table: it scans a week of samples.
+ * The trigger/set band on one demand level and the recent peak. `mayScaleDown(saving)` says whether a
+ * saving of that many Mbps is worth a change (>= 1 Mbps and >= the share of the week's peak).
  */
-function band(config: PredictiveConfig, current: number, demand: number, recentPeak: number, downThreshold: () => number, censored: boolean): number {
+function band(
+  config: PredictiveConfig,
+  current: number,
+  demand: number,
+  recentPeak: number,
+  mayScaleDown: (saving: number) => boolean,
+  censored: boolean,
+): number {
   const up = margins(config, demand);
   if (current < demand * (1 + up.trigger) || censored) {
     const target = ceilMbps(demand * (1 + up.set));
     return censored ? Math.max(target, current + 1) : Math.max(target, current);
   }
   const down = ceilMbps(recentPeak * (1 + margins(config, recentPeak).set));
-  return current - down >= 1 && current - down >= downThreshold() ? down : current;
+  return mayScaleDown(current - down) ? down : current;
+}
+
+/**
+ * Whether some demand estimate within [from, now] times `share` exceeds `limit`, scanning from the
+ * newest sample back and stopping at the first: the same comparison as `share × highestSince(…) > limit`
+ * (a product with a positive share keeps the order), without reading the whole week when the answer is yes.
+ */
+function anyAbove(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, from: number, share: number, limit: number): boolean {
+  const censoredShare = config.censoredPercent / 100;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) return false;
+    const estimate = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
+    if (share * estimate > limit) return true;
+  }
+  return false;
 }
 
 /** The highest demand estimate within [from, now] (censored samples read as cap + 1), at least `floor`. */
@@ -191,14 +407,16 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
   const recent = highestSince(config, samples, now - lookBackSeconds * 1000, demand);
-  let threshold: number | undefined;
-  const downThreshold = () => {
-    threshold ??= Math.max(1, (config.scaleDownPercentOfPeak / 100) * highestSince(config, samples, now - config.peakWindowSeconds * 1000, demand));
-    return threshold;
-  };
-  const reactive = band(config, current, demand, recent, downThreshold, censored);
+  const share = config.scaleDownPercentOfPeak / 100;
+  const peakFrom = now - config.peakWindowSeconds * 1000;
+  // saving >= max(1, share × the week's peak), the peak being at least this demand. Decided without
+  // always scanning the week: a saving under share × demand fails at once, and the backward scan
+  // stops at the first sample that puts share × the peak above the saving.
+  const mayScaleDown = (saving: number) => saving >= 1 && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
+  const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
-  const forecast = rise.factor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.factor, downThreshold, censored);
+  const forecast =
+    rise.factor === 1 && rise.downFactor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.downFactor, mayScaleDown, censored);
   // The forecast only ever raises: max() keeps that true even where the band is not monotone (its
   // margins widen below smallMbps, so a little more demand can ask for less bandwidth).
   const target = config.mode === 'forecast-and-scale' ? Math.max(reactive, forecast) : reactive;
@@ -210,7 +428,14 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
     lookBackSeconds,
     censored,
     ...(rise.note === undefined ? {} : { seasonalNote: rise.note }),
+    ...(rise.dayLengthSeconds === undefined ? {} : { dayLengthSeconds: rise.dayLengthSeconds }),
   };
+}
+
+/** A day length for a message: "23h35m". */
+function formatDayLength(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 /**
@@ -231,7 +456,8 @@ export function predictiveRecommendation(
   }
   const p = predict(config, history, sampleMbps, current, now);
   const prediction: PredictionLog = { mode: config.mode, reactive: p.reactive, forecast: p.forecast, riseFactor: p.riseFactor };
-  const seasonal = p.seasonalNote ? `; ${p.seasonalNote}` : '';
+  const day = p.dayLengthSeconds === undefined ? '' : `, day ${formatDayLength(p.dayLengthSeconds)}`;
+  const seasonal = `${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
   const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
   if (p.target > current) {

@@ -226,7 +226,22 @@ export interface PredictiveConfig {
   censoredPercent: number;
   /** ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says). */
   censoredRisePercent: number;
-  seasonal?: { days: number; minDays: number; horizonSeconds: number; maxRise: number; dayLengthSeconds: number };
+  seasonal?: {
+    days: number;
+    minDays: number;
+    horizonSeconds: number;
+    maxRise: number;
+    /** The traffic's day: as configured, or the nominal day the estimate searches around (±10 %). */
+    dayLengthSeconds: number;
+    /** Estimate the day's length from the served history (src/core/predictive.ts estimateDayLength). */
+    dayLengthFromData?: boolean;
+    /**
+     * Scale-down reads the profile this far ahead instead of `horizonSeconds`, clipped to [1, downMaxRise]:
+     * a bandwidth that the same time of day says will be needed again soon is not given up.
+     */
+    downHorizonSeconds?: number;
+    downMaxRise?: number;
+  };
 }
 
 export interface Policy {

@@ -153,6 +153,9 @@ function predictiveConfig(p: NonNullable<ParsedPolicy['predictive']>): Predictiv
         horizonSeconds: p.seasonal.horizon,
         maxRise: p.seasonal.maxRise,
         dayLengthSeconds: p.seasonal.dayLength,
+        dayLengthFromData: p.seasonal.dayLengthFromData,
+        ...(p.seasonal.downHorizon !== undefined && { downHorizonSeconds: p.seasonal.downHorizon }),
+        ...(p.seasonal.downMaxRise !== undefined && { downMaxRise: p.seasonal.downMaxRise }),
       },
     }),
   };

@@ -324,9 +324,22 @@ const seasonalSchema = z
       .max(2, { error: 'expected a factor from 1 to 2' })
       .prefault(1.1)
       .meta({ description: 'The rise factor is clipped to [1, maxRise]. Default 1.1.' }),
-    dayLength: duration(3600, "The length of the traffic's day. Default 1d.").prefault('1d'),
+    dayLength: duration(3600, "The length of the traffic's day, or the day the estimate searches around (±10 %). Default 1d.").prefault('1d'),
+    dayLengthFromData: z.boolean({ error: 'expected true or false' }).prefault(true).meta({
+      description: "Estimate the day's length from the served history (the autocorrelation's peak near dayLength); false: dayLength exactly. Default true.",
+    }),
+    downHorizon: duration(60, 'Scale down no lower than the profile says the next downHorizon needs. Absent: horizon.').optional(),
+    downMaxRise: z
+      .number({ error: 'expected a factor from 1 to 2' })
+      .min(1, { error: 'expected a factor from 1 to 2' })
+      .max(2, { error: 'expected a factor from 1 to 2' })
+      .optional()
+      .meta({ description: "Scale-down's rise factor (over downHorizon) is clipped to [1, downMaxRise]. Absent: maxRise." }),
   })
   .superRefine((seasonal, ctx) => {
+    if (seasonal.downHorizon !== undefined && seasonal.downHorizon < seasonal.horizon) {
+      ctx.addIssue({ code: 'custom', path: ['downHorizon'], message: `expected at least horizon (${seasonal.horizon} s)`, input: seasonal.downHorizon });
+    }
     if (seasonal.minDays > seasonal.days) {
       ctx.addIssue({ code: 'custom', path: ['minDays'], message: `expected at most days (${seasonal.days})`, input: seasonal.minDays });
     }

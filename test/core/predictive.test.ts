@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
-import { lookBack, predict, predictiveRecommendation, riseFactor, select } from '../../src/core/predictive';
+import { estimateDayLength, lookBack, predict, predictiveRecommendation, riseFactor, select } from '../../src/core/predictive';
 import type { DecideInput, HistorySample, PredictiveConfig, ServedHistory } from '../../src/core/types';
 import { MINUTE, makeInput, makePolicy, T0, tickOf } from '../fixtures/policies';
 import { inputArb } from './arbitraries';
@@ -115,6 +115,46 @@ describe('predict: the look-back and the seasonal factor', () => {
     expect(p.target).toBe(p.reactive);
   });
 
+  describe('scale-down reads the profile over downHorizon: bandwidth the next hour wants back is kept', () => {
+    // 40 Mbps all day, except 46 Mbps (15 % more) from 40 to 60 minutes after this time of day.
+    const comesBack = historyOf(14 * 288, (i) => {
+      const at = T0 - (14 * 288 - i) * STEP;
+      const minutesIntoDay = ((((at - T0) % DAY) + DAY) % DAY) / MINUTE;
+      return minutesIntoDay >= 40 && minutesIntoDay <= 60 ? 46 : 40;
+    });
+    const cases: Array<{ name: string; down: { downHorizonSeconds?: number; downMaxRise?: number }; expected: number }> = [
+      { name: 'without downHorizon (the 30-minute horizon sees nothing): down to the band', down: {}, expected: Math.ceil(40 * 1.093) },
+      { name: 'downHorizon 1 h sees the rise: hold the 50 Mbps', down: { downHorizonSeconds: 3600, downMaxRise: 1.2 }, expected: 50 },
+      {
+        name: 'downMaxRise 1.05 clips what it sees: down, but less far',
+        down: { downHorizonSeconds: 3600, downMaxRise: 1.05 },
+        expected: Math.ceil(40 * 1.05 * 1.093),
+      },
+      {
+        name: 'downHorizon 35 min stops before the rise: down to the band',
+        down: { downHorizonSeconds: 2100, downMaxRise: 1.2 },
+        expected: Math.ceil(40 * 1.093),
+      },
+    ];
+    it.each(cases)('$name', ({ down, expected }) => {
+      const config: PredictiveConfig = { ...CONFIG, mode: 'forecast-and-scale', seasonal: { ...seasonal, ...down } };
+
+      const p = predict(config, comesBack, 40, 50, T0);
+
+      expect(p.reactive).toBe(Math.ceil(40 * 1.093));
+      expect(p.target).toBe(expected);
+    });
+
+    it('forecast-only logs the held bandwidth and acts on the band', () => {
+      const config: PredictiveConfig = { ...CONFIG, mode: 'forecast-only', seasonal: { ...seasonal, downHorizonSeconds: 3600, downMaxRise: 1.2 } };
+
+      const p = predict(config, comesBack, 40, 50, T0);
+
+      expect(p.forecast).toBe(50);
+      expect(p.target).toBe(p.reactive);
+    });
+  });
+
   it('select() finds the k-th smallest, as a sort would', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 10, noNaN: true }), { minLength: 1, maxLength: 60 }), fc.nat(), (values, k0) => {
@@ -123,6 +163,115 @@ describe('predict: the look-back and the seasonal factor', () => {
         expect(select(Float64Array.from(values), values.length, k)).toBe(sorted[k]);
       }),
     );
+  });
+});
+
+describe('estimateDayLength: the day is read from the history, not assumed', () => {
+  /**
+   * `days` nominal days of 5-minute samples ending at `now`: a daily wave of period `daySeconds`, a
+   * weekday bump every seventh such day, and deterministic noise; `gap` leaves out [from, to) ms before now.
+   */
+  function cyclic(daySeconds: number, days: number, options: { noise?: number; gap?: [number, number]; flat?: boolean } = {}) {
+    const samples: HistorySample[] = [];
+    const count = Math.floor((days * DAY) / STEP);
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 16_807) % 2_147_483_647;
+      return seed / 2_147_483_647;
+    };
+    for (let i = 0; i < count; i++) {
+      const at = T0 - (count - i) * STEP;
+      if (options.gap && T0 - at <= options.gap[0] && T0 - at > options.gap[1]) continue;
+      const phase = (2 * Math.PI * (at - T0)) / (daySeconds * 1000);
+      const weekly = Math.floor((at - T0) / (7 * daySeconds * 1000)) % 2 === 0 ? 1.1 : 1;
+      const wave = options.flat ? 40 : 40 * weekly * (1 + 0.6 * Math.sin(phase));
+      samples.push({ at, mbps: wave * (1 + (options.noise ?? 0.05) * (random() - 0.5)), cap: 100 });
+    }
+    return samples;
+  }
+
+  const cases: Array<{ name: string; samples: HistorySample[]; expected: number; tolerance: number; note?: RegExp }> = [
+    { name: 'a 24-hour day: 1 d', samples: cyclic(86_400, 14), expected: 86_400, tolerance: 120 },
+    { name: 'a day of 283 five-minute samples (a clock running 1.7 % fast): 84,900 s', samples: cyclic(84_900, 14), expected: 84_900, tolerance: 120 },
+    { name: 'a 23-hour day', samples: cyclic(82_800, 14), expected: 82_800, tolerance: 120 },
+    { name: 'a day of 25 hours, with only 5 days of history', samples: cyclic(90_000, 5), expected: 90_000, tolerance: 300 },
+    { name: 'a six-hour hole in the history', samples: cyclic(84_900, 14, { gap: [3 * DAY, 3 * DAY - 6 * 60 * MINUTE] }), expected: 84_900, tolerance: 120 },
+    { name: 'noisy traffic (±25 %)', samples: cyclic(84_900, 14, { noise: 0.5 }), expected: 84_900, tolerance: 300 },
+    {
+      name: 'under 3 days of history: the configured day, said',
+      samples: cyclic(84_900, 2.5),
+      expected: 86_400,
+      tolerance: 0,
+      note: /of 3 days of history needed/,
+    },
+    {
+      name: 'no daily pattern (noise only): the configured day, said',
+      samples: cyclic(86_400, 14, { flat: true }),
+      expected: 86_400,
+      tolerance: 0,
+      note: /no clear daily pattern/,
+    },
+    {
+      name: 'a 30-hour cycle, outside ±10 % of the day: the configured day, said',
+      samples: cyclic(108_000, 14),
+      expected: 86_400,
+      tolerance: 0,
+      note: /no clear daily pattern/,
+    },
+  ];
+  it.each(cases)('$name', ({ samples, expected, tolerance, note }) => {
+    const estimate = estimateDayLength(samples, T0, 14, 86_400);
+
+    expect(Math.abs(estimate.seconds - expected)).toBeLessThanOrEqual(tolerance);
+    if (note) expect(estimate.note).toMatch(note);
+    else expect(estimate.note).toBeUndefined();
+  });
+
+  it('searches around the configured day: a 12-hour nominal day finds a 12-hour cycle', () => {
+    const estimate = estimateDayLength(cyclic(43_000, 14), T0, 14, 43_200);
+
+    expect(Math.abs(estimate.seconds - 43_000)).toBeLessThanOrEqual(120);
+  });
+
+  it('reads nothing after the start of the current 6 hours, so the memo cannot change an answer', () => {
+    // One growing array (as the backtest passes it), asked at several times: each answer is the one a
+    // fresh copy of the same samples gives, and samples after the 6-hour cutoff change nothing.
+    const all = cyclic(84_900, 14);
+    const growing: HistorySample[] = [];
+    for (let i = 0; i < all.length; i++) {
+      growing.push(all[i] as HistorySample);
+      if (i % 97 !== 0 || i < 900) continue;
+      const now = (all[i] as HistorySample).at + STEP;
+      expect(estimateDayLength(growing, now, 14, 86_400)).toEqual(estimateDayLength([...growing], now, 14, 86_400));
+    }
+    const now = T0 + 3 * 3_600_000;
+    const cutoff = Math.floor(now / (6 * 3_600_000)) * 6 * 3_600_000;
+    const upToCutoff = all.filter((s) => s.at <= cutoff);
+    const changedAfter = [...upToCutoff, ...all.filter((s) => s.at > cutoff).map((s) => ({ ...s, mbps: 0 }))];
+    expect(estimateDayLength(changedAfter, now, 14, 86_400)).toEqual(estimateDayLength(all, now, 14, 86_400));
+  });
+
+  it('the seasonal factor lines the days up with the estimated day, and misses most of the rise with a fixed 24 hours', () => {
+    // A 10 % rise in the half hour after this time of day, on a day of 84,900 s.
+    const dayMs = 84_900_000;
+    const samples: HistorySample[] = [];
+    const count = Math.floor((14 * DAY) / STEP);
+    for (let i = 0; i < count; i++) {
+      const at = T0 - (count - i) * STEP;
+      const intoDay = ((((at - T0) % dayMs) + dayMs) % dayMs) / MINUTE;
+      const ramp = intoDay <= 30 ? 1 + (0.1 * intoDay) / 30 : intoDay < 600 ? 1.1 : 1;
+      samples.push({ at, mbps: 40 * ramp * (1 + 0.3 * Math.sin((2 * Math.PI * (at - T0)) / dayMs)), cap: 100 });
+    }
+    const estimated = { ...seasonal, maxRise: 1.2, dayLengthFromData: true };
+    const fixed = { ...seasonal, maxRise: 1.2, dayLengthFromData: false };
+
+    const withEstimate = riseFactor({ ...CONFIG, seasonal: estimated }, samples, T0);
+    const withFixedDay = riseFactor({ ...CONFIG, seasonal: fixed }, samples, T0);
+
+    expect(withEstimate.dayLengthSeconds).toBeGreaterThan(84_780);
+    expect(withEstimate.dayLengthSeconds).toBeLessThan(85_020);
+    expect(withEstimate.factor).toBeGreaterThan(1.08);
+    expect(withFixedDay.factor).toBeLessThan(1.05);
   });
 });
 
@@ -140,7 +289,15 @@ const configArb: fc.Arbitrary<PredictiveConfig> = fc.record({
   volatilityQuantile: fc.double({ min: 0.5, max: 0.99, noNaN: true }),
   censoredPercent: fc.double({ min: 80, max: 100, noNaN: true }),
   censoredRisePercent: fc.double({ min: 0, max: 50, noNaN: true }),
-  seasonal: fc.constant({ days: 3, minDays: 1, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 86_400 }),
+  seasonal: fc.tuple(fc.boolean(), fc.constantFrom(undefined, 3600, 7200)).map(([dayLengthFromData, downHorizonSeconds]) => ({
+    days: 3,
+    minDays: 1,
+    horizonSeconds: 1800,
+    maxRise: 1.1,
+    dayLengthSeconds: 86_400,
+    dayLengthFromData,
+    ...(downHorizonSeconds === undefined ? {} : { downHorizonSeconds, downMaxRise: 1.3 }),
+  })),
 });
 
 /** Up to 4 days of 5-minute served samples under a cap, ending before `now`. */
@@ -164,11 +321,14 @@ describe('predict: properties', () => {
         ),
         // Half the samples near 5 Mbps, where the margins change width and the band is not monotone.
         fc.oneof(fc.double({ min: 0, max: 120, noNaN: true }), fc.double({ min: 3, max: 7, noNaN: true })),
-        fc.integer({ min: 1, max: 100 }),
-        (config, history, sample, current) => {
-          const p = predict({ ...config, mode: 'forecast-and-scale', seasonal }, history, sample, current, T0);
+        fc.oneof(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 3, max: 9 })),
+        (generated, history, sample, current) => {
+          // The 14-day seasonal block the daily ramps need, with the generated day estimate and downHorizon.
+          // smallMbps 5, where the daily ramps sit: the band is not monotone there, which max() must absorb.
+          const config = { ...generated, smallMbps: 5, seasonal: { ...generated.seasonal, ...seasonal, days: 14, minDays: 7 } };
+          const p = predict({ ...config, mode: 'forecast-and-scale' }, history, sample, current, T0);
           expect(p.target).toBeGreaterThanOrEqual(p.reactive);
-          expect(p.target).toBeGreaterThanOrEqual(predict({ ...config, mode: 'forecast-only', seasonal }, history, sample, current, T0).target);
+          expect(p.target).toBeGreaterThanOrEqual(predict({ ...config, mode: 'forecast-only' }, history, sample, current, T0).target);
         },
       ),
       { numRuns: 300 },
