@@ -19,6 +19,7 @@ import {
   formatUtcMinute,
   humanizeDurations,
   instanceFigures,
+  resourceKind,
 } from './figures';
 import type { ReportData, ReportDecision, ReportInstance } from './types';
 
@@ -184,7 +185,7 @@ function renderInstance(instance: ReportInstance, index: number, digest: Decisio
   const step = instance.stepSeconds % 60 === 0 ? `${instance.stepSeconds / 60} min` : `${instance.stepSeconds} s`;
   return `<section class="instance" id="instance-${index + 1}" data-instance="${id}">
 <h2>${heading}</h2>
-<p class="meta">${escapeHtml(instance.billing)} · policy <span class="mono">${escapeHtml(instance.policy)}</span> · ${span} · ${formatCount(points)} points every ${step} (${formatDuration(points * instance.stepSeconds)})</p>
+<p class="meta">${resourceKind(instance.billing)} · ${escapeHtml(instance.billing)} · policy <span class="mono">${escapeHtml(instance.policy)}</span> · ${span} · ${formatCount(points)} points every ${step} (${formatDuration(points * instance.stepSeconds)})</p>
 <dl class="figures">${cards}</dl>
 ${blocked}
 <figure>${bandwidthChart}<figcaption>Demand is what clients asked for; served is what the bandwidth let through (the shaded area above it was dropped). Long series are drawn as the minimum and maximum per pixel, so spikes keep their height.</figcaption></figure>
