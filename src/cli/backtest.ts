@@ -22,8 +22,8 @@ const USAGE = `usage: bwscaler backtest --trace FILE.csv [options]
   --peak-mbps N             rescale the trace so that its peak demand is N Mbit/s
   --billing BILLING         ${BILLING_MODES.join(' | ')}
                             (default postpaid-bandwidth). eip-* and cbwp-* price the plan as an Elastic IP
-                            or an Internet Shared Bandwidth package (docs/cost-model.md); the policy is
-                            replayed on a pay-as-you-go instance with the same kind of meter
+                            or an Internet Shared Bandwidth package (docs/cost-model.md), replayed on a
+                            pay-as-you-go EIP or package with its own range and rules
   --compare-billing         price the trace under every billing, static peak and the policy's plan
                             side by side, and say which fits (instead of one billing's figures)
   --policy FILE             policy file (default examples/policy.yaml)
@@ -170,6 +170,10 @@ function printResult(out: Terminal, result: BacktestResult): void {
   if (summary.replayedAs !== undefined) {
     out.print(`the policy was replayed on a ${summary.replayedAs} instance (the ECS decision path) and its plan priced as ${summary.billing}`);
   }
+  if (summary.replayedOn !== undefined) {
+    const what = summary.replayedOn.kind === 'eip' ? 'Elastic IP' : 'shared bandwidth package';
+    out.print(`the policy was replayed on the pay-as-you-go ${what} ${summary.replayedOn.id} (its own range and rules), its plan priced as ${summary.billing}`);
+  }
   out.print('');
   const row = (name: string, o: (typeof outcomes)['policy']) => [
     name,
@@ -218,7 +222,7 @@ function printComparison(out: Terminal, comparison: BillingComparison): void {
   const percent = (value: number | undefined) => (value === undefined ? '—' : `${(value * 100).toFixed(4)} %`);
   out.print(
     formatTable(
-      ['billing', 'replayed as', `static peak ${currency}`, 'static dropped', `autoscaled ${currency}`, 'dropped', `oracle ${currency}`, 'policy'],
+      ['billing', 'replayed on', `static peak ${currency}`, 'static dropped', `autoscaled ${currency}`, 'dropped', `oracle ${currency}`, 'policy'],
       comparison.rows.map((row) =>
         row.skipped !== undefined
           ? [row.billing, row.replayedAs, '—', '—', '—', '—', '—', `skipped: ${row.skipped}`]
@@ -239,7 +243,7 @@ function printComparison(out: Terminal, comparison: BillingComparison): void {
     `ranked by score = cost + ${comparison.dropPenaltyPerGb} ${currency} per dropped GB: static peak fits ${comparison.cheapestStatic ?? '—'} best, the policy's plan fits ${comparison.cheapestAutoscaled ?? '—'} best`,
   );
   out.print(
-    'EIP and package rows replay the policy on a pay-as-you-go ECS instance with the same kind of meter; their bills are daily (bandwidth) or monthly (enhanced 95th): docs/cost-model.md',
+    'EIP and package rows replay the policy on a pay-as-you-go EIP or package with its own range and rules; their bills are daily (bandwidth) or monthly (enhanced 95th): docs/cost-model.md',
   );
   for (const row of comparison.rows) for (const warning of row.warnings ?? []) out.warn(`warning (${row.billing}): ${warning}`);
 }

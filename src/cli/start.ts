@@ -10,8 +10,10 @@ import { type CommandIo, type Env, EXIT_FAILURE, EXIT_OK, integerFlag, printJson
 const USAGE = `usage: bwscaler start [--days N] [--out FILE] [--data FILE] [--seed N] [--prices FILE] [--quiet] [--json]
 
 Simulates N days (default 7) of a SYNTHETIC workload (daily and weekly cycles, noise, a flash crowd)
-on the local cloud's demo fleet: the built functions, the real SDKs, the ECS, CloudMonitor and
-Tablestore emulators, examples/policy.yaml. Prints a summary per instance and writes the report.
+on the local cloud's demo fleet, its EIP and its shared bandwidth package: the built functions, the
+real SDKs, the ECS, VPC, CloudMonitor and Tablestore emulators, examples/policy.yaml, vpc-policy.yaml
+and predictive-policy.yaml (forecast-only, on one instance). Prints a summary per instance, EIP and
+package, and writes the report.
 
   --days N     simulated days, 1 to ${MAX_DEMO_DAYS} (default 7)
   --out FILE   where to write the HTML report (default report.html)

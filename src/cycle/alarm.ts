@@ -5,7 +5,8 @@
 //    policies cover is asked until one knows it; normally there is one) → NOT_FOUND;
 // 2. selectPolicy → NOT_MANAGED. Nothing is written for an unmanaged instance, not even the event
 //    key: an alarm that changes nothing needs no dedupe, and a foreign alarm rule pointed at the
-//    endpoint must not fill the table;
+//    endpoint must not fill the table. An EIP-bound instance's EIP is described too: when a policy
+//    manages it, the instance is reported MANAGED_THROUGH_EIP, as the tick reports it (managed-eip.ts);
 // 3. the alarm value as a sample (a non-outbound metric is a configuration error: ValidationError);
 // 4. markEventHandled(alarmEventKey): CloudMonitor retries a callback 3 times
 //    (https://www.alibabacloud.com/help/en/cms/user-guide/use-the-alert-callback-feature-to-automatically-handle-alerts)
@@ -27,6 +28,7 @@ import { DEFAULT_RETRY, type RetryOptions, retryRead } from './apply';
 import { readAlarmControls } from './controls';
 import type { CycleDeps } from './deps';
 import { type InstanceOutcome, runInstanceCycle } from './instance';
+import { withManagedEip } from './managed-eip';
 import type { ReconcileOptions } from './reconcile';
 
 /** Far longer than CloudMonitor's retries take (3 × 5 s); the rows expire on their own. */
@@ -56,6 +58,11 @@ export async function handleAlarm(deps: CycleDeps, input: AlarmInput): Promise<A
   if (!instance) return settle(deps, { outcome: 'NOT_FOUND', instanceId });
   const policy = selectPolicy(doc, instance);
   if (!policy) return settle(deps, { outcome: 'NOT_MANAGED', instanceId });
+  // An EIP-bound instance whose EIP a policy manages is served through it, as the tick reports it.
+  const found = instance;
+  instance = await retryRead(deps, { ...DEFAULT_RETRY, ...input.retry }, () =>
+    withManagedEip((query) => deps.ecs.describeInstances(query), doc, { instance: found, policy }),
+  );
 
   const sample = toMetricSample(callback, instance.bandwidthOut);
   const eventKey = alarmEventKey(callback);

@@ -23,6 +23,7 @@ import type { RetryOptions } from './apply';
 import { readTickControls } from './controls';
 import type { CycleDeps } from './deps';
 import { actOnPlan, finishWithoutAction, type InstanceOutcome, type InstancePlan, planInstance } from './instance';
+import { markManagedThroughEip } from './managed-eip';
 import type { ReconcileOptions } from './reconcile';
 import { loadServedHistories, type ServedHistoryOptions, type ServedHistoryResult } from './served-history';
 
@@ -204,20 +205,6 @@ async function describeManaged(deps: CycleDeps, doc: PolicyDocument, inShard: (i
     if (policy) managed.push({ instance, policy });
   }
   return markManagedThroughEip(managed);
-}
-
-/**
- * An instance whose bound EIP a policy manages is served through that EIP: its facts say so, and the
- * decision reports MANAGED_THROUGH_EIP instead of EIP_BOUND. Only EIPs of this tick's shard are known.
- */
-export function markManagedThroughEip<T extends { instance: InstanceFacts; policy: Policy }>(managed: T[]): T[] {
-  const eipPolicies = new Map(managed.filter(({ instance }) => instance.kind === 'eip').map(({ instance, policy }) => [instance.instanceId, policy.name]));
-  if (eipPolicies.size === 0) return managed;
-  return managed.map((entry) => {
-    const eipId = entry.instance.eipAllocationId;
-    const policy = eipId === undefined ? undefined : eipPolicies.get(eipId);
-    return policy === undefined || eipId === undefined ? entry : { ...entry, instance: { ...entry.instance, managedThroughEip: { eipId, policy } } };
-  });
 }
 
 /**

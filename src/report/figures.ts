@@ -113,6 +113,15 @@ export function humanizeDurations(message: string): string {
   });
 }
 
+/**
+ * Which kind of bandwidth resource a report row is, read from its billing: an ECS instance's public
+ * bandwidth, an Elastic IP, or an Internet Shared Bandwidth package (README "Three kinds of bandwidth").
+ */
+export function resourceKind(billing: ReportInstance['billing']): 'ecs' | 'eip' | 'cbwp' {
+  if (billing.startsWith('eip-')) return 'eip';
+  return billing.startsWith('cbwp-') ? 'cbwp' : 'ecs';
+}
+
 /** `2024-03-05 14:05` UTC. */
 export function formatUtcMinute(epochMs: number): string {
   return new Date(epochMs).toISOString().slice(0, 16).replace('T', ' ');
@@ -124,6 +133,7 @@ export function reportSummaryJson(data: { instances: readonly ReportInstance[] }
     const figures = instanceFigures(instance);
     return {
       instanceId: instance.instanceId,
+      kind: resourceKind(instance.billing),
       billing: instance.billing,
       policy: instance.policy,
       cost: instance.summary.cost,

@@ -19,6 +19,7 @@ import {
   formatUtcMinute,
   humanizeDurations,
   instanceFigures,
+  resourceKind,
 } from './figures';
 import type { ReportData, ReportDecision, ReportInstance } from './types';
 
@@ -88,10 +89,10 @@ function renderOverview(data: ReportData): string {
     const figures = instanceFigures(instance);
     const { summary } = instance;
     const topBlocked = figures.blocked.slice(0, 3).map((entry) => `<span class="nowrap">${escapeHtml(entry.reason)} ${formatCount(entry.count)}</span>`);
-    return `<tr><td class="nowrap"><a href="#instance-${i + 1}" class="mono">${escapeHtml(instance.instanceId)}</a></td><td class="nowrap">${escapeHtml(instance.billing)}</td><td class="num">${formatMoney(summary.cost)}</td><td class="num">${formatMoney(summary.staticPeakCost)}</td><td class="num">${formatPercentFigure(figures.savingPercent)}</td><td class="num">${formatSignedPercent(figures.overOraclePercent)}</td><td class="num">${formatDroppedPercent(figures.droppedPercent)}</td><td class="num">${formatCount(summary.changes)}</td><td class="num">${formatCount(summary.downgrades)}</td><td class="reasons">${topBlocked.join(', ') || '—'}</td></tr>`;
+    return `<tr><td class="nowrap"><a href="#instance-${i + 1}" class="mono">${escapeHtml(instance.instanceId)}</a></td><td>${resourceKind(instance.billing)}</td><td class="nowrap">${escapeHtml(instance.billing)}</td><td class="num">${formatMoney(summary.cost)}</td><td class="num">${formatMoney(summary.staticPeakCost)}</td><td class="num">${formatPercentFigure(figures.savingPercent)}</td><td class="num">${formatSignedPercent(figures.overOraclePercent)}</td><td class="num">${formatDroppedPercent(figures.droppedPercent)}</td><td class="num">${formatCount(summary.changes)}</td><td class="num">${formatCount(summary.downgrades)}</td><td class="reasons">${topBlocked.join(', ') || '—'}</td></tr>`;
   });
   return `<section class="overview"><h2>Summary</h2><div class="table-wrap"><table>
-<thead><tr><th>Instance</th><th>Billing</th><th class="num">Cost (${currency})</th><th class="num">Static peak (${currency})</th><th class="num">Saved</th><th class="num">vs oracle</th><th class="num">Dropped</th><th class="num">Changes</th><th class="num">Downgrades</th><th>Top blocked reasons</th></tr></thead>
+<thead><tr><th>Resource</th><th>Kind</th><th>Billing</th><th class="num">Cost (${currency})</th><th class="num">Static peak (${currency})</th><th class="num">Saved</th><th class="num">vs oracle</th><th class="num">Dropped</th><th class="num">Changes</th><th class="num">Downgrades</th><th>Top blocked reasons</th></tr></thead>
 <tbody>${rows.join('')}</tbody></table></div>
 <p class="footnote" data-footnote="downgrades">${escapeHtml(DOWNGRADES_FOOTNOTE)}</p></section>`;
 }
@@ -184,7 +185,7 @@ function renderInstance(instance: ReportInstance, index: number, digest: Decisio
   const step = instance.stepSeconds % 60 === 0 ? `${instance.stepSeconds / 60} min` : `${instance.stepSeconds} s`;
   return `<section class="instance" id="instance-${index + 1}" data-instance="${id}">
 <h2>${heading}</h2>
-<p class="meta">${escapeHtml(instance.billing)} · policy <span class="mono">${escapeHtml(instance.policy)}</span> · ${span} · ${formatCount(points)} points every ${step} (${formatDuration(points * instance.stepSeconds)})</p>
+<p class="meta">${resourceKind(instance.billing)} · ${escapeHtml(instance.billing)} · policy <span class="mono">${escapeHtml(instance.policy)}</span> · ${span} · ${formatCount(points)} points every ${step} (${formatDuration(points * instance.stepSeconds)})</p>
 <dl class="figures">${cards}</dl>
 ${blocked}
 <figure>${bandwidthChart}<figcaption>Demand is what clients asked for; served is what the bandwidth let through (the shaded area above it was dropped). Long series are drawn as the minimum and maximum per pixel, so spikes keep their height.</figcaption></figure>

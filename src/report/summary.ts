@@ -1,7 +1,7 @@
 // The per-instance summary `npm start` prints: one aligned row per instance, the same figures as the
 // header of each instance in report.html (both come from instanceFigures).
 import { checkReportData } from './check';
-import { formatCount, formatDroppedPercent, formatMoney, formatPercentFigure, formatSignedPercent, instanceFigures } from './figures';
+import { formatCount, formatDroppedPercent, formatMoney, formatPercentFigure, formatSignedPercent, instanceFigures, resourceKind } from './figures';
 import type { ReportData } from './types';
 
 const TOP_BLOCKED = 3;
@@ -19,7 +19,8 @@ export function formatSummaryTable(data: ReportData): string {
   checkReportData(data);
   const currency = printable(data.currency);
   const columns: Column[] = [
-    { heading: 'instance', align: 'left' },
+    { heading: 'resource', align: 'left' },
+    { heading: 'kind', align: 'left' },
     { heading: 'billing', align: 'left' },
     { heading: `cost ${currency}`, align: 'right' },
     { heading: 'static peak', align: 'right' },
@@ -38,6 +39,7 @@ export function formatSummaryTable(data: ReportData): string {
     const more = figures.blocked.length > TOP_BLOCKED ? ` (+${figures.blocked.length - TOP_BLOCKED} more)` : '';
     return [
       printable(instance.instanceId),
+      resourceKind(instance.billing),
       instance.billing,
       formatMoney(summary.cost),
       formatMoney(summary.staticPeakCost),

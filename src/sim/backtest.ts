@@ -28,7 +28,10 @@ import { isVpcBilling } from './vpc-billing';
 
 export interface BacktestInput {
   trace: Trace;
-  /** The billing the plan is priced under; the replay runs on replayBilling(billing) (src/sim/cost.ts). */
+  /**
+   * The billing the plan is priced under. An ECS billing replays on an ECS instance of that billing; an
+   * EIP or package billing on a pay-as-you-go EIP or package with its own range and rules.
+   */
   billing: BillingMode;
   policyText: string;
   policySource: string;
@@ -51,8 +54,14 @@ export interface BacktestSummary {
   stepSeconds: number;
   days: number;
   billing: BillingMode;
-  /** The ECS billing whose decision path produced the plan, when it differs from `billing` (an EIP or package billing). */
+  /**
+   * The ECS billing whose decision path produced the plan, when it differs from `billing`: only when a
+   * replay is priced under a billing other than its own (scoreRun's `billing` option). An EIP or
+   * package billing replays on that resource itself.
+   */
   replayedAs?: Billing;
+  /** The EIP or package an EIP or package billing was replayed on (absent: an ECS instance). */
+  replayedOn?: { kind: 'eip' | 'cbwp'; id: string };
   policy: string;
   mode: 'fast' | 'full-stack';
   currency: string;
@@ -161,7 +170,7 @@ export async function runBacktest(input: BacktestInput): Promise<BacktestResult>
   const grid = demandGrid(input.trace);
   const scenario = buildScenario({
     grid,
-    billing: replayBilling(input.billing),
+    billing: input.billing,
     policyText: input.policyText,
     policySource: input.policySource,
     ...(input.policyName === undefined ? {} : { policyName: input.policyName }),
@@ -267,7 +276,8 @@ export function scoreRun(
     stepSeconds: step,
     days,
     billing,
-    ...(billing === scenario.billing ? {} : { replayedAs: scenario.billing }),
+    ...(billing === (scenario.instance.resource?.billing ?? scenario.billing) ? {} : { replayedAs: scenario.billing }),
+    ...(scenario.instance.resource ? { replayedOn: { kind: scenario.instance.resource.kind, id: instance.instanceId } } : {}),
     policy: policy.name,
     mode: options.mode,
     currency: prices.currency,
@@ -466,8 +476,8 @@ export function temporaryUpgradeNote(t: TemporaryUpgradeFigures, currency: strin
 /** One billing's row in `backtest --compare-billing`. */
 export interface BillingComparisonRow {
   billing: BillingMode;
-  /** The ECS billing whose replay produced the policy's plan. */
-  replayedAs: Billing;
+  /** The billing of the resource whose replay produced the policy's plan (an EIP or package billing is its own). */
+  replayedAs: BillingMode;
   /** Set instead of the figures when the billing could not be priced or replayed (the reason). */
   skipped?: string;
   policy?: string;
@@ -494,16 +504,16 @@ export interface BillingComparison {
 
 /**
  * Which billing fits a trace: the same demand priced under every billing, with static peak
- * provisioning and with the policy's plan. Billings that share a replay (replayBilling) share one
- * replay, so this costs three replays, not seven. A billing whose prices are missing, or whose
+ * provisioning and with the policy's plan. Each billing is replayed on its own kind of resource (an
+ * ECS instance, an EIP, a package), so this costs seven replays. A billing whose prices are missing, or whose
  * replay finds no policy, is that row's problem only: it is reported as skipped, with the reason.
  */
 export async function compareBillings(input: Omit<BacktestInput, 'billing'> & { billings?: readonly BillingMode[] }): Promise<BillingComparison> {
   const prices = input.prices ?? DEFAULT_PRICES;
   const grid = demandGrid(input.trace);
   const modes = input.billings ?? BILLING_MODES;
-  const replays = new Map<Billing, Promise<{ scenario: Scenario; run: ReplayRun }>>();
-  const replayFor = (billing: Billing) => {
+  const replays = new Map<BillingMode, Promise<{ scenario: Scenario; run: ReplayRun }>>();
+  const replayFor = (billing: BillingMode) => {
     let replay = replays.get(billing);
     if (!replay) {
       replay = (async () => {
@@ -525,7 +535,7 @@ export async function compareBillings(input: Omit<BacktestInput, 'billing'> & { 
   };
   const rows: BillingComparisonRow[] = [];
   for (const billing of modes) {
-    const replayedAs = replayBilling(billing);
+    const replayedAs: BillingMode = isVpcBilling(billing) ? billing : replayBilling(billing);
     const missing = isVpcBilling(billing) ? (billing.startsWith('eip') ? 'eip' : 'cbwp') : undefined;
     if (missing && !prices[missing as 'eip' | 'cbwp']) {
       rows.push({ billing, replayedAs, skipped: `the price table has no "${missing}" section` });

@@ -29,10 +29,9 @@ export type BillingMode = Billing | VpcBilling;
 export const BILLING_MODES: readonly BillingMode[] = [...BILLINGS, ...VPC_BILLINGS];
 
 /**
- * The ECS billing whose decision path replays a policy for `mode`. The EIP and package apply path is
- * the product's (issue 17); until the replay drives it, a policy for an EIP or a package is replayed
- * on a pay-as-you-go instance of the same kind of meter (bandwidth or traffic), and its plan is priced
- * under `mode`.
+ * The ECS billing with the same kind of meter as `mode` (bandwidth or traffic): what an EIP or package
+ * scenario takes its charge types and default policy from (src/sim/scenario.ts), while the replay
+ * itself runs on the EIP or package.
  */
 export function replayBilling(mode: BillingMode): Billing {
   if (!isVpcBilling(mode)) return mode;

@@ -9,13 +9,16 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { DEFAULT_MANUAL_START } from '../../local-cloud/clock';
 import { bandwidthAt, demandMbps } from '../../local-cloud/cms/traffic';
 import type { Invocation } from '../../local-cloud/fc/runner';
 import { demoFleet, type Fixture, type FixtureInstance } from '../../local-cloud/fixture';
 import { DEFAULT_LAG } from '../../local-cloud/lag';
-import type { LocalInstance } from '../../local-cloud/model';
-import type { CallRecord, Order } from '../../local-cloud/world';
+import type { DemandSpec, LocalInstance } from '../../local-cloud/model';
+import { demoBandwidthPackages, demoEips, type FixtureEip } from '../../local-cloud/vpc/fixture';
+import type { LocalBandwidthPackage, LocalEip } from '../../local-cloud/vpc/model';
+import type { CallRecord, Order, World } from '../../local-cloud/world';
 import { run as setupAlarms } from '../cli/setup-alarms';
 import { isHeldBack, REASONS } from '../core/reasons';
 import type { ReasonCode } from '../core/types';
@@ -25,9 +28,11 @@ import { formatSummaryTable } from '../report/summary';
 import type { ReportData, ReportDecision, ReportInstance } from '../report/types';
 import { forecastSeries } from './backtest';
 import { staticPeakPlan } from './baselines';
-import { type Billing, DEFAULT_PRICES, intervalCost, type PriceTable, scorePlan } from './cost';
+import { type Billing, cumulativePlanCost, DEFAULT_PRICES, intervalCost, type PlanCalendar, type PriceTable, scorePlan } from './cost';
 import { oraclePlan } from './oracle';
 import { ROOT, startSystem, WEBHOOK_TOKEN } from './system';
+import { VPC_RANGES, type VpcBilling } from './vpc-billing';
+import { vpcOraclePlan } from './vpc-oracle';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -61,7 +66,7 @@ export interface DemoProgress {
   minutesDone: number;
   minutesTotal: number;
   invocations: number;
-  /** ModifyInstanceNetworkSpec orders that changed a bandwidth. */
+  /** Orders that changed a bandwidth: ECS orders, and accepted EIP and package changes. */
   changes: number;
   /** Alarm callbacks CloudMonitor delivered to the alarm function. */
   alarms: number;
@@ -79,12 +84,59 @@ export interface DemoResult {
   orders: Order[];
   /** Every ModifyInstanceNetworkSpec call the ECS emulator answered (code 'OK' or the refusal). */
   modifyCalls: CallRecord[];
+  /** Every ModifyEipAddressAttribute and ModifyCommonBandwidthPackageSpec call the VPC emulator answered. */
+  vpcModifyCalls: CallRecord[];
   invocations: { schedule: number; alarm: number; failed: Array<{ functionName: string; at: number; message: string }> };
   /** Wall-clock milliseconds: building and starting the system, and the simulated run itself. */
   wallMs: { startup: number; run: number };
 }
 
 const DEFAULTS = { days: 7, out: 'report.html', seed: 1 } as const;
+
+/** The example policy files the demo runs, in the order their policies are listed (demoPolicyText). */
+export const DEMO_POLICY_FILES = ['examples/policy.yaml', 'examples/vpc-policy.yaml', 'examples/predictive-policy.yaml'] as const;
+/** The demo's one instance under the predictive policy, in forecast-only mode. */
+export const FORECAST_INSTANCE = 'i-demo-forecast-1';
+/** What the demo names examples/predictive-policy.yaml's policy: its own name (web-fleet) is the fleet's. */
+export const FORECAST_POLICY = 'web-forecast';
+
+/**
+ * The demo's one policy document, composed from the example files so that the demo holds no policy
+ * numbers of its own (editing an example changes the demo):
+ * - examples/policy.yaml: the ECS fleet (web-fleet, shop-subscription, api-traffic);
+ * - examples/vpc-policy.yaml: the demo EIP eip-demo-1 and the shared bandwidth package cbwp-demo-1;
+ * - examples/predictive-policy.yaml: its policy with a `predictive` block, as written, but named
+ *   web-forecast, selecting i-demo-forecast-1 alone (its own tag selector would take the fleet's web
+ *   servers, which policy.yaml's web-fleet already manages) and in forecast-only mode: the forecast
+ *   is logged beside each decision and drawn in the report, and never raises the bandwidth itself.
+ */
+export async function demoPolicyText(root: string = ROOT): Promise<string> {
+  const documents = await Promise.all(
+    DEMO_POLICY_FILES.map(async (file) => ({ file, policies: policiesOf(parseYaml(await readFile(join(root, file), 'utf8')), file) })),
+  );
+  const [fleet, vpc, predictive] = documents as [(typeof documents)[0], (typeof documents)[0], (typeof documents)[0]];
+  const forecast = predictive.policies.find((policy) => policy.predictive !== undefined);
+  if (!forecast) throw new Error(`${predictive.file}: no policy with a predictive block for the demo's ${FORECAST_INSTANCE}`);
+  const { name: _name, instances, predictive: block, ...rules } = forecast;
+  const region = (instances as { region?: unknown } | undefined)?.region ?? 'cn-hangzhou';
+  const composed = {
+    version: 1,
+    policies: [
+      ...fleet.policies,
+      ...vpc.policies,
+      { name: FORECAST_POLICY, instances: { region, ids: [FORECAST_INSTANCE] }, ...rules, predictive: { ...(block as object), mode: 'forecast-only' } },
+    ],
+  };
+  return `# bwscaler demo: ${DEMO_POLICY_FILES.join(' + ')} (src/sim/demo.ts demoPolicyText)\n${stringifyYaml(composed)}`;
+}
+
+function policiesOf(document: unknown, file: string): Array<Record<string, unknown>> {
+  const policies = (document as { policies?: unknown } | null)?.policies;
+  if (!Array.isArray(policies) || !policies.every((p) => typeof p === 'object' && p !== null)) {
+    throw new Error(`${file}: expected a policies: list`);
+  }
+  return policies as Array<Record<string, unknown>>;
+}
 
 /**
  * The demo fleet of the local cloud (local-cloud/fixture.ts demoFleet: three pay-as-you-go web
@@ -124,7 +176,67 @@ export function demoFixture(options: { start: number; days: number; seed: number
   });
   // The balance pays a year of the subscription's upgrades (the local cloud's own demo account does the
   // same; a fixture's account otherwise defaults to 1,000 CNY, which one evening peak exhausts).
-  return { account: { balance: 100_000 }, instances };
+  return {
+    account: { balance: 100_000 },
+    instances: [...instances, forecastInstance(options.seed)],
+    // A fixture that lists its instances gets no EIPs or packages by default: the demo account's.
+    eips: demoEips().map((eip) => reseededEip(eip, options)),
+    bandwidthPackages: demoBandwidthPackages(),
+  };
+}
+
+/**
+ * i-demo-forecast-1, under examples/predictive-policy.yaml's policy (demoPolicyText): a pay-as-you-go
+ * web server peaking at 16:00 Beijing time. It was provisioned for its peak before the run (50 Mbps),
+ * so the two weeks CloudMonitor holds from before the run are its real demand, not a capped one: the
+ * first tick backfills them (src/cycle/served-history.ts) and the policy forecasts from the start.
+ */
+function forecastInstance(seed: number): FixtureInstance {
+  return {
+    InstanceId: FORECAST_INSTANCE,
+    InstanceName: 'demo-web-forecast-1',
+    InstanceChargeType: 'PostPaid',
+    InternetChargeType: 'PayByBandwidth',
+    InstanceNetworkType: 'vpc',
+    Status: 'Running',
+    InternetMaxBandwidthOut: 50,
+    Tags: [{ TagKey: 'app', TagValue: 'forecast' }],
+    Demand: { kind: 'diurnal', baseMbps: 5, peakMbps: 35, peakHourUtc: 8, weekendFactor: 0.7, noise: 0.08, seed: 5 + 1000 * (seed - 1) },
+  };
+}
+
+/**
+ * The demo account's EIPs (local-cloud/vpc/fixture.ts), their noise following `seed`, with two
+ * changes of demand:
+ * - eip-demo-1 peaks at 18 Mbps (6.5 CNY an hour at 0.8 CNY/GB) instead of 30: examples/vpc-policy.yaml's
+ *   spend guard (10 CNY an hour) is a brake for runaway spend, and the demo's ordinary day stays well
+ *   under it, as the policy files advise. Near the budget the guard caps every tick at what is left of
+ *   the hour's budget (measured at a 24 Mbps peak: 26 SPEND_GUARD changes a day, and an alarm an hour
+ *   from the EIP's rule, whose threshold setup-alarms fixed at 95 % of the initial 20 Mbps);
+ * - the package's first NAT EIP carries a nightly sync of +150 Mbps from 02:10 to 03:50 Beijing time,
+ *   the planned peak vpc-policy.yaml's nightly-sync schedule (02:00-04:00, exactly 200 Mbps) is for.
+ */
+function reseededEip(eip: FixtureEip, options: { start: number; days: number; seed: number }): FixtureEip {
+  const demand = eip.Demand;
+  if (demand?.kind !== 'diurnal') return eip;
+  const seeded: DemandSpec = { ...demand, seed: (demand.seed ?? 0) + 1000 * (options.seed - 1) };
+  switch (eip.AllocationId) {
+    case 'eip-demo-1':
+      return { ...eip, Demand: { ...seeded, peakMbps: 18 } };
+    case 'eip-demo-nat-1':
+      return { ...eip, Demand: { ...seeded, flashCrowds: nightlySync(options.start, options.days) } };
+    default:
+      return { ...eip, Demand: seeded };
+  }
+}
+
+/** 18:10-19:50 UTC (02:10-03:50 Beijing time) on every day of the run, and on the day before it. */
+function nightlySync(start: number, days: number): Array<{ start: number; durationSeconds: number; extraMbps: number }> {
+  return Array.from({ length: Math.ceil(days) + 1 }, (_, i) => ({
+    start: start + (i - 1) * DAY + 18 * HOUR + 10 * MINUTE,
+    durationSeconds: 100 * 60,
+    extraMbps: 150,
+  }));
 }
 
 /** The shop's evening rush on every day of the run, in UTC (Beijing time minus 8 hours). */
@@ -154,9 +266,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const start = DEFAULT_MANUAL_START;
   const minutesTotal = Math.round((days * DAY) / MINUTE);
   const end = start + minutesTotal * MINUTE;
-  const policyPath = join(ROOT, 'examples/policy.yaml');
-  const policyText = await readFile(policyPath, 'utf8');
-  const doc = parsePolicyDocument(policyText, policyPath);
+  const policyText = await demoPolicyText();
+  const doc = parsePolicyDocument(policyText, DEMO_POLICY_FILES.join(' + '));
 
   const startupBegan = performance.now();
   const system = await startSystem({
@@ -164,13 +275,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     cloud: { fixture: demoFixture({ start, days, seed }), start, seed, lag: { ...DEFAULT_LAG, seed } },
     policyText,
     params: { ScheduleCron: DEMO_SCHEDULE_CRON },
-    setUp: ({ cloud, runner }) => createAlarmRules(cloud.endpoints, runner.httpUrl('bwscaler-alarm'), policyPath),
+    setUp: ({ cloud, runner }) => createAlarmRules(cloud.endpoints, runner.httpUrl('bwscaler-alarm'), policyText),
   });
   const startupMs = performance.now() - startupBegan;
   const runBegan = performance.now();
   try {
     const { clock, world } = system.cloud;
-    const changes = () => world.orders.filter(changedBandwidth).length;
+    const changes = () => world.orders.filter(changedBandwidth).length + vpcChanges(world.calls).length;
     const report = (minutesDone: number) =>
       options.progress?.({
         at: clock.now(),
@@ -204,12 +315,31 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       notes: [
         'The workload is SYNTHETIC: daily cycles peaking at different hours, weekend factors, seeded noise and one flash crowd on i-demo-web-1. It is not a recorded trace.',
         'End to end: the built function bundles, the real SDKs, and the local ECS, CloudMonitor and Tablestore emulators on a simulated clock; the schedule function runs every 5 minutes and CloudMonitor alarm rules call the alarm function.',
-        `Policy: examples/policy.yaml. Prices: ${options.pricesSource ? `from ${options.pricesSource}` : 'the documented Hangzhou examples (src/sim/cost.ts), not your bill; pass --prices FILE for your own'}. Optimum: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${prices.dropPenaltyPerGb} ${prices.currency} per dropped GB. Static peak: a constant bandwidth equal to the peak demand, in whole Mbps.`,
+        `Policies: ${DEMO_POLICY_FILES.join(', ')} (the last one's on ${FORECAST_INSTANCE} alone, as ${FORECAST_POLICY}, forecast-only). EIPs and the shared bandwidth package are billed as their own kinds (docs/cost-model.md); their optimum is the least any plan pays under that billing. Prices: ${options.pricesSource ? `from ${options.pricesSource}` : 'the documented Hangzhou examples (src/sim/cost.ts), not your bill; pass --prices FILE for your own'}. Optimum: the least any plan can pay under the provider's rules (docs/cost-model.md); score = cost + ${prices.dropPenaltyPerGb} ${prices.currency} per dropped GB. Static peak: a constant bandwidth equal to the peak demand, in whole Mbps.`,
         telemetryNote(system.cloud.cms.custom),
       ],
-      instances: [...world.instances.values()].map((instance) =>
-        instanceReport(instance, { start, minutes: minutesTotal, doc, orders: world.orders, decisions: decisions.get(instance.InstanceId) ?? [] }, prices),
-      ),
+      instances: [
+        ...[...world.instances.values()].map((instance) =>
+          instanceReport(instance, { start, minutes: minutesTotal, doc, orders: world.orders, decisions: decisions.get(instance.InstanceId) ?? [] }, prices),
+        ),
+        // The EIPs a policy can scale (an EIP inside a package is the package's) and the packages.
+        ...[...world.eips.values()]
+          .filter((eip) => !eip.BandwidthPackageId)
+          .map((eip) =>
+            vpcResourceReport(
+              vpcResource(world, eip),
+              { start, minutes: minutesTotal, doc, calls: world.calls, decisions: decisions.get(eip.AllocationId) ?? [] },
+              prices,
+            ),
+          ),
+        ...[...world.bandwidthPackages.values()].map((pkg) =>
+          vpcResourceReport(
+            vpcResource(world, pkg),
+            { start, minutes: minutesTotal, doc, calls: world.calls, decisions: decisions.get(pkg.BandwidthPackageId) ?? [] },
+            prices,
+          ),
+        ),
+      ],
     };
     const html = renderReport(data);
     await writeFile(out, html);
@@ -225,6 +355,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       end,
       orders: world.orders.map((order) => ({ ...order })),
       modifyCalls: world.calls.filter((call) => call.action === 'ModifyInstanceNetworkSpec').map((call) => ({ ...call })),
+      vpcModifyCalls: world.calls.filter((call) => VPC_MODIFY_ACTIONS.has(call.action)).map((call) => ({ ...call })),
       invocations: {
         schedule: system.runner.invocations.filter((i) => i.functionName === 'bwscaler-schedule').length,
         alarm: system.runner.invocations.filter((i) => i.functionName === 'bwscaler-alarm').length,
@@ -261,14 +392,16 @@ function telemetryNote(custom: { metrics(): Array<{ metricName: string }>; event
 async function createAlarmRules(
   endpoints: { region: string; ecs: string; cms: string; vpc: string; accessKeyId: string; accessKeySecret: string; securityToken?: string },
   callbackUrl: string,
-  policyPath: string,
+  policyText: string,
 ): Promise<void> {
   let output = '';
   const capture = { write: (text: string) => (output += text) };
   const code = await setupAlarms(
     // The contact the rules notify: the local CloudMonitor records the notices, it sends no mail.
-    ['--callback-url', callbackUrl, '--policy', policyPath, '--contact-email', 'ops@example.com'],
+    ['--callback-url', callbackUrl, '--contact-email', 'ops@example.com'],
     {
+      // The composed document, as the functions get it (no --policy FILE: the command reads this).
+      BWSCALER_POLICY: policyText,
       BWSCALER_REGION: endpoints.region,
       BWSCALER_ECS_ENDPOINT: endpoints.ecs,
       BWSCALER_CMS_ENDPOINT: endpoints.cms,
@@ -451,17 +584,127 @@ function instanceReport(
       downgrades: billing === 'prepaid-bandwidth' ? instance.downgradesUsed : own.filter((order) => order.kind === 'downgrade').length,
       blocked: blockedByReason(run.decisions),
     },
-    decisions: run.decisions.map((d) => ({
-      at: d.at,
-      action: d.action,
-      from: d.current,
-      to: d.target,
-      proposed: d.proposed,
-      reason: d.reason,
-      message: d.message ?? REASONS[d.reason as ReasonCode] ?? d.reason,
-      ...(d.outcome !== undefined ? { outcome: d.outcome } : {}),
-    })),
+    decisions: reportDecisions(run.decisions),
   };
+}
+
+/** The VPC calls that change a bandwidth (the package's asynchronously: it counts once accepted). */
+const VPC_MODIFY_ACTIONS = new Set(['ModifyEipAddressAttribute', 'ModifyCommonBandwidthPackageSpec']);
+
+/** The accepted EIP and package changes in the VPC emulator's own call log. */
+function vpcChanges(calls: readonly CallRecord[]): CallRecord[] {
+  return calls.filter((call) => VPC_MODIFY_ACTIONS.has(call.action) && call.code === 'OK');
+}
+
+/** An EIP or a package as the report needs it: its id, billing, demand and bandwidth over time. */
+interface VpcResource {
+  id: string;
+  billing: VpcBilling;
+  label: string;
+  demandAt(t: number): number;
+  bandwidthLog: ReadonlyArray<{ at: number; out: number }>;
+  bandwidth: number;
+}
+
+function vpcResource(world: Pick<World, 'eips'>, resource: LocalEip | LocalBandwidthPackage): VpcResource {
+  if ('AllocationId' in resource) {
+    const byTraffic = resource.InternetChargeType === 'PayByTraffic';
+    return {
+      id: resource.AllocationId,
+      billing: byTraffic ? 'eip-traffic' : 'eip-bandwidth',
+      label: `Elastic IP, pay-as-you-go, ${byTraffic ? 'pay-by-traffic' : 'pay-by-bandwidth'}`,
+      demandAt: (t) => demandMbps(resource.demand, t),
+      bandwidthLog: resource.bandwidthLog,
+      bandwidth: resource.Bandwidth,
+    };
+  }
+  // Pay-by-dominant-traffic packages are not in the cost model (docs/cost-model.md): the demo has none.
+  if (resource.InternetChargeType === 'PayByDominantTraffic')
+    throw new Error(`${resource.BandwidthPackageId}: pay-by-dominant-traffic packages are not priced`);
+  const members = [...world.eips.values()].filter((eip) => eip.BandwidthPackageId === resource.BandwidthPackageId);
+  return {
+    id: resource.BandwidthPackageId,
+    billing: resource.InternetChargeType === 'PayBy95' ? 'cbwp-95' : 'cbwp-bandwidth',
+    label: `Internet Shared Bandwidth package, pay-as-you-go, ${resource.InternetChargeType === 'PayBy95' ? 'enhanced 95th percentile' : 'pay-by-bandwidth'}, ${members.length} EIPs`,
+    // The package carries what its EIPs ask for (local-cloud/cms/vpc-traffic.ts).
+    demandAt: (t) => members.reduce((sum, eip) => sum + demandMbps(eip.demand, t), 0),
+    bandwidthLog: resource.bandwidthLog,
+    bandwidth: resource.Bandwidth,
+  };
+}
+
+/**
+ * An EIP's or a package's row, beside the instances': the same figures, priced under its own billing
+ * (src/sim/cost.ts planCost: a day billed at its highest bandwidth, or per GB), against the same
+ * billing's optimum (src/sim/vpc-oracle.ts) and static peak provisioning within the policy's bounds
+ * and the API's range. Changes are the accepted Modify calls of the emulator's call log.
+ */
+function vpcResourceReport(
+  resource: VpcResource,
+  run: { start: number; minutes: number; doc: PolicyDocument; calls: readonly CallRecord[]; decisions: readonly LoggedDecision[] },
+  prices: PriceTable,
+): ReportInstance {
+  const { billing } = resource;
+  const step = 60;
+  const demand: number[] = [];
+  const bandwidth: number[] = [];
+  for (let i = 0; i < run.minutes; i++) {
+    const t = run.start + i * MINUTE + MINUTE / 2;
+    demand.push(resource.demandAt(t));
+    bandwidth.push(bandwidthAt({ bandwidthLog: [...resource.bandwidthLog], InternetMaxBandwidthOut: resource.bandwidth }, t));
+  }
+  const policyName = run.decisions.find((d) => d.policy !== '')?.policy ?? '';
+  const policy = run.doc.policies.find((p) => p.name === policyName);
+  const calendar: PlanCalendar = { startMs: run.start, utcOffsetMinutes: policy?.billingUtcOffsetMinutes ?? 480 };
+  const range = VPC_RANGES[billing];
+  const staticPeak = staticPeakPlan(demand, Math.min(policy?.bounds.maxOut ?? range.max, range.max)).map((mbps) => Math.max(range.min, mbps));
+  const oracle = policy ? vpcOraclePlan(demand, step, { billing, prices, calendar }).planMbps : undefined;
+  const scoreOracle = policy ? vpcOraclePlan(demand, step, { billing, prices, calendar, dropPenaltyPerGb: prices.dropPenaltyPerGb }).planMbps : undefined;
+  const score = (plan: readonly number[]) => scorePlan(demand, plan, step, billing, prices, calendar);
+  const outcome = score(bandwidth);
+  const log = resource.bandwidthLog;
+  return {
+    instanceId: resource.id,
+    label: resource.label,
+    billing,
+    policy: policyName || '(not managed)',
+    start: run.start,
+    stepSeconds: step,
+    demandMbps: demand,
+    servedMbps: demand.map((d, i) => Math.min(d, bandwidth[i] as number)),
+    bandwidthMbps: bandwidth,
+    ...(oracle ? { oracleMbps: oracle } : {}),
+    ...forecastSeries(run.decisions, run.start, step, run.minutes),
+    cumulativeCost: cumulativePlanCost(billing, demand, bandwidth, step, prices, calendar),
+    staticPeakCumulativeCost: cumulativePlanCost(billing, demand, staticPeak, step, prices, calendar),
+    summary: {
+      cost: outcome.cost,
+      staticPeakCost: score(staticPeak).cost,
+      ...(oracle ? { oracleCost: score(oracle).cost } : {}),
+      score: outcome.score,
+      dropPenaltyPerGb: prices.dropPenaltyPerGb,
+      ...(scoreOracle ? { oracleScore: score(scoreOracle).score } : {}),
+      droppedFraction: outcome.droppedFraction,
+      saturatedMinutes: outcome.saturatedMinutes,
+      changes: vpcChanges(run.calls).filter((call) => call.resourceId === resource.id).length,
+      downgrades: log.filter((entry, i) => i > 0 && entry.out < (log[i - 1] as { out: number }).out).length,
+      blocked: blockedByReason(run.decisions),
+    },
+    decisions: reportDecisions(run.decisions),
+  };
+}
+
+function reportDecisions(decisions: readonly LoggedDecision[]): ReportDecision[] {
+  return decisions.map((d) => ({
+    at: d.at,
+    action: d.action,
+    from: d.current,
+    to: d.target,
+    proposed: d.proposed,
+    reason: d.reason,
+    message: d.message ?? REASONS[d.reason as ReasonCode] ?? d.reason,
+    ...(d.outcome !== undefined ? { outcome: d.outcome } : {}),
+  }));
 }
 
 function formatDays(days: number): string {

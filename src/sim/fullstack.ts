@@ -7,7 +7,7 @@
 // bandwidth between ticks, and with one demand value per 5-minute interval there is nothing between
 // ticks for it to see.
 
-import { formatExpiredTime } from '../../local-cloud/fixture';
+import { type Fixture, formatExpiredTime } from '../../local-cloud/fixture';
 import { ValidationError } from '../errors';
 import { decisionEntry, describeLog, planFromLog, type ReplayRun } from './replay';
 import type { Scenario } from './scenario';
@@ -27,19 +27,7 @@ export async function replayFullStack(scenario: Scenario, options: FullStackOpti
     regionId: sim.regionId,
     // Upgrades of a subscription are paid from the balance; the replay measures the policy, not the wallet.
     account: { balance: 1e12 },
-    instances: [
-      {
-        InstanceId: sim.instanceId,
-        InstanceChargeType: sim.instanceChargeType,
-        InternetChargeType: sim.internetChargeType,
-        InstanceNetworkType: 'vpc' as const,
-        InternetMaxBandwidthOut: sim.initialMbps,
-        Tags: Object.entries(sim.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
-        Demand: scenario.demand,
-        DowngradeQuota: sim.downgradeQuota,
-        ...(sim.expiredAt === undefined ? {} : { ExpiredTime: formatExpiredTime(sim.expiredAt) }),
-      },
-    ],
+    ...(sim.resource ? resourceFixture(scenario) : { instances: [instanceFixture(scenario)] }),
   };
   const system = await startSystem({
     cloud: { fixture, start: scenario.clockStart },
@@ -66,12 +54,71 @@ export async function replayFullStack(scenario: Scenario, options: FullStackOpti
         else if (record.level === 'error' || record.msg === 'order failed') errors.push(describeLog(at, record));
       }
     }
-    const instance = system.cloud.world.instances.get(sim.instanceId);
-    if (!instance) throw new Error(`full-stack replay: the emulator lost instance ${sim.instanceId}`);
-    return { decisions, planMbps: planFromLog(instance.bandwidthLog, sim.initialMbps, scenario.tickTimes), errors };
+    const { world } = system.cloud;
+    const replayed =
+      sim.resource?.kind === 'eip'
+        ? world.eips.get(sim.instanceId)
+        : sim.resource
+          ? world.bandwidthPackages.get(sim.instanceId)
+          : world.instances.get(sim.instanceId);
+    if (!replayed) throw new Error(`full-stack replay: the emulator lost ${sim.instanceId}`);
+    return { decisions, planMbps: planFromLog(replayed.bandwidthLog, sim.initialMbps, scenario.tickTimes), errors };
   } finally {
     await system.close();
   }
+}
+
+function instanceFixture(scenario: Scenario) {
+  const sim = scenario.instance;
+  return {
+    InstanceId: sim.instanceId,
+    InstanceChargeType: sim.instanceChargeType,
+    InternetChargeType: sim.internetChargeType,
+    InstanceNetworkType: 'vpc' as const,
+    InternetMaxBandwidthOut: sim.initialMbps,
+    Tags: Object.entries(sim.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+    Demand: scenario.demand,
+    DowngradeQuota: sim.downgradeQuota,
+    ...(sim.expiredAt === undefined ? {} : { ExpiredTime: formatExpiredTime(sim.expiredAt) }),
+  };
+}
+
+/**
+ * The EIP, or the package with one EIP in it carrying the trace's demand (a package carries what its
+ * EIPs ask for: local-cloud/cms/vpc-traffic.ts).
+ */
+function resourceFixture(scenario: Scenario): Pick<Fixture, 'instances' | 'eips' | 'bandwidthPackages'> {
+  const sim = scenario.instance;
+  const resource = sim.resource as NonNullable<typeof sim.resource>;
+  const tags = Object.entries(sim.tags).map(([Key, Value]) => ({ Key, Value }));
+  if (resource.kind === 'eip') {
+    const internetChargeType = resource.internetChargeType === 'PayByTraffic' ? 'PayByTraffic' : 'PayByBandwidth';
+    return {
+      instances: [],
+      eips: [
+        {
+          AllocationId: sim.instanceId,
+          IpAddress: '47.96.0.1',
+          InternetChargeType: internetChargeType,
+          Bandwidth: sim.initialMbps,
+          Tags: tags,
+          Demand: scenario.demand,
+        },
+      ],
+    };
+  }
+  return {
+    instances: [],
+    bandwidthPackages: [
+      {
+        BandwidthPackageId: sim.instanceId,
+        Bandwidth: sim.initialMbps,
+        InternetChargeType: resource.internetChargeType === 'PayBy95' ? 'PayBy95' : 'PayByBandwidth',
+        Tags: tags,
+      },
+    ],
+    eips: [{ AllocationId: 'eip-backtest-member', IpAddress: '47.96.0.1', Bandwidth: 5, BandwidthPackageId: sim.instanceId, Demand: scenario.demand }],
+  };
 }
 
 /** The function's JSON log lines (one record per line); anything else it printed is skipped. */

@@ -15,7 +15,9 @@ import { latestVisibleBucket } from '../../local-cloud/cms/metrics';
 import { bandwidthAt, minuteStats } from '../../local-cloud/cms/traffic';
 import { DEFAULT_QUOTA_RULE, refusalOf, spendDowngrade, spendsDowngradeQuota } from '../../local-cloud/ecs-rules';
 import type { LocalInstance } from '../../local-cloud/model';
+import { eipChangeRefusal, packageChangeRefusal } from '../../local-cloud/vpc/rules';
 import { classifyEcsError } from '../adapters/pop';
+import { classifyVpcError } from '../adapters/vpc';
 import { DEFAULT_CONTACT_GROUP, DEFAULT_TIMES, deriveAlarmRules, ruleParams } from '../cli/setup-alarms';
 import type { HistorySample, MetricSample, ScalingState, TrafficPoint } from '../core/types';
 import { handleAlarm } from '../cycle/alarm';
@@ -328,6 +330,10 @@ function refusal(code: string, message: string): CloudApiError {
   return new CloudApiError(`ModifyInstanceNetworkSpec failed: ${code}: ${message}`, code, classifyEcsError(code, message));
 }
 
+function vpcRefusal(api: string, code: string, message: string): CloudApiError {
+  return new CloudApiError(`${api} failed: ${code}: ${message}`, code, classifyVpcError(code, 'rejected'));
+}
+
 function createSimulatedCloud(scenario: Scenario, clock: () => number): SimulatedCloud {
   const sim = scenario.instance;
   const instance: LocalInstance = {
@@ -379,6 +385,7 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
     },
     async modifyBandwidth(request: ModifyBandwidthRequest) {
       const now = clock();
+      if (sim.resource) return modifyResource(request, now);
       // Checked in the emulator's order (local-cloud/ecs.ts modifyInstanceNetworkSpec).
       const fingerprint = JSON.stringify({ ...request, clientToken: undefined });
       const seen = orders.get(request.clientToken);
@@ -435,6 +442,48 @@ function createSimulatedCloud(scenario: Scenario, clock: () => number): Simulate
       }
       return { orderId };
     },
+  };
+
+  /**
+   * An EIP's or package's change, refused as the VPC emulator refuses it (local-cloud/vpc/rules.ts:
+   * the range per billing, a package's cool-down after a change, the same bandwidth again). Applied
+   * at once: the package's Modifying spell (seconds to minutes in the emulator) ends before the next
+   * tick's describe, which is the read-back; the full-stack replay runs the emulator's own delay.
+   */
+  const modifyResource = (request: ModifyBandwidthRequest, now: number): { orderId: string } => {
+    const resource = sim.resource as NonNullable<typeof sim.resource>;
+    const api = resource.kind === 'eip' ? 'ModifyEipAddressAttribute' : 'ModifyCommonBandwidthPackageSpec';
+    if (request.instanceId !== sim.instanceId) throw vpcRefusal(api, 'InvalidAllocationId.NotFound', `${request.instanceId} does not exist`);
+    const from = instance.InternetMaxBandwidthOut;
+    const refused =
+      resource.kind === 'eip'
+        ? eipChangeRefusal(
+            {
+              chargeType: 'PostPaid',
+              internetChargeType: resource.internetChargeType === 'PayByTraffic' ? 'PayByTraffic' : 'PayByBandwidth',
+              status: 'InUse',
+              operationLocks: [],
+            },
+            request.bandwidthOut,
+            false,
+          )
+        : packageChangeRefusal(
+            {
+              bandwidth: from,
+              internetChargeType: resource.internetChargeType === 'PayBy95' ? 'PayBy95' : 'PayByBandwidth',
+              instanceChargeType: 'PostPaid',
+              status: 'Available',
+              businessStatus: 'Normal',
+              ...(lastChangeAt !== undefined ? { lastChangeAt } : {}),
+            },
+            request.bandwidthOut,
+            now,
+            false,
+          );
+    if (refused) throw vpcRefusal(api, refused.code, refused.message);
+    lastChangeAt = now;
+    if (request.bandwidthOut !== from) setBandwidth(request.bandwidthOut, now);
+    return { orderId: `sim-${resource.kind}-${nextOrder++}` };
   };
 
   const metrics: MetricApi = {

@@ -9,10 +9,12 @@ import { formatExpiredTime } from '../../local-cloud/fixture';
 import type { DemandSpec } from '../../local-cloud/model';
 import { apiRange } from '../core/provider';
 import type { InstanceChargeType, InstanceFacts, InternetChargeType, Policy } from '../core/types';
+import { eipRules, packageRules } from '../core/vpc-rules';
 import { ValidationError } from '../errors';
 import { type PolicyDocument, parsePolicyDocument, selectPolicy } from '../policy/load';
-import type { Billing } from './cost';
+import { type Billing, type BillingMode, replayBilling } from './cost';
 import type { demandGrid } from './trace';
+import { isVpcBilling, type VpcBilling } from './vpc-billing';
 
 export type DemandGrid = ReturnType<typeof demandGrid>;
 
@@ -28,10 +30,41 @@ export interface SimulatedInstance {
   downgradeQuota: number;
   /** Subscription expiry (epoch ms, whole minute), well past the trace. */
   expiredAt?: number;
+  /** Set when the replay runs on an Elastic IP or a shared bandwidth package instead of an ECS instance. */
+  resource?: SimulatedResource;
 }
+
+/**
+ * A pay-as-you-go EIP or Internet Shared Bandwidth package: the resource an EIP or package billing is
+ * replayed on, with its own provider rules (src/core/vpc-rules.ts: ranges, asynchronous change) and
+ * the refusals of the VPC emulator (local-cloud/vpc/rules.ts).
+ */
+export interface SimulatedResource {
+  kind: 'eip' | 'cbwp';
+  billing: VpcBilling;
+  /** As DescribeEipAddresses / DescribeCommonBandwidthPackages report it. */
+  internetChargeType: 'PayByTraffic' | 'PayByBandwidth' | 'PayBy95';
+}
+
+const RESOURCES: Record<VpcBilling, SimulatedResource> = {
+  'eip-bandwidth': { kind: 'eip', billing: 'eip-bandwidth', internetChargeType: 'PayByBandwidth' },
+  'eip-traffic': { kind: 'eip', billing: 'eip-traffic', internetChargeType: 'PayByTraffic' },
+  'cbwp-bandwidth': { kind: 'cbwp', billing: 'cbwp-bandwidth', internetChargeType: 'PayByBandwidth' },
+  'cbwp-95': { kind: 'cbwp', billing: 'cbwp-95', internetChargeType: 'PayBy95' },
+};
+
+/** The local cloud's demo EIP and package (examples/vpc-policy.yaml manages them), as the ECS identities below. */
+const RESOURCE_IDENTITY: Record<SimulatedResource['kind'], { instanceId: string; regionId: string; tags: Record<string, string> }> = {
+  eip: { instanceId: 'eip-demo-1', regionId: 'cn-hangzhou', tags: { app: 'web' } },
+  cbwp: { instanceId: 'cbwp-demo-1', regionId: 'cn-hangzhou', tags: { app: 'egress' } },
+};
+
+/** The policy-file key that selects each kind of resource. */
+const SELECTOR_KEY: Record<SimulatedResource['kind'], string> = { eip: 'eips', cbwp: 'bandwidthPackages' };
 
 export interface Scenario {
   grid: DemandGrid;
+  /** The ECS billing of the replayed instance; for an EIP or package, the ECS billing with its kind of meter (replayBilling). */
   billing: Billing;
   /** A policy document holding only the governing policy. */
   policyText: string;
@@ -73,7 +106,8 @@ const DEFAULT_IDENTITY: Record<Billing, { instanceId: string; regionId: string; 
 
 export interface ScenarioInput {
   grid: DemandGrid;
-  billing: Billing;
+  /** An ECS billing replays on an ECS instance; an EIP or package billing on that resource. */
+  billing: BillingMode;
   policyText: string;
   /** For messages: where the policy text came from. */
   policySource: string;
@@ -83,14 +117,25 @@ export interface ScenarioInput {
 }
 
 export function buildScenario(input: ScenarioInput): Scenario {
-  const { grid, billing } = input;
+  const { grid } = input;
   if (grid.mbps.length === 0) throw new ValidationError('the trace has no intervals to replay');
+  const billing = replayBilling(input.billing);
+  const resource = isVpcBilling(input.billing) ? RESOURCES[input.billing] : undefined;
   const full = parsePolicyDocument(input.policyText, input.policySource);
   const warnings: string[] = [];
   const charge = CHARGE_TYPES[billing];
   let policy: Policy | undefined;
   let identity: { instanceId: string; regionId: string; tags: Record<string, string> };
-  if (input.policyName !== undefined) {
+  // A tag-selected policy's simulated resource needs an id of its kind (ids name their kind: i-, eip-, cbwp-).
+  const fallbackId = resource ? RESOURCE_IDENTITY[resource.kind].instanceId : 'i-backtest-1';
+  const resourcePolicy =
+    resource && input.policyName === undefined
+      ? selectPolicy(full, simulatedFacts({ ...RESOURCE_IDENTITY[resource.kind], ...charge, resource }, 0))
+      : undefined;
+  if (resource && resourcePolicy) {
+    policy = resourcePolicy;
+    identity = RESOURCE_IDENTITY[resource.kind];
+  } else if (input.policyName !== undefined) {
     policy = full.policies.find((p) => p.name === input.policyName);
     if (!policy) {
       const names = full.policies.map((p) => p.name).join(', ');
@@ -98,7 +143,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
     }
     // The instance is one the named policy selects: its region, its first listed id, its tags.
     identity = {
-      instanceId: policy.selector.instanceIds?.[0] ?? 'i-backtest-1',
+      instanceId: policy.selector.instanceIds?.[0] ?? fallbackId,
       regionId: policy.selector.regionId,
       tags: policy.selector.tags ?? {},
     };
@@ -110,7 +155,7 @@ export function buildScenario(input: ScenarioInput): Scenario {
       // One policy, written for other instances: replaying it is almost surely what was meant, but
       // say so instead of guessing silently.
       policy = only;
-      identity = { instanceId: only.selector.instanceIds?.[0] ?? 'i-backtest-1', regionId: only.selector.regionId, tags: only.selector.tags ?? {} };
+      identity = { instanceId: only.selector.instanceIds?.[0] ?? fallbackId, regionId: only.selector.regionId, tags: only.selector.tags ?? {} };
       warnings.push(
         `${input.policySource} has one policy, "${only.name}", whose selector does not match the simulated ${billing} instance; replaying it as if it did (pass --policy-name ${only.name} to say so)`,
       );
@@ -123,7 +168,16 @@ export function buildScenario(input: ScenarioInput): Scenario {
   }
   // Only the governing policy is deployed, so the tick cannot hand the instance to an earlier,
   // broader policy of the file, and both replays parse the very same text.
-  const policyText = onlyPolicy(input.policyText, policy.name, input.policySource);
+  let policyText = onlyPolicy(input.policyText, policy.name, input.policySource);
+  if (resource && (policy.selector.kind ?? 'ecs') !== resource.kind) {
+    // A policy written for another kind (examples/policy.yaml's instances): its rules, replayed on
+    // the EIP or package, which its selector is pointed at. Said, not silent.
+    identity = { ...RESOURCE_IDENTITY[resource.kind], regionId: policy.selector.regionId };
+    policyText = retargetPolicy(policyText, resource.kind, identity);
+    warnings.push(
+      `${input.policySource}: policy "${policy.name}" selects ${policy.selector.kind ?? 'ECS instance'}s; its rules are replayed on the simulated ${resource.kind === 'eip' ? 'EIP' : 'shared bandwidth package'} ${identity.instanceId}`,
+    );
+  }
   const doc = parsePolicyDocument(policyText, `${input.policySource}#${policy.name}`);
   const governing = doc.policies[0] as Policy;
 
@@ -134,8 +188,9 @@ export function buildScenario(input: ScenarioInput): Scenario {
   const instance: SimulatedInstance = {
     ...identity,
     ...charge,
-    initialMbps: initialBandwidth(governing, charge, grid.mbps[0] as number),
+    initialMbps: initialBandwidth(governing, simulatedFacts({ ...identity, ...charge, ...(resource ? { resource } : {}) }, 0), grid.mbps[0] as number),
     downgradeQuota: PROVIDER_DOWNGRADE_QUOTA,
+    ...(resource ? { resource } : {}),
   };
   if (charge.instanceChargeType === 'PrePaid') {
     // A year past the end of the trace: the subscription never expires during the replay.
@@ -179,18 +234,42 @@ function demandSpec(grid: DemandGrid, reportingLagSeconds: number): Extract<Dema
  * 1 Mbps. A choice: the instance starts as an operator would have sized it for the moment the trace
  * starts, so the first hours measure the policy, not a cold start.
  */
-function initialBandwidth(policy: Policy, charge: (typeof CHARGE_TYPES)[Billing], firstMbps: number): number {
+function initialBandwidth(policy: Policy, facts: InstanceFacts, firstMbps: number): number {
   const target = (policy.targetTracking?.targetUtilization ?? 70) / 100;
   const wanted = Math.ceil(firstMbps / target - 1e-9);
-  const max = Math.min(policy.bounds.maxOut, apiRange(charge).max);
-  return Math.max(1, Math.min(max, Math.max(policy.bounds.minOut, wanted)));
+  const range = apiRange(facts);
+  const max = Math.min(policy.bounds.maxOut, range.max);
+  return Math.max(1, range.min, Math.min(max, Math.max(policy.bounds.minOut, wanted)));
 }
 
 /** What DescribeInstances says about the simulated instance at `mbps` (a running VPC instance with a public IP). */
 export function simulatedFacts(
-  instance: Pick<SimulatedInstance, 'instanceId' | 'regionId' | 'tags' | 'instanceChargeType' | 'internetChargeType' | 'expiredAt'> & { initialMbps?: number },
+  instance: Pick<SimulatedInstance, 'instanceId' | 'regionId' | 'tags' | 'instanceChargeType' | 'internetChargeType' | 'expiredAt' | 'resource'> & {
+    initialMbps?: number;
+  },
   mbps: number,
 ): InstanceFacts {
+  const resource = instance.resource;
+  if (resource) {
+    // What the VPC adapter makes of a pay-as-you-go EIP (in use, outside any package) or package
+    // (Available: the fast replay applies a change before the next describe), src/adapters/vpc.ts.
+    const billing = { chargeType: 'PostPaid' as const, internetChargeType: resource.internetChargeType };
+    return {
+      instanceId: instance.instanceId,
+      kind: resource.kind,
+      rules: resource.kind === 'eip' ? eipRules(billing) : packageRules(billing),
+      regionId: instance.regionId,
+      tags: { ...instance.tags },
+      instanceChargeType: 'PostPaid',
+      internetChargeType: resource.internetChargeType === 'PayBy95' ? '' : resource.internetChargeType,
+      networkType: 'vpc',
+      status: resource.kind === 'eip' ? 'InUse' : 'Available',
+      bandwidthOut: mbps,
+      hasPublicIp: true,
+      eipBound: false,
+      operationLocks: [],
+    };
+  }
   const facts: InstanceFacts = {
     instanceId: instance.instanceId,
     regionId: instance.regionId,
@@ -217,5 +296,18 @@ export function onlyPolicy(text: string, name: string, source: string): string {
   if (!isSeq(policies)) throw new ValidationError(`${source}: expected a "policies" list`);
   policies.items = policies.items.filter((item) => isMap(item) && item.get('name') === name);
   if (policies.items.length !== 1) throw new ValidationError(`${source}: expected exactly one policy named "${name}"`);
+  return document.toString();
+}
+
+/**
+ * The one-policy document with its selector pointed at the simulated EIP or package: the `instances:`
+ * (or other kind's) key replaced by `eips:` or `bandwidthPackages:` naming the resource by id.
+ */
+function retargetPolicy(text: string, kind: SimulatedResource['kind'], identity: { instanceId: string; regionId: string }): string {
+  const document = parseDocument(text);
+  const policy = document.getIn(['policies', 0]);
+  if (!isMap(policy)) throw new ValidationError('expected one policy to retarget');
+  for (const key of Object.values(SELECTOR_KEY).concat('instances')) policy.delete(key);
+  policy.set(SELECTOR_KEY[kind], document.createNode({ region: identity.regionId, ids: [identity.instanceId] }));
   return document.toString();
 }

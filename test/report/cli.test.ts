@@ -47,7 +47,7 @@ describe('bwscaler report', () => {
     // Assess
     expect(code).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('data-chart="bandwidth"');
-    expect(output.log.join('\n')).toMatch(/^instance\s+billing/);
+    expect(output.log.join('\n')).toMatch(/^resource\s+kind\s+billing/);
     expect(output.log.join('\n')).toContain('i-cli');
   });
 

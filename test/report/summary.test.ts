@@ -91,13 +91,13 @@ describe('formatSummaryTable', () => {
     // Assess
     expect(lines).toHaveLength(4);
     expect(lines[0]).toMatch(
-      /^instance\s+billing\s+cost CNY\s+static peak\s+saving\s+vs oracle\s+score vs opt\s+dropped\s+changes\s+downgrades\s+top blocked reasons$/,
+      /^resource\s+kind\s+billing\s+cost CNY\s+static peak\s+saving\s+vs oracle\s+score vs opt\s+dropped\s+changes\s+downgrades\s+top blocked reasons$/,
     );
     expect(lines[1]).toMatch(/^-+( +-+)+$/);
     expect(lines[2]).toMatch(
-      /^i-web\s+postpaid-bandwidth\s+1,234.50\s+3,000.00\s+58.9%\s+\+23.5%\s+—\s+0.12%\s+120\s+40\s+PROVIDER_LOCK 12, COOLDOWN 3, MIN_HOLD 2 \(\+1 more\)$/,
+      /^i-web\s+ecs\s+postpaid-bandwidth\s+1,234.50\s+3,000.00\s+58.9%\s+\+23.5%\s+—\s+0.12%\s+120\s+40\s+PROVIDER_LOCK 12, COOLDOWN 3, MIN_HOLD 2 \(\+1 more\)$/,
     );
-    expect(lines[3]).toMatch(/^i-batch-subscription\s+prepaid-bandwidth\s+80.00\s+100.00\s+20.0%\s+—\s+—\s+0.00%\s+4\s+2\s+—$/);
+    expect(lines[3]).toMatch(/^i-batch-subscription\s+ecs\s+prepaid-bandwidth\s+80.00\s+100.00\s+20.0%\s+—\s+—\s+0.00%\s+4\s+2\s+—$/);
   });
 
   it('aligns every column: each column starts at the same offset on every line', () => {
@@ -110,7 +110,7 @@ describe('formatSummaryTable', () => {
     for (const { from } of starts) expect(heading[from - 1] ?? ' ').toBe(' ');
     for (const row of lines.slice(2)) {
       for (const [column, { from, to }] of starts.entries()) {
-        const numeric = column >= 2 && column <= 9;
+        const numeric = column >= 3 && column <= 10;
         if (numeric) expect(row[to - 1], `column ${column} of "${row}"`).not.toBe(' ');
         else expect(row[from], `column ${column} of "${row}"`).not.toBe(' ');
       }

@@ -50,13 +50,48 @@ describe('backtest with EIP and shared-package billings', () => {
 
     expect(code, io.err).toBe(0);
     const summary = JSON.parse(io.out.trim().split('\n').at(-1) as string) as Record<string, unknown>;
-    expect(summary).toMatchObject({ billing, replayedAs: billing === 'eip-traffic' ? 'traffic' : 'postpaid-bandwidth' });
+    // Replayed on the EIP or package itself, not on an ECS instance with the same kind of meter.
+    expect(summary.replayedAs).toBeUndefined();
+    expect(summary.replayedOn).toEqual(billing.startsWith('eip') ? { kind: 'eip', id: 'eip-demo-1' } : { kind: 'cbwp', id: 'cbwp-demo-1' });
     expect(summary.cost as number).toBeGreaterThan(0);
     // The optimum is a lower bound: on cost for a plan that drops nothing, on score for every plan.
     if (summary.droppedFraction === 0) expect(summary.costVsOracle as number).toBeGreaterThanOrEqual(1 - 1e-9);
     if (summary.oracleScoreExact) expect(summary.scoreVsOracle as number).toBeGreaterThanOrEqual(1 - 1e-9);
     expect(io.out).toMatch(new RegExp(`plan priced as ${billing}`));
   });
+
+  it.each([
+    // By bandwidth: demo-eip's spend guard (pay-by-traffic only) would cap a 150 Mbps day by design.
+    { billing: 'eip-bandwidth', policy: 'demo-eip', peak: 150 },
+    { billing: 'cbwp-bandwidth', policy: 'demo-egress', peak: 300 },
+  ])(
+    'replays $policy of examples/vpc-policy.yaml on the resource itself, above the 100 Mbps an ECS instance allows ($billing, peak $peak)',
+    async ({ billing, policy, peak }) => {
+      // Prepare: the synthetic day rescaled to a peak an ECS instance cannot be set to.
+      const io = capture();
+
+      // Act
+      const code = await run(
+        [
+          ...['--trace', trace, '--json', '--billing', billing, '--peak-mbps', String(peak)],
+          ...['--policy', 'examples/vpc-policy.yaml', '--policy-name', policy, '--data', join(dir, `${policy}.json`)],
+        ],
+        {},
+        io,
+      );
+
+      // Assess: the plan follows the peak above 100 Mbps (two hours of ramps: a few % is dropped on the way up).
+      expect(code, io.err).toBe(0);
+      const summary = JSON.parse(io.out.trim().split('\n').at(-1) as string) as Record<string, unknown>;
+      expect(summary).toMatchObject({ billing, policy });
+      expect(summary.warnings).toEqual([]);
+      const saved = JSON.parse(await readFile(join(dir, `${policy}.json`), 'utf8')) as ReportData;
+      const highest = Math.max(...(saved.instances[0]?.bandwidthMbps ?? []));
+      expect(highest).toBeGreaterThan(100);
+      expect(summary.droppedFraction as number).toBeLessThan(0.05);
+      expect(summary.replayedOn).toMatchObject({ kind: billing.startsWith('eip') ? 'eip' : 'cbwp' });
+    },
+  );
 
   it.each(VPC_BILLINGS.map((billing) => ({ billing })))(
     'saves a $billing run that re-prices to the same figures and writes its report',

@@ -10,7 +10,9 @@ import { activeWindows } from '../../src/schedule/windows';
 import { blockedByReason, type DemoResult, decisionsFromLogs, demoFixture, type LoggedDecision, runDemo } from '../../src/sim/demo';
 
 const MINUTE = 60_000;
-const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1', 'i-demo-eip-1', 'i-demo-sub-traffic-1'];
+const FLEET = ['i-demo-web-1', 'i-demo-web-2', 'i-demo-web-3', 'i-demo-sub-1', 'i-demo-traffic-1', 'i-demo-eip-1', 'i-demo-sub-traffic-1', 'i-demo-forecast-1'];
+/** The report's rows: the instances, then the EIP a policy scales and the shared bandwidth package. */
+const RESOURCES = [...FLEET, 'eip-demo-1', 'cbwp-demo-1'];
 
 function decision(fields: Partial<LoggedDecision>): LoggedDecision {
   return { at: 0, instanceId: 'i-1', policy: 'p', action: 'none', current: 10, target: 10, proposed: 10, reason: 'WITHIN_TOLERANCE', ...fields };
@@ -143,24 +145,57 @@ describe('runDemo on the local cloud (16 simulated hours)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('summarises every instance of the fleet, with no function failing', () => {
-    expect(result.data.instances.map((i) => i.instanceId)).toEqual(FLEET);
+  it('summarises every instance, the EIP and the package, with no function failing', () => {
+    expect(result.data.instances.map((i) => i.instanceId)).toEqual(RESOURCES);
     for (const instance of result.data.instances) {
       expect(instance.demandMbps).toHaveLength(16 * 60);
       expect(instance.policy).not.toBe('(not managed)');
-      // The EIP-bound neighbour's bandwidth belongs to its EIP: the instance itself bills nothing and
-      // is never changed (EIP_BOUND); every other instance is managed and bills.
+      // The EIP-bound neighbour's bandwidth belongs to its EIP, which examples/vpc-policy.yaml manages:
+      // the instance itself bills nothing and is never changed (MANAGED_THROUGH_EIP); every other row bills.
       if (instance.instanceId === 'i-demo-eip-1') {
         expect(instance.summary.changes).toBe(0);
         expect(result.orders.filter((o) => o.InstanceId === 'i-demo-eip-1')).toEqual([]);
         // Its traffic is billed on the EIP: no static peak to compare with, so no saving is claimed.
         expect(instance.summary.staticPeakCost).toBe(0);
+        expect(instance.decisions.length).toBeGreaterThan(0);
+        expect(new Set(instance.decisions.map((d) => d.reason))).toEqual(new Set(['MANAGED_THROUGH_EIP']));
       } else {
         expect(instance.summary.cost).toBeGreaterThan(0);
       }
     }
     expect(result.invocations.failed).toEqual([]);
     expect(result.invocations.schedule).toBe((16 * 60) / 5);
+  });
+
+  it.each([
+    { id: 'eip-demo-1', action: 'ModifyEipAddressAttribute', billing: 'eip-traffic', policy: 'demo-eip' },
+    { id: 'cbwp-demo-1', action: 'ModifyCommonBandwidthPackageSpec', billing: 'cbwp-bandwidth', policy: 'demo-egress' },
+  ])('scales $id up and down through $action, priced as $billing', ({ id, action, billing, policy }) => {
+    // The emulator's own call log, not the functions' word for it.
+    const accepted = result.vpcModifyCalls.filter((call) => call.resourceId === id && call.action === action && call.code === 'OK');
+    const row = result.data.instances.find((i) => i.instanceId === id);
+    expect(row).toMatchObject({ billing, policy });
+    expect(row?.summary.changes).toBe(accepted.length);
+    const series = row?.bandwidthMbps ?? [];
+    const rises = series.filter((mbps, i) => i > 0 && mbps > (series[i - 1] as number)).length;
+    const falls = series.filter((mbps, i) => i > 0 && mbps < (series[i - 1] as number)).length;
+    expect(rises).toBeGreaterThan(0);
+    expect(falls).toBeGreaterThan(0);
+    expect(accepted.length).toBe(rises + falls);
+    expect(row?.summary.oracleCost).toBeGreaterThan(0);
+  });
+
+  it('logs and draws the forecast of the forecast-only instance beside its bandwidth', () => {
+    const row = result.data.instances.find((i) => i.instanceId === 'i-demo-forecast-1');
+    expect(row?.policy).toBe('web-forecast');
+    // The backfilled history lets it forecast from the first tick; the forecast is what it would set.
+    const forecast = row?.forecastMbps ?? [];
+    expect(forecast).toHaveLength(16 * 60);
+    expect(forecast.every((mbps) => Number.isFinite(mbps) && mbps > 0)).toBe(true);
+    // Only an alarm decides without the history (on its one fresh sample): every tick had it.
+    const reactive = row?.decisions.filter((d) => d.message.includes('plain reactive rules')) ?? [];
+    expect(reactive.filter((d) => !d.message.includes('an alarm decides'))).toEqual([]);
+    expect(html).toContain('Forecast');
   });
 
   it('changes the bandwidth of a pay-as-you-go instance', () => {
@@ -204,10 +239,10 @@ describe('runDemo on the local cloud (16 simulated hours)', () => {
     expect(result.modifyCalls.filter((c) => c.code === MODIFY_LOCK_ERROR.code)).toEqual([]);
   });
 
-  it('writes a report naming every instance', () => {
+  it('writes a report naming every instance, the EIP and the package', () => {
     expect(result.bytes).toBeGreaterThan(0);
     expect(html.startsWith('<!doctype html>')).toBe(true);
-    for (const id of FLEET) expect(html).toContain(id);
+    for (const id of RESOURCES) expect(html).toContain(id);
     expect(html).toContain('SYNTHETIC');
   });
 
