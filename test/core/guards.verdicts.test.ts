@@ -607,7 +607,7 @@ describe('hard stops on other kinds and other sources', () => {
       setup: { instance: eip({ chargeType: 'PrePaid' }) },
       verdict: {
         reason: 'PROVIDER_REFUSED',
-        message: "a subscription EIP: ModifyEipAddressAttribute refuses its bandwidth (Forbidden.ChargeTypeIsPrepaid); change it in the console",
+        message: 'a subscription EIP: ModifyEipAddressAttribute refuses its bandwidth (Forbidden.ChargeTypeIsPrepaid); change it in the console',
       },
     },
     { name: 'a pay-as-you-go EIP is not refused', stop: stopWhenChangesRefused, setup: { instance: eip() } },
@@ -655,9 +655,19 @@ describe('the spend guard', () => {
       narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
     },
     { name: 'lets an override through', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: hourly } }, target: 30, driver: 'override' },
-    { name: 'does not apply to pay-by-bandwidth', guard: applySpendGuard, setup: { instance: { bandwidthOut: 0 }, policy: { spendGuard: hourly } }, target: 30 },
+    {
+      name: 'does not apply to pay-by-bandwidth',
+      guard: applySpendGuard,
+      setup: { instance: { bandwidthOut: 0 }, policy: { spendGuard: hourly } },
+      target: 30,
+    },
     { name: 'is off without a budget', guard: applySpendGuard, setup: { instance: traffic }, target: 30 },
-    { name: 'is off with a guard that sets no budget', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: { pricePerGb: 0.8 } } }, target: 30 },
+    {
+      name: 'is off with a guard that sets no budget',
+      guard: applySpendGuard,
+      setup: { instance: traffic, policy: { spendGuard: { pricePerGb: 0.8 } } },
+      target: 30,
+    },
   ]);
 });
 
@@ -755,7 +765,12 @@ describe('a remembered refusal', () => {
       target: 20,
       narrowing: { to: 15, reason: 'BANDWIDTH_CAP', message: `${episode}; trying halfway, 15 Mbps until 2025-06-10T12:00:00.001Z` },
     },
-    { name: 'after the back-off, the refused target itself passes', guard: respectRefusal, setup: { state: { refused: refusal({ retryAt: T0 }) } }, target: 20 },
+    {
+      name: 'after the back-off, the refused target itself passes',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ retryAt: T0 }) } },
+      target: 20,
+    },
     { name: 'an upgrade refusal says nothing about a downgrade', guard: respectRefusal, setup: { state: { refused: refusal() } }, target: 5 },
     {
       name: 'an upgrade refusal says nothing once the bandwidth reached its target',
@@ -789,8 +804,18 @@ describe('a remembered refusal', () => {
       target: 5,
       narrowing: { to: 10, reason: 'STATUS_UNSUPPORTED', message: `${episode}; not sent again before ${retry}` },
     },
-    { name: 'a refusal of every change ends with its back-off', guard: respectRefusal, setup: { state: { refused: refusal({ scope: 'any', retryAt: T0 }) } }, target: 5 },
-    { name: 'an inbound refusal never holds the outbound bandwidth', guard: respectRefusal, setup: { state: { refused: refusal({ scope: 'inbound' }) } }, target: 5 },
+    {
+      name: 'a refusal of every change ends with its back-off',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'any', retryAt: T0 }) } },
+      target: 5,
+    },
+    {
+      name: 'an inbound refusal never holds the outbound bandwidth',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'inbound' }) } },
+      target: 5,
+    },
     { name: 'a refusal does not hold a no-change', guard: respectRefusal, setup: { state: { refused: refusal({ scope: 'any' }) } }, target: 10 },
   ]);
 });

@@ -29,8 +29,22 @@ describe('retryRead', () => {
     { name: 'doubles the wait up to the last allowed attempt', failures: 3, retry: RETRY, calls: 4, sleeps: [500, 1000, 2000], answer: true },
     { name: 'gives up after maxAttempts calls, with the last answer', failures: 4, retry: RETRY, calls: 4, sleeps: [500, 1000, 2000], answer: false },
     { name: 'caps each wait at maxDelayMs', failures: 3, retry: { ...RETRY, maxDelayMs: 1500 }, calls: 4, sleeps: [500, 750, 750], answer: true },
-    { name: 'retries when the wait ends exactly at the time bound', failures: 3, retry: { ...RETRY, maxElapsedMs: 1500 }, calls: 3, sleeps: [500, 1000], answer: false },
-    { name: 'stops when the wait would end a millisecond past it', failures: 3, retry: { ...RETRY, maxElapsedMs: 1499 }, calls: 2, sleeps: [500], answer: false },
+    {
+      name: 'retries when the wait ends exactly at the time bound',
+      failures: 3,
+      retry: { ...RETRY, maxElapsedMs: 1500 },
+      calls: 3,
+      sleeps: [500, 1000],
+      answer: false,
+    },
+    {
+      name: 'stops when the wait would end a millisecond past it',
+      failures: 3,
+      retry: { ...RETRY, maxElapsedMs: 1499 },
+      calls: 2,
+      sleeps: [500],
+      answer: false,
+    },
   ])('$name', async ({ failures, retry, calls: expected, sleeps, answer }) => {
     const { world, read, calls } = reading(...Array.from({ length: failures }, () => cloud('Throttling.User')));
     const result = retryRead(world.deps, retry, read);
