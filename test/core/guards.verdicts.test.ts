@@ -837,3 +837,77 @@ describe('paused: where the pause comes from', () => {
     expect(stopWhenPaused(contextOf(setup))).toEqual({ reason: 'PAUSED', message });
   });
 });
+
+// Found by the mutation run over the whole of guards.ts: edges the rows above left open.
+describe('guard edges', () => {
+  const sample: MetricSample = { at: T0, outBps: 6_000_000 };
+  guardCases([
+    // A proposal that keeps the current bandwidth is not a change, whatever the shaping guards' state.
+    { name: 'stabilisation does not narrow a no-change', guard: stabilizeScaleDown, setup: { recommendations: recs(30) }, target: 10 },
+    { name: 'stabilisation without recommendations passes', guard: stabilizeScaleDown, setup: {}, target: 4 },
+    {
+      name: 'the hold does not narrow a no-change',
+      guard: holdBeforeDowngrade,
+      setup: { policy: { behavior: { minHoldBeforeDowngradeSeconds: 600 } }, state: { lastChangeAt: secondsAgo(1) } },
+      target: 10,
+    },
+    {
+      name: 'a cooldown does not narrow a no-change',
+      guard: applyCooldown,
+      setup: { policy: { behavior: { scaleDownCooldownSeconds: 300 } }, state: { lastChangeAt: secondsAgo(1) } },
+      target: 10,
+    },
+    {
+      // 6 Mbps served trips scale-up at 7 Mbps too: the flap check keeps the current bandwidth, never more.
+      name: 'the flap check never narrows above the current bandwidth',
+      guard: preventFlap,
+      setup: { instance: { bandwidthOut: 7 }, policy: { behavior: { projectedCheck: true } }, sample },
+      target: 5,
+      narrowing: { to: 7, reason: 'PROJECTED_FLAP', message: 'served 6 Mbps at 5 Mbps would be 100% and trip scale-up: no scale-down' },
+    },
+    {
+      name: 'the lowest ceiling caps wherever it is listed',
+      guard: capAtScheduleCeiling,
+      setup: { windows: [makeWindow({ name: 'low', ceiling: 20 }), makeWindow({ name: 'high', ceiling: 30 })] },
+      target: 25,
+      narrowing: { to: 20, reason: 'SCHEDULE_CEILING', message: "window 'low' caps bandwidth at 20 Mbps" },
+    },
+    {
+      name: 'two equal ceilings: the first listed is named',
+      guard: capAtScheduleCeiling,
+      setup: { windows: [makeWindow({ name: 'first', ceiling: 20 }), makeWindow({ name: 'second', ceiling: 20 })] },
+      target: 25,
+      narrowing: { to: 20, reason: 'SCHEDULE_CEILING', message: "window 'first' caps bandwidth at 20 Mbps" },
+    },
+    {
+      name: 'the highest floor raises wherever it is listed',
+      guard: raiseToScheduleFloor,
+      setup: { windows: [makeWindow({ name: 'high', floor: 8 }), makeWindow({ name: 'low', floor: 5 })] },
+      target: 4,
+      narrowing: { to: 8, reason: 'SCHEDULE_FLOOR', message: "window 'high' keeps bandwidth at 8 Mbps or more" },
+    },
+    {
+      name: 'two equal floors: the first listed is named',
+      guard: raiseToScheduleFloor,
+      setup: { windows: [makeWindow({ name: 'first', floor: 8 }), makeWindow({ name: 'second', floor: 8 })] },
+      target: 4,
+      narrowing: { to: 8, reason: 'SCHEDULE_FLOOR', message: "window 'first' keeps bandwidth at 8 Mbps or more" },
+    },
+    {
+      name: 'the API range raises a target below its minimum (an EIP takes no less than 1 Mbps)',
+      guard: clampToProviderRange,
+      setup: {
+        instance: { instanceId: 'eip-1', kind: 'eip', status: 'InUse', rules: eipRules({ chargeType: 'PostPaid', internetChargeType: 'PayByTraffic' }) },
+      },
+      target: 0,
+      driver: 'override',
+      narrowing: { to: 1, reason: 'PROVIDER_RANGE', message: 'the API allows no less than 1 Mbps for eip-1' },
+    },
+    {
+      name: 'the API range passes its minimum itself',
+      guard: clampToProviderRange,
+      setup: { instance: { kind: 'eip', status: 'InUse', rules: eipRules({ chargeType: 'PostPaid', internetChargeType: 'PayByTraffic' }) } },
+      target: 1,
+    },
+  ]);
+});
