@@ -1,7 +1,8 @@
 // The tests `npm run mutation:core` (stryker.core.config.json) runs against each mutant of src/core:
-// the unit tests of src/core alone. The cycle tests reach the core through decide() too, but every
-// guard mutant would run them as well, which doubles a run over guards.ts or decide.ts on the shared
-// 2-core machine. A mutant only a cycle test kills counts as survived here: the score is a lower bound.
+// the unit tests of src/core alone. The cycle tests reach the core through decide() too, and every
+// guard or decide mutant would run them as well (on the shared 2-core machine, December 2026, the dry
+// run took 37 s for these tests, 85 s with the cycle tests). A mutant only a cycle test kills counts as
+// survived here: the score is a lower bound.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
