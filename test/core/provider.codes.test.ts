@@ -38,6 +38,8 @@ describe('blockedReason', () => {
     ['SYSTEM.SALE_VALIDATE_UNEXPECTED_ERROR', 'ACCOUNT_ARREARS'],
     ['CHANGE_NOT_VISIBLE', 'NEEDS_HUMAN'],
     ['', 'NEEDS_HUMAN'],
+    // Only the table's own codes: a property every object has is not one.
+    ['constructor', 'NEEDS_HUMAN'],
   ])('%s blocks as %s', (code, reason) => {
     expect(blockedReason(code)).toBe(reason);
   });
