@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
 import type { DecideInput, RefusedChange } from '../../src/core/types';
-import { HOUR, MINUTE, makeInput, makeInstance, makePolicy, makeState, makeSubscription, makeWindow, T0, tickOf } from '../fixtures/policies';
+import { HOUR, MINUTE, makeInput, makeInstance, makePolicy, makeState, makeSubscription, makeWindow, sampleOf, T0, tickOf } from '../fixtures/policies';
 
 const SATURATED = 'served 9.6 Mbps is 96% of 10 Mbps (>= 95%): demand unknown, doubling to 20 Mbps';
 
@@ -30,7 +30,7 @@ interface Row {
 const rows: Row[] = [
   {
     name: 'an alarm reporting INSUFFICIENT_DATA holds, naming its metric',
-    input: { signal: { kind: 'alarm', alertState: 'INSUFFICIENT_DATA', metricName: 'VPC_PublicIP_InternetOutRate', eventId: 'e-1' } },
+    input: { signal: { kind: 'alarm', alertState: 'INSUFFICIENT_DATA', metricName: 'VPC_PublicIP_InternetOutRate', sample: sampleOf(0), eventId: 'e-1' } },
     expected: {
       action: 'none',
       target: 10,
