@@ -150,6 +150,8 @@ export function decide(input: DecideInput): Decision {
   const hits: GuardHit[] = [];
   for (const [guard, narrow] of GUARDS) {
     const narrowing = narrow(ctx, proposal);
+    // Every guard answers undefined rather than a narrowing to the proposal's own target
+    // (test/core/guards.verdicts.test.ts), so the `to === target` test is an equivalent mutant today.
     if (!narrowing || narrowing.to === proposal.target) continue;
     hits.push({ guard, reason: narrowing.reason, message: narrowing.message, from: proposal.target, to: narrowing.to });
     proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
@@ -173,6 +175,7 @@ function readMetric({ now, policy, instance, state, signal, history }: DecideInp
   const hold = (reason: ReasonCode, message: string): MetricReading => ({
     recommendation: { mbps: current, reason, message },
   });
+  // Only an alarm has an alertState: the kind test narrows the type (its `true` mutant is equivalent).
   if (signal.kind === 'alarm' && signal.alertState === 'INSUFFICIENT_DATA') {
     return hold('NO_METRIC', `alarm on ${signal.metricName} reports INSUFFICIENT_DATA: holding, never downgrading blind`);
   }
@@ -185,10 +188,12 @@ function readMetric({ now, policy, instance, state, signal, history }: DecideInp
   const maxAge = policy.behavior.maxSampleAgeSeconds ?? DEFAULT_MAX_SAMPLE_AGE_SECONDS;
   const age = (now - sample.at) / 1000;
   if (!(Math.abs(age) <= maxAge)) {
+    // An age of 0 is never stale, so `>` and `>=` agree here (equivalent mutant).
     const when = age >= 0 ? `${formatSeconds(age)} old` : `${formatSeconds(-age)} in the future`;
     return hold('STALE_METRIC', `the sample at ${new Date(sample.at).toISOString()} is ${when}; samples older than ${formatSeconds(maxAge)} are not acted on`);
   }
   const { lastChangeAt } = state;
+  // Narrows the type: with undefined both comparisons below are NaN/undefined ones, false (equivalent mutant).
   if (lastChangeAt !== undefined) {
     const warmup = policy.behavior.warmupSeconds;
     const since = (now - lastChangeAt) / 1000;
@@ -225,7 +230,7 @@ function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
       target: exact.value,
       reason: 'SCHEDULE_EXACT',
       message: `window '${exact.name}' sets exactly ${formatMbps(exact.value)}`,
-      driver: 'schedule',
+      driver: 'schedule', // drivers are compared with 'metric' and 'override' only: its '' mutant is equivalent
     };
   }
   return { target: metric.mbps, reason: metric.reason, message: metric.message, driver: 'metric' };
@@ -238,6 +243,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
   const { current, instance, policy } = ctx;
 
   if (proposal.target === current) {
+    // With a hit the reason is a guard's, never a MOVING one: `hits.length === 0` only says so (equivalent mutant).
     const arrived = hits.length === 0 && MOVING.has(proposal.reason);
     return {
       ...settled(ctx, proposed, hits, ctx.recommendations),

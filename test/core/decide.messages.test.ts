@@ -21,6 +21,15 @@ const inboundRefusal: RefusedChange = {
   message: '',
 };
 
+const sizedTemporary = makePolicy({
+  saturation: {
+    thresholdPercent: 95,
+    adjust: { type: 'multiply', factor: 2 },
+    temporaryUpgrade: { mode: 'always', durationSeconds: 3 * 3600, spareDowngrades: 1, minimumMbps: 50 },
+  },
+});
+const saturatedAlarm = { kind: 'alarm', alertState: 'ALERT', metricName: 'VPC_PublicIP_InternetOutRate', sample: sampleOf(9.6), eventId: 'a-1' } as const;
+
 interface Row {
   name: string;
   input: Partial<DecideInput>;
@@ -179,6 +188,25 @@ const rows: Row[] = [
       reason: 'SATURATED_STEP_UP',
       message: `${SATURATED}; the subscription expires before a temporary upgrade could end: a plain upgrade`,
     },
+  },
+  {
+    name: 'a saturation upgrade sized to its minimum says what the rules asked for',
+    input: { policy: sizedTemporary, instance: makeSubscription(), signal: saturatedAlarm },
+    expected: {
+      action: 'temporaryUpgrade',
+      target: 50,
+      reason: 'SATURATED_STEP_UP',
+      message: `${SATURATED} (20 Mbps by the rules); saturation.temporaryUpgrade.mode is always: temporary until 2025-06-10T15Z, at least 50 Mbps (minimum; no other change is possible while it runs), reverting by itself (TEMPORARY_ALWAYS)`,
+    },
+  },
+  {
+    name: 'an override during a saturation alarm is the override, never a temporary upgrade',
+    input: {
+      policy: makePolicy({ ...sizedTemporary, override: { bandwidth: 30, until: T0 + HOUR, reason: 'launch' } }),
+      instance: makeSubscription(),
+      signal: saturatedAlarm,
+    },
+    expected: { action: 'set', target: 30, reason: 'OVERRIDE', message: 'manual override to 30 Mbps until 2025-06-10T13:00:00.000Z: launch' },
   },
 ];
 
