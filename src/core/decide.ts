@@ -236,7 +236,12 @@ function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
   return { target: metric.mbps, reason: metric.reason, message: metric.message, driver: 'metric' };
 }
 
-/** Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. */
+/**
+ * Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. The
+ * rules give SCALE_UP, SCALE_DOWN and SATURATED_STEP_UP only with a target other than the current one
+ * (src/core/metric.ts, predictive.ts) and a guard's hit replaces the reason, so today only an override
+ * or an exact window arrives here unchanged: emptying one of those three entries is an equivalent mutant.
+ */
 const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_DOWN', 'SATURATED_STEP_UP', 'SCHEDULE_EXACT', 'OVERRIDE']);
 
 function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[], saturation?: TemporaryUpgradeAnswer): Decision {
