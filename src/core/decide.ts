@@ -295,6 +295,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
   const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn, target);
   const refused = ctx.state.refused;
   const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
+  // Without `inbound !== undefined` targetIn is written as undefined, which every reader treats as absent (equivalent mutant).
   if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) {
     if (inboundRefused) decision.message = `${decision.message}; inbound left as it is (${refused.code} until ${new Date(refused.retryAt).toISOString()})`;
     else decision.targetIn = inbound;
@@ -336,6 +337,7 @@ interface TemporaryUpgradeAnswer {
  */
 function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?: TemporaryUpgradeAnswer): TemporaryUpgradeAnswer | undefined {
   const { now, instance, windows, current } = ctx;
+  // conclude() has returned for target === current already: `<` here is an equivalent mutant.
   if (proposal.target <= current || proposal.driver === 'override' || !rulesOf(instance).temporaryUpgrade) return undefined;
   const window = temporaryUpgradeWindow(windows);
   if (window) {
@@ -358,6 +360,7 @@ function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?
 function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposal: Proposal; answer: TemporaryUpgradeAnswer } | undefined {
   const { now, instance, windows, current, policy, state, signal } = ctx;
   const config = policy.saturation.temporaryUpgrade;
+  // decide() always passes the signal (`?.` → `.` is an equivalent mutant).
   const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
   if (!config || proposal.driver !== 'metric' || !answersSaturation || proposal.target <= current) return undefined;
   if (windows.length > 0 || !rulesOf(instance).temporaryUpgrade) return undefined;
@@ -367,6 +370,7 @@ function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposa
     downgradesLeft: downgradesLeft(state, policy, now, false),
     target: proposal.target,
     maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
+    // Left absent rather than undefined; chooseSaturationUpgrade reads either as no expiry (equivalent mutant).
     ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),
   });
   const sized = answer.target > proposal.target ? ` (${formatMbps(proposal.target)} by the rules)` : '';
