@@ -150,6 +150,8 @@ export function decide(input: DecideInput): Decision {
   const hits: GuardHit[] = [];
   for (const [guard, narrow] of GUARDS) {
     const narrowing = narrow(ctx, proposal);
+    // Every guard answers undefined rather than a narrowing to the proposal's own target
+    // (test/core/guards.verdicts.test.ts), so the `to === target` test is an equivalent mutant today.
     if (!narrowing || narrowing.to === proposal.target) continue;
     hits.push({ guard, reason: narrowing.reason, message: narrowing.message, from: proposal.target, to: narrowing.to });
     proposal = { ...proposal, target: narrowing.to, reason: narrowing.reason, message: narrowing.message };
@@ -173,6 +175,7 @@ function readMetric({ now, policy, instance, state, signal, history }: DecideInp
   const hold = (reason: ReasonCode, message: string): MetricReading => ({
     recommendation: { mbps: current, reason, message },
   });
+  // Only an alarm has an alertState: the kind test narrows the type (its `true` mutant is equivalent).
   if (signal.kind === 'alarm' && signal.alertState === 'INSUFFICIENT_DATA') {
     return hold('NO_METRIC', `alarm on ${signal.metricName} reports INSUFFICIENT_DATA: holding, never downgrading blind`);
   }
@@ -185,10 +188,12 @@ function readMetric({ now, policy, instance, state, signal, history }: DecideInp
   const maxAge = policy.behavior.maxSampleAgeSeconds ?? DEFAULT_MAX_SAMPLE_AGE_SECONDS;
   const age = (now - sample.at) / 1000;
   if (!(Math.abs(age) <= maxAge)) {
+    // An age of 0 is never stale, so `>` and `>=` agree here (equivalent mutant).
     const when = age >= 0 ? `${formatSeconds(age)} old` : `${formatSeconds(-age)} in the future`;
     return hold('STALE_METRIC', `the sample at ${new Date(sample.at).toISOString()} is ${when}; samples older than ${formatSeconds(maxAge)} are not acted on`);
   }
   const { lastChangeAt } = state;
+  // Narrows the type: with undefined both comparisons below are NaN/undefined ones, false (equivalent mutant).
   if (lastChangeAt !== undefined) {
     const warmup = policy.behavior.warmupSeconds;
     const since = (now - lastChangeAt) / 1000;
@@ -225,19 +230,25 @@ function propose(ctx: DecideContext, metric: MetricRecommendation): Proposal {
       target: exact.value,
       reason: 'SCHEDULE_EXACT',
       message: `window '${exact.name}' sets exactly ${formatMbps(exact.value)}`,
-      driver: 'schedule',
+      driver: 'schedule', // drivers are compared with 'metric' and 'override' only: its '' mutant is equivalent
     };
   }
   return { target: metric.mbps, reason: metric.reason, message: metric.message, driver: 'metric' };
 }
 
-/** Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. */
+/**
+ * Reasons that announce a move; when the move turns out to be none, the decision says AT_TARGET. The
+ * rules give SCALE_UP, SCALE_DOWN and SATURATED_STEP_UP only with a target other than the current one
+ * (src/core/metric.ts, predictive.ts) and a guard's hit replaces the reason, so today only an override
+ * or an exact window arrives here unchanged: emptying one of those three entries is an equivalent mutant.
+ */
 const MOVING: ReadonlySet<ReasonCode> = new Set<ReasonCode>(['SCALE_UP', 'SCALE_DOWN', 'SATURATED_STEP_UP', 'SCHEDULE_EXACT', 'OVERRIDE']);
 
 function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits: GuardHit[], saturation?: TemporaryUpgradeAnswer): Decision {
   const { current, instance, policy } = ctx;
 
   if (proposal.target === current) {
+    // With a hit the reason is a guard's, never a MOVING one: `hits.length === 0` only says so (equivalent mutant).
     const arrived = hits.length === 0 && MOVING.has(proposal.reason);
     return {
       ...settled(ctx, proposed, hits, ctx.recommendations),
@@ -284,6 +295,7 @@ function conclude(ctx: DecideContext, proposed: number, proposal: Proposal, hits
   const inbound = instance.bandwidthIn === undefined ? undefined : inboundTarget(policy, instance.bandwidthIn, target);
   const refused = ctx.state.refused;
   const inboundRefused = refused?.scope === 'inbound' && backingOff(refused, ctx.now);
+  // Without `inbound !== undefined` targetIn is written as undefined, which every reader treats as absent (equivalent mutant).
   if (inbound !== undefined && inbound !== instance.bandwidthIn && !temporary?.times) {
     if (inboundRefused) decision.message = `${decision.message}; inbound left as it is (${refused.code} until ${new Date(refused.retryAt).toISOString()})`;
     else decision.targetIn = inbound;
@@ -325,6 +337,7 @@ interface TemporaryUpgradeAnswer {
  */
 function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?: TemporaryUpgradeAnswer): TemporaryUpgradeAnswer | undefined {
   const { now, instance, windows, current } = ctx;
+  // conclude() has returned for target === current already: `<` here is an equivalent mutant.
   if (proposal.target <= current || proposal.driver === 'override' || !rulesOf(instance).temporaryUpgrade) return undefined;
   const window = temporaryUpgradeWindow(windows);
   if (window) {
@@ -347,6 +360,7 @@ function temporaryUpgradeFor(ctx: DecideContext, proposal: Proposal, saturation?
 function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposal: Proposal; answer: TemporaryUpgradeAnswer } | undefined {
   const { now, instance, windows, current, policy, state, signal } = ctx;
   const config = policy.saturation.temporaryUpgrade;
+  // decide() always passes the signal (`?.` → `.` is an equivalent mutant).
   const answersSaturation = signal?.kind === 'alarm' || proposal.reason === 'SATURATED_STEP_UP';
   if (!config || proposal.driver !== 'metric' || !answersSaturation || proposal.target <= current) return undefined;
   if (windows.length > 0 || !rulesOf(instance).temporaryUpgrade) return undefined;
@@ -356,6 +370,7 @@ function saturationUpgradeFor(ctx: DecideContext, proposal: Proposal): { proposa
     downgradesLeft: downgradesLeft(state, policy, now, false),
     target: proposal.target,
     maxMbps: Math.min(policy.bounds.maxOut, apiRange(instance).max),
+    // Left absent rather than undefined; chooseSaturationUpgrade reads either as no expiry (equivalent mutant).
     ...(instance.expiredAt === undefined ? {} : { expiredAt: instance.expiredAt }),
   });
   const sized = answer.target > proposal.target ? ` (${formatMbps(proposal.target)} by the rules)` : '';

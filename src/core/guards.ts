@@ -121,6 +121,7 @@ export const stopWhenLocked: HardStop = ({ instance }) => {
 };
 
 /** ECS may report the expiry before it sets the financial lock; the API refuses either way (InstanceExpiredOrInArrears). */
+// `expiredAt !== undefined` only narrows the type: `undefined <= now` is false anyway (its `true` mutant is equivalent).
 export const stopWhenExpired: HardStop = ({ instance, now }) =>
   instance.instanceChargeType === 'PrePaid' && instance.expiredAt !== undefined && instance.expiredAt <= now
     ? { reason: 'INSTANCE_EXPIRED', message: `subscription expired at ${iso(instance.expiredAt)}` }
@@ -167,6 +168,8 @@ export const stabilizeScaleDown: Guard = (ctx, p) => {
  * would round to a standstill.
  */
 export const limitStep: Guard = (ctx, p) => {
+  // Equivalent mutants (npm run mutation): without the no-change test a zero step is within every
+  // allowance (at least 1 Mbps) and passes all the same, which also makes `>` and `>=` below agree.
   if (p.driver !== 'metric' || p.target === ctx.current) return undefined;
   const b = ctx.policy.behavior;
   const up = p.target > ctx.current;
@@ -208,6 +211,8 @@ export const holdBeforeDowngrade: Guard = (ctx, p) => {
  */
 export const preventFlap: Guard = (ctx, p) => {
   const { sample, policy, current } = ctx;
+  // A target at or above the current bandwidth leaves the loop below at once (safe === target, no
+  // narrowing): dropping `p.target >= current`, or making it `>`, is an equivalent mutant.
   if (p.driver !== 'metric' || !policy.behavior.projectedCheck || !sample || p.target >= current) return undefined;
   let safe = p.target;
   while (safe < current && wouldScaleUp(policy, sample.outBps, safe)) safe += 1;
@@ -231,7 +236,7 @@ export const preventFlap: Guard = (ctx, p) => {
 export const applyCooldown: Guard = (ctx, p) => {
   if (p.driver !== 'metric' || p.target === ctx.current) return undefined;
   const { state, policy } = ctx;
-  const up = p.target > ctx.current;
+  const up = p.target > ctx.current; // `>=` is an equivalent mutant: equality returned above
   const cooldown = up ? policy.behavior.scaleUpCooldownSeconds : policy.behavior.scaleDownCooldownSeconds;
   const since = up ? state.lastScaleUpAt : latest([state.lastChangeAt, state.lastScaleUpAt, state.lastScaleDownAt]);
   if (since === undefined) return undefined;
@@ -244,6 +249,8 @@ export const applyCooldown: Guard = (ctx, p) => {
   };
 };
 
+// With no time known, Math.max() is -Infinity: a change infinitely long ago, which no cooldown holds,
+// so dropping the `length === 0` test is an equivalent mutant.
 function latest(times: Array<number | undefined>): number | undefined {
   const known = times.filter((t): t is number => t !== undefined);
   return known.length === 0 ? undefined : Math.max(...known);
@@ -442,7 +449,7 @@ export const respectRefusal: Guard = (ctx, p) => {
   const waiting = backingOff(refused, now);
   const episode = `${refused.code} refused ${formatMbps(refused.from)} → ${formatMbps(refused.target)} at ${iso(refused.at)} (${refused.count}× since ${iso(refused.since)})`;
   const hold = { to: current, reason: refused.reason, message: `${episode}; not sent again before ${iso(refused.retryAt)}` };
-  const up = p.target > current;
+  const up = p.target > current; // `>=` is an equivalent mutant: equality returned above
   switch (refused.scope) {
     case 'up': {
       // At or above the refused target already (an operator changed it): the refusal says nothing now.

@@ -40,6 +40,7 @@ export interface TemporaryUpgradeTimes {
 export function temporaryUpgradeTimes(now: number, windowEnd: number, expiredAt?: number): TemporaryUpgradeTimes | undefined {
   const start = ceilTo(now, MINUTE_MS);
   const until = Math.max(ceilTo(windowEnd, HOUR_MS), ceilTo(start + TEMPORARY_UPGRADE_MIN_SECONDS * 1000, HOUR_MS));
+  // `expiredAt !== undefined` narrows the type; `until > undefined` is false anyway (equivalent mutant).
   if (expiredAt !== undefined && until > expiredAt) return undefined;
   return { startTime: formatStartTime(start), endTime: formatEndTime(until), until };
 }
@@ -67,9 +68,14 @@ export function activeTemporaryUpgrade(state: Pick<ScalingState, 'temporaryUpgra
   const temporary = state.temporaryUpgrade;
   if (!temporary) return undefined;
   if (temporary.until > now) return temporary;
+  // Without `current !== undefined`, revertPending compares undefined with the target and says no:
+  // an equivalent mutant; the test only narrows the type.
   return current !== undefined && revertPending(temporary, current, now) ? temporary : undefined;
 }
 
+// A temporary upgrade is always an upgrade (decide sends one only above the current bandwidth), so
+// target !== base holds for every stored one: here and in settleTemporaryUpgrade its `true` mutant is
+// equivalent; the test keeps a degenerate record from being read as a revert still to come.
 function revertPending(temporary: NonNullable<ScalingState['temporaryUpgrade']>, current: number, now: number): boolean {
   return current === temporary.target && temporary.target !== temporary.base && now < temporary.until + TEMPORARY_REVERT_GRACE_MS;
 }

@@ -89,6 +89,7 @@ export interface PackageBilling {
 }
 
 export function packageRules(pkg: PackageBilling): ProviderRules {
+  // The last fallback is never reached (PACKAGE_RANGE has PayByBandwidth); the index type needs it.
   const range = PACKAGE_RANGE[pkg.internetChargeType] ?? PACKAGE_RANGE.PayByBandwidth ?? { min: 2, max: 1000 };
   const rules: ProviderRules = {
     range,

@@ -201,6 +201,8 @@ function resendRefusal(policy: Policy, instance: InstanceFacts, pending: Pending
  * this cycle's fresh decision then sends a new one with a new StartTime.
  */
 function startTimePassed(pending: PendingChange, now: number): boolean {
+  // Only a temporary upgrade's intent carries a StartTime, and Date.parse(undefined) is NaN, which no
+  // comparison passes: this line narrows the type, and its four surviving mutants are equivalent.
   if (pending.action !== 'temporaryUpgrade' || pending.startTime === undefined) return false;
   return Date.parse(pending.startTime) < Math.floor(now / 60_000) * 60_000;
 }

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyCooldown,
   applyDowngradeBudget,
+  applySpendGuard,
   capAtScheduleCeiling,
   clampToBounds,
   clampToProviderRange,
@@ -22,8 +23,10 @@ import {
   raiseToScheduleFloor,
   requireStoppedForClassic,
   respectProviderLock,
+  respectRefusal,
   stabilizeScaleDown,
   stopWhenBlocked,
+  stopWhenChangesRefused,
   stopWhenEipBound,
   stopWhenExpired,
   stopWhenLocked,
@@ -31,7 +34,8 @@ import {
   stopWhenPending,
   stopWhenStatusUnsupported,
 } from '../../src/core/guards';
-import type { ActiveWindow, InstanceFacts, MetricSample, Recommendation, ScalingState } from '../../src/core/types';
+import type { ActiveWindow, InstanceFacts, MetricSample, Recommendation, RefusedChange, ScalingState } from '../../src/core/types';
+import { eipRules } from '../../src/core/vpc-rules';
 import { HOUR, MINUTE, makeInstance, makePolicy, makeState, makeWindow, type PolicyOverrides, T0 } from '../fixtures/policies';
 
 interface Setup {
@@ -569,6 +573,341 @@ describe('provider rules on the change', () => {
       },
       target: 5,
       narrowing: { to: 10, reason: 'DOWNGRADE_BUDGET', message: '3 of 3 downgrades used this month' },
+    },
+  ]);
+});
+
+// The guards decide() tests reach only by reason code: what an operator reads beside the code, and
+// where each condition starts and ends.
+describe('hard stops on other kinds and other sources', () => {
+  const eip = (billing: Partial<Parameters<typeof eipRules>[0]> = {}, overrides: Partial<InstanceFacts> = {}): Partial<InstanceFacts> => ({
+    instanceId: 'eip-1',
+    kind: 'eip',
+    status: 'InUse',
+    rules: eipRules({ chargeType: 'PostPaid', internetChargeType: 'PayByTraffic', ...billing }),
+    ...overrides,
+  });
+  const rows: Array<{ name: string; stop: HardStop; setup: Setup; verdict?: { reason: string; message: string } }> = [
+    {
+      name: 'an EIP in a status its API refuses is named by id, with its API and statuses',
+      stop: stopWhenStatusUnsupported,
+      setup: { instance: eip({}, { status: 'Associating' }) },
+      verdict: { reason: 'STATUS_UNSUPPORTED', message: 'eip-1 is Associating; ModifyEipAddressAttribute needs Available or InUse' },
+    },
+    {
+      name: 'an ECS instance that says its kind is still "instance"',
+      stop: stopWhenStatusUnsupported,
+      setup: { instance: { kind: 'ecs', status: 'Pending' } },
+      verdict: { reason: 'STATUS_UNSUPPORTED', message: 'instance is Pending; ModifyInstanceNetworkSpec needs Running or Stopped' },
+    },
+    { name: 'an EIP in use passes the status check', stop: stopWhenStatusUnsupported, setup: { instance: eip() } },
+    {
+      name: 'a subscription EIP is refused by its rules, which say why',
+      stop: stopWhenChangesRefused,
+      setup: { instance: eip({ chargeType: 'PrePaid' }) },
+      verdict: {
+        reason: 'PROVIDER_REFUSED',
+        message: 'a subscription EIP: ModifyEipAddressAttribute refuses its bandwidth (Forbidden.ChargeTypeIsPrepaid); change it in the console',
+      },
+    },
+    { name: 'a pay-as-you-go EIP is not refused', stop: stopWhenChangesRefused, setup: { instance: eip() } },
+    { name: 'an ECS instance is never refused by rules it does not carry', stop: stopWhenChangesRefused, setup: {} },
+    {
+      name: 'an instance served through a managed EIP names the EIP and its policy',
+      stop: stopWhenEipBound,
+      setup: { instance: { eipBound: true, managedThroughEip: { eipId: 'eip-9', policy: 'edge' } } },
+      verdict: {
+        reason: 'MANAGED_THROUGH_EIP',
+        message: "its bandwidth is EIP eip-9's, which policy 'edge' manages: the EIP is scaled, not the instance",
+      },
+    },
+    { name: 'an instance without an EIP passes', stop: stopWhenEipBound, setup: { instance: { managedThroughEip: { eipId: 'eip-9', policy: 'edge' } } } },
+    { name: 'an empty OperationLocks passes', stop: stopWhenLocked, setup: { instance: { operationLocks: [] } } },
+    { name: 'a settled state passes the pending check', stop: stopWhenPending, setup: {} },
+    { name: 'a state without a block passes', stop: stopWhenBlocked, setup: {} },
+  ];
+
+  it.each(rows)('$name', ({ stop, setup, verdict }) => {
+    expect(stop(contextOf(setup))).toEqual(verdict);
+  });
+});
+
+describe('the spend guard', () => {
+  // 0.8 CNY/GB, 10 CNY an hour, nothing measured yet, at 12:00 UTC (20:00 billing time): 12.5 GB =
+  // 100,000 Mbit over the hour's 3,600 s is 27.7 Mbps, rounded down to 27.
+  const hourly = { pricePerGb: 0.8, budgetCnyPerHour: 10 };
+  const traffic: Partial<InstanceFacts> = { internetChargeType: 'PayByTraffic', bandwidthOut: 0 };
+  guardCases([
+    {
+      name: 'caps a pay-by-traffic target at what the budget affords, saying what is left',
+      guard: applySpendGuard,
+      setup: { instance: traffic, policy: { spendGuard: hourly } },
+      target: 30,
+      narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
+    },
+    { name: 'passes a target the budget affords exactly', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: hourly } }, target: 27 },
+    {
+      name: 'caps a schedule-driven target too',
+      guard: applySpendGuard,
+      setup: { instance: traffic, policy: { spendGuard: hourly } },
+      target: 28,
+      driver: 'schedule',
+      narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
+    },
+    { name: 'lets an override through', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: hourly } }, target: 30, driver: 'override' },
+    {
+      name: 'does not apply to pay-by-bandwidth',
+      guard: applySpendGuard,
+      setup: { instance: { bandwidthOut: 0 }, policy: { spendGuard: hourly } },
+      target: 30,
+    },
+    { name: 'is off without a budget', guard: applySpendGuard, setup: { instance: traffic }, target: 30 },
+    {
+      name: 'is off with a guard that sets no budget',
+      guard: applySpendGuard,
+      setup: { instance: traffic, policy: { spendGuard: { pricePerGb: 0.8 } } },
+      target: 30,
+    },
+  ]);
+});
+
+describe('a remembered refusal', () => {
+  // Refused 10 → 20 a minute ago by a base-bandwidth refusal; the back-off runs 14 more minutes.
+  const refusal = (overrides: Partial<RefusedChange> = {}): RefusedChange => ({
+    code: 'InvalidParameter.BandwidthBiggerThanBaseBandwidth',
+    reason: 'BANDWIDTH_CAP',
+    scope: 'up',
+    from: 10,
+    target: 20,
+    since: T0 - 2 * MINUTE,
+    at: T0 - MINUTE,
+    count: 2,
+    retryAt: T0 + 14 * MINUTE,
+    message: '%s',
+    ...overrides,
+  });
+  const episode = 'InvalidParameter.BandwidthBiggerThanBaseBandwidth refused 10 Mbps → 20 Mbps at 2025-06-10T11:59:00.000Z (2× since 2025-06-10T11:58:00.000Z)';
+  const retry = '2025-06-10T12:14:00.000Z';
+  guardCases([
+    {
+      name: 'a base-bandwidth refusal tries halfway while it backs off',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal() } },
+      target: 25,
+      narrowing: { to: 15, reason: 'BANDWIDTH_CAP', message: `${episode}; trying halfway, 15 Mbps until ${retry}` },
+    },
+    { name: 'a target at halfway passes', guard: respectRefusal, setup: { state: { refused: refusal() } }, target: 15 },
+    {
+      name: 'a target a step above halfway is narrowed',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal() } },
+      target: 16,
+      narrowing: { to: 15, reason: 'BANDWIDTH_CAP', message: `${episode}; trying halfway, 15 Mbps until ${retry}` },
+    },
+    {
+      name: 'the cap the refusal named, below the refused target',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ cap: 12 }) } },
+      target: 20,
+      narrowing: { to: 12, reason: 'BANDWIDTH_CAP', message: `${episode}; the refusal allows at most 12 Mbps until ${retry}` },
+    },
+    {
+      name: 'a named cap at the refused target itself tries one below it',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ cap: 20 }) } },
+      target: 20,
+      narrowing: { to: 19, reason: 'BANDWIDTH_CAP', message: `${episode}; the refusal allows at most 20 Mbps until ${retry}` },
+    },
+    {
+      name: 'a named cap from another reason still narrows',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ reason: 'PROVIDER_REFUSED', cap: 12 }) } },
+      target: 20,
+      narrowing: { to: 12, reason: 'PROVIDER_REFUSED', message: `${episode}; the refusal allows at most 12 Mbps until ${retry}` },
+    },
+    {
+      name: 'nothing between the current bandwidth and the refused target: hold',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ target: 11 }) } },
+      target: 11,
+      narrowing: {
+        to: 10,
+        reason: 'BANDWIDTH_CAP',
+        message:
+          'InvalidParameter.BandwidthBiggerThanBaseBandwidth refused 10 Mbps → 11 Mbps at 2025-06-10T11:59:00.000Z (2× since 2025-06-10T11:58:00.000Z); not sent again before 2025-06-10T12:14:00.000Z',
+      },
+    },
+    {
+      name: 'a cap at the current bandwidth holds',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ cap: 10 }) } },
+      target: 15,
+      narrowing: { to: 10, reason: 'BANDWIDTH_CAP', message: `${episode}; not sent again before ${retry}` },
+    },
+    {
+      name: 'another refused upgrade holds without guessing',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ reason: 'PROVIDER_REFUSED' }) } },
+      target: 12,
+      narrowing: { to: 10, reason: 'PROVIDER_REFUSED', message: `${episode}; not sent again before ${retry}` },
+    },
+    {
+      name: 'the back-off over this very millisecond: the refused target is probed, no higher',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ retryAt: T0 }) } },
+      target: 25,
+      narrowing: { to: 20, reason: 'BANDWIDTH_CAP', message: `${episode}; the back-off is over: probing 20 Mbps again, no higher` },
+    },
+    {
+      name: 'the back-off one millisecond from its end still holds back',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ retryAt: T0 + 1 }) } },
+      target: 20,
+      narrowing: { to: 15, reason: 'BANDWIDTH_CAP', message: `${episode}; trying halfway, 15 Mbps until 2025-06-10T12:00:00.001Z` },
+    },
+    {
+      name: 'after the back-off, the refused target itself passes',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ retryAt: T0 }) } },
+      target: 20,
+    },
+    { name: 'an upgrade refusal says nothing about a downgrade', guard: respectRefusal, setup: { state: { refused: refusal() } }, target: 5 },
+    {
+      name: 'an upgrade refusal says nothing once the bandwidth reached its target',
+      guard: respectRefusal,
+      setup: { instance: { bandwidthOut: 20 }, state: { refused: refusal() } },
+      target: 30,
+    },
+    {
+      name: 'a refused downgrade holds downgrades while it backs off',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'down', reason: 'DOWNGRADE_REFUSED', target: 5 }) } },
+      target: 8,
+      narrowing: {
+        to: 10,
+        reason: 'DOWNGRADE_REFUSED',
+        message:
+          'InvalidParameter.BandwidthBiggerThanBaseBandwidth refused 10 Mbps → 5 Mbps at 2025-06-10T11:59:00.000Z (2× since 2025-06-10T11:58:00.000Z); not sent again before 2025-06-10T12:14:00.000Z',
+      },
+    },
+    { name: 'a refused downgrade lets an upgrade go', guard: respectRefusal, setup: { state: { refused: refusal({ scope: 'down', target: 5 }) } }, target: 12 },
+    {
+      name: 'a refused downgrade goes again after its back-off',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'down', target: 5, retryAt: T0 }) } },
+      target: 5,
+    },
+    {
+      name: 'a refusal of every change holds an upgrade and a downgrade',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'any', reason: 'STATUS_UNSUPPORTED' }) } },
+      target: 5,
+      narrowing: { to: 10, reason: 'STATUS_UNSUPPORTED', message: `${episode}; not sent again before ${retry}` },
+    },
+    {
+      name: 'a refusal of every change ends with its back-off',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'any', retryAt: T0 }) } },
+      target: 5,
+    },
+    {
+      name: 'an inbound refusal never holds the outbound bandwidth',
+      guard: respectRefusal,
+      setup: { state: { refused: refusal({ scope: 'inbound' }) } },
+      target: 5,
+    },
+    { name: 'a refusal does not hold a no-change', guard: respectRefusal, setup: { state: { refused: refusal({ scope: 'any' }) } }, target: 10 },
+  ]);
+});
+
+describe('paused: where the pause comes from', () => {
+  const rows: Array<{ name: string; setup: Setup; message: string }> = [
+    {
+      name: 'a control-table pause of a policy, until resumed',
+      setup: { policy: { paused: true, pausedBy: { scope: 'policy', target: 'web', by: 'ops', reason: 'incident 42' } } },
+      message: "policy 'web' is paused by ops in the control table until resumed: incident 42",
+    },
+    {
+      name: 'a control-table pause of one instance, until a time',
+      setup: { policy: { paused: true, pausedBy: { scope: 'instance', target: 'i-1', by: 'ops', reason: 'migration', until: T0 + HOUR } } },
+      message: 'instance i-1 is paused by ops in the control table until 2025-06-10T13:00:00.000Z: migration',
+    },
+  ];
+  it.each(rows)('$name', ({ setup, message }) => {
+    expect(stopWhenPaused(contextOf(setup))).toEqual({ reason: 'PAUSED', message });
+  });
+});
+
+// Found by the mutation run over the whole of guards.ts: edges the rows above left open.
+describe('guard edges', () => {
+  const sample: MetricSample = { at: T0, outBps: 6_000_000 };
+  guardCases([
+    // A proposal that keeps the current bandwidth is not a change, whatever the shaping guards' state.
+    { name: 'stabilisation does not narrow a no-change', guard: stabilizeScaleDown, setup: { recommendations: recs(30) }, target: 10 },
+    { name: 'stabilisation without recommendations passes', guard: stabilizeScaleDown, setup: {}, target: 4 },
+    {
+      name: 'the hold does not narrow a no-change',
+      guard: holdBeforeDowngrade,
+      setup: { policy: { behavior: { minHoldBeforeDowngradeSeconds: 600 } }, state: { lastChangeAt: secondsAgo(1) } },
+      target: 10,
+    },
+    {
+      name: 'a cooldown does not narrow a no-change',
+      guard: applyCooldown,
+      setup: { policy: { behavior: { scaleDownCooldownSeconds: 300 } }, state: { lastChangeAt: secondsAgo(1) } },
+      target: 10,
+    },
+    {
+      // 6 Mbps served trips scale-up at 7 Mbps too: the flap check keeps the current bandwidth, never more.
+      name: 'the flap check never narrows above the current bandwidth',
+      guard: preventFlap,
+      setup: { instance: { bandwidthOut: 7 }, policy: { behavior: { projectedCheck: true } }, sample },
+      target: 5,
+      narrowing: { to: 7, reason: 'PROJECTED_FLAP', message: 'served 6 Mbps at 5 Mbps would be 100% and trip scale-up: no scale-down' },
+    },
+    {
+      name: 'the lowest ceiling caps wherever it is listed',
+      guard: capAtScheduleCeiling,
+      setup: { windows: [makeWindow({ name: 'low', ceiling: 20 }), makeWindow({ name: 'high', ceiling: 30 })] },
+      target: 25,
+      narrowing: { to: 20, reason: 'SCHEDULE_CEILING', message: "window 'low' caps bandwidth at 20 Mbps" },
+    },
+    {
+      name: 'two equal ceilings: the first listed is named',
+      guard: capAtScheduleCeiling,
+      setup: { windows: [makeWindow({ name: 'first', ceiling: 20 }), makeWindow({ name: 'second', ceiling: 20 })] },
+      target: 25,
+      narrowing: { to: 20, reason: 'SCHEDULE_CEILING', message: "window 'first' caps bandwidth at 20 Mbps" },
+    },
+    {
+      name: 'the highest floor raises wherever it is listed',
+      guard: raiseToScheduleFloor,
+      setup: { windows: [makeWindow({ name: 'high', floor: 8 }), makeWindow({ name: 'low', floor: 5 })] },
+      target: 4,
+      narrowing: { to: 8, reason: 'SCHEDULE_FLOOR', message: "window 'high' keeps bandwidth at 8 Mbps or more" },
+    },
+    {
+      name: 'two equal floors: the first listed is named',
+      guard: raiseToScheduleFloor,
+      setup: { windows: [makeWindow({ name: 'first', floor: 8 }), makeWindow({ name: 'second', floor: 8 })] },
+      target: 4,
+      narrowing: { to: 8, reason: 'SCHEDULE_FLOOR', message: "window 'first' keeps bandwidth at 8 Mbps or more" },
+    },
+    {
+      name: 'the API range raises a target below its minimum (an EIP takes no less than 1 Mbps)',
+      guard: clampToProviderRange,
+      setup: {
+        instance: { instanceId: 'eip-1', kind: 'eip', status: 'InUse', rules: eipRules({ chargeType: 'PostPaid', internetChargeType: 'PayByTraffic' }) },
+      },
+      target: 0,
+      driver: 'override',
+      narrowing: { to: 1, reason: 'PROVIDER_RANGE', message: 'the API allows no less than 1 Mbps for eip-1' },
+    },
+    {
+      name: 'the API range passes its minimum itself',
+      guard: clampToProviderRange,
+      setup: { instance: { kind: 'eip', status: 'InUse', rules: eipRules({ chargeType: 'PostPaid', internetChargeType: 'PayByTraffic' }) } },
+      target: 1,
     },
   ]);
 });

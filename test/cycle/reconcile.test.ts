@@ -181,6 +181,24 @@ describe('reconcilePending', () => {
       ledger: 0,
     },
     {
+      // The provider reads StartTime to the minute: 30 s into the minute it names, it has not passed.
+      name: 're-sends a temporary upgrade 30 s into the minute its StartTime names',
+      instance: { instanceChargeType: 'PrePaid', bandwidthOut: 10 },
+      pending: {
+        action: 'temporaryUpgrade',
+        target: 20,
+        isDowngrade: false,
+        startTime: formatStartTime(T0 + 2 * MINUTE),
+        endTime: formatEndTime(T0 + 4 * 60 * MINUTE),
+      },
+      ageMs: 2.5 * MINUTE,
+      inFlight: false,
+      outcome: 'reconciled',
+      resends: 1,
+      keepsIntent: false,
+      ledger: 0,
+    },
+    {
       name: 'never re-sends in observe mode',
       instance: { bandwidthOut: 10 },
       ageMs: 5 * MINUTE,
