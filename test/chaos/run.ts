@@ -351,7 +351,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let quietTicks = 0;
     for (let placing = true; quietTicks < 24 && (quietTicks < 6 || placing); quietTicks++) placing = (await quietTick()) > 0;
     await child.pause(CHAOS_POLICY_NAMES);
-    let ordersWhilePaused = 0;
+    // While paused, every managed instance also gets a fresh saturation ALERT (its own body, so no
+    // de-duplication hides it). The quiet ticks ended on one that placed nothing, so without this a
+    // product that ignored the pause would most likely place nothing either and the count could not
+    // fail; an alarm path that ignored it scales every instance out of its cooldown up at once.
+    const now = cloud.clock.now();
+    const ordersBefore = cloud.world.orders.length;
+    const alerts = managedIds.map((instanceId) => ({ instanceId, body: alarmCallback({ instanceId, curValue: 99, timestamp: now }) }));
+    const alertRecords = await deliverAll(runner.httpUrl(ALARM_FN), alerts);
+    alarmDeliveries += alertRecords.length;
+    events.push(...alertRecords);
+    let ordersWhilePaused = cloud.world.orders.length - ordersBefore;
     for (let i = 0; i < 2; i++) ordersWhilePaused += await quietTick();
 
     const dump = await child.dump(managedIds, start);
