@@ -34,7 +34,7 @@ export interface Config {
   maxOrdersPerTick?: number;
   /** Client timeout of every ECS, CloudMonitor and Tablestore request (ms); the adapters' 3000 when unset. */
   sdkTimeoutMs?: number;
-  /** First back-off of an order retry (ms; later ones double, up to 8×); the cycle's 1000 when unset. */
+  /** First back-off of an order retry (ms; later ones double, up to 8×) and of the Tablestore SDK's read retries; the cycle's 1000 and the SDK's 200 when unset. */
   retryDelayMs?: number;
   /** Pause between the alarm path's read-backs of an accepted order (ms); the cycle's 2000 when unset. */
   readBackIntervalMs?: number;

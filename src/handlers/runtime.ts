@@ -66,6 +66,8 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     return current;
   };
   const timeout = config.sdkTimeoutMs === undefined ? {} : { timeoutMs: config.sdkTimeoutMs };
+  // Tablestore's SDK retries reads itself; BWSCALER_RETRY_DELAY_MS sets its first pause as well.
+  const otsTimeout = { ...timeout, ...(config.retryDelayMs !== undefined && { retryDelayMs: config.retryDelayMs }) };
   // One provider port over ECS instances, EIPs and shared bandwidth packages; the VPC client is only
   // called when a policy selects EIPs or packages.
   const ecs = createBandwidthProvider({
@@ -89,7 +91,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
-          ...timeout,
+          ...otsTimeout,
         }),
       };
     }
@@ -120,7 +122,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
-          ...timeout,
+          ...otsTimeout,
         }),
       };
     }
@@ -137,7 +139,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     metrics,
     store: rotatingStore,
     served: rotatingServed,
-    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...timeout })),
+    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...otsTimeout })),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (record) => {
