@@ -90,11 +90,11 @@ const STEP_SECONDS = 300;
  * stands still while a request waits, an order retry backs off or the alarm path pauses before its
  * second read-back, so those waits cost wall time and buy nothing (the second read-back sees the same
  * simulated moment after 20 ms as after 2 s). An injected timeout is a request the emulator never
- * answers, so it lasts exactly the SDK timeout: 300 ms instead of 3 s. Order back-offs are 20 ms
+ * answers, so it lasts exactly the SDK timeout: 500 ms instead of 3 s. Order back-offs are 20 ms
  * doubling to 160 ms instead of 1 s to 8 s, and the Tablestore SDK's read retries wait 10–20 ms
  * instead of 100–200 ms. The fault and lag rates are unchanged.
  */
-export const CHAOS_FUNCTION_SETTINGS = { BWSCALER_SDK_TIMEOUT_MS: '300', BWSCALER_RETRY_DELAY_MS: '20', BWSCALER_READBACK_INTERVAL_MS: '20' };
+export const CHAOS_FUNCTION_SETTINGS = { BWSCALER_SDK_TIMEOUT_MS: '500', BWSCALER_RETRY_DELAY_MS: '20', BWSCALER_READBACK_INTERVAL_MS: '20' };
 /**
  * Wall time between rounds of CloudMonitor's retries (see deliverAll): only long enough for the
  * sockets of the round before to close; the simulated clock does not move during a step either way.
