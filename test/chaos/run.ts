@@ -81,6 +81,8 @@ export interface ChaosReport {
     unrecorded: EventRecord[];
     /** Orders no applied/reconciled row accounts for, with every settled row of their decision. */
     unaccounted: Array<{ order: Order; rows: SettledRow[] }>;
+    /** Downgrade orders staleActions counts: the cloud's demand and bandwidth at the order's time. */
+    stale: Array<{ order: Order; demandMbps: number; bandwidthMbps: number; rows: SettledRow[] }>;
   };
 }
 
@@ -407,6 +409,8 @@ function report(input: {
     return input.dump.history.some((r) => r.decisionId === decisionId && (r.outcome === 'applied' || r.outcome === 'reconciled'));
   }).length;
   const mismatches = stateMismatches(instances, input.dump.states);
+  const demandAt = (id: string, at: number) => demandOf(world, id, at);
+  const bandwidthAt = (id: string, at: number) => bandwidthBefore(world, id, at);
   const otsFaults = input.system.cloud.ots.calls().filter((c) => OTS_FAULT_CODES.has(c.code)).length;
   return {
     summary: {
@@ -418,11 +422,7 @@ function report(input: {
       duplicateOrders: duplicateOrders(orders, input.dump.history),
       lostDecisions: lostDecisions(input.events, orders, input.dump.history),
       stateMismatches: mismatches.length,
-      staleActions: staleActions(
-        orders,
-        (id, at) => demandOf(world, id, at),
-        (id, at) => bandwidthBefore(world, id, at),
-      ),
+      staleActions: staleActions(orders, demandAt, bandwidthAt),
       unverifiedChanges: unverifiedChanges(input.dump.history, (id, at) => bandwidthBefore(world, id, at + 1)),
       placedTwice: placedTwice(orders),
     },
@@ -439,6 +439,14 @@ function report(input: {
       unmanagedWrites: calls.filter((c) => c.action === MODIFY && STRAY_INSTANCES.includes(c.instanceId ?? '')).length,
       mismatches,
       unrecorded: input.events.filter((e) => !e.recorded).map((e) => withCause(e, input.system)),
+      stale: orders
+        .filter((order) => staleActions([order], demandAt, bandwidthAt) > 0)
+        .map((order) => ({
+          order,
+          demandMbps: Math.round(demandAt(order.InstanceId, order.time) * 100) / 100,
+          bandwidthMbps: bandwidthAt(order.InstanceId, order.time),
+          rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),
+        })),
       unaccounted: unaccountedOrders(orders, input.dump.history).map((order) => ({
         order,
         rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),
