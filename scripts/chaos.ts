@@ -8,6 +8,9 @@
 // The SIGKILLs are spread over the shards (3 over 2 shards: 2 and 1).
 //
 //   npm run chaos -- [--instances 50] [--days 30] [--seed 1] [--crashes 3] [--shards 2]
+//
+// CHAOS_CPU_PROF=DIR writes a V8 CPU profile of every shard process and thread into DIR (NODE_OPTIONS
+// refuses --cpu-prof, so the flag goes on the shard's command line).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -80,6 +83,7 @@ if (values.shard !== undefined) {
   const settings = {
     sdkTimeoutMs: Number(CHAOS_FUNCTION_SETTINGS.BWSCALER_SDK_TIMEOUT_MS),
     retryDelayMs: Number(CHAOS_FUNCTION_SETTINGS.BWSCALER_RETRY_DELAY_MS),
+    readBackIntervalMs: Number(CHAOS_FUNCTION_SETTINGS.BWSCALER_READBACK_INTERVAL_MS),
   };
   process.stdout.write(`${JSON.stringify({ ...summary, shards, ...settings, tickSeconds: 300, wallSeconds: elapsed() })}\n`);
   process.exitCode = clean ? 0 : 1;
@@ -88,7 +92,11 @@ if (values.shard !== undefined) {
 /** One shard in its own process (its own local cloud, its own core); its report is its last stdout line. */
 function runShard(script: string, args: string[]): Promise<ChaosReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [...(process.env.CHAOS_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CHAOS_CPU_PROF}`] : []), '--import', 'tsx', script, ...args],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;

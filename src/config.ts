@@ -34,8 +34,10 @@ export interface Config {
   maxOrdersPerTick?: number;
   /** Client timeout of every ECS, CloudMonitor and Tablestore request (ms); the adapters' 3000 when unset. */
   sdkTimeoutMs?: number;
-  /** First back-off of an order retry (ms; later ones double, up to 8×); the cycle's 1000 when unset. */
+  /** First back-off of an order retry (ms; later ones double, up to 8×) and of the Tablestore SDK's read retries; the cycle's 1000 and the SDK's 200 when unset. */
   retryDelayMs?: number;
+  /** Pause between the alarm path's read-backs of an accepted order (ms); the cycle's 2000 when unset. */
+  readBackIntervalMs?: number;
   /** Static keys from the environment; absent on Function Compute, which passes context.credentials. */
   credentials?: Credentials;
 }
@@ -55,6 +57,7 @@ export const CONFIG_VARIABLES = [
   'BWSCALER_MAX_ORDERS_PER_TICK',
   'BWSCALER_SDK_TIMEOUT_MS',
   'BWSCALER_RETRY_DELAY_MS',
+  'BWSCALER_READBACK_INTERVAL_MS',
 ] as const;
 
 /** CloudMonitor retries a callback 3 times, 5 s apart at most (docs/reference/alibaba-cloud.md §4.3): 5 minutes is ample. */
@@ -100,10 +103,12 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   // ECS rate limits are per account and shared with the console (docs/reference/alibaba-cloud.md §3.5): a large fleet may need
   // fewer orders per tick than the default, a busy account fewer still.
   const maxOrdersPerTick = read('BWSCALER_MAX_ORDERS_PER_TICK', (v) => (v === undefined ? undefined : integerIn(v, 1, 5000)));
-  // Both are for the local cloud, where an unanswered request or a back-off costs real seconds while
-  // the simulated clock stands still (the chaos run sets them small); the defaults suit the real cloud.
+  // These three are for the local cloud, where an unanswered request, a back-off or a pause before a
+  // read-back costs real seconds while the simulated clock stands still (the chaos run sets them
+  // small); the defaults suit the real cloud.
   const sdkTimeoutMs = read('BWSCALER_SDK_TIMEOUT_MS', (v) => (v === undefined ? undefined : integerIn(v, 100, 60_000)));
   const retryDelayMs = read('BWSCALER_RETRY_DELAY_MS', (v) => (v === undefined ? undefined : integerIn(v, 1, 10_000)));
+  const readBackIntervalMs = read('BWSCALER_READBACK_INTERVAL_MS', (v) => (v === undefined ? undefined : integerIn(v, 1, 60_000)));
   const credentials = staticCredentials(env, problems);
 
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
@@ -122,6 +127,7 @@ export function loadConfig(env: Env, deps: { readFile?: (path: string) => string
   if (maxOrdersPerTick !== undefined) config.maxOrdersPerTick = maxOrdersPerTick;
   if (sdkTimeoutMs !== undefined) config.sdkTimeoutMs = sdkTimeoutMs;
   if (retryDelayMs !== undefined) config.retryDelayMs = retryDelayMs;
+  if (readBackIntervalMs !== undefined) config.readBackIntervalMs = readBackIntervalMs;
   if (credentials) config.credentials = credentials;
   return config;
 }

@@ -74,6 +74,7 @@ describe('loadConfig', () => {
     { name: 'an ECS write budget per tick', env: { ...minimal, BWSCALER_MAX_ORDERS_PER_TICK: '40' }, expected: { maxOrdersPerTick: 40 } },
     { name: 'an SDK timeout', env: { ...minimal, BWSCALER_SDK_TIMEOUT_MS: '400' }, expected: { sdkTimeoutMs: 400 } },
     { name: 'an order retry delay', env: { ...minimal, BWSCALER_RETRY_DELAY_MS: '20' }, expected: { retryDelayMs: 20 } },
+    { name: 'a read-back interval', env: { ...minimal, BWSCALER_READBACK_INTERVAL_MS: '20' }, expected: { readBackIntervalMs: 20 } },
     {
       name: 'static STS credentials',
       env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret', ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' },
@@ -141,6 +142,11 @@ describe('loadConfig', () => {
       mentions: 'BWSCALER_SDK_TIMEOUT_MS: 10 is outside 100..60000',
     },
     { name: 'a retry delay of zero', env: { ...minimal, BWSCALER_RETRY_DELAY_MS: '0' }, mentions: 'BWSCALER_RETRY_DELAY_MS: 0 is outside 1..10000' },
+    {
+      name: 'a read-back interval of zero',
+      env: { ...minimal, BWSCALER_READBACK_INTERVAL_MS: '0' },
+      mentions: 'BWSCALER_READBACK_INTERVAL_MS: 0 is outside 1..60000',
+    },
     { name: 'half a key pair', env: { ...minimal, ALIBABA_CLOUD_ACCESS_KEY_ID: 'id' }, mentions: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET: required' },
     { name: 'a token without keys', env: { ...minimal, ALIBABA_CLOUD_SECURITY_TOKEN: 'tok' }, mentions: 'ALIBABA_CLOUD_SECURITY_TOKEN: set without' },
     { name: 'a misspelt variable', env: { ...minimal, BWSCALER_REPLAY_WINDOW: '60' }, mentions: 'BWSCALER_REPLAY_WINDOW: unknown variable' },

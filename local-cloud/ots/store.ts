@@ -96,6 +96,13 @@ interface Table {
   spec: TableSpec;
   rows: StoredRow[];
   lastAutoIncrement: bigint;
+  /**
+   * No version or write time in the table is older than this (epoch ms; +Infinity when empty,
+   * -Infinity to force the next sweep). The hourly sweep skips a table until its TTL can have hidden
+   * something, so it costs nothing on a table (history: TTL 90 days) where nothing has expired yet,
+   * instead of a walk over every row each simulated hour.
+   */
+  oldest: number;
 }
 
 export class OtsStore {
@@ -124,7 +131,7 @@ export class OtsStore {
     }
     checkOptions(spec.options);
     if (this.tables.has(spec.name)) throw tableExists();
-    this.tables.set(spec.name, { spec: structuredClone(spec), rows: [], lastAutoIncrement: 0n });
+    this.tables.set(spec.name, { spec: structuredClone(spec), rows: [], lastAutoIncrement: 0n, oldest: Number.POSITIVE_INFINITY });
   }
 
   describeTable(name: string): TableSpec {
@@ -136,6 +143,8 @@ export class OtsStore {
     const next = { ...table.spec.options, ...options };
     checkOptions(next);
     table.spec.options = next;
+    // A new TTL or max_versions may hide stored versions: the next sweep walks the table.
+    table.oldest = Number.NEGATIVE_INFINITY;
     return structuredClone(table.spec);
   }
 
@@ -252,10 +261,15 @@ export class OtsStore {
   /** Physically drops rows and versions that TTL already hides; reads never see a difference. */
   sweepExpired(now: number): void {
     for (const table of this.tables.values()) {
+      // Nothing older than TTL (or no TTL): every row and version is still visible, and writes
+      // already dropped versions beyond max_versions (compact), so the walk would change nothing.
+      if (table.oldest !== Number.NEGATIVE_INFINITY && (table.spec.options.timeToLive < 0 || this.alive(table, table.oldest, now))) continue;
       // Existence is judged before compaction: a row whose every cell expired must not turn into a
       // "row without columns" kept alive by its last write time.
       table.rows = table.rows.filter((row) => this.exists(table, row, now));
       for (const row of table.rows) this.compact(table, row, now);
+      table.oldest = Number.POSITIVE_INFINITY;
+      for (const row of table.rows) table.oldest = Math.min(table.oldest, oldestIn(row));
     }
   }
 
@@ -366,6 +380,7 @@ export class OtsStore {
   }
 
   private store(table: Table, row: StoredRow): void {
+    table.oldest = Math.min(table.oldest, oldestIn(row));
     const i = this.lowerBound(table, row.primaryKey);
     const same = table.rows[i] !== undefined && comparePrimaryKeys(table.rows[i]!.primaryKey, row.primaryKey) === 0;
     table.rows.splice(i, same ? 1 : 0, row);
@@ -394,6 +409,13 @@ export class OtsStore {
     }
     return lo;
   }
+}
+
+/** The oldest time a row holds: its last write or any version's timestamp. */
+function oldestIn(row: StoredRow): number {
+  let oldest = row.touchedAt;
+  for (const versions of row.columns.values()) for (const v of versions) oldest = Math.min(oldest, v.ts);
+  return oldest;
 }
 
 // ---------------------------------------------------------------------------------------------

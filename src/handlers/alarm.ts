@@ -41,7 +41,7 @@ export async function alarmHandler(event: Buffer, context: FcContext): Promise<H
     return isCloudEvent ? { outcome: 'REFUSED', reason: 'REPLAY_WINDOW', error } : jsonResponse(403, { error });
   }
   if (!callback.instanceId) throw new ValidationError('alarm: no instanceId');
-  const result = await handleAlarm(rt.deps, { doc: rt.doc, callback, ...(rt.retry && { retry: rt.retry }) });
+  const result = await handleAlarm(rt.deps, { doc: rt.doc, callback, ...(rt.retry && { retry: rt.retry }), ...(rt.reconcile && { reconcile: rt.reconcile }) });
   await rt.telemetry?.flush(); // after the decision is written; never throws, bounded by its deadline
   const summary = rt.logger.redact(summarize(result));
   rt.logger.info('alarm handled', { requestId: context.requestId, ...summary });

@@ -14,6 +14,7 @@ import { createVpcApi, VPC_API_VERSION } from '../adapters/vpc';
 import { type Config, loadConfig } from '../config';
 import type { RetryOptions } from '../cycle/apply';
 import type { CycleDeps } from '../cycle/deps';
+import type { ReconcileOptions } from '../cycle/reconcile';
 import { ConfigError } from '../errors';
 import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
 import { createNotifier } from '../notify/notifier';
@@ -31,6 +32,8 @@ export interface Runtime {
   deps: CycleDeps;
   /** Order retry back-off from BWSCALER_RETRY_DELAY_MS (the cycle's default when absent). */
   retry?: Partial<RetryOptions>;
+  /** The alarm path's read-back pause from BWSCALER_READBACK_INTERVAL_MS (the cycle's default when absent). */
+  reconcile?: Partial<ReconcileOptions>;
   /** CloudMonitor custom metrics and events of this invocation's decisions, flushed after the cycle (absent in handler tests that build a Runtime by hand). */
   telemetry?: DecisionPublisher;
   /** Takes the invocation's context.credentials (absent outside Function Compute). */
@@ -63,6 +66,8 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     return current;
   };
   const timeout = config.sdkTimeoutMs === undefined ? {} : { timeoutMs: config.sdkTimeoutMs };
+  // Tablestore's SDK retries reads itself; BWSCALER_RETRY_DELAY_MS sets its first pause as well.
+  const otsTimeout = { ...timeout, ...(config.retryDelayMs !== undefined && { retryDelayMs: config.retryDelayMs }) };
   // One provider port over ECS instances, EIPs and shared bandwidth packages; the VPC client is only
   // called when a policy selects EIPs or packages.
   const ecs = createBandwidthProvider({
@@ -86,7 +91,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
-          ...timeout,
+          ...otsTimeout,
         }),
       };
     }
@@ -117,7 +122,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
           accessKeyId: c.accessKeyId,
           accessKeySecret: c.accessKeySecret,
           securityToken: c.securityToken,
-          ...timeout,
+          ...otsTimeout,
         }),
       };
     }
@@ -134,7 +139,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     metrics,
     store: rotatingStore,
     served: rotatingServed,
-    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...timeout })),
+    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...otsTimeout })),
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (record) => {
@@ -150,6 +155,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     logger,
     deps,
     ...(config.retryDelayMs !== undefined && { retry: { baseDelayMs: config.retryDelayMs, maxDelayMs: 8 * config.retryDelayMs } }),
+    ...(config.readBackIntervalMs !== undefined && { reconcile: { readBackIntervalMs: config.readBackIntervalMs } }),
     telemetry,
     useCredentials(given) {
       if (!given?.accessKeyId) return;

@@ -16,6 +16,11 @@ export interface TablestoreConfig {
   timeoutMs?: number;
   /** SDK retries of read requests. Default 2 (the SDK's own default is 20, with up to 3 s between). */
   maxRetries?: number;
+  /**
+   * First pause before an SDK read retry (ms; the next doubles). The SDK's own is 200 ms (500 ms after
+   * a throttling code), kept when unset. Process-global like maxRetries: set when the client opens.
+   */
+  retryDelayMs?: number;
 }
 
 export type Sdk = typeof TableStore;
@@ -33,6 +38,11 @@ export function loadSdk(): Promise<Sdk> {
 
 export async function openClient(config: TablestoreConfig): Promise<{ sdk: Sdk; client: Client }> {
   const TableStore = await loadSdk();
+  if (config.retryDelayMs !== undefined) {
+    // The SDK waits delayFactor × 2^retry × (0.5 to 1) before a retry (lib/retry/default_retry_policy.js).
+    TableStore.DefaultRetryPolicy.stabilityExceptionDelayFactor = config.retryDelayMs;
+    TableStore.DefaultRetryPolicy.serverThrottlingExceptionDelayFactor = config.retryDelayMs;
+  }
   const client = new TableStore.Client({
     endpoint: config.endpoint,
     instancename: config.instanceName,

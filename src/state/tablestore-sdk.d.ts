@@ -98,8 +98,16 @@ declare module 'tablestore' {
   export const INF_MAX: object;
   /** Call as a method: Long.fromNumber writes `this.int64` (docs/reference/sdk-traps.md §3). */
   export const Long: { fromNumber(n: number): Int64; fromString(s: string): Int64 };
-  /** Process-global: every request built with `maxRetries` overwrites maxRetryTimes. */
-  export const DefaultRetryPolicy: { maxRetryTimes: number };
+  /**
+   * Process-global: every request built with `maxRetries` overwrites maxRetryTimes. A retry waits
+   * (the throttling or the stability factor) × 2^retry × (0.5 to 1) ms, at most maxRetryDelay.
+   */
+  export const DefaultRetryPolicy: {
+    maxRetryTimes: number;
+    stabilityExceptionDelayFactor: number;
+    serverThrottlingExceptionDelayFactor: number;
+    maxRetryDelay: number;
+  };
 
   const TableStore: {
     Client: typeof Client;

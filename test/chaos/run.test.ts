@@ -12,6 +12,7 @@ describe('the system under chaos (short run)', () => {
     expect(summary.crashes).toBe(1);
     expect(details.crashesRecovered).toBe(1);
     expect(details.unmanagedWrites).toBe(0);
+    expect(details.ordersWhilePaused).toBe(0);
     expect(details.mismatches).toEqual([]);
     expect(details.unrecorded).toEqual([]);
     expect(summary).toMatchObject({

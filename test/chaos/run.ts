@@ -81,21 +81,27 @@ export interface ChaosReport {
     unrecorded: EventRecord[];
     /** Orders no applied/reconciled row accounts for, with every settled row of their decision. */
     unaccounted: Array<{ order: Order; rows: SettledRow[] }>;
+    /** Downgrade orders staleActions counts: the cloud's demand and bandwidth at the order's time. */
+    stale: Array<{ order: Order; demandMbps: number; bandwidthMbps: number; rows: SettledRow[] }>;
   };
 }
 
 const STEP_SECONDS = 300;
 /**
  * The functions' own settings for the local cloud (src/config.ts), not mocks: the simulated clock
- * stands still while a request waits or an order retry backs off, so those waits cost wall time and
- * buy nothing. An injected timeout costs 1 s instead of 3 s (shorter ones time out on the loaded
- * shared machine: load average 20 on 2 cores), and order back-offs are 20 ms
- * doubling to 160 ms instead of 1 s to 8 s. The fault and lag rates are unchanged.
+ * stands still while a request waits, an order retry backs off or the alarm path pauses before its
+ * second read-back, so those waits cost wall time and buy nothing (the second read-back sees the same
+ * simulated moment after 20 ms as after 2 s). An injected timeout is a request the emulator never
+ * answers, so it lasts exactly the SDK timeout: 500 ms instead of 3 s. Order back-offs are 20 ms
+ * doubling to 160 ms instead of 1 s to 8 s, and the Tablestore SDK's read retries wait 10–20 ms
+ * instead of 100–200 ms. The fault and lag rates are unchanged.
  */
-export const CHAOS_FUNCTION_SETTINGS = { BWSCALER_SDK_TIMEOUT_MS: '1000', BWSCALER_RETRY_DELAY_MS: '20' };
+export const CHAOS_FUNCTION_SETTINGS = { BWSCALER_SDK_TIMEOUT_MS: '500', BWSCALER_RETRY_DELAY_MS: '20', BWSCALER_READBACK_INTERVAL_MS: '20' };
 /**
- * Wall time between rounds of CloudMonitor's retries (see deliverAll). */
-const DELIVERY_GAP_MS = 200;
+ * Wall time between rounds of CloudMonitor's retries (see deliverAll): only long enough for the
+ * sockets of the round before to close; the simulated clock does not move during a step either way.
+ */
+const DELIVERY_GAP_MS = 20;
 const ALARM_FN = 'bwscaler-alarm';
 const SCHEDULE_FN = 'bwscaler-schedule';
 const MODIFY = 'ModifyInstanceNetworkSpec';
@@ -348,7 +354,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     let quietTicks = 0;
     for (let placing = true; quietTicks < 24 && (quietTicks < 6 || placing); quietTicks++) placing = (await quietTick()) > 0;
     await child.pause(CHAOS_POLICY_NAMES);
-    let ordersWhilePaused = 0;
+    // While paused, every managed instance also gets a fresh saturation ALERT (its own body, so no
+    // de-duplication hides it). The quiet ticks ended on one that placed nothing, so without this a
+    // product that ignored the pause would most likely place nothing either and the count could not
+    // fail; an alarm path that ignored it scales every instance out of its cooldown up at once.
+    const now = cloud.clock.now();
+    const ordersBefore = cloud.world.orders.length;
+    const alerts = managedIds.map((instanceId) => ({ instanceId, body: alarmCallback({ instanceId, curValue: 99, timestamp: now }) }));
+    const alertRecords = await deliverAll(runner.httpUrl(ALARM_FN), alerts);
+    alarmDeliveries += alertRecords.length;
+    events.push(...alertRecords);
+    let ordersWhilePaused = cloud.world.orders.length - ordersBefore;
     for (let i = 0; i < 2; i++) ordersWhilePaused += await quietTick();
 
     const dump = await child.dump(managedIds, start);
@@ -393,6 +409,8 @@ function report(input: {
     return input.dump.history.some((r) => r.decisionId === decisionId && (r.outcome === 'applied' || r.outcome === 'reconciled'));
   }).length;
   const mismatches = stateMismatches(instances, input.dump.states);
+  const demandAt = (id: string, at: number) => demandOf(world, id, at);
+  const bandwidthAt = (id: string, at: number) => bandwidthBefore(world, id, at);
   const otsFaults = input.system.cloud.ots.calls().filter((c) => OTS_FAULT_CODES.has(c.code)).length;
   return {
     summary: {
@@ -404,11 +422,7 @@ function report(input: {
       duplicateOrders: duplicateOrders(orders, input.dump.history),
       lostDecisions: lostDecisions(input.events, orders, input.dump.history),
       stateMismatches: mismatches.length,
-      staleActions: staleActions(
-        orders,
-        (id, at) => demandOf(world, id, at),
-        (id, at) => bandwidthBefore(world, id, at),
-      ),
+      staleActions: staleActions(orders, demandAt, bandwidthAt),
       unverifiedChanges: unverifiedChanges(input.dump.history, (id, at) => bandwidthBefore(world, id, at + 1)),
       placedTwice: placedTwice(orders),
     },
@@ -425,6 +439,14 @@ function report(input: {
       unmanagedWrites: calls.filter((c) => c.action === MODIFY && STRAY_INSTANCES.includes(c.instanceId ?? '')).length,
       mismatches,
       unrecorded: input.events.filter((e) => !e.recorded).map((e) => withCause(e, input.system)),
+      stale: orders
+        .filter((order) => staleActions([order], demandAt, bandwidthAt) > 0)
+        .map((order) => ({
+          order,
+          demandMbps: Math.round(demandAt(order.InstanceId, order.time) * 100) / 100,
+          bandwidthMbps: bandwidthAt(order.InstanceId, order.time),
+          rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),
+        })),
       unaccounted: unaccountedOrders(orders, input.dump.history).map((order) => ({
         order,
         rows: input.dump.history.filter((row) => row.decisionId === decisionOf(order)),

@@ -262,3 +262,22 @@ describe('the SDK retry setting', () => {
     expect([afterPatient, TableStore.DefaultRetryPolicy.maxRetryTimes]).toEqual([5, 1]);
   });
 });
+
+describe('the SDK retry delay setting', () => {
+  it('sets the first pause before a read retry when given, and leaves the SDK default when not', async () => {
+    const TableStore = await loadSdk();
+    const defaults = { ...TableStore.DefaultRetryPolicy };
+    try {
+      const { store: plain } = await freshStore();
+      await plain.getState('i-r');
+      const untouched = [TableStore.DefaultRetryPolicy.stabilityExceptionDelayFactor, TableStore.DefaultRetryPolicy.serverThrottlingExceptionDelayFactor];
+      const { store: quick } = await freshStore({ retryDelayMs: 7 });
+      await quick.getState('i-r');
+
+      expect(untouched).toEqual([defaults.stabilityExceptionDelayFactor, defaults.serverThrottlingExceptionDelayFactor]);
+      expect([TableStore.DefaultRetryPolicy.stabilityExceptionDelayFactor, TableStore.DefaultRetryPolicy.serverThrottlingExceptionDelayFactor]).toEqual([7, 7]);
+    } finally {
+      Object.assign(TableStore.DefaultRetryPolicy, defaults);
+    }
+  });
+});
