@@ -97,7 +97,8 @@ export function placedWindow(pending: PendingChange, now: number, options: Pick<
  *    booked in every quota period it can fall in;
  * 2. the provider answered with an order that does not show yet → wait; past visibleWithinMs → a
  *    block (CHANGE_NOT_VISIBLE) with one notice, the downgrade booked;
- * 3. the intent is younger than inFlightMs → leave it: its own invocation may still be sending;
+ * 3. the intent was sent (or re-sent) less than inFlightMs ago → leave it: the invocation that sent
+ *    it may still be sending;
  * 4. it may not be re-sent (observe mode, paused, out-of-band change, too old, sends used up) → drop
  *    it as 'failed', a counted downgrade booked: an order we cannot see may still go through;
  * 5. decide again on the current facts: a decision that no longer wants the same change drops it
@@ -128,7 +129,11 @@ export async function reconcilePending(deps: CycleDeps, ctx: ReconcileContext): 
     return blockInvisible(deps, ctx, pending, window, now);
   }
 
-  if (age < options.inFlightMs) return { state, inFlight: true, unwritten: [] };
+  // In flight counts from the latest send, not from the decision: an old intent that another
+  // invocation re-sent moments ago (attempts + 1, sentAt now) is that invocation's to settle. Deciding
+  // again here and dropping it would win the commit while the re-send's order goes through, leaving
+  // an order whose decision is recorded as failed (found by the chaos month at a 300 ms SDK timeout).
+  if (now - (pending.sentAt ?? pending.startedAt) < options.inFlightMs) return { state, inFlight: true, unwritten: [] };
 
   const refusal = resendRefusal(policy, instance, pending, age, options) ?? freshRefusal(ctx, pending);
   if (refusal === 'ALARM_NO_SCALE_DOWN') return { state, inFlight: true, errorCode: refusal, unwritten: [] };

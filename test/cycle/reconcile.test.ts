@@ -236,6 +236,31 @@ describe('reconcilePending', () => {
     expect(history.map((h) => h.outcome)).toEqual(row.outcome && !row.keepsIntent ? [row.outcome] : []);
   });
 
+  // The race the chaos month found (SDK timeout 300 ms): at one moment a tick and an alarm both read
+  // a 5-minute-old intent. The first re-sends it (attempts + 1, sentAt now); the second, reading the
+  // state after that write, decided again, dropped it as STALE_INTENT and won the commit, while the
+  // first one's order went through: an order whose decision was recorded as failed. An intent sent
+  // moments ago belongs to the invocation sending it, however old the decision is.
+  it.each([
+    { name: 'deciding again would drop it', decideAgain: () => setDecision(ID, 10, 10, { action: 'none' }) },
+    { name: 'deciding again still wants it', decideAgain: () => setDecision(ID, 10, 5) },
+  ])('leaves an old intent that another invocation re-sent moments ago to that invocation ($name)', async ({ decideAgain }) => {
+    // Prepare
+    const pending = pendingChange({ attempts: 2, sentAt: T0 + 5 * MINUTE - 10_000 });
+    const { world, state } = await worldWithIntent({ bandwidthOut: 10 }, pending, 5 * MINUTE);
+    const instance = world.ecs.instances.get(ID) as InstanceFacts;
+
+    // Act
+    const result = await reconcilePending(world.deps, { policy: policy(), instance, state, source: 'alarm:test', decideAgain, mayLowerBandwidth: true });
+
+    // Assess
+    expect(result).toMatchObject({ inFlight: true });
+    expect(result.outcome).toBeUndefined();
+    expect(world.ecs.modifyCalls).toHaveLength(0);
+    expect((await world.store.getState(ID)).pending).toEqual(pending);
+    expect(await world.store.queryHistory(ID, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
   it('returns the state untouched when there is no intent', async () => {
     const world = fakeWorld([instanceFacts({ instanceId: ID })]);
     const result = await reconcilePending(world.deps, {
