@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallRecord, Order } from '../../local-cloud/world';
 import { emptyState } from '../../src/ports/state-store';
 import {
+  burstDowngrades,
   duplicateOrders,
   type EventRecord,
   lockViolations,
@@ -132,6 +133,21 @@ describe('the chaos invariants, counted on the cloud records', () => {
         () => 20,
       ),
     ).toBe(0);
+  });
+
+  // The order the 300 ms chaos month counted: a flash crowd began at 12:04:17 (about 9 → 95 Mbps) and
+  // a downgrade decided on the 9 Mbps minutes went out at 12:05:00, before CloudMonitor could show
+  // the crowd (60 s reporting lag). Not stale; the same order a minute later, with the crowd visible, is.
+  it.each([
+    { name: 'a downgrade 43 s into a burst monitoring cannot show yet is not stale', orderAt: 5 * MINUTE, stale: 0, burst: 1 },
+    { name: 'a downgrade once the burst is visible is stale', orderAt: 6 * MINUTE, stale: 1, burst: 0 },
+    { name: 'a downgrade before the burst is neither', orderAt: 4 * MINUTE, stale: 0, burst: 0 },
+  ])('stale actions: $name', ({ orderAt, stale, burst }) => {
+    const downgrade = order({ InstanceId: 'i-1', time: orderAt, kind: 'downgrade' });
+    const demandAt = (_id: string, at: number) => (at >= 4 * MINUTE + 17_000 ? 95 : 9);
+    const bandwidthBefore = () => 40;
+    expect(staleActions([downgrade], demandAt, bandwidthBefore, MINUTE)).toBe(stale);
+    expect(burstDowngrades([downgrade], demandAt, bandwidthBefore, MINUTE)).toBe(burst);
   });
 
   it('unverified changes: an applied row the cloud did not show', () => {

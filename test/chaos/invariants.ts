@@ -131,19 +131,39 @@ export function duplicateOrders(orders: readonly Order[], history: readonly Sett
 }
 
 /**
- * Acting on a decision that no longer held: a downgrade order placed while the instance's demand at
- * that moment exceeded its bandwidth (a stale downgrade, re-sent or executed after the facts changed).
+ * Acting on a decision that no longer held: a downgrade order placed while the instance's demand
+ * exceeded its bandwidth as of the newest moment monitoring could show when the order was placed
+ * (`visibleLagMs` before it: CloudMonitor's reporting lag). That is a stale downgrade, re-sent or
+ * executed after the facts it could see had changed. A burst that began inside the lag no reader of
+ * CloudMonitor can see yet; such orders are counted apart by `burstDowngrades`, not here.
  * `demandAt` is the cloud's own demand model.
  */
 export function staleActions(
   orders: readonly Order[],
   demandAt: (instanceId: string, at: number) => number,
   bandwidthBefore: (instanceId: string, at: number) => number,
+  visibleLagMs = 0,
 ): number {
   return orders.filter(
     (order) =>
-      order.kind === 'downgrade' && order.status !== 'cancelled' && demandAt(order.InstanceId, order.time) > bandwidthBefore(order.InstanceId, order.time),
+      order.kind === 'downgrade' &&
+      order.status !== 'cancelled' &&
+      demandAt(order.InstanceId, order.time - visibleLagMs) > bandwidthBefore(order.InstanceId, order.time),
   ).length;
+}
+
+/**
+ * Downgrades placed into demand above the bandwidth that began inside monitoring's reporting lag: not
+ * stale (the facts any reader could see still held), reported so the run shows how often it happens.
+ */
+export function burstDowngrades(
+  orders: readonly Order[],
+  demandAt: (instanceId: string, at: number) => number,
+  bandwidthBefore: (instanceId: string, at: number) => number,
+  visibleLagMs: number,
+): number {
+  return orders.filter((order) => staleActions([order], demandAt, bandwidthBefore) > 0 && staleActions([order], demandAt, bandwidthBefore, visibleLagMs) === 0)
+    .length;
 }
 
 /**

@@ -17,6 +17,7 @@ import type { ScalingState } from '../../src/core/types';
 import { alarmCallback, buildOnce, LOCAL_CODE_BUCKET, ROOT, type System, startSystem, WEBHOOK_TOKEN } from '../../src/sim/system';
 import type { ChildReply, ChildRequest } from './child';
 import {
+  burstDowngrades,
   type CloudInstance,
   decisionOf,
   duplicateOrders,
@@ -68,6 +69,11 @@ export interface ChaosReport {
     crashesRecovered: number;
     /** Orders placed while the fleet was paused for the final check (must be 0). */
     ordersWhilePaused: number;
+    /**
+     * Downgrades placed into demand above the bandwidth that began inside CloudMonitor's reporting
+     * lag: no reader of the metrics could see it yet, so staleActions does not count them.
+     */
+    burstDowngrades: number;
     /** Quiet ticks run before the pause (6 to 24: until one places nothing). */
     quietTicks: number;
     /** Wall and CPU seconds of the simulated days (start-up and the final check excluded). */
@@ -410,6 +416,8 @@ function report(input: {
   }).length;
   const mismatches = stateMismatches(instances, input.dump.states);
   const demandAt = (id: string, at: number) => demandOf(world, id, at);
+  // The newest moment CloudMonitor could show when an order was placed (its reporting lag).
+  const visibleLagMs = input.system.cloud.cms.reportingLagSeconds * 1000;
   const bandwidthAt = (id: string, at: number) => bandwidthBefore(world, id, at);
   const otsFaults = input.system.cloud.ots.calls().filter((c) => OTS_FAULT_CODES.has(c.code)).length;
   return {
@@ -422,7 +430,7 @@ function report(input: {
       duplicateOrders: duplicateOrders(orders, input.dump.history),
       lostDecisions: lostDecisions(input.events, orders, input.dump.history),
       stateMismatches: mismatches.length,
-      staleActions: staleActions(orders, demandAt, bandwidthAt),
+      staleActions: staleActions(orders, demandAt, bandwidthAt, visibleLagMs),
       unverifiedChanges: unverifiedChanges(input.dump.history, (id, at) => bandwidthBefore(world, id, at + 1)),
       placedTwice: placedTwice(orders),
     },
@@ -432,6 +440,7 @@ function report(input: {
       orders: orders.length,
       crashesRecovered,
       ordersWhilePaused: input.ordersWhilePaused,
+      burstDowngrades: burstDowngrades(orders, demandAt, bandwidthAt, visibleLagMs),
       quietTicks: input.quietTicks,
       wallSeconds: input.wallSeconds,
       cpuSeconds: input.cpuSeconds,
@@ -440,7 +449,7 @@ function report(input: {
       mismatches,
       unrecorded: input.events.filter((e) => !e.recorded).map((e) => withCause(e, input.system)),
       stale: orders
-        .filter((order) => staleActions([order], demandAt, bandwidthAt) > 0)
+        .filter((order) => staleActions([order], demandAt, bandwidthAt, visibleLagMs) > 0)
         .map((order) => ({
           order,
           demandMbps: Math.round(demandAt(order.InstanceId, order.time) * 100) / 100,
