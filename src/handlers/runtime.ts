@@ -24,6 +24,7 @@ import type { StateStore } from '../ports/state-store';
 import { createRotatingControlStore } from '../state/control';
 import { createTablestoreServedStore } from '../state/served';
 import { createTablestoreStore } from '../state/tablestore';
+import type { TablestoreConfig } from '../state/tablestore-client';
 
 export interface Runtime {
   config: Config;
@@ -78,25 +79,30 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
   const metrics = createMetricApi(cmsClient);
   const telemetry = createDecisionPublisher(createTelemetryApi(cmsClient), Date.now, { log: (level, msg, fields) => logger[level](msg, fields) });
 
-  let store: { key: string; store: StateStore } | undefined;
-  const currentStore = (): StateStore => {
-    const c = credentials();
-    const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
-    if (store?.key !== key) {
-      store = {
-        key,
-        store: createTablestoreStore({
-          endpoint: config.otsEndpoint,
-          instanceName: config.otsInstance,
-          accessKeyId: c.accessKeyId,
-          accessKeySecret: c.accessKeySecret,
-          securityToken: c.securityToken,
-          ...otsTimeout,
-        }),
-      };
-    }
-    return store.store;
+  // Tablestore clients sign with the credentials they were built with: rebuild one when the
+  // credentials rotate (a new STS token), keep it while they do not.
+  const onCurrentCredentials = <T>(build: (options: TablestoreConfig) => T): (() => T) => {
+    let built: { key: string; value: T } | undefined;
+    return () => {
+      const c = credentials();
+      const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+      if (built?.key !== key) {
+        built = {
+          key,
+          value: build({
+            endpoint: config.otsEndpoint,
+            instanceName: config.otsInstance,
+            accessKeyId: c.accessKeyId,
+            accessKeySecret: c.accessKeySecret,
+            securityToken: c.securityToken,
+            ...otsTimeout,
+          }),
+        };
+      }
+      return built.value;
+    };
   };
+  const currentStore = onCurrentCredentials(createTablestoreStore);
   // A StateStore whose every call goes to the client built for the current credentials.
   const rotatingStore: StateStore = {
     getState: (...a) => currentStore().getState(...a),
@@ -107,27 +113,8 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     queryHistory: (...a) => currentStore().queryHistory(...a),
     markEventHandled: (...a) => currentStore().markEventHandled(...a),
   };
-
-  // The served-history cache, on the same credentials as the state store (rebuilt when they rotate).
-  let served: { key: string; store: ServedStore } | undefined;
-  const currentServed = (): ServedStore => {
-    const c = credentials();
-    const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
-    if (served?.key !== key) {
-      served = {
-        key,
-        store: createTablestoreServedStore({
-          endpoint: config.otsEndpoint,
-          instanceName: config.otsInstance,
-          accessKeyId: c.accessKeyId,
-          accessKeySecret: c.accessKeySecret,
-          securityToken: c.securityToken,
-          ...otsTimeout,
-        }),
-      };
-    }
-    return served.store;
-  };
+  // The served-history cache, on the same credentials as the state store.
+  const currentServed = onCurrentCredentials(createTablestoreServedStore);
   const rotatingServed: ServedStore = {
     readServed: (...a) => currentServed().readServed(...a),
     writeServed: (...a) => currentServed().writeServed(...a),
