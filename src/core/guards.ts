@@ -306,12 +306,31 @@ export const applySpendGuard: Guard = (ctx, p) => {
   if (!guard || ctx.instance.internetChargeType !== 'PayByTraffic' || p.driver === 'override') return undefined;
   const cap = spendCap(guard, ctx.state.spend, ctx.now, ctx.current, ctx.policy.billingUtcOffsetMinutes);
   if (!cap || p.target <= cap.mbps) return undefined;
+  const left = `${cap.remainingCny.toFixed(2)} of the ${cap.budgetCny} CNY budget per ${cap.period} is left`;
+  // Near the budget the cap wanders by a Mbps or so from tick to tick (what is left, spread over what
+  // is left of the period, rounded down), and following it up and down would place a change, with its
+  // 5-minute lock, every few ticks for nothing (measured in test/sim/spend-guard.test.ts). Below the
+  // cap the budget holds whatever the bandwidth does, so a raise TO the cap waits until it is worth a
+  // change; a bandwidth above the cap is always lowered to it.
+  const gain = cap.mbps - ctx.current;
+  if (ctx.current > 0 && gain >= 0 && gain < spendRaiseAtLeast(ctx.current)) {
+    return {
+      to: ctx.current,
+      reason: 'SPEND_GUARD',
+      message: `${left}: at most ${formatMbps(cap.mbps)} until the ${cap.period} ends; holding ${formatMbps(ctx.current)}, since a raise of ${formatMbps(gain)} is not worth a change near the budget`,
+    };
+  }
   return {
     to: cap.mbps,
     reason: 'SPEND_GUARD',
-    message: `${cap.remainingCny.toFixed(2)} of the ${cap.budgetCny} CNY budget per ${cap.period} is left: at most ${formatMbps(cap.mbps)} until the ${cap.period} ends`,
+    message: `${left}: at most ${formatMbps(cap.mbps)} until the ${cap.period} ends`,
   };
 };
+
+/** The least raise toward the spend cap worth a change: 2 Mbps, or a tenth of the bandwidth above 20 Mbps. */
+export function spendRaiseAtLeast(currentMbps: number): number {
+  return Math.max(2, Math.ceil(currentMbps / 10));
+}
 
 /** The policy's bounds hold for every driver, an override included: they are the operator's own limits. */
 export const clampToBounds: Guard = (ctx, p) => {

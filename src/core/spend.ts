@@ -90,8 +90,11 @@ export interface SpendCap {
  * Spend counts what CloudMonitor measured (state.spend) plus, for the time it has not reported yet
  * (its reporting lag, or a failed read), the current bandwidth at full use: the most that time can
  * have cost. A cap is held for at least the provider's 5-minute lock, so near the end of a period
- * the remaining budget is spread over the lock instead of the few seconds left: a cap raised at
- * 59:50 would otherwise run at full speed into the next hour.
+ * the cap must fit both periods it runs in: what is left of this one's budget for the seconds left
+ * of it, and, for the rest of the lock, the next period's budget at its even rate (the budget over
+ * the period's length). Spreading only this period's remainder over the whole lock starved the next
+ * period's first minutes: at 59:00 with 0.23 CNY left of 10 CNY an hour it capped at 7 Mbps for
+ * five minutes of an hour whose even rate is 27 (test/sim/spend-guard.test.ts).
  */
 export function spendCap(guard: SpendGuard, spend: ScalingState['spend'], now: number, currentMbps = 0, offsetMinutes?: number): SpendCap | undefined {
   const { hourStart, dayStart } = spendPeriods(now, offsetMinutes);
@@ -103,20 +106,26 @@ export function spendCap(guard: SpendGuard, spend: ScalingState['spend'], now: n
   };
   if (guard.budgetCnyPerHour !== undefined) {
     const spent = (sameDay && spend.hourStart === hourStart ? spend.hourCny : 0) + unmeasured(hourStart);
-    caps.push(capFor('hour', guard.budgetCnyPerHour, spent, hourStart + HOUR_MS - now, guard.pricePerGb));
+    caps.push(capFor('hour', guard.budgetCnyPerHour, spent, hourStart + HOUR_MS - now, HOUR_MS, guard.pricePerGb));
   }
   if (guard.budgetCnyPerDay !== undefined) {
     const spent = (sameDay ? spend.dayCny : 0) + unmeasured(dayStart);
-    caps.push(capFor('day', guard.budgetCnyPerDay, spent, dayStart + DAY_MS - now, guard.pricePerGb));
+    caps.push(capFor('day', guard.budgetCnyPerDay, spent, dayStart + DAY_MS - now, DAY_MS, guard.pricePerGb));
   }
   return caps.reduce<SpendCap | undefined>((tightest, cap) => (!tightest || cap.mbps < tightest.mbps ? cap : tightest), undefined);
 }
 
-function capFor(period: SpendCap['period'], budgetCny: number, spentCny: number, remainingMs: number, pricePerGb: number): SpendCap {
+function capFor(period: SpendCap['period'], budgetCny: number, spentCny: number, remainingMs: number, periodMs: number, pricePerGb: number): SpendCap {
   const remainingCny = Math.max(0, budgetCny - spentCny);
   const mbitAffordable = (remainingCny / pricePerGb) * MBIT_PER_GB;
-  const heldSeconds = Math.max(remainingMs / 1000, PROVIDER_LOCK_SECONDS);
+  const secondsLeft = remainingMs / 1000;
+  let mbps = mbitAffordable / secondsLeft;
+  const spillSeconds = PROVIDER_LOCK_SECONDS - secondsLeft;
+  if (spillSeconds > 0) {
+    // The lock runs past the period's end: the next period pays for that part at its even rate.
+    const nextEvenMbps = ((budgetCny / pricePerGb) * MBIT_PER_GB) / (periodMs / 1000);
+    mbps = Math.min(mbps, (mbitAffordable + nextEvenMbps * spillSeconds) / PROVIDER_LOCK_SECONDS);
+  }
   // Rounded down: this is a ceiling on spend, and a whole Mbps over it is a whole Mbps over budget.
-  const mbps = Math.floor(mbitAffordable / heldSeconds);
-  return { mbps, period, remainingCny, budgetCny };
+  return { mbps: Math.floor(mbps), period, remainingCny, budgetCny };
 }

@@ -208,6 +208,20 @@ const limitRows: Row[] = [
     expected: set(2, 'SPEND_GUARD', ['spendGuard']),
   },
   {
+    // 0.23 CNY left at 59:00 is 2,300 Mbit: 38 Mbps for this hour's last 60 s; the lock's other 240 s
+    // fall in the next hour, at its even rate of 27.8 Mbps. Over the 300 s: 29.9, so 29 (not the
+    // 7 Mbps that this hour's remainder alone, spread over the whole lock, would allow).
+    name: "near the end of the hour the cap counts the next hour's budget for the lock that runs into it",
+    input: {
+      now: T0 + 59 * MINUTE,
+      policy: makePolicy({ spendGuard: hourlyBudget }),
+      instance: payByTraffic(33),
+      state: makeState({ spend: { hourStart: T0, hourCny: 9.77, dayStart: T0 - 20 * HOUR, dayCny: 50, lastSampleAt: T0 + 59 * MINUTE } }),
+      signal: tickOf(33, T0 + 59 * MINUTE),
+    },
+    expected: set(29, 'SPEND_GUARD', ['spendGuard']),
+  },
+  {
     name: 'spend recorded for an earlier hour does not count',
     input: {
       policy: makePolicy({ spendGuard: hourlyBudget }),

@@ -647,6 +647,32 @@ describe('the spend guard', () => {
     },
     { name: 'passes a target the budget affords exactly', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: hourly } }, target: 27 },
     {
+      name: 'holds a bandwidth just under the cap rather than placing a change to gain 1 Mbps',
+      guard: applySpendGuard,
+      setup: { instance: { ...traffic, bandwidthOut: 26 }, policy: { spendGuard: hourly } },
+      target: 30,
+      narrowing: {
+        to: 26,
+        reason: 'SPEND_GUARD',
+        message:
+          '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends; holding 26 Mbps, since a raise of 1 Mbps is not worth a change near the budget',
+      },
+    },
+    {
+      name: 'raises to the cap once the raise is worth a change (2 Mbps, or a tenth above 20 Mbps)',
+      guard: applySpendGuard,
+      setup: { instance: { ...traffic, bandwidthOut: 24 }, policy: { spendGuard: hourly } },
+      target: 30,
+      narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
+    },
+    {
+      name: 'always lowers a bandwidth above the cap, however little',
+      guard: applySpendGuard,
+      setup: { instance: { ...traffic, bandwidthOut: 28 }, policy: { spendGuard: hourly } },
+      target: 30,
+      narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
+    },
+    {
       name: 'caps a schedule-driven target too',
       guard: applySpendGuard,
       setup: { instance: traffic, policy: { spendGuard: hourly } },

@@ -78,11 +78,22 @@ describe('spendCap', () => {
     expect(cap?.remainingCny).toBeCloseTo(0.26, 10);
   });
 
-  it('spreads what is left over at least the provider lock near the end of the hour', () => {
-    // 1 CNY left 60 s before the hour ends: 10000 Mbit over 300 s, not over 60 s.
+  it("near the end of the hour fits the lock to what is left of this hour and the next hour's even rate", () => {
+    // 1 CNY left 60 s before the hour ends is 10,000 Mbit: this hour alone affords 166 Mbps for its
+    // last 60 s, but the cap holds for the 5-minute lock, 240 s of it in the next hour, whose 10 CNY
+    // is an even 27.8 Mbps: (10,000 + 27.8 × 240) / 300 = 55.
     const now = BILLING_HOUR + HOUR - MINUTE;
     const spend = { hourStart: BILLING_HOUR, hourCny: 9, dayStart: BILLING_DAY, dayCny: 9, lastSampleAt: now };
 
-    expect(spendCap(guard, spend, now, 0)?.mbps).toBe(33);
+    expect(spendCap(guard, spend, now, 0)?.mbps).toBe(55);
+  });
+
+  it('never lets the next hour pay for what this hour has overspent near its end', () => {
+    // 0.01 CNY (100 Mbit) left 60 s before the end: this hour affords 1.6 Mbps, so 1, however
+    // generous the next hour's share of the lock would be.
+    const now = BILLING_HOUR + HOUR - MINUTE;
+    const spend = { hourStart: BILLING_HOUR, hourCny: 9.99, dayStart: BILLING_DAY, dayCny: 9.99, lastSampleAt: now };
+
+    expect(spendCap(guard, spend, now, 0)?.mbps).toBe(1);
   });
 });

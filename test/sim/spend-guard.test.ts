@@ -12,8 +12,8 @@ const PRICE_PER_GB = 0.8;
 /** One one-minute tick at the pay-by-traffic API maximum (100 Mbps): 0.75 GB. */
 const ONE_TICK_CNY = ((100 * 60) / 8 / 1000) * PRICE_PER_GB;
 
-function constantTrace(mbps: number, minutes: number) {
-  const rows = Array.from({ length: minutes }, (_, i) => `${new Date(START + i * 60_000).toISOString()},${mbps}`);
+function constantTrace(mbps: number, minutes: number, wobble = 0) {
+  const rows = Array.from({ length: minutes }, (_, i) => `${new Date(START + i * 60_000).toISOString()},${mbps * (1 + wobble * Math.sin(i / 3))}`);
   return parseTrace(['timestamp,value', ...rows].join('\n'), 'constant.csv', { unit: 'Mbps' });
 }
 
@@ -57,4 +57,27 @@ describe('the pay-by-traffic spend guard', () => {
     for (const cny of await spendPerPeriod(minutes, guard, 3_600_000)) expect(cny).toBeLessThanOrEqual(10 + ONE_TICK_CNY);
     for (const cny of await spendPerPeriod(minutes, guard, 86_400_000)) expect(cny).toBeLessThanOrEqual(120 + ONE_TICK_CNY);
   }, 120_000);
+
+  it('neither starves the next hour nor follows the cap up and down around the budget', async () => {
+    // 30 Mbps ± 10 % against 10 CNY an hour (an even 27.8 Mbps): the demand sits right at the budget.
+    // Before: at 59:00 the hour's last 0.23 CNY, spread over the whole 5-minute lock, capped the
+    // bandwidth at 7 Mbps into the next hour, and the cap's 1 Mbps wander placed 25 changes in 6 hours.
+    const hours = 6;
+    const trace = constantTrace(30, hours * 60, 0.1);
+    const result = await runBacktest({
+      trace,
+      billing: 'traffic',
+      policyText: policyText('budgetCnyPerHour: 10'),
+      policySource: 'spend.yaml',
+      policyName: 'spend',
+    });
+    expect(result.summary.errors).toBe(0);
+    const plan = result.plans.policy;
+    const afterFirstTicks = plan.slice(10);
+    expect(Math.min(...afterFirstTicks)).toBeGreaterThanOrEqual(24);
+    let changes = 0;
+    for (let i = 1; i < plan.length; i++) if (plan[i] !== plan[i - 1]) changes++;
+    // Spending the hour's leftover in its last minutes and coming back costs two changes an hour.
+    expect(changes).toBeLessThanOrEqual(3 * hours);
+  });
 });
