@@ -1,7 +1,9 @@
 // The functions' wall-clock settings reach the cycle: the chaos run relies on them (test/chaos/run.ts).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { startLocalCloud } from '../local-cloud/cloud';
 import { createRuntime } from '../src/handlers/runtime';
+import { ensureTables } from '../src/state/tables';
 
 const env = {
   BWSCALER_REGION: 'cn-hangzhou',
@@ -19,5 +21,36 @@ describe('the runtime settings', () => {
     const rt = createRuntime({ ...env, ...extra }, () => {});
 
     expect([rt.retry, rt.reconcile]).toEqual([retry, reconcile]);
+  });
+});
+
+describe('rotated credentials', () => {
+  it('reach every Tablestore client of a warm container: the state, the served history and the controls', async () => {
+    // Prepare: Function Compute hands the container STS credentials, then rotates them; the cloud
+    // forgets the first token, as STS does when it expires.
+    const first = { id: 'STS.rotation-1', secret: 'rotation-secret-one-000000000000', securityToken: 'rotation-token-one' };
+    const second = { id: 'STS.rotation-2', secret: 'rotation-secret-two-000000000000', securityToken: 'rotation-token-two' };
+    const cloud = await startLocalCloud({ fixture: { instances: [], accessKeys: [first] } });
+    try {
+      const { endpoints } = cloud;
+      const connection = { endpoint: endpoints.ots, instanceName: endpoints.otsInstance, accessKeyId: first.id, accessKeySecret: first.secret };
+      await ensureTables({ ...connection, securityToken: first.securityToken, maxRetries: 0 });
+      const rt = createRuntime({ ...env, BWSCALER_OTS_ENDPOINT: endpoints.ots, BWSCALER_OTS_INSTANCE: endpoints.otsInstance }, () => {});
+      const credentialsOf = (k: typeof first) => ({ accessKeyId: k.id, accessKeySecret: k.secret, securityToken: k.securityToken });
+      const { store, served, controls } = rt.deps;
+      if (!served || !controls) throw new Error('the runtime builds no served-history or control store');
+      const calls = () => Promise.all([store.getState('i-rotation'), served.readServed(['i-rotation'], 0, 1), controls.listControls()]);
+      rt.useCredentials(credentialsOf(first));
+      await calls();
+
+      // Act: the next invocation brings the new key, and the old one is gone.
+      cloud.world.accessKeys.splice(0, 1, second);
+      rt.useCredentials(credentialsOf(second));
+
+      // Assess: every client signs with the new key (a client kept from the first would be refused).
+      await expect(calls()).resolves.toHaveLength(3);
+    } finally {
+      await cloud.close();
+    }
   });
 });

@@ -19,9 +19,10 @@ import { ConfigError } from '../errors';
 import { createLogger, type Logger, MIN_SECRET_LENGTH } from '../log';
 import { createNotifier } from '../notify/notifier';
 import { type PolicyDocument, parsePolicyDocument } from '../policy/load';
+import type { ControlStore } from '../ports/control-store';
 import type { ServedStore } from '../ports/served-store';
 import type { StateStore } from '../ports/state-store';
-import { createRotatingControlStore } from '../state/control';
+import { createTablestoreControlStore } from '../state/control';
 import { createTablestoreServedStore } from '../state/served';
 import { createTablestoreStore } from '../state/tablestore';
 import type { TablestoreConfig } from '../state/tablestore-client';
@@ -119,6 +120,14 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     readServed: (...a) => currentServed().readServed(...a),
     writeServed: (...a) => currentServed().writeServed(...a),
   };
+  // The operators' controls (pause, override), likewise.
+  const currentControls = onCurrentCredentials(createTablestoreControlStore);
+  const rotatingControls: ControlStore = {
+    listControls: () => currentControls().listControls(),
+    controlsFor: (...a) => currentControls().controlsFor(...a),
+    putControl: (...a) => currentControls().putControl(...a),
+    removeControl: (...a) => currentControls().removeControl(...a),
+  };
 
   const notifier = config.notify ? createNotifier({ ...config.notify, logger }) : undefined;
   const deps: CycleDeps = {
@@ -126,7 +135,7 @@ export function createRuntime(env: Record<string, string | undefined>, write?: (
     metrics,
     store: rotatingStore,
     served: rotatingServed,
-    controls: createRotatingControlStore(() => ({ endpoint: config.otsEndpoint, instanceName: config.otsInstance, ...credentials(), ...otsTimeout })),
+    controls: rotatingControls,
     now: Date.now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (record) => {

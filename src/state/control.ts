@@ -163,23 +163,3 @@ export function createTablestoreControlStore(config: TablestoreControlConfig): C
     },
   } satisfies ControlStore;
 }
-
-/**
- * A control store whose every call goes to a client built for the current credentials: Function
- * Compute rotates the role's STS credentials while a container lives (src/handlers/runtime.ts).
- */
-export function createRotatingControlStore(configOf: () => TablestoreConfig): ControlStore {
-  let current: { key: string; store: ControlStore } | undefined;
-  const store = (): ControlStore => {
-    const config = configOf();
-    const key = `${config.accessKeyId}\n${config.securityToken ?? ''}`;
-    if (current?.key !== key) current = { key, store: createTablestoreControlStore(config) };
-    return current.store;
-  };
-  return {
-    listControls: () => store().listControls(),
-    controlsFor: (...a) => store().controlsFor(...a),
-    putControl: (...a) => store().putControl(...a),
-    removeControl: (...a) => store().removeControl(...a),
-  };
-}
