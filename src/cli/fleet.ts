@@ -5,6 +5,7 @@
 
 import { kindOfId } from '../adapters/vpc';
 import type { InstanceFacts, Policy } from '../core/types';
+import { markManagedThroughEip } from '../cycle/managed-eip';
 import { type PolicyDocument, selectPolicy } from '../policy/load';
 import type { InstanceApi } from '../ports/cloud';
 
@@ -48,9 +49,11 @@ export async function describeFleet(ecs: InstanceApi, doc: PolicyDocument): Prom
     const policy = selectPolicy(doc, instance);
     if (policy) managed.push({ instance, policy });
   }
+  // As the tick marks them: plan must say what the tick would do (MANAGED_THROUGH_EIP, not EIP_BOUND).
+  const marked = markManagedThroughEip(managed);
   const order = new Map(doc.policies.map((policy, index) => [policy, index]));
-  managed.sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0) || compareText(a.instance.instanceId, b.instance.instanceId));
-  return { managed, missing };
+  marked.sort((a, b) => (order.get(a.policy) ?? 0) - (order.get(b.policy) ?? 0) || compareText(a.instance.instanceId, b.instance.instanceId));
+  return { managed: marked, missing };
 }
 
 function compareText(a: string, b: string): number {
