@@ -101,17 +101,19 @@ function toleratedProfile(
 ): Float64Array {
   const days = anchors.length;
   const span = length + 2 * window;
+  const reach = window + half;
+  const read = span + 2 * reach;
   const last = samples.length - 1;
-  const at = (i: number) => (samples[Math.min(last, Math.max(0, i))] as HistorySample).mbps;
+  const scratch = toleratedScratch(days * span, read + 1);
   // levels[d × span + o]: day d's level at offset o - window; around[...]: its mean over ±window
   // there, which keeps the day's shape and dilutes a burst (prefix sums over the clamped reads).
-  const levels = new Float64Array(days * span);
-  const around = new Float64Array(days * span);
-  const reach = window + half;
-  const sums = new Float64Array(span + 2 * reach + 1);
+  const { levels, around, sums } = scratch;
   for (let d = 0; d < days; d++) {
     const first = (anchors[d] as number) - window - reach;
-    for (let i = 0; i < span + 2 * reach; i++) sums[i + 1] = (sums[i] as number) + at(first + i);
+    for (let i = 0; i < read; i++) {
+      const index = first + i;
+      sums[i + 1] = (sums[i] as number) + (samples[index < 0 ? 0 : index > last ? last : index] as HistorySample).mbps;
+    }
     for (let o = 0; o < span; o++) {
       const centre = o + reach;
       levels[d * span + o] = ((sums[centre + half + 1] as number) - (sums[centre - half] as number)) / (2 * half + 1);
@@ -124,23 +126,26 @@ function toleratedProfile(
     for (let d = 0; d < days; d++) column[d] = around[d * span + o] as number;
     shape[o] = quantileOf(column, days, 0.5);
   }
-  // Each day's highest excess over m within ±window: a monotone queue per day.
+  // Each day's highest excess over m within ±window: a monotone queue per day (the excess is written
+  // over `levels`, which is not read again).
+  const excess = levels;
+  for (let d = 0; d < days; d++) for (let o = 0; o < span; o++) excess[d * span + o] = (excess[d * span + o] as number) - (shape[o] as number);
   const highest = new Float64Array(days * length);
-  const queue = new Int32Array(span);
+  const queue = scratch.queue;
   for (let d = 0; d < days; d++) {
-    const excess = (o: number) => (levels[d * span + o] as number) - (shape[o] as number);
+    const base = d * span;
     let head = 0;
     let tail = 0;
     let next = 0;
     for (let j = 0; j < length; j++) {
       // Offsets j .. j + 2 window of the span are j ± window of the profile.
       for (; next <= j + 2 * window; next++) {
-        const value = excess(next);
-        while (tail > head && excess(queue[tail - 1] as number) <= value) tail--;
+        const value = excess[base + next] as number;
+        while (tail > head && (excess[base + (queue[tail - 1] as number)] as number) <= value) tail--;
         queue[tail++] = next;
       }
       while ((queue[head] as number) < j) head++;
-      highest[d * length + j] = excess(queue[head] as number);
+      highest[d * length + j] = excess[base + (queue[head] as number)] as number;
     }
   }
   const profile = new Float64Array(length);
@@ -149,6 +154,25 @@ function toleratedProfile(
     profile[j] = (shape[j + window] as number) + quantileOf(column, days, quantile);
   }
   return profile;
+}
+
+/**
+ * Work arrays for toleratedProfile, kept between decisions (a one-minute history asks for tens of
+ * kilobytes on every one). Only sizes carry over: every cell read is written first in the same call,
+ * but sums[0], which is never written and stays 0.
+ */
+let toleratedArrays = { levels: new Float64Array(0), around: new Float64Array(0), sums: new Float64Array(0), queue: new Int32Array(0) };
+function toleratedScratch(cells: number, sums: number): typeof toleratedArrays {
+  if (toleratedArrays.levels.length < cells || toleratedArrays.sums.length < sums) {
+    const size = Math.max(cells, toleratedArrays.levels.length);
+    toleratedArrays = {
+      levels: new Float64Array(size),
+      around: new Float64Array(size),
+      sums: new Float64Array(Math.max(sums, toleratedArrays.sums.length)),
+      queue: new Int32Array(size),
+    };
+  }
+  return toleratedArrays;
 }
 
 /**
