@@ -112,7 +112,7 @@ function toleratedProfile(
     const first = (anchors[d] as number) - window - reach;
     for (let i = 0; i < read; i++) {
       const index = first + i;
-      sums[i + 1] = (sums[i] as number) + (samples[index < 0 ? 0 : index > last ? last : index] as HistorySample).mbps;
+      sums[i + 1] = (sums[i] as number) + (samples[Math.min(last, Math.max(0, index))] as HistorySample).mbps;
     }
     for (let o = 0; o < span; o++) {
       const centre = o + reach;
