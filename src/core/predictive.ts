@@ -58,15 +58,121 @@ export function margins(config: PredictiveConfig, demand: number): { trigger: nu
   return { trigger: (config.triggerPercent / 100) * widen, set: (config.setPercent / 100) * widen };
 }
 
-/** The median of values[0..n), reordering them (quickselect: this runs per offset on every decision). */
-function medianOf(values: Float64Array, n: number): number {
-  const mid = n >> 1;
-  const upper = select(values, n, mid);
-  if (n % 2 === 1) return upper;
-  // After select, values[0..mid) hold the mid smallest: the largest of them is the lower middle.
+/**
+ * The q-quantile of values[0..n) (linear between neighbours, so 0.5 is the median, the mean of the two
+ * middle values when n is even), reordering them: quickselect, as this runs per offset on every decision.
+ */
+function quantileOf(values: Float64Array, n: number, q: number): number {
+  const position = q * (n - 1);
+  const upperIndex = Math.ceil(position);
+  const upper = select(values, n, upperIndex);
+  const lowerWeight = upperIndex - position;
+  if (lowerWeight === 0) return upper;
+  // After select, values[0..upperIndex) hold the upperIndex smallest: the largest of them is the lower neighbour.
   let lower = values[0] as number;
-  for (let i = 1; i < mid; i++) lower = Math.max(lower, values[i] as number);
-  return (lower + upper) / 2;
+  for (let i = 1; i < upperIndex; i++) lower = Math.max(lower, values[i] as number);
+  // The median's own formula at 0.5, so that the default profile is the median to the last bit.
+  return lowerWeight === 0.5 ? (lower + upper) / 2 : upper - lowerWeight * (upper - lower);
+}
+
+/**
+ * The seasonal profile with a time-of-day tolerance, on the days' shared grid (the j-th sample after
+ * each day's anchor is one time of day): profile[j] = m(j) + the `quantile` across the days of each
+ * day's highest excess over m within ±`window` samples of j. A day's level at an offset is its sample
+ * there, or the mean of the ±`half` samples around it; m is the days' median of their mean over
+ * ±`window` samples.
+ *
+ * So m keeps the shape of the day (its rise over the next hour is not read early), and only what a
+ * day had ABOVE that shape may come from a neighbouring minute: a burst that recurs every day within a
+ * window lines up across the days. m is a median of means, not of levels, so that a burst diluted over
+ * the window still stands out with one or two days of history (where the median of two days would be
+ * half the burst). The mean tells a burst (minutes on end) from minute noise, whose highest minute of
+ * an hour would otherwise raise every hour of the day. Indices outside the history read its first or
+ * last sample. Linear in the samples read (prefix sums, a monotone queue per day), plus one
+ * quickselect per offset.
+ */
+function toleratedProfile(
+  samples: ReadonlyArray<HistorySample>,
+  anchors: readonly number[],
+  length: number,
+  window: number,
+  half: number,
+  quantile: number,
+): Float64Array {
+  const days = anchors.length;
+  const span = length + 2 * window;
+  const reach = window + half;
+  const read = span + 2 * reach;
+  const last = samples.length - 1;
+  const scratch = toleratedScratch(days * span, read + 1);
+  // levels[d × span + o]: day d's level at offset o - window; around[...]: its mean over ±window
+  // there, which keeps the day's shape and dilutes a burst (prefix sums over the clamped reads).
+  const { levels, around, sums } = scratch;
+  for (let d = 0; d < days; d++) {
+    const first = (anchors[d] as number) - window - reach;
+    for (let i = 0; i < read; i++) {
+      const index = first + i;
+      sums[i + 1] = (sums[i] as number) + (samples[Math.min(last, Math.max(0, index))] as HistorySample).mbps;
+    }
+    for (let o = 0; o < span; o++) {
+      const centre = o + reach;
+      levels[d * span + o] = ((sums[centre + half + 1] as number) - (sums[centre - half] as number)) / (2 * half + 1);
+      around[d * span + o] = ((sums[centre + window + 1] as number) - (sums[centre - window] as number)) / (2 * window + 1);
+    }
+  }
+  const shape = new Float64Array(span);
+  const column = new Float64Array(days);
+  for (let o = 0; o < span; o++) {
+    for (let d = 0; d < days; d++) column[d] = around[d * span + o] as number;
+    shape[o] = quantileOf(column, days, 0.5);
+  }
+  // Each day's highest excess over m within ±window: a monotone queue per day (the excess is written
+  // over `levels`, which is not read again).
+  const excess = levels;
+  for (let d = 0; d < days; d++) for (let o = 0; o < span; o++) excess[d * span + o] = (excess[d * span + o] as number) - (shape[o] as number);
+  const highest = new Float64Array(days * length);
+  const queue = scratch.queue;
+  for (let d = 0; d < days; d++) {
+    const base = d * span;
+    let head = 0;
+    let tail = 0;
+    let next = 0;
+    for (let j = 0; j < length; j++) {
+      // Offsets j .. j + 2 window of the span are j ± window of the profile.
+      for (; next <= j + 2 * window; next++) {
+        const value = excess[base + next] as number;
+        while (tail > head && (excess[base + (queue[tail - 1] as number)] as number) <= value) tail--;
+        queue[tail++] = next;
+      }
+      while ((queue[head] as number) < j) head++;
+      highest[d * length + j] = excess[base + (queue[head] as number)] as number;
+    }
+  }
+  const profile = new Float64Array(length);
+  for (let j = 0; j < length; j++) {
+    for (let d = 0; d < days; d++) column[d] = highest[d * length + j] as number;
+    profile[j] = (shape[j + window] as number) + quantileOf(column, days, quantile);
+  }
+  return profile;
+}
+
+/**
+ * Work arrays for toleratedProfile, kept between decisions (a one-minute history asks for tens of
+ * kilobytes on every one). Only sizes carry over: every cell read is written first in the same call,
+ * but sums[0], which is never written and stays 0.
+ */
+let toleratedArrays = { levels: new Float64Array(0), around: new Float64Array(0), sums: new Float64Array(0), queue: new Int32Array(0) };
+function toleratedScratch(cells: number, sums: number): typeof toleratedArrays {
+  if (toleratedArrays.levels.length < cells || toleratedArrays.sums.length < sums) {
+    const size = Math.max(cells, toleratedArrays.levels.length);
+    toleratedArrays = {
+      levels: new Float64Array(size),
+      around: new Float64Array(size),
+      sums: new Float64Array(Math.max(sums, toleratedArrays.sums.length)),
+      queue: new Int32Array(size),
+    };
+  }
+  return toleratedArrays;
 }
 
 /**
@@ -74,6 +180,14 @@ function medianOf(values: Float64Array, n: number): number {
  * of day to `horizonSeconds` later; their median profile's maximum over the horizon relative to its
  * value now, clipped to [1, maxRise]. 1 (with a note) until `minDays` days of history exist. The
  * day's length is the configured one, or estimated from the history around it (`dayLengthFromData`).
+ *
+ * Three options read the days for a burst that recurs daily but not at the same minute (the median
+ * of a minute sees it only on the days it fell on that minute): `quantile` takes that quantile across
+ * the days instead of the median; `windowSeconds` lets each day's excess over the days' shape come from
+ * within ±window of the time of day, and `windowMeanSeconds` reads a day's level as the mean of that
+ * span around each sample (`toleratedProfile`). The level now stays the plain median of the days'
+ * samples at this time of day, so the factor is "what the busier days brought around this time,
+ * over today's typical level". All three absent (or 0.5, 0, 0): the median profile exactly.
  */
 export function riseFactor(
   config: PredictiveConfig,
@@ -113,18 +227,29 @@ export function riseFactor(
     return withDay({ factor: 1, downFactor: 1, note: `seasonal: ${anchors.length} of ${seasonal.minDays} days of history needed` });
   }
   const levels = new Float64Array(anchors.length);
-  const medianAt = (j: number) => {
+  const quantile = seasonal.quantile ?? 0.5;
+  const windowMs = (seasonal.windowSeconds ?? 0) * 1000;
+  const meanMs = (seasonal.windowMeanSeconds ?? 0) * 1000;
+  // The tolerance and the mean in samples of the grid, counted on the most recent day.
+  const samplesWithin = (ms: number) =>
+    ms > 0 ? indexAtOrBefore(samples, (samples[anchors[0] as number] as HistorySample).at + ms) - (anchors[0] as number) : 0;
+  const window = samplesWithin(windowMs);
+  const half = samplesWithin(meanMs / 2);
+  const tolerated = window > 0 || half > 0 ? toleratedProfile(samples, anchors, length, window, half, quantile) : undefined;
+  const plainAt = (j: number) => {
     for (let d = 0; d < anchors.length; d++) levels[d] = (samples[(anchors[d] as number) + j] as HistorySample).mbps;
-    return medianOf(levels, anchors.length);
+    return levels;
   };
-  const nowLevel = medianAt(0);
+  const profileAt = (j: number) => (tolerated ? (tolerated[j] as number) : quantileOf(plainAt(j), anchors.length, quantile));
+  const nowLevel = quantileOf(plainAt(0), anchors.length, 0.5);
   if (!(nowLevel > 0)) return withDay({ factor: 1, downFactor: 1 });
-  // The median profile's peak within each horizon (offsets read on the most recent day).
+  // The profile's peak within each horizon (offsets read on the most recent day). The plain median
+  // profile is the level now at offset 0; a widened or other-quantile one is read there too.
   const firstAnchor = anchors[0] as number;
   let peak = nowLevel;
   let downPeak = nowLevel;
-  for (let j = 1; j < length; j++) {
-    const level = medianAt(j);
+  for (let j = quantile === 0.5 && !tolerated ? 1 : 0; j < length; j++) {
+    const level = profileAt(j);
     const offset = (samples[firstAnchor + j] as HistorySample).at - firstStart;
     if (offset <= horizonMs) peak = Math.max(peak, level);
     if (offset <= downHorizonMs) downPeak = Math.max(downPeak, level);
@@ -438,6 +563,19 @@ function formatDayLength(seconds: number): string {
   return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
+/** How the seasonal profile was read, when not the plain median: ", profile 0.9-quantile ±45 min". */
+function profileDescription(config: PredictiveConfig): string {
+  const seasonal = config.seasonal;
+  if (!seasonal) return '';
+  const quantile = seasonal.quantile ?? 0.5;
+  const window = seasonal.windowSeconds ?? 0;
+  const mean = seasonal.windowMeanSeconds ?? 0;
+  if (quantile === 0.5 && window === 0 && mean === 0) return '';
+  const across = quantile === 0.5 ? 'median' : `${quantile}-quantile`;
+  const level = mean > 0 ? ` of ${Math.round(mean / 60)}-min means` : '';
+  return `, profile ${across}${level}${window > 0 ? ` ±${Math.round(window / 60)} min` : ''}`;
+}
+
 /**
  * The metric recommendation of a policy with a `predictive` block. Without history (a cold start, or a
  * path that does not pass one) it is the plain reactive rules' recommendation, and says so.
@@ -457,7 +595,7 @@ export function predictiveRecommendation(
   const p = predict(config, history, sampleMbps, current, now);
   const prediction: PredictionLog = { mode: config.mode, reactive: p.reactive, forecast: p.forecast, riseFactor: p.riseFactor };
   const day = p.dayLengthSeconds === undefined ? '' : `, day ${formatDayLength(p.dayLengthSeconds)}`;
-  const seasonal = `${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
+  const seasonal = `${profileDescription(config)}${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
   const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
   if (p.target > current) {

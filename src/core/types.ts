@@ -241,6 +241,25 @@ export interface PredictiveConfig {
      */
     downHorizonSeconds?: number;
     downMaxRise?: number;
+    /**
+     * The profile is this quantile (0–1) across the days at each offset instead of their median (absent:
+     * 0.5, the median). Above 0.5 it plans for what the busier days brought at this time of day; the
+     * level now stays the days' median, so the factor says how far above today's typical level that is.
+     */
+    quantile?: number;
+    /**
+     * Time-of-day tolerance: what each day had above the days' shape (their median of ±windowSeconds
+     * means) may come from within ±windowSeconds of the time of day (absent or 0: from that minute
+     * only). A burst that recurs every day but not at the same minute then lines up across the days,
+     * where a per-minute median sees it on few of them.
+     */
+    windowSeconds?: number;
+    /**
+     * A day's level at an offset is the mean of its samples within ±windowMeanSeconds/2 (absent or 0:
+     * the sample itself): a burst lasts minutes on end, noise does not, and the highest single minute
+     * of a window would mostly be noise.
+     */
+    windowMeanSeconds?: number;
   };
 }
 

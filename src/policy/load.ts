@@ -156,6 +156,9 @@ function predictiveConfig(p: NonNullable<ParsedPolicy['predictive']>): Predictiv
         dayLengthFromData: p.seasonal.dayLengthFromData,
         ...(p.seasonal.downHorizon !== undefined && { downHorizonSeconds: p.seasonal.downHorizon }),
         ...(p.seasonal.downMaxRise !== undefined && { downMaxRise: p.seasonal.downMaxRise }),
+        ...(p.seasonal.quantile !== undefined && { quantile: p.seasonal.quantile }),
+        ...(p.seasonal.window !== undefined && { windowSeconds: p.seasonal.window }),
+        ...(p.seasonal.windowMean !== undefined && { windowMeanSeconds: p.seasonal.windowMean }),
       },
     }),
   };

@@ -335,8 +335,28 @@ const seasonalSchema = z
       .max(2, { error: 'expected a factor from 1 to 2' })
       .optional()
       .meta({ description: "Scale-down's rise factor (over downHorizon) is clipped to [1, downMaxRise]. Absent: maxRise." }),
+    quantile: z
+      .number({ error: 'expected a number from 0 to 1' })
+      .min(0, { error: 'expected a number from 0 to 1' })
+      .max(1, { error: 'expected a number from 0 to 1' })
+      .optional()
+      .meta({
+        description:
+          'The profile is this quantile across the days at each time of day (1: the busiest day), against their median now. Absent: 0.5, the median.',
+      }),
+    window: duration(
+      0,
+      "Time-of-day tolerance: each day's profile is its highest level within ±window, for a burst that recurs daily at a moving time. Absent: 0.",
+    ).optional(),
+    windowMean: duration(
+      0,
+      "A day's level is the mean of its samples over windowMean (centred), so a burst of minutes stands out of minute noise. Absent: single samples.",
+    ).optional(),
   })
   .superRefine((seasonal, ctx) => {
+    if (seasonal.window !== undefined && 2 * seasonal.window > seasonal.dayLength) {
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `expected at most half of dayLength (${seasonal.dayLength / 2} s)`, input: seasonal.window });
+    }
     if (seasonal.downHorizon !== undefined && seasonal.downHorizon < seasonal.horizon) {
       ctx.addIssue({ code: 'custom', path: ['downHorizon'], message: `expected at least horizon (${seasonal.horizon} s)`, input: seasonal.downHorizon });
     }

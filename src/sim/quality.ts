@@ -139,23 +139,54 @@ export function splitForBenchmark(file: string, trace: Trace): TraceSlice[] {
 }
 
 /**
+ * A daily burst whose start moves from day to day within a window: day d's starts at `fromMinute` +
+ * (d × strideMinutes mod windowMinutes) minutes after midnight UTC.
+ */
+export interface MovingBurst {
+  fromMinute: number;
+  windowMinutes: number;
+  strideMinutes: number;
+  durationSeconds: number;
+  extraMbps: number;
+}
+
+/**
+ * The two one-minute traces. `evaluation` is the one the tick-freshness table has always measured (an
+ * evening burst, +25 Mbps for 20 minutes, from 19:00 to 20:30 UTC); nothing may be tuned on it.
+ * `tuning` is the same generator with its own noise seed and a different burst (midday, 11:00 to 12:30
+ * UTC, +30 Mbps for 15 minutes, another stride): a policy's parameters are chosen on it alone, so they
+ * cannot encode the evaluation trace's window, size or noise.
+ */
+export const ONE_MINUTE_PARTS: Readonly<Record<TracePart, { seed: number; burst: MovingBurst }>> = {
+  evaluation: { seed: 14, burst: { fromMinute: 19 * 60, windowMinutes: 90, strideMinutes: 37, durationSeconds: 1200, extraMbps: 25 } },
+  tuning: { seed: 41, burst: { fromMinute: 11 * 60, windowMinutes: 90, strideMinutes: 53, durationSeconds: 900, extraMbps: 30 } },
+};
+
+/**
  * One-minute traffic for the tick-freshness measurement: none of the shared traces is finer than
  * five minutes, so this one is SYNTHETIC (the local cloud's `diurnal` model, the same one `npm start`
  * replays): a daily cycle from 8 to 60 Mbps, ±15 % minute-to-minute noise, lighter weekends, and a
- * burst each evening (+25 Mbps for 20 minutes) that arrives within a few minutes. Each point is the
- * minute's mean demand (sampled at the minute's middle).
+ * burst each day whose start moves within a window (ONE_MINUTE_PARTS: the evaluation trace's comes in
+ * the evening, the tuning trace's at midday). Each point is the minute's mean demand (sampled at the
+ * minute's middle).
  */
-export function oneMinuteTraffic(start: number, days: number): Trace {
+export function oneMinuteTraffic(start: number, days: number, part: TracePart = 'evaluation'): Trace {
   const minutes = days * 1440;
+  const { seed, burst } = ONE_MINUTE_PARTS[part];
   const flashCrowds = Array.from({ length: days }, (_, d) => ({
-    start: start + d * 86_400_000 + (19 * 60 + ((d * 37) % 90)) * 60_000,
-    durationSeconds: 1200,
-    extraMbps: 25,
+    start: start + d * 86_400_000 + (burst.fromMinute + ((d * burst.strideMinutes) % burst.windowMinutes)) * 60_000,
+    durationSeconds: burst.durationSeconds,
+    extraMbps: burst.extraMbps,
   }));
-  const spec = { kind: 'diurnal' as const, baseMbps: 8, peakMbps: 60, peakHourUtc: 13, weekendFactor: 0.7, noise: 0.15, seed: 14, flashCrowds };
+  const spec = { kind: 'diurnal' as const, baseMbps: 8, peakMbps: 60, peakHourUtc: 13, weekendFactor: 0.7, noise: 0.15, seed, flashCrowds };
   const points = Array.from({ length: minutes }, (_, i) => ({ at: start + i * 60_000, mbps: demandMbps(spec, start + i * 60_000 + 30_000) }));
-  return { name: `synthetic one-minute diurnal, ${days} days`, stepSeconds: 60, points, missingSlots: 0 };
+  const name = part === 'evaluation' ? `synthetic one-minute diurnal, ${days} days` : `synthetic one-minute diurnal, TUNING (midday burst), ${days} days`;
+  return { name, stepSeconds: 60, points, missingSlots: 0 };
 }
+
+/** The one-minute traces' span: 14 days from Monday 2 November 2026, 00:00 UTC. */
+export const ONE_MINUTE_START = Date.UTC(2026, 10, 2);
+export const ONE_MINUTE_DAYS = 14;
 
 /**
  * Issue 14's target on one-minute bursty traffic: <= 0.05 % dropped at <= 1.30× the exact oracle.

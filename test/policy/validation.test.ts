@@ -471,6 +471,28 @@ describe('policy validation: the predictive block', () => {
       predictive: { seasonal: { days: 3, minDays: 7 } },
       issues: ['policies[0].predictive.seasonal.minDays: expected at most days (3), got 7'],
     },
+    {
+      name: 'a profile quantile above 1',
+      predictive: { seasonal: { quantile: 1.5 } },
+      issues: ['policies[0].predictive.seasonal.quantile: expected a number from 0 to 1, got 1.5'],
+    },
+    {
+      name: 'a time-of-day window longer than half the day',
+      predictive: { seasonal: { window: '13h' } },
+      issues: ['policies[0].predictive.seasonal.window: expected at most half of dayLength (43200 s), got 46800'],
+    },
+    {
+      name: 'a window mean that is not a duration',
+      predictive: { seasonal: { windowMean: 'ten minutes' } },
+      issues: [
+        'policies[0].predictive.seasonal.windowMean: expected a duration like "30s", "5m", "2h", "1d", "1h30m" or a number of seconds, got "ten minutes"',
+      ],
+    },
+    {
+      name: 'a misspelt seasonal key',
+      predictive: { seasonal: { windw: '45m' } },
+      issues: ['policies[0].predictive.seasonal.windw: unknown key (did you mean "window"?)'],
+    },
   ];
   it.each(rows)('$name', ({ predictive, issues }) => {
     expect(issuesOf(documentWith({ predictive }))).toEqual(issues);
@@ -481,5 +503,16 @@ describe('policy validation: the predictive block', () => {
 
     expect(policy?.predictive).toMatchObject({ mode: 'forecast-only', triggerPercent: 3.7, setPercent: 9.3, smallMbps: 5, censoredPercent: 98 });
     expect(policy?.predictive?.seasonal).toBeUndefined();
+  });
+
+  it('reads the profile options into seconds, and leaves them out when absent', () => {
+    const withOptions = parsePolicyDocument(documentWith({ predictive: { seasonal: { quantile: 0.75, window: '45m', windowMean: '10m' } } }), 'test.yaml')
+      .policies[0];
+    const without = parsePolicyDocument(documentWith({ predictive: { seasonal: {} } }), 'test.yaml').policies[0];
+
+    expect(withOptions?.predictive?.seasonal).toMatchObject({ quantile: 0.75, windowSeconds: 2700, windowMeanSeconds: 600 });
+    expect(without?.predictive?.seasonal).not.toHaveProperty('quantile');
+    expect(without?.predictive?.seasonal).not.toHaveProperty('windowSeconds');
+    expect(without?.predictive?.seasonal).not.toHaveProperty('windowMeanSeconds');
   });
 });

@@ -4,7 +4,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/sim/backtest';
-import { BENCH_PEAK_MBPS, cheapestLaggedRule, ISP_TARGETS, ISP_TRACE, missedTargets, splitForBenchmark } from '../../src/sim/quality';
+import {
+  BENCH_PEAK_MBPS,
+  cheapestLaggedRule,
+  ISP_TARGETS,
+  ISP_TRACE,
+  missedTargets,
+  ONE_MINUTE_START,
+  oneMinuteTraffic,
+  splitForBenchmark,
+} from '../../src/sim/quality';
 import { loadTrace } from '../../src/sim/trace';
 import { ROOT, tracePath } from './support';
 
@@ -73,5 +82,27 @@ describe('cheapestLaggedRule: what the age of a sample alone allows', () => {
     expect(stale?.droppedFraction).toBeLessThanOrEqual(0.0005);
     expect(stale?.cost).toBeGreaterThan(0);
     expect(fresh?.cost).toBeLessThanOrEqual(stale?.cost ?? 0);
+  });
+});
+
+describe('oneMinuteTraffic: a tuning trace that cannot encode the evaluation trace', () => {
+  /** The minutes of day `d` (UTC) where demand jumps by more than 20 Mbps from the minute before: burst starts. */
+  const burstStarts = (part: 'tuning' | 'evaluation') => {
+    const points = oneMinuteTraffic(ONE_MINUTE_START, 3, part).points;
+    const starts: number[] = [];
+    for (let i = 1; i < points.length; i++) if ((points[i]?.mbps as number) - (points[i - 1]?.mbps as number) > 20) starts.push(i % 1440);
+    return starts;
+  };
+
+  it('the evaluation trace keeps its evening burst: 19:00 + (d × 37 mod 90) minutes', () => {
+    expect(burstStarts('evaluation')).toEqual([19 * 60, 19 * 60 + 37, 19 * 60 + 74]);
+  });
+
+  it('the tuning trace has its burst at midday, in another order, and its own noise', () => {
+    const tuning = oneMinuteTraffic(ONE_MINUTE_START, 1, 'tuning').points;
+    const evaluation = oneMinuteTraffic(ONE_MINUTE_START, 1, 'evaluation').points;
+
+    expect(burstStarts('tuning')).toEqual([11 * 60, 11 * 60 + 53, 11 * 60 + 16]);
+    expect(tuning.slice(0, 60).map((p) => p.mbps)).not.toEqual(evaluation.slice(0, 60).map((p) => p.mbps));
   });
 });
