@@ -78,7 +78,7 @@ export function applyControls(policy: Policy, instanceId: string, controls: read
   const paused = inForce.paused !== undefined;
   const pause = inForce.paused?.control;
   const override = inForce.override?.source === 'control table' ? inForce.override : undefined;
-  // Without a control-table pause `paused` is the file's own flag, so the first test alone never decides (equivalent if always true).
+  // Without a control-table pause `paused` is the file's own flag, and with one `!pause` fails: `paused === policy.paused` never decides alone (equivalent if always true).
   if (paused === policy.paused && !override && !pause) return policy;
   // The fallback is never spread below (`override &&`): `{}` would do as well.
   const { source: _source, ...manual } = override ?? { source: undefined };
