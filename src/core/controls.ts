@@ -58,6 +58,7 @@ export function controlsInForce(policy: Policy, instanceId: string, controls: re
   const pause = mine
     .filter((c): c is PauseControl => c.kind === 'pause')
     .sort((a, b) => (a.scope === b.scope ? a.at - b.at : a.scope === 'instance' ? -1 : 1))[0];
+  // `until: undefined` and no `until` read alike ("until resumed" in the CLI): the `!== undefined` only keeps the object tidy.
   if (pause) result.paused = { source: 'control table', reason: pause.reason, ...(pause.until !== undefined && { until: pause.until }), control: pause };
   else if (policy.paused) result.paused = { source: 'policy file' };
   // The newest override wins (the CLI keeps one per instance; this only settles a hand-edited table).
@@ -77,12 +78,15 @@ export function applyControls(policy: Policy, instanceId: string, controls: read
   const paused = inForce.paused !== undefined;
   const pause = inForce.paused?.control;
   const override = inForce.override?.source === 'control table' ? inForce.override : undefined;
+  // Without a control-table pause `paused` is the file's own flag, and with one `!pause` fails: `paused === policy.paused` never decides alone (equivalent if always true).
   if (paused === policy.paused && !override && !pause) return policy;
+  // The fallback is never spread below (`override &&`): `{}` would do as well.
   const { source: _source, ...manual } = override ?? { source: undefined };
   return {
     ...policy,
     paused,
     ...(pause && {
+      // `until: undefined` instead of no `until` would read the same ("until resumed"), and JSON drops it.
       pausedBy: { scope: pause.scope, target: pause.target, by: pause.by, reason: pause.reason, ...(pause.until !== undefined && { until: pause.until }) },
     }),
     ...(override && { override: manual as ManualOverride }),
@@ -91,9 +95,11 @@ export function applyControls(policy: Policy, instanceId: string, controls: read
 
 /** A stored control's shape, checked when it is read back (one bad row is that row's problem only). */
 export function isControl(value: unknown): value is Control {
+  // Stored rows are JSON: a primitive fails the field tests below anyway; only `null` must stop here.
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Record<string, unknown>;
   const text = (v: unknown) => typeof v === 'string' && v !== '';
+  // `>= 0` or `> 0`: no control is set at exactly 1970-01-01T00:00Z; the bound only turns away negative times.
   const time = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   if (!(c.scope === 'policy' || c.scope === 'instance') || !text(c.target) || !text(c.reason) || !text(c.by) || !time(c.at)) return false;
   if (c.kind === 'pause') return c.until === undefined || time(c.until);

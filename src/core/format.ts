@@ -25,6 +25,7 @@ export function formatSeconds(seconds: number): string {
 // not cross: 94.96 would round to "95%" next to ">= 95%". The 1e-6 slack undoes float noise first
 // (29 Mbps of 100 computes as 28.999999999999996%, which must read 29%).
 function trimDecimal(value: number): string {
+  // Said outright for the reader: the arithmetic below reads NaN and ±Infinity the same way (an equivalent mutant).
   if (!Number.isFinite(value)) return String(value);
   const truncated = Math.trunc(value * 10 + Math.sign(value) * 1e-6) / 10;
   return Number.isInteger(truncated) ? String(truncated) : truncated.toFixed(1);

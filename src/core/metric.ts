@@ -49,6 +49,7 @@ export function applyAdjustment(adjust: Adjustment, current: number): number {
 function describeAdjustment(adjust: Adjustment, result: number): string {
   switch (adjust.type) {
     case 'add':
+      // An add of 0 reads "adding 0 Mbps" or "removing 0 Mbps" alike: `>= 0` and `> 0` say the same.
       return `${adjust.mbps >= 0 ? 'adding' : 'removing'} ${formatMbps(Math.abs(adjust.mbps))}, to ${formatMbps(result)}`;
     case 'multiply':
       return adjust.factor === 2 ? `doubling to ${formatMbps(result)}` : `×${adjust.factor} to ${formatMbps(result)}`;
@@ -113,7 +114,8 @@ export function recommendFromMetric(rules: MetricRules, outBps: number, current:
   if (tracking) {
     const { targetUtilization, tolerance } = tracking;
     const target = `the ${formatPercent(targetUtilization)} target`;
-    // The band includes its edges; the 1e-9 slack keeps float noise at an edge inside it.
+    // The band includes its edges; the 1e-9 slack keeps float noise at an edge inside it (so `<` would
+    // differ from `<=` only 1e-9 beyond the edge: an equivalent mutant).
     if (Math.abs(percent - targetUtilization) <= tolerance + 1e-9) {
       return {
         mbps: current,

@@ -121,6 +121,7 @@ export function recordRefusal(
   scope: RefusedChange['scope'] | 'change',
   facts: RefusalFacts,
 ): RefusedChange {
+  // decide() orders only a target other than the current bandwidth, so `>` and `>=` agree here.
   const resolved = scope === 'change' ? (facts.target > facts.from ? 'up' : 'down') : scope;
   const same = previous !== undefined && previous.code === facts.code && previous.scope === resolved;
   const count = same ? previous.count + 1 : 1;
@@ -141,6 +142,7 @@ export function recordRefusal(
   };
   const cap = resolved === 'up' ? capFromMessage(facts.message, target) : undefined;
   if (cap !== undefined) record.cap = cap;
+  // Without `!== undefined`, `undefined < target` is false all the same (equivalent mutant).
   else if (same && previous.cap !== undefined && previous.cap < target) record.cap = previous.cap;
   return record;
 }
@@ -168,9 +170,11 @@ export function refusalAfterChange(refused: RefusedChange | undefined, from: num
     case 'up':
       return target >= refused.target ? undefined : refused;
     case 'down':
+      // A success always moved the bandwidth (target ≠ from), so `<` and `<=` against `from` agree.
       return target < from && target <= refused.target ? undefined : refused;
     case 'inbound':
       return targetIn !== undefined ? undefined : refused;
+    // 'any': every success disproves it (without this clause the function returns undefined all the same).
     default:
       return undefined;
   }
@@ -182,6 +186,7 @@ export function refusalAfterChange(refused: RefusedChange | undefined, from: num
  */
 export function blockAfterChange(blocked: BlockedCondition | undefined, from: number, target: number): BlockedCondition | undefined {
   if (!blocked) return undefined;
+  // A success always moved the bandwidth (target ≠ from): `<=` and `<` agree.
   return blocked.scope === 'up' && target <= from ? blocked : undefined;
 }
 
@@ -196,6 +201,7 @@ export function clearDisproved(next: ScalingState, previous: ScalingState, from:
   const out: ScalingState = rest;
   const refused = refusalAfterChange(previous.refused, from, target, targetIn);
   const blocked = blockAfterChange(previous.blocked, from, target);
+  // Writing either as undefined would be equivalent: the state is stored as JSON, which drops it.
   if (refused) out.refused = refused;
   if (blocked) out.blocked = blocked;
   return out;

@@ -112,6 +112,7 @@ export function spendCap(guard: SpendGuard, spend: ScalingState['spend'], now: n
     const spent = (sameDay ? spend.dayCny : 0) + unmeasured(dayStart);
     caps.push(capFor('day', guard.budgetCnyPerDay, spent, dayStart + DAY_MS - now, DAY_MS, guard.pricePerGb));
   }
+  // On a tie (`<` or `<=` alike) both caps allow the same Mbps; the hour's, listed first, is named.
   return caps.reduce<SpendCap | undefined>((tightest, cap) => (!tightest || cap.mbps < tightest.mbps ? cap : tightest), undefined);
 }
 
@@ -121,6 +122,7 @@ function capFor(period: SpendCap['period'], budgetCny: number, spentCny: number,
   const secondsLeft = remainingMs / 1000;
   let mbps = mbitAffordable / secondsLeft;
   const spillSeconds = PROVIDER_LOCK_SECONDS - secondsLeft;
+  // With exactly the lock's length left (no spill) the blend below is this period's own rate: `>= 0` would change nothing.
   if (spillSeconds > 0) {
     // The lock runs past the period's end: the next period pays for that part at its even rate.
     const nextEvenMbps = ((budgetCny / pricePerGb) * MBIT_PER_GB) / (periodMs / 1000);

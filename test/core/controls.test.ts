@@ -32,6 +32,8 @@ describe('applyControls: the control table merged into the policy', () => {
       override: 20,
     },
     { name: 'an override of another instance does not apply', controls: [{ ...override, target: 'i-other' }], paused: false },
+    { name: 'a pause of a policy named like the instance does not pause it', controls: [{ ...pauseFleet, target: 'i-test' }], paused: false },
+    { name: 'a pause of an instance named like the policy does not pause this one', controls: [{ ...pauseOne, target: 'web' }], paused: false },
   ];
 
   it.each(rows)('$name', ({ controls, file, paused, override: bandwidth }) => {
@@ -40,9 +42,13 @@ describe('applyControls: the control table merged into the policy', () => {
     expect(policy.override?.bandwidth).toBe(bandwidth);
   });
 
-  it('returns the policy object itself when no control applies', () => {
-    const policy = makePolicy();
-    expect(applyControls(policy, 'i-test', [{ ...pauseOne, target: 'i-other' }], T0)).toBe(policy);
+  it.each([
+    { name: 'no control of this instance', file: {}, controls: [{ ...pauseOne, target: 'i-other' }] },
+    { name: "only the file's own pause", file: { paused: true }, controls: [] },
+    { name: "only the file's own override", file: { override: { bandwidth: 20, until: T0 + HOUR, reason: 'file' } }, controls: [] },
+  ])('returns the policy object itself when no control applies: $name', ({ file, controls }) => {
+    const policy = makePolicy(file);
+    expect(applyControls(policy, 'i-test', controls, T0)).toBe(policy);
   });
 
   it('does not change the policy it was given', () => {
@@ -111,6 +117,33 @@ describe('controlsInForce: which source governs', () => {
   });
 });
 
+describe('controlsInForce: which of several controls is named', () => {
+  const first = { ...pauseFleet, by: 'first', at: T0 - 2 * HOUR };
+  const newer = { ...override, bandwidth: 60, at: T0 - HOUR + 1 };
+  it.each([
+    { name: "the instance's own pause over its policy's", controls: [pauseFleet, pauseOne], pause: pauseOne },
+    { name: "the instance's own pause over its policy's, in any order", controls: [pauseOne, pauseFleet], pause: pauseOne },
+    { name: 'the earlier of two pauses of the policy', controls: [pauseFleet, first], pause: first },
+    { name: 'the earlier of two pauses of the policy, in any order', controls: [first, pauseFleet], pause: first },
+  ])('pause: $name', ({ controls, pause }) => {
+    expect(controlsInForce(makePolicy(), 'i-test', controls, T0).paused?.control).toBe(pause);
+  });
+
+  it.each([
+    { name: 'the newer of two overrides', controls: [override, newer] },
+    { name: 'the newer of two overrides, in any order', controls: [newer, override] },
+  ])('override: $name', ({ controls }) => {
+    expect(controlsInForce(makePolicy(), 'i-test', controls, T0).override?.bandwidth).toBe(60);
+  });
+
+  it.each([
+    { name: 'a pause with an end says when it ends', control: pauseOne, until: T0 + HOUR },
+    { name: 'a pause until resumed has no end', control: pauseFleet, until: undefined },
+  ])('$name', ({ control, until }) => {
+    expect(controlsInForce(makePolicy(), 'i-test', [control], T0).paused?.until).toBe(until);
+  });
+});
+
 describe('isControl: a stored row read back', () => {
   it.each([
     { name: 'a pause without an end', value: pauseFleet, ok: true },
@@ -120,6 +153,16 @@ describe('isControl: a stored row read back', () => {
     { name: 'a control without a reason', value: { ...pauseFleet, reason: '' }, ok: false },
     { name: 'an unknown kind', value: { ...pauseFleet, kind: 'freeze' }, ok: false },
     { name: 'not an object', value: 'pause', ok: false },
+    { name: 'null', value: null, ok: false },
+    { name: 'an override to 0 Mbps', value: { ...override, bandwidth: 0 }, ok: true },
+    { name: 'an override to a negative bandwidth', value: { ...override, bandwidth: -1 }, ok: false },
+    { name: 'an unknown kind of an instance, with an end and a bandwidth', value: { ...override, kind: 'freeze' }, ok: false },
+    { name: 'an unknown scope', value: { ...pauseFleet, scope: 'fleet' }, ok: false },
+    { name: 'a control without a target', value: { ...pauseFleet, target: undefined }, ok: false },
+    { name: 'a target that is not text', value: { ...pauseFleet, target: 42 }, ok: false },
+    { name: 'a time before 1970', value: { ...pauseFleet, at: -1 }, ok: false },
+    { name: 'a time that is not whole milliseconds', value: { ...pauseFleet, at: T0 + 0.5 }, ok: false },
+    { name: 'a pause whose end is not a time', value: { ...pauseOne, until: '2025-06-10T13:00:00Z' }, ok: false },
   ])('$name → $ok', ({ value, ok }) => {
     expect(isControl(value)).toBe(ok);
   });

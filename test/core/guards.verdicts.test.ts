@@ -24,6 +24,7 @@ import {
   requireStoppedForClassic,
   respectProviderLock,
   respectRefusal,
+  spendRaiseAtLeast,
   stabilizeScaleDown,
   stopWhenBlocked,
   stopWhenChangesRefused,
@@ -680,6 +681,14 @@ describe('the spend guard', () => {
       driver: 'schedule',
       narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
     },
+    {
+      // 0.4 CNY an hour affords 4,000 Mbit over 3,600 s: 1 Mbps. From 0 Mbps, where nothing is served, any raise is worth a change.
+      name: 'raises 0 Mbps to a cap of 1 Mbps',
+      guard: applySpendGuard,
+      setup: { instance: traffic, policy: { spendGuard: { pricePerGb: 0.8, budgetCnyPerHour: 0.4 } } },
+      target: 30,
+      narrowing: { to: 1, reason: 'SPEND_GUARD', message: '0.40 of the 0.4 CNY budget per hour is left: at most 1 Mbps until the hour ends' },
+    },
     { name: 'lets an override through', guard: applySpendGuard, setup: { instance: traffic, policy: { spendGuard: hourly } }, target: 30, driver: 'override' },
     {
       name: 'does not apply to pay-by-bandwidth',
@@ -695,6 +704,19 @@ describe('the spend guard', () => {
       target: 30,
     },
   ]);
+});
+
+describe('the least raise toward the spend cap worth a change', () => {
+  it.each([
+    { current: 1, least: 2 },
+    { current: 10, least: 2 },
+    { current: 20, least: 2 },
+    { current: 21, least: 3 },
+    { current: 30, least: 3 },
+    { current: 95, least: 10 },
+  ])('at $current Mbps is $least Mbps', ({ current, least }) => {
+    expect(spendRaiseAtLeast(current)).toBe(least);
+  });
 });
 
 describe('a remembered refusal', () => {

@@ -16,6 +16,11 @@ describe('isHeldBack: what "blocked by reason" counts', () => {
       decision: { action: 'none', current: 1, proposed: 0, reason: 'ZERO_PROTECTED' },
       expected: false,
     },
+    {
+      name: 'a decision without a proposal (written before it existed) is not counted',
+      decision: { action: 'none', current: 20, reason: 'COOLDOWN' },
+      expected: false,
+    },
     { name: 'nothing was wanted', decision: { action: 'none', current: 20, proposed: 20, reason: 'WITHIN_TOLERANCE' }, expected: false },
     { name: 'a decision that acted', decision: { action: 'set', current: 20, proposed: 40, reason: 'SCALE_UP' }, expected: false },
   ])('$name', ({ decision, expected }) => {

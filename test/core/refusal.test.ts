@@ -2,15 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
 import {
   answerToRefusal,
+  blockAfterChange,
   capFromMessage,
+  clearDisproved,
   REFUSAL_BACKOFF_CAP_SECONDS,
   type RefusalCategory,
+  type RefusalFacts,
   recordRefusal,
   refusalAfterChange,
   refusalBackoffSeconds,
 } from '../../src/core/refusal';
-import type { RefusedChange } from '../../src/core/types';
-import { MINUTE, makeInput, makeState, T0, tickOf } from '../fixtures/policies';
+import type { BlockedCondition, RefusedChange } from '../../src/core/types';
+import { HOUR, MINUTE, makeInput, makeState, T0, tickOf } from '../fixtures/policies';
 import { outcomeOf } from './summary';
 
 describe('answerToRefusal', () => {
@@ -49,6 +52,17 @@ describe('answerToRefusal', () => {
     },
     { code: 'Account.Arrearage', category: 'needsHuman', expected: { kind: 'block', reason: 'NEEDS_HUMAN' } },
     { code: 'InvalidParameter.Conflict', category: 'rejected', expected: { kind: 'backoff', reason: 'PROVIDER_REFUSED', scope: 'change' } },
+    { code: 'InvalidInstanceStatus.NotStopped', category: 'rejected', expected: { kind: 'backoff', reason: 'STATUS_UNSUPPORTED', scope: 'any' } },
+    { code: 'InvalidOperation.InstanceStatusUnsupported', category: 'rejected', expected: { kind: 'backoff', reason: 'STATUS_UNSUPPORTED', scope: 'any' } },
+    { code: 'InstanceDowngrade.QuotaExceed', category: 'rejected', expected: { kind: 'quota' } },
+    { code: 'ResourceNotEnough.Bandwidth', category: 'rejected', expected: { kind: 'backoff', reason: 'BANDWIDTH_CAP', scope: 'up' } },
+    { code: 'InvalidBandwidth.OutOfMaxTrafficBindedOnNatgw', category: 'rejected', expected: { kind: 'backoff', reason: 'BANDWIDTH_CAP', scope: 'up' } },
+    { code: 'QuotaExceeded.LargeSpecEip', category: 'rejected', expected: { kind: 'backoff', reason: 'BANDWIDTH_CAP', scope: 'up' } },
+    { code: 'IncorrectEipStatus', category: 'rejected', expected: { kind: 'backoff', reason: 'STATUS_UNSUPPORTED', scope: 'any' } },
+    { code: 'IncorrectStatus.ResourceStatus', category: 'rejected', expected: { kind: 'backoff', reason: 'STATUS_UNSUPPORTED', scope: 'any' } },
+    { code: 'Some.QuotaCode', category: 'quota', expected: { kind: 'quota' } },
+    { code: 'Some.UntranslatedCode', category: 'unknown', expected: { kind: 'backoff', reason: 'PROVIDER_REFUSED', scope: 'change' } },
+    { code: 'InvalidInstanceId.NotFound', category: 'notFound', expected: { kind: 'retry' } },
     { code: 'Throttling.User', category: 'retryable', expected: { kind: 'retry' } },
     { code: 'SignatureDoesNotMatch', category: 'auth', expected: { kind: 'retry' } },
   ])('$code ($category) → $expected.kind', ({ code, message = '%s', category, expected }) => {
@@ -72,6 +86,158 @@ describe('the back-off', () => {
   });
 });
 
+describe('recordRefusal: one more refusal in the record', () => {
+  const BASE = 'InvalidParameter.BandwidthBiggerThanBaseBandwidth';
+  const facts = (overrides: Partial<RefusalFacts> = {}): RefusalFacts => ({ code: BASE, message: '%s', from: 10, target: 20, at: T0, ...overrides });
+  const earlier = (overrides: Partial<RefusedChange> = {}): RefusedChange => ({
+    code: BASE,
+    reason: 'BANDWIDTH_CAP',
+    scope: 'up',
+    from: 10,
+    target: 20,
+    since: T0 - HOUR,
+    at: T0 - 15 * MINUTE,
+    count: 1,
+    retryAt: T0,
+    message: '%s',
+    ...overrides,
+  });
+  const rows: Array<{
+    name: string;
+    previous?: RefusedChange;
+    scope: RefusedChange['scope'] | 'change';
+    facts: RefusalFacts;
+    expected: Partial<RefusedChange>;
+    noCap?: boolean;
+  }> = [
+    {
+      name: 'a refused change that raised the bandwidth is an upgrade refusal',
+      scope: 'change',
+      facts: facts(),
+      expected: { scope: 'up', count: 1, since: T0 },
+    },
+    { name: 'a refused change that lowered it is a downgrade refusal', scope: 'change', facts: facts({ from: 20, target: 10 }), expected: { scope: 'down' } },
+    {
+      name: 'another code about the same changes starts a new episode, without the old cap',
+      previous: earlier({ code: 'ResourceNotEnough.Bandwidth', cap: 12 }),
+      scope: 'up',
+      facts: facts({ target: 18 }),
+      expected: { count: 1, since: T0, target: 18 },
+      noCap: true,
+    },
+    {
+      name: 'the same code about the other direction starts a new episode',
+      previous: earlier({ code: 'InvalidParameter.Conflict', reason: 'PROVIDER_REFUSED' }),
+      scope: 'change',
+      facts: facts({ code: 'InvalidParameter.Conflict', from: 20, target: 10 }),
+      expected: { scope: 'down', count: 1, since: T0 },
+    },
+    {
+      name: 'an upgrade episode keeps the lowest refused target',
+      previous: earlier({ target: 15 }),
+      scope: 'up',
+      facts: facts({ target: 20 }),
+      expected: { count: 2, since: T0 - HOUR, target: 15 },
+    },
+    {
+      name: 'a downgrade episode keeps the highest refused target',
+      previous: earlier({ code: 'DecreasedBandwidthNotAllowed', reason: 'DOWNGRADE_REFUSED', scope: 'down', from: 20, target: 8 }),
+      scope: 'down',
+      facts: facts({ code: 'DecreasedBandwidthNotAllowed', from: 20, target: 5 }),
+      expected: { count: 2, target: 8 },
+    },
+    {
+      name: 'an episode about every change records the latest refused target',
+      previous: earlier({ code: 'IncorrectInstanceStatus', reason: 'STATUS_UNSUPPORTED', scope: 'any', target: 20 }),
+      scope: 'any',
+      facts: facts({ code: 'IncorrectInstanceStatus', target: 30 }),
+      expected: { count: 2, target: 30 },
+    },
+    {
+      name: 'an upgrade refusal records the cap its message names',
+      scope: 'up',
+      facts: facts({ message: 'bandwidth 20Mbps is bigger than base bandwidth 15Mbps' }),
+      expected: { cap: 15 },
+    },
+    {
+      name: 'a downgrade refusal records no cap, whatever its message names',
+      scope: 'down',
+      facts: facts({ code: 'DecreasedBandwidthNotAllowed', message: 'the minimum is 2 Mbps', from: 20, target: 5 }),
+      expected: { scope: 'down' },
+      noCap: true,
+    },
+    {
+      name: 'a later refusal of the episode that names no cap keeps the one named before',
+      previous: earlier({ cap: 12 }),
+      scope: 'up',
+      facts: facts({ target: 18 }),
+      expected: { count: 2, target: 18, cap: 12 },
+    },
+    {
+      name: 'a cap that was itself refused is forgotten',
+      previous: earlier({ cap: 12 }),
+      scope: 'up',
+      facts: facts({ target: 12 }),
+      expected: { count: 2, target: 12 },
+      noCap: true,
+    },
+  ];
+  it.each(rows)('$name', ({ previous, scope, facts: refusal, expected, noCap }) => {
+    const record = recordRefusal(previous, 'BANDWIDTH_CAP', scope, refusal);
+
+    expect(record).toMatchObject(expected);
+    if (noCap) expect(record.cap).toBeUndefined();
+  });
+});
+
+describe('what a success leaves of a refusal or a block', () => {
+  const downRefused: RefusedChange = {
+    code: 'DecreasedBandwidthNotAllowed',
+    reason: 'DOWNGRADE_REFUSED',
+    scope: 'down',
+    from: 20,
+    target: 8,
+    since: T0 - HOUR,
+    at: T0 - HOUR,
+    count: 1,
+    retryAt: T0 - 45 * MINUTE,
+    message: '%s',
+  };
+  it.each([
+    { name: 'no refusal, nothing left', refused: undefined, from: 20, target: 10, stands: false },
+    { name: 'a downgrade to the refused target disproves a downgrade refusal', refused: downRefused, from: 20, target: 8, stands: false },
+    { name: 'a downgrade below it disproves it too', refused: downRefused, from: 20, target: 5, stands: false },
+    { name: 'a smaller downgrade leaves it standing', refused: downRefused, from: 20, target: 10, stands: true },
+    { name: 'an upgrade leaves it standing, whatever its target', refused: downRefused, from: 3, target: 6, stands: true },
+  ])('$name', ({ refused, from, target, stands }) => {
+    expect(refusalAfterChange(refused, from, target, undefined)).toBe(stands ? refused : undefined);
+  });
+
+  const upOnly: BlockedCondition = { code: 'QuotaExceeded.InternetBandwidth', since: T0 - HOUR, message: 'regional cap', scope: 'up' };
+  const every: BlockedCondition = { code: 'InvalidInstance.UnPaidOrder', since: T0 - HOUR, message: 'pay it' };
+  it.each([
+    { name: 'no block, nothing left', blocked: undefined, from: 20, target: 10, stands: false },
+    { name: 'a downgrade leaves a block on upgrades standing', blocked: upOnly, from: 20, target: 10, stands: true },
+    { name: 'an upgrade disproves a block on upgrades', blocked: upOnly, from: 10, target: 20, stands: false },
+    { name: 'any change disproves a block on every change', blocked: every, from: 20, target: 10, stands: false },
+  ])('$name', ({ blocked, from, target, stands }) => {
+    expect(blockAfterChange(blocked, from, target)).toBe(stands ? blocked : undefined);
+  });
+
+  it.each([
+    { name: 'keeps what the success did not disprove', from: 20, target: 10, kept: { refused: downRefused, blocked: upOnly } },
+    { name: 'drops a downgrade refusal a deeper downgrade disproved', from: 20, target: 5, kept: { blocked: upOnly } },
+    { name: 'drops a block on upgrades an upgrade disproved', from: 10, target: 20, kept: { refused: downRefused } },
+  ])('clearDisproved $name', ({ from, target, kept }) => {
+    const previous = makeState({ refused: downRefused, blocked: upOnly });
+    const next = makeState({ version: 2, lastChangeAt: T0, refused: downRefused, blocked: upOnly });
+
+    const stored = clearDisproved(next, previous, from, target, undefined);
+
+    expect(stored).toEqual({ ...makeState({ version: 2, lastChangeAt: T0 }), ...kept });
+  });
+});
+
 describe('capFromMessage', () => {
   it.each([
     { message: '%s', target: 20, cap: undefined },
@@ -79,6 +245,8 @@ describe('capFromMessage', () => {
     { message: 'bandwidth 20Mbps is bigger than base bandwidth 15Mbps', target: 20, cap: 15 },
     { message: 'base bandwidth 30 Mbps', target: 20, cap: undefined },
     { message: 'instance ecs.g6.large has 2 vCPUs', target: 20, cap: undefined },
+    { message: 'bandwidth must be between 0 Mbps and 20 Mbps', target: 20, cap: undefined },
+    { message: 'the base bandwidth is 10 Mbps and the burst bandwidth 15 Mbps', target: 20, cap: 15 },
   ])('"$message" → $cap', ({ message, target, cap }) => {
     expect(capFromMessage(message, target)).toBe(cap);
   });

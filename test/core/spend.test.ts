@@ -64,6 +64,50 @@ describe('accrueSpend', () => {
 
     expect(spend.dayCny).toBe(0);
   });
+
+  const points: Array<{ name: string; point: TrafficPoint; dayCny: number; lastSampleAt: number }> = [
+    { name: 'a point that ends at now counts', point: { start: NOW - MINUTE, end: NOW, bytes: 1e9 }, dayCny: 0.8, lastSampleAt: NOW },
+    {
+      // Otherwise an idle minute stays unmeasured, and spendCap charges it at the full bandwidth.
+      name: 'a minute without traffic counts as measured',
+      point: { start: BILLING_HOUR, end: BILLING_HOUR + MINUTE, bytes: 0 },
+      dayCny: 0,
+      lastSampleAt: BILLING_HOUR + MINUTE,
+    },
+    {
+      name: 'a point without a byte count is ignored',
+      point: { start: BILLING_HOUR, end: BILLING_HOUR + MINUTE, bytes: Number.NaN },
+      dayCny: 0,
+      lastSampleAt: BILLING_DAY,
+    },
+  ];
+  it.each(points)('$name', ({ point, dayCny, lastSampleAt }) => {
+    const spend = accrueSpend(undefined, [point], NOW, 0.8);
+
+    expect(spend).toMatchObject({ dayCny, lastSampleAt });
+  });
+
+  it("starts over from the new day's start when the billing time zone changes", () => {
+    // Counted under UTC+8 up to 12:02 UTC; the policy now bills in UTC, whose day started at 00:00.
+    // The hour is the same one, but the new day is measured again from its start, the hour included:
+    // keeping either running total would count 12:00-12:02 twice.
+    const utcDay = Date.parse('2025-06-10T00:00:00Z');
+    const earlier = { hourStart: BILLING_HOUR, hourCny: 1.6, dayStart: BILLING_DAY, dayCny: 5, lastSampleAt: BILLING_HOUR + 2 * MINUTE };
+    const from = spendMeasureFrom(earlier, NOW, 0);
+
+    const spend = accrueSpend(
+      earlier,
+      [gbAt(BILLING_HOUR - HOUR), gbAt(BILLING_HOUR), gbAt(BILLING_HOUR + MINUTE), gbAt(BILLING_HOUR + 5 * MINUTE)],
+      NOW,
+      0.8,
+      0,
+    );
+
+    expect(from).toBe(utcDay);
+    expect(spend.hourCny).toBeCloseTo(2.4, 10);
+    expect(spend.dayCny).toBeCloseTo(3.2, 10);
+    expect(spend).toMatchObject({ hourStart: BILLING_HOUR, dayStart: utcDay, lastSampleAt: BILLING_HOUR + 6 * MINUTE });
+  });
 });
 
 describe('spendCap', () => {
@@ -95,5 +139,38 @@ describe('spendCap', () => {
     const spend = { hourStart: BILLING_HOUR, hourCny: 9.99, dayStart: BILLING_DAY, dayCny: 9.99, lastSampleAt: now };
 
     expect(spendCap(guard, spend, now, 0)?.mbps).toBe(1);
+  });
+
+  const daily = { pricePerGb: 0.8, budgetCnyPerDay: 20 };
+  const rows = [
+    {
+      name: 'the tighter cap binds: the hour when its budget is the smaller share',
+      // 30 minutes left of a 10 CNY hour: 100,000 Mbit over 1,800 s is 55.5 Mbps; the day's 1,000 CNY affords far more.
+      guard: { pricePerGb: 0.8, budgetCnyPerHour: 10, budgetCnyPerDay: 1000 },
+      spend: undefined,
+      currentMbps: 0,
+      expected: { mbps: 55, period: 'hour', remainingCny: 10, budgetCny: 10 },
+    },
+    {
+      name: "spend of an earlier billing day does not count against today's budget",
+      guard: daily,
+      spend: { hourStart: BILLING_DAY - HOUR, hourCny: 30, dayStart: BILLING_DAY - 24 * HOUR, dayCny: 30, lastSampleAt: BILLING_DAY - MINUTE },
+      currentMbps: 0,
+      // 20 CNY = 200,000 Mbit over the day's 3.5 hours left (12,600 s) is 15.9 Mbps.
+      expected: { mbps: 15, period: 'day', remainingCny: 20 },
+    },
+    {
+      name: 'the daily budget also counts the time CloudMonitor has not reported yet at the full current bandwidth',
+      guard: daily,
+      // 2 minutes at 20 Mbps unmeasured: 2,400 Mbit = 0.3 GB = 0.24 CNY on top of the 5 measured.
+      spend: { hourStart: BILLING_HOUR, hourCny: 1, dayStart: BILLING_DAY, dayCny: 5, lastSampleAt: NOW - 2 * MINUTE },
+      currentMbps: 20,
+      expected: { period: 'day', remainingCny: 14.76 },
+    },
+  ];
+  it.each(rows)('$name', ({ guard, spend, currentMbps, expected }) => {
+    const cap = spendCap(guard, spend, NOW, currentMbps);
+
+    expect(cap).toMatchObject({ ...expected, remainingCny: expect.closeTo(expected.remainingCny, 10) });
   });
 });
