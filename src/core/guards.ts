@@ -313,8 +313,8 @@ export const applySpendGuard: Guard = (ctx, p) => {
   // cap the budget holds whatever the bandwidth does, so a raise TO the cap waits until it is worth a
   // change; a bandwidth above the cap is always lowered to it.
   const gain = cap.mbps - ctx.current;
-  // At the cap (gain 0) both returns set the same bandwidth, the current one; only the wording differs.
-  if (ctx.current > 0 && gain >= 0 && gain < spendRaiseAtLeast(ctx.current)) {
+  // At the cap (gain 0) the plain wording below says it: there is no raise to hold back.
+  if (ctx.current > 0 && gain > 0 && gain < spendRaiseAtLeast(ctx.current)) {
     return {
       to: ctx.current,
       reason: 'SPEND_GUARD',

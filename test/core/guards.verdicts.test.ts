@@ -667,6 +667,13 @@ describe('the spend guard', () => {
       narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
     },
     {
+      name: 'at the cap already, says the cap plainly (there is no raise to hold back)',
+      guard: applySpendGuard,
+      setup: { instance: { ...traffic, bandwidthOut: 27 }, policy: { spendGuard: hourly } },
+      target: 30,
+      narrowing: { to: 27, reason: 'SPEND_GUARD', message: '10.00 of the 10 CNY budget per hour is left: at most 27 Mbps until the hour ends' },
+    },
+    {
       name: 'always lowers a bandwidth above the cap, however little',
       guard: applySpendGuard,
       setup: { instance: { ...traffic, bandwidthOut: 28 }, policy: { spendGuard: hourly } },
