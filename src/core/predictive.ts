@@ -24,6 +24,10 @@ export interface Prediction {
   riseFactor: number;
   /** Look-back used for scale-down, in seconds. */
   lookBackSeconds: number;
+  /** Cap changes over the last 24 hours of history, when the policy has a changes budget. */
+  changesInDay?: number;
+  /** How many times the usual saving a scale-down needs (> 1 only over the changes budget). */
+  scaleDownStrictness: number;
   /** Why the seasonal factor is 1, when it is for want of data. */
   seasonalNote?: string;
   /** The day the seasonal profile was read with (estimated or configured), when there is one. */
@@ -56,6 +60,18 @@ export function demandEstimate(config: PredictiveConfig, mbps: number, cap: numb
 export function margins(config: PredictiveConfig, demand: number): { trigger: number; set: number } {
   const widen = demand < config.smallMbps ? config.smallFactor : 1;
   return { trigger: (config.triggerPercent / 100) * widen, set: (config.setPercent / 100) * widen };
+}
+
+/**
+ * The band's two levels (Mbps) over a demand: its percentage margins plus the absolute ones
+ * (`triggerMbps`, `setMbps`). Aggregate traffic's sample-to-sample noise grows slower than its level
+ * (on the ISP tuning part the 99.5th percentile of 5-minute rises is 27 % below 15 Mbps and 7 % above
+ * 65 Mbps), so a margin in percent alone is too thin at low levels, where most drops happen, and too
+ * thick at the peak, where most of the bill is: an absolute part puts the headroom where the noise is.
+ */
+export function bandLevels(config: PredictiveConfig, demand: number): { trigger: number; set: number } {
+  const m = margins(config, demand);
+  return { trigger: demand * (1 + m.trigger) + (config.triggerMbps ?? 0), set: demand * (1 + m.set) + (config.setMbps ?? 0) };
 }
 
 /** The median of values[0..n), reordering them (quickselect: this runs per offset on every decision). */
@@ -299,10 +315,24 @@ function peakLag(x: Float64Array, first: number, low: number, high: number): { l
  * `maxLookBackSeconds`: on spiky traffic the policy does not chase noise down.
  */
 export function lookBack(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number): number {
+  return lookBackFor(config, volatility(config, samples, now));
+}
+
+function lookBackFor(config: PredictiveConfig, rise: number | undefined): number {
+  if (rise === undefined) return config.lookBackSeconds;
+  const scale = Math.max(1, rise / (config.setPercent / 100));
+  return Math.min(config.maxLookBackSeconds, Math.round(config.lookBackSeconds * scale));
+}
+
+/**
+ * The `volatilityQuantile` of the sample-to-sample rises (fractions, falls as 0) over the last
+ * 6 hours; undefined with fewer than 12 of them.
+ */
+export function volatility(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number): number | undefined {
   const since = now - VOLATILITY_WINDOW_MS;
   const first = Math.max(1, indexAtOrBefore(samples, since) + 1);
   const count = samples.length - first;
-  if (count < 12) return config.lookBackSeconds;
+  if (count < 12) return undefined;
   // A typed array sorts numerically without a comparator: this runs on every decision.
   const rises = new Float64Array(count);
   let n = 0;
@@ -310,10 +340,8 @@ export function lookBack(config: PredictiveConfig, samples: ReadonlyArray<Histor
     const before = (samples[i - 1] as HistorySample).mbps;
     if (before > 0) rises[n++] = Math.max(0, (samples[i] as HistorySample).mbps / before - 1);
   }
-  if (n < 12) return config.lookBackSeconds;
-  const q = select(rises, n, Math.min(n - 1, Math.floor(config.volatilityQuantile * n)));
-  const scale = Math.max(1, q / (config.setPercent / 100));
-  return Math.min(config.maxLookBackSeconds, Math.round(config.lookBackSeconds * scale));
+  if (n < 12) return undefined;
+  return select(rises, n, Math.min(n - 1, Math.floor(config.volatilityQuantile * n)));
 }
 
 /** How far back the sample-to-sample rises are read for volatility: a quarter of a day. */
@@ -357,12 +385,12 @@ function band(
   mayScaleDown: (saving: number) => boolean,
   censored: boolean,
 ): number {
-  const up = margins(config, demand);
-  if (current < demand * (1 + up.trigger) || censored) {
-    const target = ceilMbps(demand * (1 + up.set));
+  const up = bandLevels(config, demand);
+  if (current < up.trigger || censored) {
+    const target = ceilMbps(up.set);
     return censored ? Math.max(target, current + 1) : Math.max(target, current);
   }
-  const down = ceilMbps(recentPeak * (1 + margins(config, recentPeak).set));
+  const down = ceilMbps(bandLevels(config, recentPeak).set);
   return mayScaleDown(current - down) ? down : current;
 }
 
@@ -397,6 +425,30 @@ function highestSince(config: PredictiveConfig, samples: ReadonlyArray<HistorySa
 }
 
 /**
+ * The peak a scale-down keeps above: the highest demand estimate over the base look-back and, over the
+ * part a volatile history adds (up to `lookBackSeconds`), the highest level the demand reached in at
+ * least `holdPercent` % of that look-back's samples. Holding a Mbps costs all the time; it saves drops
+ * only while the demand is above it, so an isolated burst is not held for hours, a recurring one is.
+ * `holdPercent` 0 holds the highest sample, burst or not.
+ */
+export function recentPeak(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number, lookBackSeconds: number, demand: number): number {
+  const short = highestSince(config, samples, now - config.lookBackSeconds * 1000, demand);
+  if (lookBackSeconds <= config.lookBackSeconds) return short;
+  const start = indexAtOrBefore(samples, now - lookBackSeconds * 1000 - 1) + 1;
+  const n = samples.length - start;
+  const held = Math.max(1, Math.ceil(((config.holdPercent ?? 0) / 100) * n));
+  if (n <= 0) return short;
+  if (held === 1) return Math.max(short, highestSince(config, samples, now - lookBackSeconds * 1000, demand));
+  const censoredShare = config.censoredPercent / 100;
+  const values = new Float64Array(n);
+  for (let i = start; i < samples.length; i++) {
+    const s = samples[i] as HistorySample;
+    values[i - start] = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
+  }
+  return Math.max(short, select(values, n, Math.max(0, n - held)));
+}
+
+/**
  * The prediction for one decision. `sample` is this tick's served rate in Mbps (it may be newer than
  * the history's last sample, which it then extends); `current` the cap now.
  */
@@ -406,13 +458,17 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above.
   const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
-  const recent = highestSince(config, samples, now - lookBackSeconds * 1000, demand);
-  const share = config.scaleDownPercentOfPeak / 100;
+  const recent = recentPeak(config, samples, now, lookBackSeconds, demand);
+  const changes = config.changesPerDay === undefined ? undefined : changesSince(samples, now - DAY_MS);
+  // Over the budget, every scale-down must save that many times more (scale-up is never held back):
+  // on noisier traffic than the policy was tuned on, the changes a day stay near the budget.
+  const strictness = changes === undefined || config.changesPerDay === undefined ? 1 : Math.max(1, changes / config.changesPerDay);
+  const share = (strictness * config.scaleDownPercentOfPeak) / 100;
   const peakFrom = now - config.peakWindowSeconds * 1000;
-  // saving >= max(1, share × the week's peak), the peak being at least this demand. Decided without
-  // always scanning the week: a saving under share × demand fails at once, and the backward scan
-  // stops at the first sample that puts share × the peak above the saving.
-  const mayScaleDown = (saving: number) => saving >= 1 && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
+  // saving >= strictness × max(1, share × the week's peak), the peak being at least this demand. Decided
+  // without always scanning the week: a saving under share × demand fails at once, and the backward
+  // scan stops at the first sample that puts share × the peak above the saving.
+  const mayScaleDown = (saving: number) => saving >= strictness && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
   const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
   const forecast =
@@ -427,9 +483,31 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
     riseFactor: rise.factor,
     lookBackSeconds,
     censored,
+    ...(changes === undefined ? {} : { changesInDay: changes }),
+    scaleDownStrictness: strictness,
     ...(rise.note === undefined ? {} : { seasonalNote: rise.note }),
     ...(rise.dayLengthSeconds === undefined ? {} : { dayLengthSeconds: rise.dayLengthSeconds }),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * How many times the cap changed over the samples at or after `from`: consecutive known caps that
+ * differ. A cap of 0 is unknown (a backfilled minute: src/cycle/served-history.ts) and is skipped, so
+ * a run of unknown caps between two equal ones is no change.
+ */
+export function changesSince(samples: ReadonlyArray<HistorySample>, from: number): number {
+  let changes = 0;
+  let newer = 0;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) break;
+    if (s.cap <= 0) continue;
+    if (newer > 0 && s.cap !== newer) changes++;
+    newer = s.cap;
+  }
+  return changes;
 }
 
 /** A day length for a message: "23h35m". */
@@ -460,6 +538,14 @@ export function predictiveRecommendation(
   const seasonal = `${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
   const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
+  const budget =
+    p.changesInDay !== undefined && config.changesPerDay !== undefined && p.scaleDownStrictness > 1
+      ? `; ${p.changesInDay} changes in 24 h, over the budget of ${config.changesPerDay}: a scale-down must save ×${p.scaleDownStrictness.toFixed(2)}`
+      : '';
+  const held =
+    p.lookBackSeconds > config.lookBackSeconds && (config.holdPercent ?? 0) > 0
+      ? ` (beyond ${Math.round(config.lookBackSeconds / 60)} min, levels reached in >= ${config.holdPercent} % of it)`
+      : '';
   if (p.target > current) {
     return {
       mbps: p.target,
@@ -472,9 +558,9 @@ export function predictiveRecommendation(
     return {
       mbps: p.target,
       reason: 'SCALE_DOWN',
-      message: `${served}, recent peak within ${Math.round(p.lookBackSeconds / 60)} min: down to ${formatMbps(p.target)}; ${detail}`,
+      message: `${served}, recent peak within ${Math.round(p.lookBackSeconds / 60)} min${held}: down to ${formatMbps(p.target)}; ${detail}${budget}`,
       prediction,
     };
   }
-  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}`, prediction };
+  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}${budget}`, prediction };
 }
