@@ -33,6 +33,9 @@ export interface Prediction {
   /** The day the seasonal profile was read with (estimated or configured), when there is one. */
   dayLengthSeconds?: number;
   censored: boolean;
+  /** When censored: how far above the cap demand was read (a fraction), after `censoredSteps` filled steps. */
+  censoredRise?: number;
+  censoredSteps?: number;
 }
 
 /** The last index whose sample is at or before `t`, or -1. Samples are oldest first. */
@@ -455,8 +458,11 @@ export function recentPeak(config: PredictiveConfig, samples: ReadonlyArray<Hist
 export function predict(config: PredictiveConfig, history: ServedHistory, sampleMbps: number, current: number, now: number): Prediction {
   const samples = history.samples;
   const censored = current > 0 && sampleMbps >= (config.censoredPercent / 100) * current;
-  // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above.
-  const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
+  // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above,
+  // doubled for each step up that the demand has already filled (a surge is found in a few steps).
+  const steps = censored ? censoredSteps(config, samples, current) : 0;
+  const censoredRise = Math.min(MAX_CENSORED_RISE, (config.censoredRisePercent / 100) * 2 ** steps);
+  const demand = censored ? Math.max(sampleMbps, current * (1 + censoredRise)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
   const recent = recentPeak(config, samples, now, lookBackSeconds, demand);
   const changes = config.changesPerDay === undefined ? undefined : changesSince(samples, now - DAY_MS);
@@ -483,6 +489,7 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
     riseFactor: rise.factor,
     lookBackSeconds,
     censored,
+    ...(censored ? { censoredRise, censoredSteps: steps } : {}),
     ...(changes === undefined ? {} : { changesInDay: changes }),
     scaleDownStrictness: strictness,
     ...(rise.note === undefined ? {} : { seasonalNote: rise.note }),
@@ -491,6 +498,27 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
 }
 
 const DAY_MS = 86_400_000;
+
+/** A censored step reads demand at most this much above the cap (a doubling), however long the run. */
+const MAX_CENSORED_RISE = 1;
+
+/**
+ * How many times the cap was raised during the run of censored samples that ends now: each is a step
+ * up that the demand filled at once. Scans back from the newest sample while samples are censored
+ * (a cap of 0 is unknown and ends the run); the current cap counts as the newest.
+ */
+export function censoredSteps(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, current: number): number {
+  const censoredShare = config.censoredPercent / 100;
+  let steps = 0;
+  let newer = current;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (!(s.cap > 0 && s.mbps >= censoredShare * s.cap)) break;
+    if (s.cap < newer) steps++;
+    newer = s.cap;
+  }
+  return steps;
+}
 
 /**
  * How many times the cap changed over the samples at or after `from`: consecutive known caps that
@@ -537,7 +565,11 @@ export function predictiveRecommendation(
   const day = p.dayLengthSeconds === undefined ? '' : `, day ${formatDayLength(p.dayLengthSeconds)}`;
   const seasonal = `${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
-  const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
+  const censoredRead =
+    p.censoredRise === undefined
+      ? ''
+      : `, read as +${Math.round(p.censoredRise * 100)} %${p.censoredSteps ? ` after ${p.censoredSteps} step(s) up it filled at once` : ''}`;
+  const served = `served ${formatMbps(sampleMbps)}${p.censored ? ` (at the cap: demand at least that${censoredRead})` : ''}`;
   const budget =
     p.changesInDay !== undefined && config.changesPerDay !== undefined && p.scaleDownStrictness > 1
       ? `; ${p.changesInDay} changes in 24 h, over the budget of ${config.changesPerDay}: a scale-down must save ×${p.scaleDownStrictness.toFixed(2)}`

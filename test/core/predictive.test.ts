@@ -4,7 +4,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
-import { changesSince, estimateDayLength, lookBack, predict, predictiveRecommendation, recentPeak, riseFactor, select } from '../../src/core/predictive';
+import {
+  censoredSteps,
+  changesSince,
+  estimateDayLength,
+  lookBack,
+  predict,
+  predictiveRecommendation,
+  recentPeak,
+  riseFactor,
+  select,
+} from '../../src/core/predictive';
 import type { DecideInput, HistorySample, PredictiveConfig, ServedHistory } from '../../src/core/types';
 import { MINUTE, makeInput, makePolicy, T0, tickOf } from '../fixtures/policies';
 import { inputArb } from './arbitraries';
@@ -559,5 +569,39 @@ describe('predict: margins in Mbps, the changes budget and the held look-back', 
 
     expect(r.mbps).toBe(Math.ceil(50 * 1.093));
     expect(r.message).toContain('recent peak within 120 min (beyond 10 min, levels reached in >= 7 % of it): down to 55 Mbps');
+  });
+});
+
+describe('predict: a censored run steps up faster each time the demand fills the step', () => {
+  /** Samples 5 minutes apart, newest last, each at `share` of its cap. */
+  const run = (caps: number[], share = 1) => caps.map((cap, i) => ({ at: T0 - (caps.length - i) * STEP, mbps: cap * share, cap }));
+
+  it.each([
+    { name: 'the first censored sample: no step filled yet', samples: run([20]), current: 20, steps: 0 },
+    { name: 'two raises filled at once', samples: run([20, 22, 25]), current: 25, steps: 2 },
+    { name: 'the raise to the current cap, filled by this sample', samples: run([20, 22]), current: 25, steps: 2 },
+    {
+      name: 'a sample under the cap ends the run',
+      samples: [...run([20]), ...run([22], 0.5), ...run([25])].map((s, i) => ({ ...s, at: T0 - (3 - i) * STEP })),
+      current: 25,
+      steps: 0,
+    },
+  ])('censoredSteps: $name', ({ samples, current, steps }) => {
+    expect(censoredSteps(CONFIG, samples, current)).toBe(steps);
+  });
+
+  it.each([
+    { name: 'first step: the cap + 20 %', caps: [50], expected: Math.ceil(50 * 1.2 * 1.093) },
+    { name: 'after two filled steps: the cap + 80 %', caps: [30, 40, 50], expected: Math.ceil(50 * 1.8 * 1.093) },
+    { name: 'after four: at most the cap + 100 %', caps: [10, 20, 30, 40, 50], expected: Math.ceil(50 * 2 * 1.093) },
+  ])('$name', ({ caps, expected }) => {
+    expect(predict(CONFIG, { samples: run(caps) }, 50, 50, T0).reactive).toBe(expected);
+  });
+
+  it('says how far above the cap it read the demand, and why', () => {
+    const r = predictiveRecommendation(CONFIG, { samples: run([30, 40, 50]) }, 50, 50, T0, { mbps: 50, reason: 'WITHIN_TOLERANCE', message: 'plain' });
+
+    expect(r.reason).toBe('SATURATED_STEP_UP');
+    expect(r.message).toContain('served 50 Mbps (at the cap: demand at least that, read as +80 % after 2 step(s) up it filled at once): up to 99 Mbps');
   });
 });
