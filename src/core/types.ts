@@ -237,7 +237,10 @@ export interface PredictiveConfig {
   volatilityQuantile: number;
   /** A served sample at or above this % of its cap is censored: demand was at least that. */
   censoredPercent: number;
-  /** ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says). */
+  /**
+   * ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says), doubled
+   * for each step up in a row that the demand filled at once, at most 100 %.
+   */
   censoredRisePercent: number;
   seasonal?: {
     days: number;

@@ -404,7 +404,10 @@ const predictiveSchema = z
       .min(0, { error: 'expected a percentage from 0 to 100' })
       .max(100, { error: 'expected a percentage from 0 to 100' })
       .prefault(20)
-      .meta({ description: 'A censored sample is read as demand this % above the cap (and the step is at least 1 Mbps). Default 20.' }),
+      .meta({
+        description:
+          'A censored sample is read as demand this % above the cap (the step at least 1 Mbps), doubled for each step in a row the demand filled, at most 100 %. Default 20.',
+      }),
     seasonal: seasonalSchema.optional().meta({ description: 'Raise ahead of the same time of day over the last days. Absent: off.' }),
   })
   .superRefine((p, ctx) => {
