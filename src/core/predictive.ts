@@ -471,9 +471,10 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   const strictness = changes === undefined || config.changesPerDay === undefined ? 1 : Math.max(1, changes / config.changesPerDay);
   const share = (strictness * config.scaleDownPercentOfPeak) / 100;
   const peakFrom = now - config.peakWindowSeconds * 1000;
-  // saving >= strictness × max(1, share × the week's peak), the peak being at least this demand. Decided
-  // without always scanning the week: a saving under share × demand fails at once, and the backward
-  // scan stops at the first sample that puts share × the peak above the saving.
+  // saving >= strictness × max(1 Mbps, scaleDownPercentOfPeak % of the week's peak) (`share` holds the
+  // strictness), the peak being at least this demand. Decided without always scanning the week: a
+  // saving under share × demand fails at once, and the backward scan stops at the first sample that
+  // puts share × the peak above the saving.
   const mayScaleDown = (saving: number) => saving >= strictness && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
   const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
