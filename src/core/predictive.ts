@@ -24,11 +24,18 @@ export interface Prediction {
   riseFactor: number;
   /** Look-back used for scale-down, in seconds. */
   lookBackSeconds: number;
+  /** Cap changes over the last 24 hours of history, when the policy has a changes budget. */
+  changesInDay?: number;
+  /** How many times the usual saving a scale-down needs (> 1 only over the changes budget). */
+  scaleDownStrictness: number;
   /** Why the seasonal factor is 1, when it is for want of data. */
   seasonalNote?: string;
   /** The day the seasonal profile was read with (estimated or configured), when there is one. */
   dayLengthSeconds?: number;
   censored: boolean;
+  /** When censored: how far above the cap demand was read (a fraction), after `censoredSteps` filled steps. */
+  censoredRise?: number;
+  censoredSteps?: number;
 }
 
 /** The last index whose sample is at or before `t`, or -1. Samples are oldest first. */
@@ -56,6 +63,18 @@ export function demandEstimate(config: PredictiveConfig, mbps: number, cap: numb
 export function margins(config: PredictiveConfig, demand: number): { trigger: number; set: number } {
   const widen = demand < config.smallMbps ? config.smallFactor : 1;
   return { trigger: (config.triggerPercent / 100) * widen, set: (config.setPercent / 100) * widen };
+}
+
+/**
+ * The band's two levels (Mbps) over a demand: its percentage margins plus the absolute ones
+ * (`triggerMbps`, `setMbps`). Aggregate traffic's sample-to-sample noise grows slower than its level
+ * (on the ISP tuning part the 99.5th percentile of 5-minute rises is 27 % below 15 Mbps and 7 % above
+ * 65 Mbps), so a margin in percent alone is too thin at low levels, where most drops happen, and too
+ * thick at the peak, where most of the bill is: an absolute part puts the headroom where the noise is.
+ */
+export function bandLevels(config: PredictiveConfig, demand: number): { trigger: number; set: number } {
+  const m = margins(config, demand);
+  return { trigger: demand * (1 + m.trigger) + (config.triggerMbps ?? 0), set: demand * (1 + m.set) + (config.setMbps ?? 0) };
 }
 
 /**
@@ -424,10 +443,24 @@ function peakLag(x: Float64Array, first: number, low: number, high: number): { l
  * `maxLookBackSeconds`: on spiky traffic the policy does not chase noise down.
  */
 export function lookBack(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number): number {
+  return lookBackFor(config, volatility(config, samples, now));
+}
+
+function lookBackFor(config: PredictiveConfig, rise: number | undefined): number {
+  if (rise === undefined) return config.lookBackSeconds;
+  const scale = Math.max(1, rise / (config.setPercent / 100));
+  return Math.min(config.maxLookBackSeconds, Math.round(config.lookBackSeconds * scale));
+}
+
+/**
+ * The `volatilityQuantile` of the sample-to-sample rises (fractions, falls as 0) over the last
+ * 6 hours; undefined with fewer than 12 of them.
+ */
+export function volatility(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number): number | undefined {
   const since = now - VOLATILITY_WINDOW_MS;
   const first = Math.max(1, indexAtOrBefore(samples, since) + 1);
   const count = samples.length - first;
-  if (count < 12) return config.lookBackSeconds;
+  if (count < 12) return undefined;
   // A typed array sorts numerically without a comparator: this runs on every decision.
   const rises = new Float64Array(count);
   let n = 0;
@@ -435,10 +468,8 @@ export function lookBack(config: PredictiveConfig, samples: ReadonlyArray<Histor
     const before = (samples[i - 1] as HistorySample).mbps;
     if (before > 0) rises[n++] = Math.max(0, (samples[i] as HistorySample).mbps / before - 1);
   }
-  if (n < 12) return config.lookBackSeconds;
-  const q = select(rises, n, Math.min(n - 1, Math.floor(config.volatilityQuantile * n)));
-  const scale = Math.max(1, q / (config.setPercent / 100));
-  return Math.min(config.maxLookBackSeconds, Math.round(config.lookBackSeconds * scale));
+  if (n < 12) return undefined;
+  return select(rises, n, Math.min(n - 1, Math.floor(config.volatilityQuantile * n)));
 }
 
 /** How far back the sample-to-sample rises are read for volatility: a quarter of a day. */
@@ -482,12 +513,12 @@ function band(
   mayScaleDown: (saving: number) => boolean,
   censored: boolean,
 ): number {
-  const up = margins(config, demand);
-  if (current < demand * (1 + up.trigger) || censored) {
-    const target = ceilMbps(demand * (1 + up.set));
+  const up = bandLevels(config, demand);
+  if (current < up.trigger || censored) {
+    const target = ceilMbps(up.set);
     return censored ? Math.max(target, current + 1) : Math.max(target, current);
   }
-  const down = ceilMbps(recentPeak * (1 + margins(config, recentPeak).set));
+  const down = ceilMbps(bandLevels(config, recentPeak).set);
   return mayScaleDown(current - down) ? down : current;
 }
 
@@ -522,22 +553,54 @@ function highestSince(config: PredictiveConfig, samples: ReadonlyArray<HistorySa
 }
 
 /**
+ * The peak a scale-down keeps above: the highest demand estimate over the base look-back and, over the
+ * part a volatile history adds (up to `lookBackSeconds`), the highest level the demand reached in at
+ * least `holdPercent` % of that look-back's samples. Holding a Mbps costs all the time; it saves drops
+ * only while the demand is above it, so an isolated burst is not held for hours, a recurring one is.
+ * `holdPercent` 0 holds the highest sample, burst or not.
+ */
+export function recentPeak(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number, lookBackSeconds: number, demand: number): number {
+  const short = highestSince(config, samples, now - config.lookBackSeconds * 1000, demand);
+  if (lookBackSeconds <= config.lookBackSeconds) return short;
+  const start = indexAtOrBefore(samples, now - lookBackSeconds * 1000 - 1) + 1;
+  const n = samples.length - start;
+  const held = Math.max(1, Math.ceil(((config.holdPercent ?? 0) / 100) * n));
+  if (n <= 0) return short;
+  if (held === 1) return Math.max(short, highestSince(config, samples, now - lookBackSeconds * 1000, demand));
+  const censoredShare = config.censoredPercent / 100;
+  const values = new Float64Array(n);
+  for (let i = start; i < samples.length; i++) {
+    const s = samples[i] as HistorySample;
+    values[i - start] = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
+  }
+  return Math.max(short, select(values, n, Math.max(0, n - held)));
+}
+
+/**
  * The prediction for one decision. `sample` is this tick's served rate in Mbps (it may be newer than
  * the history's last sample, which it then extends); `current` the cap now.
  */
 export function predict(config: PredictiveConfig, history: ServedHistory, sampleMbps: number, current: number, now: number): Prediction {
   const samples = history.samples;
   const censored = current > 0 && sampleMbps >= (config.censoredPercent / 100) * current;
-  // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above.
-  const demand = censored ? Math.max(sampleMbps, current * (1 + config.censoredRisePercent / 100)) : sampleMbps;
+  // Censored: demand is at least the cap; how much more is unknown, so read it as censoredRise above,
+  // doubled for each step up that the demand has already filled (a surge is found in a few steps).
+  const steps = censored ? censoredSteps(config, samples, current) : 0;
+  const censoredRise = Math.min(MAX_CENSORED_RISE, (config.censoredRisePercent / 100) * 2 ** steps);
+  const demand = censored ? Math.max(sampleMbps, current * (1 + censoredRise)) : sampleMbps;
   const lookBackSeconds = lookBack(config, samples, now);
-  const recent = highestSince(config, samples, now - lookBackSeconds * 1000, demand);
-  const share = config.scaleDownPercentOfPeak / 100;
+  const recent = recentPeak(config, samples, now, lookBackSeconds, demand);
+  const changes = config.changesPerDay === undefined ? undefined : changesSince(samples, now - DAY_MS);
+  // Over the budget, every scale-down must save that many times more (scale-up is never held back):
+  // on noisier traffic than the policy was tuned on, the changes a day stay near the budget.
+  const strictness = changes === undefined || config.changesPerDay === undefined ? 1 : Math.max(1, changes / config.changesPerDay);
+  const share = (strictness * config.scaleDownPercentOfPeak) / 100;
   const peakFrom = now - config.peakWindowSeconds * 1000;
-  // saving >= max(1, share × the week's peak), the peak being at least this demand. Decided without
-  // always scanning the week: a saving under share × demand fails at once, and the backward scan
-  // stops at the first sample that puts share × the peak above the saving.
-  const mayScaleDown = (saving: number) => saving >= 1 && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
+  // saving >= strictness × max(1 Mbps, scaleDownPercentOfPeak % of the week's peak) (`share` holds the
+  // strictness), the peak being at least this demand. Decided without always scanning the week: a
+  // saving under share × demand fails at once, and the backward scan stops at the first sample that
+  // puts share × the peak above the saving.
+  const mayScaleDown = (saving: number) => saving >= strictness && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
   const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
   const forecast =
@@ -552,9 +615,53 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
     riseFactor: rise.factor,
     lookBackSeconds,
     censored,
+    ...(censored ? { censoredRise, censoredSteps: steps } : {}),
+    ...(changes === undefined ? {} : { changesInDay: changes }),
+    scaleDownStrictness: strictness,
     ...(rise.note === undefined ? {} : { seasonalNote: rise.note }),
     ...(rise.dayLengthSeconds === undefined ? {} : { dayLengthSeconds: rise.dayLengthSeconds }),
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/** A censored step reads demand at most this much above the cap (a doubling), however long the run. */
+const MAX_CENSORED_RISE = 1;
+
+/**
+ * How many times the cap was raised during the run of censored samples that ends now: each is a step
+ * up that the demand filled at once. Scans back from the newest sample while samples are censored
+ * (a cap of 0 is unknown and ends the run); the current cap counts as the newest.
+ */
+export function censoredSteps(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, current: number): number {
+  const censoredShare = config.censoredPercent / 100;
+  let steps = 0;
+  let newer = current;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (!(s.cap > 0 && s.mbps >= censoredShare * s.cap)) break;
+    if (s.cap < newer) steps++;
+    newer = s.cap;
+  }
+  return steps;
+}
+
+/**
+ * How many times the cap changed over the samples at or after `from`: consecutive known caps that
+ * differ. A cap of 0 is unknown (a backfilled minute: src/cycle/served-history.ts) and is skipped, so
+ * a run of unknown caps between two equal ones is no change.
+ */
+export function changesSince(samples: ReadonlyArray<HistorySample>, from: number): number {
+  let changes = 0;
+  let newer = 0;
+  for (let i = samples.length - 1; i >= 0; i--) {
+    const s = samples[i] as HistorySample;
+    if (s.at < from) break;
+    if (s.cap <= 0) continue;
+    if (newer > 0 && s.cap !== newer) changes++;
+    newer = s.cap;
+  }
+  return changes;
 }
 
 /** A day length for a message: "23h35m". */
@@ -597,7 +704,19 @@ export function predictiveRecommendation(
   const day = p.dayLengthSeconds === undefined ? '' : `, day ${formatDayLength(p.dayLengthSeconds)}`;
   const seasonal = `${profileDescription(config)}${day}${p.seasonalNote ? `; ${p.seasonalNote}` : ''}`;
   const detail = `forecast ${formatMbps(p.forecast)} (rise ×${p.riseFactor.toFixed(3)}${seasonal}), reactive ${formatMbps(p.reactive)}, ${config.mode}`;
-  const served = `served ${formatMbps(sampleMbps)}${p.censored ? ' (at the cap: demand at least that)' : ''}`;
+  const censoredRead =
+    p.censoredRise === undefined
+      ? ''
+      : `, read as +${Math.round(p.censoredRise * 100)} %${p.censoredSteps ? ` after ${p.censoredSteps} step(s) up it filled at once` : ''}`;
+  const served = `served ${formatMbps(sampleMbps)}${p.censored ? ` (at the cap: demand at least that${censoredRead})` : ''}`;
+  const budget =
+    p.changesInDay !== undefined && config.changesPerDay !== undefined && p.scaleDownStrictness > 1
+      ? `; ${p.changesInDay} changes in 24 h, over the budget of ${config.changesPerDay}: a scale-down must save ×${p.scaleDownStrictness.toFixed(2)}`
+      : '';
+  const held =
+    p.lookBackSeconds > config.lookBackSeconds && (config.holdPercent ?? 0) > 0
+      ? ` (beyond ${Math.round(config.lookBackSeconds / 60)} min, levels reached in >= ${config.holdPercent} % of it)`
+      : '';
   if (p.target > current) {
     return {
       mbps: p.target,
@@ -610,9 +729,9 @@ export function predictiveRecommendation(
     return {
       mbps: p.target,
       reason: 'SCALE_DOWN',
-      message: `${served}, recent peak within ${Math.round(p.lookBackSeconds / 60)} min: down to ${formatMbps(p.target)}; ${detail}`,
+      message: `${served}, recent peak within ${Math.round(p.lookBackSeconds / 60)} min${held}: down to ${formatMbps(p.target)}; ${detail}${budget}`,
       prediction,
     };
   }
-  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}`, prediction };
+  return { mbps: current, reason: 'WITHIN_TOLERANCE', message: `${served}: ${formatMbps(current)} is inside the band; ${detail}${budget}`, prediction };
 }

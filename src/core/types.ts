@@ -210,6 +210,14 @@ export interface PredictiveConfig {
   triggerPercent: number;
   /** ... and then set it this % above. */
   setPercent: number;
+  /** Absolute parts of the two margins (Mbps), added to the percentages. Absent: 0. */
+  triggerMbps?: number;
+  setMbps?: number;
+  /**
+   * A budget of changes a day: once the last 24 hours' served samples show more cap changes than
+   * this, a scale-down must save that many times more (scale-up is never held). Absent: no budget.
+   */
+  changesPerDay?: number;
   /** Below this demand (Mbps) both margins are `smallFactor` times wider (headroom is cheaper there). */
   smallMbps: number;
   smallFactor: number;
@@ -220,11 +228,19 @@ export interface PredictiveConfig {
   lookBackSeconds: number;
   /** ... lengthened on volatile traffic up to this. */
   maxLookBackSeconds: number;
+  /**
+   * Over the lengthened part of the look-back, hold only a level the demand reached in at least this %
+   * of its samples (an isolated burst is not held for hours). Absent or 0: the highest sample.
+   */
+  holdPercent?: number;
   /** Quantile (0–1) of the last 6 hours' sample-to-sample rises that measures volatility. */
   volatilityQuantile: number;
   /** A served sample at or above this % of its cap is censored: demand was at least that. */
   censoredPercent: number;
-  /** ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says). */
+  /**
+   * ... and is read as this % above the cap (the step up is at least 1 Mbps whatever it says), doubled
+   * for each step up in a row that the demand filled at once, at most 100 %.
+   */
   censoredRisePercent: number;
   seasonal?: {
     days: number;

@@ -365,6 +365,14 @@ const seasonalSchema = z
     }
   });
 
+const marginMbps = (description: string) =>
+  z
+    .number({ error: 'expected a number of Mbps from 0 to 100' })
+    .min(0, { error: 'expected a number of Mbps from 0 to 100' })
+    .max(100, { error: 'expected a number of Mbps from 0 to 100' })
+    .prefault(0)
+    .meta({ description });
+
 const predictiveSchema = z
   .strictObject({
     mode: z.enum(['forecast-only', 'forecast-and-scale'], { error: 'expected "forecast-only" or "forecast-and-scale"' }).prefault('forecast-only').meta({
@@ -373,6 +381,17 @@ const predictiveSchema = z
     }),
     trigger: percent('Scale up when the bandwidth is less than this % above the demand estimate. Default 3.7.').prefault(3.7),
     set: percent('... and then set it this % above the demand estimate. Default 9.3.').prefault(9.3),
+    triggerMbps: marginMbps('Added to the trigger margin, in Mbps: sample-to-sample noise grows slower than the traffic. Default 0.'),
+    setMbps: marginMbps('Added to the set margin, in Mbps. Default 0.'),
+    changesPerDay: z
+      .number({ error: 'expected a number of changes a day from 1 to 1440' })
+      .min(1, { error: 'expected a number of changes a day from 1 to 1440' })
+      .max(1440, { error: 'expected a number of changes a day from 1 to 1440' })
+      .optional()
+      .meta({
+        description:
+          'A budget: over this many changes in the last 24 hours, a scale-down must save proportionally more (scale-up is never held). Absent: none.',
+      }),
     smallBelow: mbps(0, API_MAX_MBPS, 'Below this demand (Mbps) both margins are smallFactor times wider. Default 5.').prefault(5),
     smallFactor: z
       .number({ error: 'expected a factor from 1 to 10' })
@@ -384,6 +403,15 @@ const predictiveSchema = z
     peakWindow: duration(3600, 'The window of that peak. Default 7d.').prefault('7d'),
     lookBack: duration(0, 'Scale down to the highest demand within this look-back. Default 10m.').prefault('10m'),
     maxLookBack: duration(0, 'The look-back lengthens on volatile traffic up to this. Default 2h.').prefault('2h'),
+    holdShare: z
+      .number({ error: 'expected a percentage from 0 to 100' })
+      .min(0, { error: 'expected a percentage from 0 to 100' })
+      .max(100, { error: 'expected a percentage from 0 to 100' })
+      .prefault(0)
+      .meta({
+        description:
+          'Beyond lookBack, hold only a level the demand reached in at least this % of the lengthened look-back (an isolated burst is not held). Default 0: the highest sample.',
+      }),
     volatilityQuantile: z
       .number({ error: FRACTION_ERROR })
       .gt(0, { error: FRACTION_ERROR })
@@ -396,7 +424,10 @@ const predictiveSchema = z
       .min(0, { error: 'expected a percentage from 0 to 100' })
       .max(100, { error: 'expected a percentage from 0 to 100' })
       .prefault(20)
-      .meta({ description: 'A censored sample is read as demand this % above the cap (and the step is at least 1 Mbps). Default 20.' }),
+      .meta({
+        description:
+          'A censored sample is read as demand this % above the cap (the step at least 1 Mbps), doubled for each step in a row the demand filled, at most 100 %. Default 20.',
+      }),
     seasonal: seasonalSchema.optional().meta({ description: 'Raise ahead of the same time of day over the last days. Absent: off.' }),
   })
   .superRefine((p, ctx) => {

@@ -4,7 +4,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/core/decide';
-import { estimateDayLength, lookBack, predict, predictiveRecommendation, riseFactor, select } from '../../src/core/predictive';
+import {
+  censoredSteps,
+  changesSince,
+  estimateDayLength,
+  lookBack,
+  predict,
+  predictiveRecommendation,
+  recentPeak,
+  riseFactor,
+  select,
+} from '../../src/core/predictive';
 import type { DecideInput, HistorySample, PredictiveConfig, ServedHistory } from '../../src/core/types';
 import { MINUTE, makeInput, makePolicy, T0, tickOf } from '../fixtures/policies';
 import { inputArb } from './arbitraries';
@@ -280,6 +290,9 @@ const configArb: fc.Arbitrary<PredictiveConfig> = fc.record({
   mode: fc.constantFrom('forecast-only' as const, 'forecast-and-scale' as const),
   triggerPercent: fc.double({ min: 0.5, max: 10, noNaN: true }),
   setPercent: fc.double({ min: 10, max: 30, noNaN: true }),
+  triggerMbps: fc.double({ min: 0, max: 2, noNaN: true }),
+  setMbps: fc.double({ min: 0, max: 3, noNaN: true }),
+  holdPercent: fc.constantFrom(0, 7, 20),
   smallMbps: fc.integer({ min: 0, max: 10 }),
   smallFactor: fc.double({ min: 1, max: 5, noNaN: true }),
   scaleDownPercentOfPeak: fc.double({ min: 0.5, max: 20, noNaN: true }),
@@ -470,5 +483,125 @@ describe('forecast-only: the forecast is logged, never applied', () => {
 
     expect(d.message).toContain('(predictive: history backfill queued, plain reactive rules)');
     expect(d.prediction).toBeUndefined();
+  });
+});
+
+describe('predict: margins in Mbps, the changes budget and the held look-back', () => {
+  it.each([
+    { name: 'percent margins alone: 42 Mbps is above 40 × 1.037, hold', config: CONFIG, expected: 42 },
+    {
+      name: 'with 1 Mbps on the trigger: 42 Mbps is within 40 × 1.037 + 1, up to 40 × 1.093 + 2',
+      config: { ...CONFIG, triggerMbps: 1, setMbps: 2 },
+      expected: Math.ceil(40 * 1.093 + 2),
+    },
+    {
+      name: 'the Mbps part of the set margin also sets the scale-down level',
+      config: { ...CONFIG, setMbps: 2 },
+      current: 60,
+      expected: Math.ceil(40 * 1.093 + 2),
+    },
+  ])('$name', ({ config, current, expected }) => {
+    expect(predict(config, flat(40), 40, current ?? 42, T0).reactive).toBe(expected);
+  });
+
+  /** 24 hours of 5-minute samples at 40 Mbps whose cap alternates every `every` samples (changes = 288 / every). */
+  const busyDay = (every: number) => historyOf(288, () => 40, 100).samples.map((s, i) => ({ ...s, cap: Math.floor(i / every) % 2 === 0 ? 50 : 52 }));
+
+  it.each([
+    { name: 'consecutive different caps count', caps: [50, 50, 52, 52, 50], expected: 2 },
+    { name: 'an unknown cap (0) between two equal ones is no change', caps: [50, 0, 0, 50, 52], expected: 1 },
+    { name: 'nothing changed', caps: [50, 50, 50], expected: 0 },
+  ])('changesSince: $name', ({ caps, expected }) => {
+    const samples = caps.map((cap, i) => ({ at: T0 + i * STEP, mbps: 10, cap }));
+
+    expect(changesSince(samples, T0)).toBe(expected);
+    expect(changesSince(samples, T0 + caps.length * STEP)).toBe(0);
+  });
+
+  it.each([
+    // 44 Mbps would do, saving 16 Mbps from 60; the usual saving needed is 3 % of the 40 Mbps peak (1.2 Mbps).
+    { name: 'no budget: down to the band', config: CONFIG, history: busyDay(6), expected: 44, budgetSaid: false },
+    { name: 'under the budget: down to the band', config: { ...CONFIG, changesPerDay: 60 }, history: busyDay(6), expected: 44, budgetSaid: false },
+    {
+      name: '47 changes over a budget of 4: a 16 Mbps saving still clears 47 / 4 × 1.2 Mbps',
+      config: { ...CONFIG, changesPerDay: 4 },
+      history: busyDay(6),
+      expected: 44,
+      budgetSaid: true,
+    },
+    {
+      name: '143 changes over a budget of 4: 143 / 4 × 1.2 Mbps is more than 16, hold',
+      config: { ...CONFIG, changesPerDay: 4 },
+      history: busyDay(2),
+      expected: 60,
+      budgetSaid: true,
+    },
+  ])('changes budget: $name', ({ config, history, expected, budgetSaid }) => {
+    const r = predictiveRecommendation(config, { samples: history }, 40, 60, T0, { mbps: 60, reason: 'WITHIN_TOLERANCE', message: 'plain' });
+
+    expect(r.mbps).toBe(expected);
+    expect(r.message.includes('over the budget of 4')).toBe(budgetSaid);
+  });
+
+  it('the changes budget never holds back a scale-up', () => {
+    const config = { ...CONFIG, changesPerDay: 1 };
+
+    expect(predict(config, { samples: busyDay(1) }, 40, 41, T0).reactive).toBe(Math.ceil(40 * 1.093));
+  });
+
+  // Volatile: every third sample 2.5 times the others (the look-back lengthens to its 2 h maximum),
+  // with bursts to 80 Mbps 60 (and 90) minutes ago.
+  const volatile = (bursts: number[]) => historyOf(72, (i) => (bursts.includes(72 - i) ? 80 : i % 3 === 0 ? 50 : 20));
+  it.each([
+    { name: 'holdShare 0: the isolated burst is held for the whole look-back', holdPercent: 0, bursts: [12], expected: 80 },
+    { name: 'holdShare 7: an isolated burst is not held beyond the base look-back', holdPercent: 7, bursts: [12], expected: 50 },
+    { name: 'holdShare 7: a burst that came back (2 of 24 samples) is held', holdPercent: 7, bursts: [12, 18], expected: 80 },
+  ])('$name', ({ holdPercent, bursts, expected }) => {
+    const history = volatile(bursts);
+    const config = { ...CONFIG, holdPercent };
+
+    expect(lookBack(config, history.samples, T0)).toBe(7200);
+    expect(recentPeak(config, history.samples, T0, 7200, 20)).toBe(expected);
+  });
+
+  it('a scale-down past an isolated burst says what the look-back held', () => {
+    const r = predictiveRecommendation({ ...CONFIG, holdPercent: 7 }, volatile([12]), 20, 90, T0, { mbps: 90, reason: 'WITHIN_TOLERANCE', message: 'plain' });
+
+    expect(r.mbps).toBe(Math.ceil(50 * 1.093));
+    expect(r.message).toContain('recent peak within 120 min (beyond 10 min, levels reached in >= 7 % of it): down to 55 Mbps');
+  });
+});
+
+describe('predict: a censored run steps up faster each time the demand fills the step', () => {
+  /** Samples 5 minutes apart, newest last, each at `share` of its cap. */
+  const run = (caps: number[], share = 1) => caps.map((cap, i) => ({ at: T0 - (caps.length - i) * STEP, mbps: cap * share, cap }));
+
+  it.each([
+    { name: 'the first censored sample: no step filled yet', samples: run([20]), current: 20, steps: 0 },
+    { name: 'two raises filled at once', samples: run([20, 22, 25]), current: 25, steps: 2 },
+    { name: 'the raise to the current cap, filled by this sample', samples: run([20, 22]), current: 25, steps: 2 },
+    {
+      name: 'a sample under the cap ends the run',
+      samples: [...run([20]), ...run([22], 0.5), ...run([25])].map((s, i) => ({ ...s, at: T0 - (3 - i) * STEP })),
+      current: 25,
+      steps: 0,
+    },
+  ])('censoredSteps: $name', ({ samples, current, steps }) => {
+    expect(censoredSteps(CONFIG, samples, current)).toBe(steps);
+  });
+
+  it.each([
+    { name: 'first step: the cap + 20 %', caps: [50], expected: Math.ceil(50 * 1.2 * 1.093) },
+    { name: 'after two filled steps: the cap + 80 %', caps: [30, 40, 50], expected: Math.ceil(50 * 1.8 * 1.093) },
+    { name: 'after four: at most the cap + 100 %', caps: [10, 20, 30, 40, 50], expected: Math.ceil(50 * 2 * 1.093) },
+  ])('$name', ({ caps, expected }) => {
+    expect(predict(CONFIG, { samples: run(caps) }, 50, 50, T0).reactive).toBe(expected);
+  });
+
+  it('says how far above the cap it read the demand, and why', () => {
+    const r = predictiveRecommendation(CONFIG, { samples: run([30, 40, 50]) }, 50, 50, T0, { mbps: 50, reason: 'WITHIN_TOLERANCE', message: 'plain' });
+
+    expect(r.reason).toBe('SATURATED_STEP_UP');
+    expect(r.message).toContain('served 50 Mbps (at the cap: demand at least that, read as +80 % after 2 step(s) up it filled at once): up to 99 Mbps');
   });
 });

@@ -467,6 +467,21 @@ describe('policy validation: the predictive block', () => {
       issues: ['policies[0].predictive.trigerr: unknown key (did you mean "trigger"?)'],
     },
     {
+      name: 'a negative Mbps margin',
+      predictive: { setMbps: -1 },
+      issues: ['policies[0].predictive.setMbps: expected a number of Mbps from 0 to 100, got -1'],
+    },
+    {
+      name: 'a changes budget of none a day',
+      predictive: { changesPerDay: 0 },
+      issues: ['policies[0].predictive.changesPerDay: expected a number of changes a day from 1 to 1440, got 0'],
+    },
+    {
+      name: 'a hold share over 100 %',
+      predictive: { holdShare: 150 },
+      issues: ['policies[0].predictive.holdShare: expected a percentage from 0 to 100, got 150'],
+    },
+    {
       name: 'fewer seasonal days than minDays',
       predictive: { seasonal: { days: 3, minDays: 7 } },
       issues: ['policies[0].predictive.seasonal.minDays: expected at most days (3), got 7'],
@@ -514,5 +529,15 @@ describe('policy validation: the predictive block', () => {
     expect(without?.predictive?.seasonal).not.toHaveProperty('quantile');
     expect(without?.predictive?.seasonal).not.toHaveProperty('windowSeconds');
     expect(without?.predictive?.seasonal).not.toHaveProperty('windowMeanSeconds');
+  });
+
+  it('margins in Mbps, the changes budget and the hold share: 0, none and 0 by default, as written otherwise', () => {
+    const byDefault = parsePolicyDocument(documentWith({ predictive: {} }), 'test.yaml').policies[0]?.predictive;
+    const written = parsePolicyDocument(documentWith({ predictive: { triggerMbps: 0.5, setMbps: 1, changesPerDay: 40, holdShare: 7 } }), 'test.yaml')
+      .policies[0]?.predictive;
+
+    expect(byDefault).toMatchObject({ triggerMbps: 0, setMbps: 0, holdPercent: 0 });
+    expect(byDefault?.changesPerDay).toBeUndefined();
+    expect(written).toMatchObject({ triggerMbps: 0.5, setMbps: 1, changesPerDay: 40, holdPercent: 7 });
   });
 });
