@@ -12,7 +12,7 @@ import { join } from 'node:path';
 // @ts-expect-error: plain ESM build script without type declarations
 import { buildFunctions } from '../scripts/build.mjs';
 import { measureAlarmLatency } from './alarm-latency';
-import { measureBacktestSpeed } from './backtest-speed';
+import { measureBacktestSpeeds } from './backtest-speed';
 import { buildUnbundled, measureColdStarts } from './cold-start';
 import { measureFleetTick } from './fleet-tick';
 import { evaluateTargets, type PerfFigures } from './targets';
@@ -22,6 +22,8 @@ const COLD_START_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 11);
 const ALARM_INVOCATIONS = Number(process.env.BENCH_ALARM_INVOCATIONS ?? 100);
 const FLEET_INSTANCES = Number(process.env.BENCH_FLEET_INSTANCES ?? 5000);
 const FLEET_LATENCY_MS = 20;
+/** Timed runs of each backtest, after a warm-up run: the figure is their median. */
+const BACKTEST_ROUNDS = Number(process.env.BENCH_BACKTEST_ROUNDS ?? 3);
 
 function progress(line: string): void {
   process.stderr.write(`bench: ${line}\n`);
@@ -53,11 +55,10 @@ async function main(): Promise<number> {
   const alarm = await measureAlarmLatency({ invocations: ALARM_INVOCATIONS, distDir });
   progress(`fleet tick: ${FLEET_INSTANCES} instances, +${FLEET_LATENCY_MS} ms per call`);
   const fleet = await measureFleetTick({ instances: FLEET_INSTANCES, latencyMs: FLEET_LATENCY_MS, distDir });
-  progress('backtest speed (fast mode)');
-  const backtest = await measureBacktestSpeed();
-  if (!backtest) progress('the shared traces (../shared/traces) are absent: backtest speed not measured');
-  progress('backtest speed (fast mode, predictive policy with its served history)');
-  const predictive = await measureBacktestSpeed('examples/predictive-policy.yaml');
+  progress(`backtest speed (fast mode): the example and the predictive policy (with its served history), ${BACKTEST_ROUNDS} rounds each after a warm-up`);
+  const speeds = await measureBacktestSpeeds(['examples/policy.yaml', 'examples/predictive-policy.yaml'], BACKTEST_ROUNDS);
+  if (!speeds) progress('the shared traces (../shared/traces) are absent: backtest speed not measured');
+  const [backtest, predictive] = speeds ?? [];
 
   const figures: PerfFigures = {
     bundles,
@@ -73,7 +74,9 @@ async function main(): Promise<number> {
   console.log(formatTable(checks));
   console.log(
     `fleet tick detail: acted ${fleet.acted}, deferred ${fleet.deferred}; Tablestore ${JSON.stringify(fleet.tablestoreByOperation)}` +
-      (backtest ? `; backtest ${backtest.decisions} decisions of ${backtest.trace} in ${round(backtest.wallMs)} ms` : ''),
+      (backtest && predictive
+        ? `; backtest ${backtest.decisions} decisions of ${backtest.trace}, median of decisions/s ${backtest.runs.join(', ')} (example) and ${predictive.runs.join(', ')} (predictive)`
+        : ''),
   );
   const failed = checks.filter((c) => c.pass === false);
   for (const check of failed) console.log(`TARGET FAILED: ${check.figure} = ${check.value} (target ${check.target})`);
