@@ -540,7 +540,7 @@ describe('predict: margins in Mbps, the changes budget and the held look-back', 
     const r = predictiveRecommendation(config, { samples: history }, 40, 60, T0, { mbps: 60, reason: 'WITHIN_TOLERANCE', message: 'plain' });
 
     expect(r.mbps).toBe(expected);
-    expect(r.message.includes('over the budget of 4')).toBe(budgetSaid);
+    expect(r.message.includes('over the budget')).toBe(budgetSaid);
   });
 
   it('the changes budget never holds back a scale-up', () => {
@@ -562,6 +562,16 @@ describe('predict: margins in Mbps, the changes budget and the held look-back', 
 
     expect(lookBack(config, history.samples, T0)).toBe(7200);
     expect(recentPeak(config, history.samples, T0, 7200, 20)).toBe(expected);
+  });
+
+  it.each([
+    { name: 'holdPercent 0 (the highest sample held)', config: { ...CONFIG, holdPercent: 0 } },
+    { name: 'the base look-back (nothing beyond it)', config: { ...CONFIG, holdPercent: 7, lookBackSeconds: 7200 } },
+  ])('a scale-down with $name says no held share', ({ config }) => {
+    const r = predictiveRecommendation(config, volatile([12]), 20, 200, T0, { mbps: 200, reason: 'WITHIN_TOLERANCE', message: 'plain' });
+
+    expect(r.reason).toBe('SCALE_DOWN');
+    expect(r.message).not.toContain('levels reached');
   });
 
   it('a scale-down past an isolated burst says what the look-back held', () => {

@@ -1,0 +1,363 @@
+// The predictive policy's edges (src/core/predictive.ts), found by mutation testing: where a sample
+// reads as censored, which samples a look-back or a peak window includes, the saving a scale-down
+// needs, and what the decision's message says. Each table names the behaviour at its boundary.
+import { describe, expect, it } from 'vitest';
+import { censoredSteps, changesSince, demandEstimate, predict, predictiveRecommendation, recentPeak } from '../../src/core/predictive';
+import type { HistorySample, MetricRecommendation, PredictiveConfig } from '../../src/core/types';
+import { MINUTE, T0 } from '../fixtures/policies';
+
+const STEP = 5 * MINUTE;
+
+const CONFIG: PredictiveConfig = {
+  mode: 'forecast-only',
+  triggerPercent: 3.7,
+  setPercent: 9.3,
+  smallMbps: 5,
+  smallFactor: 4,
+  scaleDownPercentOfPeak: 3,
+  peakWindowSeconds: 7 * 86_400,
+  lookBackSeconds: 600,
+  maxLookBackSeconds: 7200,
+  volatilityQuantile: 0.9,
+  censoredPercent: 98,
+  censoredRisePercent: 20,
+};
+
+/** No percentage margins and no small-bandwidth widening: the band's levels are the demand itself. */
+const BARE: PredictiveConfig = { ...CONFIG, triggerPercent: 0, setPercent: 0, smallMbps: 0 };
+
+const PLAIN: MetricRecommendation = { mbps: 0, reason: 'WITHIN_TOLERANCE', message: 'plain' };
+
+/** Samples one step apart ending one step before T0 (oldest first), as [mbps, cap] pairs. */
+const samplesOf = (pairs: Array<[number, number]>): HistorySample[] => pairs.map(([mbps, cap], i) => ({ at: T0 - (pairs.length - i) * STEP, mbps, cap }));
+
+describe('demandEstimate: a served sample read as demand', () => {
+  it.each([
+    { name: 'under the censored share of its cap: itself', mbps: 40, cap: 100, expected: 40 },
+    { name: 'exactly at the censored share (98 %): the cap + 1 Mbps', mbps: 49, cap: 50, expected: 51 },
+    { name: 'above the cap + 1 Mbps: itself', mbps: 60, cap: 50, expected: 60 },
+    { name: 'an unknown cap (0): itself, however small', mbps: 0.5, cap: 0, expected: 0.5 },
+  ])('$name', ({ mbps, cap, expected }) => {
+    expect(demandEstimate(CONFIG, mbps, cap)).toBe(expected);
+  });
+});
+
+describe('recentPeak: the censored reading and the look-back edges', () => {
+  // Look-back 10 min at T0: samples at T0 - 10 min and later are in it.
+  it.each([
+    { name: 'a sample exactly at 98 % of its cap reads as the cap + 1', samples: samplesOf([[49, 50]]), lookBack: 600, expected: 51 },
+    { name: 'a sample under the share reads as itself', samples: samplesOf([[30, 100]]), lookBack: 600, expected: 30 },
+    { name: 'an unknown cap (0) reads as the sample', samples: samplesOf([[0.5, 0]]), lookBack: 600, expected: 0.5 },
+    {
+      name: 'the oldest sample of the array counts',
+      samples: samplesOf([
+        [30, 100],
+        [10, 100],
+      ]),
+      lookBack: 600,
+      expected: 30,
+    },
+    {
+      name: 'a sample exactly at the start of the look-back counts',
+      samples: [{ at: T0 - 600_000, mbps: 30, cap: 100 }],
+      lookBack: 600,
+      expected: 30,
+    },
+    {
+      name: 'beyond the base look-back, held share 0: a censored sample reads as the cap + 1',
+      samples: [{ at: T0 - 3_600_000, mbps: 49, cap: 50 }, ...samplesOf([[10, 100]])],
+      lookBack: 7200,
+      expected: 51,
+    },
+  ])('$name', ({ samples, lookBack, expected }) => {
+    expect(recentPeak(CONFIG, samples, T0, lookBack, 0.1)).toBe(expected);
+  });
+
+  // holdPercent 50 over a 2-hour look-back: the level reached in at least half of its samples.
+  it.each([
+    {
+      name: 'censored samples read as the cap + 1 in the held share',
+      samples: samplesOf([
+        [49, 50],
+        [49, 50],
+        [1, 100],
+      ]),
+      expected: 51,
+    },
+    {
+      name: 'a sample exactly at the look-back start is one of its samples',
+      samples: [{ at: T0 - 7_200_000, mbps: 40, cap: 100 }, { at: T0 - 7_200_000 + 1, mbps: 40, cap: 100 }, ...samplesOf([[1, 100]])],
+      expected: 40,
+    },
+  ])('holdPercent 50: $name', ({ samples, expected }) => {
+    expect(recentPeak({ ...CONFIG, lookBackSeconds: 0, holdPercent: 50 }, samples, T0, 7200, 0.1)).toBe(expected);
+  });
+});
+
+describe('predict: the edges of the band and of a scale-down', () => {
+  // Flat history at 10 Mbps (a peak of 10) unless said; BARE margins: the scale-down level is the recent peak.
+  const flat10 = samplesOf(Array.from({ length: 4 }, (): [number, number] => [10, 100]));
+  it.each([
+    {
+      name: 'a cap exactly at the trigger level is inside the band (no scale-up)',
+      config: { ...CONFIG, triggerPercent: 0, triggerMbps: 2 },
+      samples: samplesOf([[40, 100]]),
+      sample: 40,
+      current: 42,
+      expected: 42,
+    },
+    {
+      name: 'a saving exactly the share of the peak is enough',
+      config: { ...BARE, scaleDownPercentOfPeak: 10 },
+      samples: flat10,
+      sample: 20,
+      current: 22,
+      expected: 20,
+    },
+    {
+      name: 'a saving under the share of this demand (the peak) holds, whatever the older samples',
+      config: { ...BARE, scaleDownPercentOfPeak: 10 },
+      samples: flat10,
+      sample: 20,
+      current: 21,
+      expected: 21,
+    },
+    {
+      name: 'a peak-window sample whose share is exactly the saving does not hold',
+      config: { ...BARE, scaleDownPercentOfPeak: 50, lookBackSeconds: 0 },
+      samples: [{ at: T0 - 86_400_000, mbps: 50, cap: 100 }, ...flat10],
+      sample: 10,
+      current: 35,
+      expected: 10,
+    },
+    {
+      name: 'a censored peak-window sample reads as the cap + 1: half of 51 is over a 25 Mbps saving, hold',
+      config: { ...BARE, scaleDownPercentOfPeak: 50, lookBackSeconds: 0 },
+      samples: [{ at: T0 - 86_400_000, mbps: 49, cap: 50 }, ...flat10],
+      sample: 10,
+      current: 35,
+      expected: 35,
+    },
+    {
+      name: 'a peak exactly at the start of the peak window holds',
+      config: { ...BARE, scaleDownPercentOfPeak: 50, lookBackSeconds: 0, peakWindowSeconds: 86_400 },
+      samples: [{ at: T0 - 86_400_000, mbps: 60, cap: 100 }, ...flat10],
+      sample: 10,
+      current: 35,
+      expected: 35,
+    },
+    {
+      name: 'a peak just before the peak window does not',
+      config: { ...BARE, scaleDownPercentOfPeak: 50, lookBackSeconds: 0, peakWindowSeconds: 86_400 },
+      samples: [{ at: T0 - 86_400_001, mbps: 60, cap: 100 }, ...flat10],
+      sample: 10,
+      current: 35,
+      expected: 10,
+    },
+    {
+      name: 'a sample exactly at 98 % of the cap is censored: up past the cap',
+      config: BARE,
+      samples: flat10,
+      sample: 49,
+      current: 50,
+      expected: 60,
+    },
+  ])('$name', ({ config, samples, sample, current, expected }) => {
+    expect(predict(config, { samples }, sample, current, T0).reactive).toBe(expected);
+  });
+
+  // 4 cap changes in the last day against a budget of 1: every scale-down must save 4 times more,
+  // the 1 Mbps minimum included (the share of a 10 Mbps peak, 4 × 3 % of it, is under 2 Mbps).
+  const busy = samplesOf([
+    [10, 20],
+    [10, 21],
+    [10, 20],
+    [10, 21],
+    [10, 20],
+  ]);
+  it.each([
+    { name: 'a 3 Mbps saving is under 4 × 1 Mbps: hold', current: 13, expected: 13 },
+    { name: 'a 4 Mbps saving is exactly 4 × 1 Mbps: down', current: 14, expected: 10 },
+  ])('over the changes budget: $name', ({ current, expected }) => {
+    const p = predict({ ...BARE, changesPerDay: 1 }, { samples: busy }, 10, current, T0);
+
+    expect(p.scaleDownStrictness).toBe(4);
+    expect(p.reactive).toBe(expected);
+  });
+
+  it('a cap of 0 (unknown) is never read as saturated', () => {
+    expect(predict(BARE, { samples: samplesOf([[0, 0]]) }, 0, 0, T0).censored).toBe(false);
+  });
+
+  it('without a changes budget the changes are not counted', () => {
+    expect(predict(BARE, { samples: busy }, 10, 14, T0).changesInDay).toBeUndefined();
+  });
+
+  it('a rise seen only over the scale-up horizon raises the forecast (the scale-down one seeing none)', () => {
+    // 14 days of 40 Mbps, 44 Mbps from 10 to 20 minutes after this time of day; downHorizon 5 minutes sees none of it.
+    const day = 86_400_000;
+    const samples: HistorySample[] = [];
+    for (let at = T0 - 14 * day; at < T0; at += STEP) {
+      const into = (((at - T0) % day) + day) % day;
+      samples.push({ at, mbps: into >= 10 * MINUTE && into <= 20 * MINUTE ? 44 : 40, cap: 100 });
+    }
+    const seasonal = { days: 14, minDays: 7, horizonSeconds: 1800, downHorizonSeconds: 300, maxRise: 1.2, dayLengthSeconds: 86_400 };
+
+    const p = predict({ ...CONFIG, seasonal }, { samples }, 40, 41, T0);
+
+    expect(p.riseFactor).toBeCloseTo(1.1, 9);
+    expect(p.reactive).toBe(Math.ceil(40 * 1.093));
+    expect(p.forecast).toBe(Math.ceil(44 * 1.093));
+  });
+});
+
+describe('censoredSteps and changesSince at their edges', () => {
+  it.each([
+    { name: 'a sample exactly at 98 % of its cap continues the run', samples: samplesOf([[49, 50]]), current: 60, steps: 1 },
+    {
+      name: 'an unknown cap (0) ends the run',
+      samples: samplesOf([
+        [5, 20],
+        [5, 0],
+      ]),
+      current: 20,
+      steps: 0,
+    },
+  ])('censoredSteps: $name', ({ samples, current, steps }) => {
+    expect(censoredSteps(CONFIG, samples, current)).toBe(steps);
+  });
+
+  it('changesSince: a change from the oldest sample, exactly at `from`, counts', () => {
+    const samples = [52, 50, 50].map((cap, i) => ({ at: T0 + i * STEP, mbps: 10, cap }));
+
+    expect(changesSince(samples, T0)).toBe(1);
+  });
+});
+
+describe("predictiveRecommendation: the decision's reason and message", () => {
+  const flat40 = samplesOf([
+    [40, 100],
+    [40, 100],
+  ]);
+  const seasonal = { days: 14, minDays: 7, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 84_900 };
+  const tail = (profile: string) => `(rise ×1.000${profile}, day 23h35m; seasonal: 0 of 7 days of history needed), reactive 42 Mbps, forecast-only`;
+  it.each([
+    {
+      name: 'inside the band: hold, and say so',
+      config: CONFIG,
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: 'served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps (rise ×1.000), reactive 42 Mbps, forecast-only',
+    },
+    {
+      name: 'under the trigger, not at the cap: a plain scale-up',
+      config: CONFIG,
+      samples: flat40,
+      sample: 40,
+      current: 41,
+      reason: 'SCALE_UP',
+      message: 'served 40 Mbps: up to 44 Mbps; forecast 44 Mbps (rise ×1.000), reactive 44 Mbps, forecast-only',
+    },
+    {
+      name: 'over the band: down to the recent peak, the look-back said',
+      config: CONFIG,
+      samples: flat40,
+      sample: 40,
+      current: 60,
+      reason: 'SCALE_DOWN',
+      message: 'served 40 Mbps, recent peak within 10 min: down to 44 Mbps; forecast 44 Mbps (rise ×1.000), reactive 44 Mbps, forecast-only',
+    },
+    {
+      name: 'at the cap with no step filled yet: the reading said, without steps',
+      config: CONFIG,
+      samples: samplesOf([
+        [40, 100],
+        [40, 100],
+      ]),
+      sample: 50,
+      current: 50,
+      reason: 'SATURATED_STEP_UP',
+      message:
+        'served 50 Mbps (at the cap: demand at least that, read as +20 %): up to 66 Mbps; forecast 66 Mbps (rise ×1.000), reactive 66 Mbps, forecast-only',
+    },
+    {
+      name: 'the median profile on a configured day: the day and the missing history said',
+      config: { ...CONFIG, seasonal },
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: `served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps ${tail('')}`,
+    },
+    {
+      name: 'every profile option said',
+      config: { ...CONFIG, seasonal: { ...seasonal, quantile: 0.9, windowSeconds: 2700, windowMeanSeconds: 600 } },
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: `served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps ${tail(', profile 0.9-quantile of 10-min means ±45 min')}`,
+    },
+    {
+      name: 'the window alone',
+      config: { ...CONFIG, seasonal: { ...seasonal, windowSeconds: 2700 } },
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: `served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps ${tail(', profile median ±45 min')}`,
+    },
+    {
+      name: 'the means alone',
+      config: { ...CONFIG, seasonal: { ...seasonal, windowMeanSeconds: 600 } },
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: `served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps ${tail(', profile median of 10-min means')}`,
+    },
+    {
+      name: 'the quantile alone',
+      config: { ...CONFIG, seasonal: { ...seasonal, quantile: 0.9 } },
+      samples: flat40,
+      sample: 40,
+      current: 42,
+      reason: 'WITHIN_TOLERANCE',
+      message: `served 40 Mbps: 42 Mbps is inside the band; forecast 42 Mbps ${tail(', profile 0.9-quantile')}`,
+    },
+    {
+      name: 'a cap of 0 (unknown): the plain rules',
+      config: CONFIG,
+      samples: flat40,
+      sample: 40,
+      current: 0,
+      reason: 'WITHIN_TOLERANCE',
+      message: 'plain (predictive: no served history yet, plain reactive rules)',
+    },
+  ])('$name', ({ config, samples, sample, current, reason, message }) => {
+    const r = predictiveRecommendation(config, { samples }, sample, current, T0, PLAIN);
+
+    expect(r.reason).toBe(reason);
+    expect(r.message).toBe(message);
+  });
+
+  it('two samples are history enough', () => {
+    const r = predictiveRecommendation(
+      CONFIG,
+      {
+        samples: samplesOf([
+          [40, 100],
+          [40, 100],
+        ]),
+      },
+      40,
+      60,
+      T0,
+      PLAIN,
+    );
+
+    expect(r.prediction).toBeDefined();
+  });
+});
