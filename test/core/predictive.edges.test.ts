@@ -2,7 +2,18 @@
 // reads as censored, which samples a look-back or a peak window includes, the saving a scale-down
 // needs, and what the decision's message says. Each table names the behaviour at its boundary.
 import { describe, expect, it } from 'vitest';
-import { censoredSteps, changesSince, demandEstimate, predict, predictiveRecommendation, recentPeak } from '../../src/core/predictive';
+import {
+  censoredSteps,
+  changesSince,
+  demandEstimate,
+  estimateDayLength,
+  lookBack,
+  predict,
+  predictiveRecommendation,
+  recentPeak,
+  riseFactor,
+  volatility,
+} from '../../src/core/predictive';
 import type { HistorySample, MetricRecommendation, PredictiveConfig } from '../../src/core/types';
 import { MINUTE, T0 } from '../fixtures/policies';
 
@@ -359,5 +370,85 @@ describe("predictiveRecommendation: the decision's reason and message", () => {
     );
 
     expect(r.prediction).toBeDefined();
+  });
+});
+
+describe('the margins, the volatility and the look-back at their edges', () => {
+  it('a demand exactly at smallMbps gets the narrow margins', () => {
+    const config = { ...CONFIG, triggerPercent: 10, setPercent: 20 };
+
+    // 5.4 Mbps is under 5 × 1.1: up to 5 × 1.2 = 6 (the wide margins would ask 5 × 1.8 = 9).
+    expect(predict(config, { samples: samplesOf([[5, 100]]) }, 5, 5.4, T0).reactive).toBe(6);
+  });
+
+  // 10 Mbps and a rise of 10, 20 … 60 % after each: 12 sample-to-sample rises, the falls read as 0.
+  const levels = [10, 11, 10, 12, 10, 13, 10, 14, 10, 15, 10, 16, 10];
+  const twelve = samplesOf(levels.map((m): [number, number] => [m, 100]));
+  const eleven = samplesOf(levels.slice(0, 12).map((m): [number, number] => [m, 100]));
+  it.each([
+    { name: '11 rises: too few, none', samples: eleven, quantile: 0.9, expected: undefined },
+    { name: '12 rises: the 0.5 quantile (falls read as 0)', samples: twelve, quantile: 0.5, expected: 0.1 },
+    { name: '12 rises: quantile 1 is the largest', samples: twelve, quantile: 1, expected: 0.6 },
+    {
+      name: 'a rise from 0 Mbps is left out',
+      samples: samplesOf([...levels.map((m): [number, number] => [m, 100]), [0, 100], [50, 100]]),
+      quantile: 1,
+      expected: 0.6,
+    },
+    {
+      name: 'a rise before the last 6 hours is left out',
+      samples: [{ at: T0 - 7 * 3_600_000, mbps: 1, cap: 100 }, { at: T0 - 6 * 3_600_000 - 1, mbps: 100, cap: 100 }, ...twelve],
+      quantile: 1,
+      expected: 0.6,
+    },
+  ])('volatility: $name', ({ samples, quantile, expected }) => {
+    const v = volatility({ ...CONFIG, volatilityQuantile: quantile }, samples, T0);
+
+    if (expected === undefined) expect(v).toBeUndefined();
+    else expect(v).toBeCloseTo(expected, 9);
+  });
+
+  it('too few rises to read the volatility: the base look-back', () => {
+    expect(
+      lookBack(
+        CONFIG,
+        samplesOf([
+          [10, 100],
+          [80, 100],
+        ]),
+        T0,
+      ),
+    ).toBe(600);
+  });
+});
+
+describe('estimateDayLength: how much history it says it had', () => {
+  // T0 is a 6-hour boundary: the history counts up to T0.
+  const day = 86_400_000;
+  const flatFrom = (days: number) => [
+    { at: T0 - days * day, mbps: 10, cap: 100 },
+    { at: T0 - 3_600_000, mbps: 10, cap: 100 },
+  ];
+  it.each([
+    {
+      name: '1.25 days: said to a tenth, rounded down',
+      samples: flatFrom(1.25),
+      note: 'day length: 1.2 of 3 days of history needed, the configured day assumed',
+    },
+    {
+      name: 'exactly 3 days is enough (then no pattern in it)',
+      samples: flatFrom(3),
+      note: 'day length: no clear daily pattern in the history, the configured day assumed',
+    },
+  ])('$name', ({ samples, note }) => {
+    expect(estimateDayLength(samples, T0, 14, 86_400)).toEqual({ seconds: 86_400, note });
+  });
+
+  it('a seasonal note and a day-length note are both said', () => {
+    const seasonal = { days: 14, minDays: 7, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 86_400, dayLengthFromData: true };
+
+    const r = riseFactor({ ...CONFIG, seasonal }, flatFrom(1.25), T0);
+
+    expect(r.note).toBe('seasonal: 0 of 7 days of history needed; day length: 1.2 of 3 days of history needed, the configured day assumed');
   });
 });
