@@ -86,6 +86,7 @@ function quantileOf(values: Float64Array, n: number, q: number): number {
   const upperIndex = Math.ceil(position);
   const upper = select(values, n, upperIndex);
   const lowerWeight = upperIndex - position;
+  // A shortcut: the formula below gives `upper` at weight 0 too.
   if (lowerWeight === 0) return upper;
   // After select, values[0..upperIndex) hold the upperIndex smallest: the largest of them is the lower neighbour.
   let lower = values[0] as number;
@@ -181,6 +182,8 @@ function toleratedProfile(
  * but sums[0], which is never written and stays 0.
  */
 let toleratedArrays = { levels: new Float64Array(0), around: new Float64Array(0), sums: new Float64Array(0), queue: new Int32Array(0) };
+// Its mutants reallocate more often, or keep arrays too small (read as NaN, which fails the profile
+// tests in a fresh process): they survive Stryker only because the arrays outlive a run in its worker.
 function toleratedScratch(cells: number, sums: number): typeof toleratedArrays {
   if (toleratedArrays.levels.length < cells || toleratedArrays.sums.length < sums) {
     const size = Math.max(cells, toleratedArrays.levels.length);
@@ -547,7 +550,7 @@ function highestSince(config: PredictiveConfig, samples: ReadonlyArray<HistorySa
     if (s.at < from) break;
     // demandEstimate, inlined: this loop may run over a week of samples.
     const estimate = s.cap > 0 && s.mbps >= censoredShare * s.cap ? Math.max(s.mbps, s.cap + 1) : s.mbps;
-    if (estimate > highest) highest = estimate;
+    if (estimate > highest) highest = estimate; // `>=` keeps the same value
   }
   return highest;
 }
@@ -561,10 +564,13 @@ function highestSince(config: PredictiveConfig, samples: ReadonlyArray<HistorySa
  */
 export function recentPeak(config: PredictiveConfig, samples: ReadonlyArray<HistorySample>, now: number, lookBackSeconds: number, demand: number): number {
   const short = highestSince(config, samples, now - config.lookBackSeconds * 1000, demand);
+  // A shortcut: a look-back no longer than the base one adds nothing to the max below.
   if (lookBackSeconds <= config.lookBackSeconds) return short;
   const start = indexAtOrBefore(samples, now - lookBackSeconds * 1000 - 1) + 1;
   const n = samples.length - start;
   const held = Math.max(1, Math.ceil(((config.holdPercent ?? 0) / 100) * n));
+  // Shortcuts: n 0 reads nothing beyond `short`; held 1 is select()'s largest, the highest sample from
+  // the same instant (timestamps are whole milliseconds).
   if (n <= 0) return short;
   if (held === 1) return Math.max(short, highestSince(config, samples, now - lookBackSeconds * 1000, demand));
   const censoredShare = config.censoredPercent / 100;
@@ -593,6 +599,7 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   const changes = config.changesPerDay === undefined ? undefined : changesSince(samples, now - DAY_MS);
   // Over the budget, every scale-down must save that many times more (scale-up is never held back):
   // on noisier traffic than the policy was tuned on, the changes a day stay near the budget.
+  // (`changes` is undefined exactly when `changesPerDay` is: the second test only narrows the type.)
   const strictness = changes === undefined || config.changesPerDay === undefined ? 1 : Math.max(1, changes / config.changesPerDay);
   const share = (strictness * config.scaleDownPercentOfPeak) / 100;
   const peakFrom = now - config.peakWindowSeconds * 1000;
@@ -603,6 +610,7 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
   const mayScaleDown = (saving: number) => saving >= strictness && saving >= share * demand && !anyAbove(config, samples, peakFrom, share, saving);
   const reactive = band(config, current, demand, recent, mayScaleDown, censored);
   const rise = riseFactor(config, samples, now);
+  // A shortcut: band() with both factors 1 is the reactive band.
   const forecast =
     rise.factor === 1 && rise.downFactor === 1 ? reactive : band(config, current, demand * rise.factor, recent * rise.downFactor, mayScaleDown, censored);
   // The forecast only ever raises: max() keeps that true even where the band is not monotone (its
@@ -615,6 +623,8 @@ export function predict(config: PredictiveConfig, history: ServedHistory, sample
     riseFactor: rise.factor,
     lookBackSeconds,
     censored,
+    // Optional fields are left out, not written as undefined (a test that cannot tell the two apart
+    // lets those mutants live).
     ...(censored ? { censoredRise, censoredSteps: steps } : {}),
     ...(changes === undefined ? {} : { changesInDay: changes }),
     scaleDownStrictness: strictness,
@@ -710,6 +720,7 @@ export function predictiveRecommendation(
       : `, read as +${Math.round(p.censoredRise * 100)} %${p.censoredSteps ? ` after ${p.censoredSteps} step(s) up it filled at once` : ''}`;
   const served = `served ${formatMbps(sampleMbps)}${p.censored ? ` (at the cap: demand at least that${censoredRead})` : ''}`;
   const budget =
+    // (changesInDay and changesPerDay are defined together: the first two tests narrow the types.)
     p.changesInDay !== undefined && config.changesPerDay !== undefined && p.scaleDownStrictness > 1
       ? `; ${p.changesInDay} changes in 24 h, over the budget of ${config.changesPerDay}: a scale-down must save ×${p.scaleDownStrictness.toFixed(2)}`
       : '';
