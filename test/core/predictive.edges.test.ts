@@ -452,3 +452,70 @@ describe('estimateDayLength: how much history it says it had', () => {
     expect(r.note).toBe('seasonal: 0 of 7 days of history needed; day length: 1.2 of 3 days of history needed, the configured day assumed');
   });
 });
+
+describe('riseFactor: which days and which offsets it reads', () => {
+  const DAY_MS = 86_400_000;
+  const SEASONAL = { days: 14, minDays: 7, horizonSeconds: 1800, maxRise: 1.2, dayLengthSeconds: 86_400 };
+  /** 5-minute samples from `from` (days before T0) up to `to` (ms before T0, exclusive), each `level(minutes into T0's time of day)`. */
+  const dailyOf = (level: (minute: number) => number, from = 14, to = 0, keep: (at: number) => boolean = () => true): HistorySample[] => {
+    const samples: HistorySample[] = [];
+    for (let at = T0 - from * DAY_MS; at < T0 - to; at += STEP) {
+      if (keep(at)) samples.push({ at, mbps: level(((((at - T0) % DAY_MS) + DAY_MS) % DAY_MS) / MINUTE), cap: 100 });
+    }
+    return samples;
+  };
+  const burst = (from: number, to: number) => (minute: number) => (minute >= from && minute <= to ? 44 : 40);
+  it.each([
+    {
+      name: 'a rise the 5-minute scale-down horizon does not reach raises only the scale-up factor',
+      seasonal: { ...SEASONAL, downHorizonSeconds: 300 },
+      samples: dailyOf(burst(10, 20)),
+      factor: 1.1,
+      downFactor: 1,
+    },
+    {
+      name: 'a rise beyond the scale-up horizon raises only the scale-down factor',
+      seasonal: { ...SEASONAL, downHorizonSeconds: 3600 },
+      samples: dailyOf(burst(40, 55)),
+      factor: 1,
+      downFactor: 1.1,
+    },
+    {
+      name: 'a rise exactly at the end of the scale-down horizon counts',
+      seasonal: { ...SEASONAL, downHorizonSeconds: 3600 },
+      samples: dailyOf(burst(60, 60)),
+      factor: 1,
+      downFactor: 1.1,
+    },
+    {
+      name: 'no traffic at this time of day: 1, not a division by 0',
+      seasonal: SEASONAL,
+      samples: dailyOf((minute) => (minute === 0 ? 0 : 10)),
+      factor: 1,
+      downFactor: 1,
+    },
+    {
+      name: 'a history that stops inside the horizon a day ago reads what there is',
+      seasonal: { ...SEASONAL, days: 1, minDays: 1 },
+      samples: dailyOf(burst(5, 10), 3, DAY_MS - 10 * MINUTE),
+      factor: 1.1,
+      downFactor: 1.1,
+    },
+  ])('$name', ({ seasonal, samples, factor, downFactor }) => {
+    const r = riseFactor({ ...CONFIG, seasonal }, samples, T0);
+
+    expect(r.factor).toBeCloseTo(factor, 9);
+    expect(r.downFactor).toBeCloseTo(downFactor, 9);
+    expect(r.dayLengthSeconds).toBe(86_400);
+  });
+
+  // Three days of history; a gap before the time of day one day ago, ending `gapEnd` ms before it.
+  it.each([
+    { name: 'a gap of exactly the horizon keeps the day', gapFrom: 1800_000 - 1, note: undefined },
+    { name: 'a longer gap leaves the day out', gapFrom: 1800_000, note: 'seasonal: 1 of 2 days of history needed' },
+  ])('$name', ({ gapFrom, note }) => {
+    const samples = dailyOf(burst(5, 10), 3, 0, (at) => !(at >= T0 - DAY_MS - gapFrom && at <= T0 - DAY_MS));
+
+    expect(riseFactor({ ...CONFIG, seasonal: { ...SEASONAL, days: 2, minDays: 2 } }, samples, T0).note).toBe(note);
+  });
+});
