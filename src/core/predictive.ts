@@ -270,7 +270,7 @@ export function riseFactor(
   const firstAnchor = anchors[0] as number;
   let peak = nowLevel;
   let downPeak = nowLevel;
-  // (Starting the plain median at 0 rereads nowLevel; an offset past `length` is past both horizons.)
+  // (Starting the plain median at 0 rereads nowLevel.)
   for (let j = quantile === 0.5 && !tolerated ? 1 : 0; j < length; j++) {
     const level = profileAt(j);
     const offset = (samples[firstAnchor + j] as HistorySample).at - firstStart;
