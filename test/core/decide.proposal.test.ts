@@ -204,8 +204,21 @@ describe('decide: recommendations kept for stabilisation', () => {
     expect(decision.recommendations).toEqual([inWindow, { at: T0, mbps: 5 }]);
   });
 
-  it('records nothing new while warming up', () => {
-    const decision = decide(makeInput({ policy: makePolicy({ behavior: { warmupSeconds: 600 } }), state: makeState({ lastChangeAt: T0 - MINUTE }) }));
+  it.each([
+    {
+      name: 'while warming up',
+      input: makeInput({ policy: makePolicy({ behavior: { warmupSeconds: 600 } }), state: makeState({ lastChangeAt: T0 - MINUTE }) }),
+    },
+    {
+      name: 'at 0 Mbps, where utilisation says nothing (NO_METRIC)',
+      input: makeInput({
+        policy: makePolicy({ allowZero: true, bounds: { minOut: 0 } }),
+        instance: makeInstance({ bandwidthOut: 0, hasPublicIp: false }),
+        signal: tickOf(0),
+      }),
+    },
+  ])('records nothing new $name', ({ input }) => {
+    const decision = decide(input);
 
     expect(decision.recommendations).toEqual([]);
   });

@@ -182,6 +182,16 @@ const rows: Row[] = [
     expected: temporary(25, '2025-06-10T12:00Z', '2025-06-10T15Z', 'TEMPORARY_ALWAYS', 'MAX_STEP'),
   },
   {
+    name: 'an alarm the rules answer with a hold is no upgrade, whatever the minimum',
+    input: { ...saturated, signal: alarmOf(7), policy: policyWith({ mode: 'always', minimumMbps: 50 }) },
+    expected: { action: 'none', target: 10, reason: 'WITHIN_TOLERANCE', startTime: undefined, endTime: undefined },
+  },
+  {
+    name: 'an alarm the rules answer with a scale-down is no upgrade, whatever the minimum',
+    input: { ...saturated, signal: alarmOf(3), policy: policyWith({ mode: 'always', minimumMbps: 50 }) },
+    expected: set(5, undefined, 'SCALE_DOWN'),
+  },
+  {
     name: 'the minimum does not size a permanent upgrade',
     input: { ...saturated, policy: policyWith({ minimumMbps: 50 }), state: used(0) },
     expected: set(20, 'PERMANENT_BUDGET_AMPLE'),
