@@ -444,6 +444,18 @@ describe('estimateDayLength: how much history it says it had', () => {
     expect(estimateDayLength(samples, T0, 14, 86_400)).toEqual({ seconds: 86_400, note });
   });
 
+  it.each([
+    { name: 'the next 6 hours (the same samples then span 3 days)', now: T0 + 6 * 3_600_000, days: 14, nominal: 86_400, note: /no clear daily pattern/ },
+    { name: 'fewer days', now: T0, days: 2, nominal: 86_400, note: /^day length: 0\.0 of 3 days/ },
+    { name: 'another nominal day', now: T0, days: 14, nominal: 43_200, note: /no clear daily pattern/ },
+  ])('the memo of one samples array answers only the same question: $name', ({ now, days, nominal, note }) => {
+    // 2.9 days of history up to T0: too little at T0, enough 6 hours later.
+    const samples = flatFrom(2.9);
+    expect(estimateDayLength(samples, T0, 14, 86_400).note).toMatch(/^day length: 2\.9 of 3 days/);
+
+    expect(estimateDayLength(samples, now, days, nominal).note).toMatch(note);
+  });
+
   it('a seasonal note and a day-length note are both said', () => {
     const seasonal = { days: 14, minDays: 7, horizonSeconds: 1800, maxRise: 1.1, dayLengthSeconds: 86_400, dayLengthFromData: true };
 
