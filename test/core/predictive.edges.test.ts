@@ -2,6 +2,7 @@
 // reads as censored, which samples a look-back or a peak window includes, the saving a scale-down
 // needs, and what the decision's message says. Each table names the behaviour at its boundary.
 import { describe, expect, it } from 'vitest';
+import type { MetricRecommendation } from '../../src/core/metric';
 import {
   censoredSteps,
   changesSince,
@@ -14,7 +15,7 @@ import {
   riseFactor,
   volatility,
 } from '../../src/core/predictive';
-import type { HistorySample, MetricRecommendation, PredictiveConfig } from '../../src/core/types';
+import type { HistorySample, PredictiveConfig } from '../../src/core/types';
 import { MINUTE, T0 } from '../fixtures/policies';
 
 const STEP = 5 * MINUTE;
