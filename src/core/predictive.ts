@@ -319,6 +319,8 @@ export function estimateDayLength(samples: ReadonlyArray<HistorySample>, now: nu
   const cutoff = Math.floor(now / DAY_ESTIMATE_EVERY_MS) * DAY_ESTIMATE_EVERY_MS;
   const last = indexAtOrBefore(samples, cutoff);
   const memo = dayLengthMemo.get(samples);
+  // A cache: skipping it changes no answer. The cutoff, days and nominal day are pinned by tests; the
+  // last/lastAt/firstAt checks back each other up against a changed array, and no test tells them apart.
   if (
     memo &&
     memo.cutoff === cutoff &&
