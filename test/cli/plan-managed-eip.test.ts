@@ -3,38 +3,9 @@
 // it (test/e2e/managed-eip.test.ts), never EIP_BOUND.
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Fixture } from '../../local-cloud/fixture';
 import { type PlanRow, run as plan } from '../../src/cli/plan';
+import { managedEipFixture } from '../fixtures/managed-eip';
 import { type CliCloud, runCli, startCliCloud } from './support';
-
-// What a real EIP-bound instance reports: no charge type, 0 Mbps, the bandwidth on the EIP (the demo
-// fleet's i-demo-eip-1, local-cloud/fixture.ts).
-const FIXTURE: Fixture = {
-  instances: [
-    {
-      InstanceId: 'i-app-eip-1',
-      InstanceChargeType: 'PostPaid',
-      InternetChargeType: '',
-      InstanceNetworkType: 'vpc',
-      InternetMaxBandwidthOut: 0,
-      EipAddress: { AllocationId: 'eip-app-1', IpAddress: '47.96.2.20', Bandwidth: 20, InternetChargeType: 'PayByTraffic' },
-      Tags: [{ TagKey: 'app', TagValue: 'app' }],
-    },
-  ],
-  eips: [
-    {
-      AllocationId: 'eip-app-1',
-      IpAddress: '47.96.2.20',
-      InstanceId: 'i-app-eip-1',
-      InstanceType: 'EcsInstance',
-      InternetChargeType: 'PayByTraffic',
-      ChargeType: 'PostPaid',
-      Bandwidth: 20,
-      Tags: [{ Key: 'app', Value: 'app' }],
-      Demand: { kind: 'constant', mbps: 10 },
-    },
-  ],
-};
 
 const POLICY = `version: 1
 policies:
@@ -50,7 +21,7 @@ policies:
 describe('bwscaler plan for an instance served through a managed EIP', () => {
   let local: CliCloud;
   beforeAll(async () => {
-    local = await startCliCloud(FIXTURE);
+    local = await startCliCloud(managedEipFixture());
     await writeFile(local.policyFile, POLICY);
     await local.cloud.clock.advance(5 * 60);
   });

@@ -16,24 +16,11 @@ import {
   volatility,
 } from '../../src/core/predictive';
 import type { HistorySample, PredictiveConfig } from '../../src/core/types';
-import { MINUTE, T0 } from '../fixtures/policies';
+import { MINUTE, PREDICTIVE_CONFIG, T0 } from '../fixtures/policies';
 
 const STEP = 5 * MINUTE;
 
-const CONFIG: PredictiveConfig = {
-  mode: 'forecast-only',
-  triggerPercent: 3.7,
-  setPercent: 9.3,
-  smallMbps: 5,
-  smallFactor: 4,
-  scaleDownPercentOfPeak: 3,
-  peakWindowSeconds: 7 * 86_400,
-  lookBackSeconds: 600,
-  maxLookBackSeconds: 7200,
-  volatilityQuantile: 0.9,
-  censoredPercent: 98,
-  censoredRisePercent: 20,
-};
+const CONFIG = PREDICTIVE_CONFIG;
 
 /** No percentage margins and no small-bandwidth widening: the band's levels are the demand itself. */
 const BARE: PredictiveConfig = { ...CONFIG, triggerPercent: 0, setPercent: 0, smallMbps: 0 };

@@ -16,26 +16,13 @@ import {
   select,
 } from '../../src/core/predictive';
 import type { DecideInput, HistorySample, PredictiveConfig, ServedHistory } from '../../src/core/types';
-import { MINUTE, makeInput, makePolicy, T0, tickOf } from '../fixtures/policies';
+import { MINUTE, makeInput, makePolicy, PREDICTIVE_CONFIG, T0, tickOf } from '../fixtures/policies';
 import { inputArb } from './arbitraries';
 
 const DAY = 24 * 60 * MINUTE;
 const STEP = 5 * MINUTE;
 
-const CONFIG: PredictiveConfig = {
-  mode: 'forecast-only',
-  triggerPercent: 3.7,
-  setPercent: 9.3,
-  smallMbps: 5,
-  smallFactor: 4,
-  scaleDownPercentOfPeak: 3,
-  peakWindowSeconds: 7 * 86_400,
-  lookBackSeconds: 600,
-  maxLookBackSeconds: 7200,
-  volatilityQuantile: 0.9,
-  censoredPercent: 98,
-  censoredRisePercent: 20,
-};
+const CONFIG = PREDICTIVE_CONFIG;
 
 /** `count` samples ending one step before `now`, each from `level(i)` (i = 0 oldest), under `cap`. */
 function historyOf(count: number, level: (i: number) => number, cap = 100, now = T0): ServedHistory {

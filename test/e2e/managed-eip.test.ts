@@ -2,43 +2,12 @@
 // the local cloud must say so on both paths: the tick and the alarm function report the instance
 // MANAGED_THROUGH_EIP (src/cycle/managed-eip.ts), never EIP_BOUND, and neither touches the instance.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Fixture } from '../../local-cloud/fixture';
 import { decisionsFromLogs } from '../../src/sim/demo';
+import { managedEipFixture } from '../fixtures/managed-eip';
 import { alarmCallback, type System, startSystem, WEBHOOK_TOKEN } from './harness';
 
 const START = Date.parse('2026-11-02T00:00:00Z');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
-
-function fixture(): Fixture {
-  return {
-    instances: [
-      {
-        // What a real EIP-bound instance reports: no charge type, 0 Mbps, the bandwidth on the EIP
-        // (the demo fleet's i-demo-eip-1, local-cloud/fixture.ts).
-        InstanceId: 'i-app-eip-1',
-        InstanceChargeType: 'PostPaid',
-        InternetChargeType: '',
-        InstanceNetworkType: 'vpc',
-        InternetMaxBandwidthOut: 0,
-        EipAddress: { AllocationId: 'eip-app-1', IpAddress: '47.96.2.20', Bandwidth: 20, InternetChargeType: 'PayByTraffic' },
-        Tags: [{ TagKey: 'app', TagValue: 'app' }],
-      },
-    ],
-    eips: [
-      {
-        AllocationId: 'eip-app-1',
-        IpAddress: '47.96.2.20',
-        InstanceId: 'i-app-eip-1',
-        InstanceType: 'EcsInstance',
-        InternetChargeType: 'PayByTraffic',
-        ChargeType: 'PostPaid',
-        Bandwidth: 20,
-        Tags: [{ Key: 'app', Value: 'app' }],
-        Demand: { kind: 'constant', mbps: 10 },
-      },
-    ],
-  };
-}
 
 // The instance's policy comes first: an alarm rule on the instance's own metric still calls the
 // function for it, and the EIP is selected by tag, so the lookup goes through the EIP's policy.
@@ -57,7 +26,7 @@ policies:
 describe('an instance whose EIP a policy manages, on the local cloud', () => {
   let system: System;
   beforeAll(async () => {
-    system = await startSystem({ cloud: { fixture: fixture(), start: START }, policyText: POLICY });
+    system = await startSystem({ cloud: { fixture: managedEipFixture(), start: START }, policyText: POLICY });
   }, 120_000);
   afterAll(async () => system?.close());
 
